@@ -1,0 +1,1 @@
+"""The `bulkdaq` command line; `main.py` assembles the sub-commands."""

@@ -1,0 +1,1 @@
+"""Layout room: Grafana dashboards as code and reports."""
