@@ -1,0 +1,41 @@
+"""`bulkdaq`: the command line. Each sub-command group lives in its own module of this package."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from bulkdaq.input_error import InputError
+from bulkdaq.cli import petroleum, survey
+
+app = typer.Typer(
+    name="bulkdaq",
+    help="Metering and cargo verification at bulk terminals.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+ticket_app = typer.Typer(help="Tickets: from stored data (--site …) or from a ticket file (meter, coriolis, tank).")
+simulate_app = typer.Typer(help="Simulated devices for testing a site or the whole chain.", no_args_is_help=True)
+
+app.add_typer(ticket_app, name="ticket")
+app.add_typer(simulate_app, name="simulate")
+app.add_typer(survey.survey_app, name="survey")
+petroleum.register(app, ticket_app)
+
+error_console = Console(stderr=True)
+
+
+def run() -> None:
+    """Console-script entry point: bad input is reported in one line, never as a traceback."""
+    try:
+        app()
+    except (InputError, ValueError) as error:
+        error_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    run()
