@@ -7,8 +7,14 @@ import sys
 import typer
 from rich.console import Console
 
+from bulkdaq.influx_reader import QueryError
 from bulkdaq.input_error import InputError
+from bulkdaq.local_influxd import InfluxdUnavailable
 from bulkdaq.cli import petroleum, survey
+from bulkdaq.cli.collect import collect
+from bulkdaq.cli.demo import demo
+from bulkdaq.cli.simulate import simulate_app
+from bulkdaq.cli.ticket import ticket_app
 
 app = typer.Typer(
     name="bulkdaq",
@@ -17,9 +23,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-ticket_app = typer.Typer(help="Tickets: from stored data (--site …) or from a ticket file (meter, coriolis, tank).")
-simulate_app = typer.Typer(help="Simulated devices for testing a site or the whole chain.", no_args_is_help=True)
 
+app.command()(collect)
+app.command()(demo)
 app.add_typer(ticket_app, name="ticket")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(survey.survey_app, name="survey")
@@ -32,7 +38,7 @@ def run() -> None:
     """Console-script entry point: bad input is reported in one line, never as a traceback."""
     try:
         app()
-    except (InputError, ValueError) as error:
+    except (InputError, ValueError, QueryError, InfluxdUnavailable) as error:
         error_console.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(2)
 

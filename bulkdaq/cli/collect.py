@@ -1,0 +1,57 @@
+"""`bulkdaq collect SITE.toml`: run the site's collectors with a live one-line status per device."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from bulkdaq.collector_service import CollectorService
+from bulkdaq.site_config import load_site
+
+console = Console()
+
+
+def status_table(service: CollectorService) -> Table:
+    table = Table(box=None, pad_edge=False)
+    for column in ("device", "state", "polls", "errors", "poll ms", "last good", "last error"):
+        table.add_column(column)
+    now = time.time()
+    for status in service.statuses:
+        state = "[green]connected[/]" if status.connected else "[red]down[/]"
+        last_good = f"{now - status.last_good_time:.1f} s ago" if status.last_good_time else "never"
+        table.add_row(
+            status.name, state, str(status.polls), str(status.errors), f"{status.last_poll_ms:.1f}", last_good,
+            status.last_error or "",
+        )
+    stats = service.writer.stats
+    table.caption = (
+        f"queued {service.forwarder.depth} · written {stats.lines_written} lines · "
+        f"retries {stats.retries} · quarantined {stats.lines_quarantined}"
+    )
+    return table
+
+
+async def collect_until_stopped(service: CollectorService, live: Live) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, service.stop)
+    await service.run(on_tick=lambda: live.update(status_table(service)))
+
+
+def collect(site_file: Path = typer.Argument(..., help="Site configuration (TOML).")) -> None:
+    """Poll every device of the site and write its readings to InfluxDB, until Ctrl-C."""
+    site = load_site(site_file)
+    for warning in site.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    service = CollectorService(site)
+    console.print(f"collecting {site.config.site.name} → {site.config.influxdb.url} db={site.config.influxdb.database} (Ctrl-C stops)")
+    with Live(status_table(service), console=console, refresh_per_second=2) as live:
+        asyncio.run(collect_until_stopped(service, live))
+    console.print("stopped; every accepted reading was flushed to InfluxDB or quarantined.")

@@ -1,0 +1,72 @@
+"""`bulkdaq simulate …`: simulated devices, served from a site file's own register maps."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from bulkdaq.input_error import InputError
+from bulkdaq.site_config import ModbusDevice, load_site
+from simulators.flowmeter import FlowmeterSimulator
+from simulators.loading_profile import LoadingProfile
+from simulators.scenario_clock import ScenarioClock
+
+simulate_app = typer.Typer(help="Simulated devices for testing a site or the whole chain.", no_args_is_help=True)
+console = Console()
+
+
+def find_device(site_file: Path, name: str) -> ModbusDevice:
+    site = load_site(site_file)
+    for device in site.config.modbus.devices:
+        if device.name == name:
+            return device
+    names = ", ".join(d.name for d in site.config.modbus.devices) or "none"
+    raise InputError(site_file, "modbus.devices[].name", f"no device named {name!r} (devices: {names})")
+
+
+@simulate_app.command("flowmeter")
+def flowmeter(
+    site_file: Path = typer.Option(..., "--site", help="Site file whose register map the simulator serves."),
+    device_name: str = typer.Option(..., "--device", help="Name of the Modbus device in the site file."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
+    port: int | None = typer.Option(None, help="Port (default: the device's port in the site file)."),
+    target_t: float = typer.Option(45_000.0, help="Quantity to load per meter [t]."),
+    rate_t_h: float = typer.Option(2_500.0, help="Steady loading rate per meter [t/h]."),
+    ramp_min: float = typer.Option(10.0, help="Ramp-up and ramp-down time [min, scenario time]."),
+    start_delay_min: float = typer.Option(5.0, help="Idle time before pumping starts [min, scenario time]."),
+    speedup: float = typer.Option(1080.0, help="Scenario seconds per real second (1080: 18 h in 1 min)."),
+    density: float = typer.Option(800.0, help="Line density of the product [kg/m3]."),
+) -> None:
+    """Serve a Coriolis flowmeter over Modbus TCP whose totals follow a loading, until Ctrl-C."""
+    device = find_device(site_file, device_name)
+    clock = ScenarioClock(speedup)
+    profile = LoadingProfile(target_t * 1000, rate_t_h * 1000, ramp_min * 60, ramp_min * 60, start_delay_min * 60)
+    simulator = FlowmeterSimulator.for_loading(device, clock, profile, density_kg_m3=density)
+    server = simulator.server(host, port)
+    console.print(
+        f"flowmeter {device.name} on {server.host}:{server.port} unit {device.unit_id}: "
+        f"{target_t:,.0f} t per meter at {rate_t_h:,.0f} t/h, done after {profile.end_s / speedup:.0f} s real time (Ctrl-C stops)"
+    )
+    asyncio.run(_serve(server, clock, profile))
+
+
+async def _serve(server, clock: ScenarioClock, profile: LoadingProfile) -> None:  # noqa: ANN001
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    clock.start()
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=5)
+            t = clock.seconds()
+            console.print(f"scenario {t / 3600:6.2f} h: delivered {profile.delivered_kg(t) / 1000:,.3f} t, rate {profile.rate_kg_h(t) / 1000:,.1f} t/h")
+    finally:
+        await server.stop()

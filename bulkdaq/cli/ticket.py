@@ -1,0 +1,81 @@
+"""`bulkdaq ticket --site SITE.toml --meter FT-101 --from T1 --to T2`: indicated quantities from stored data."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bulkdaq.influx_reader import InfluxReader
+from bulkdaq.input_error import InputError
+from bulkdaq.site_config import LoadedSite, load_site, resolve_credentials
+from bulkdaq.stored_ticket import StoredTicket, stored_meter_ticket
+
+ticket_app = typer.Typer(
+    help="Tickets: from stored data (--site … --meter … --from … --to …) or from a ticket file (meter, coriolis, tank).",
+    invoke_without_command=True,
+)
+console = Console()
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """An ISO 8601 time with a time zone (``2026-11-22T08:00:00Z``, ``…+08:00``), or ``now``."""
+    if text == "now":
+        return datetime.now(timezone.utc)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError("command line", option, f"expected an ISO 8601 time such as 2026-11-22T08:00:00Z, got {text!r}") from None
+    if moment.tzinfo is None:
+        raise InputError("command line", option, f"{text!r} has no time zone; add Z (UTC) or an offset such as +08:00")
+    return moment
+
+
+def render_ticket(ticket: StoredTicket) -> Table:
+    table = Table(title=f"Meter ticket {ticket.meter} ({ticket.site}): indicated quantities")
+    for column, justify in (("totalizer", "left"), ("", "left"), ("value", "right"), ("time (UTC)", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for total in ticket.totals:
+        label = f"{total.quantity} [{total.unit}]"
+        table.add_row(label, "opening", repr(total.opening.value), total.opening.time.isoformat(timespec="milliseconds"))
+        table.add_row("", "closing", repr(total.closing.value), total.closing.time.isoformat(timespec="milliseconds"))
+        note = " (rolled over)" if total.rolled_over else ""
+        table.add_row("", "[bold]indicated[/]", f"[bold]{total.indicated}[/]{note}", "", end_section=True)
+    table.caption = f"first and last good readings in {ticket.start.isoformat(timespec='seconds')} … {ticket.end.isoformat(timespec='seconds')}"
+    return table
+
+
+def ticket_from_store(site: LoadedSite, meter_id: str, start: datetime, end: datetime, *, influx_url: str | None = None) -> StoredTicket:
+    try:
+        meter = site.config.meter(meter_id)
+    except KeyError as error:
+        raise InputError(site.path, "meters[].id", str(error.args[0])) from None
+    target = site.config.influxdb
+    with InfluxReader(influx_url or target.url, target.database, resolve_credentials(target, site.path)) as reader:
+        return stored_meter_ticket(reader, site.config.site.name, meter, start, end)
+
+
+@ticket_app.callback()
+def ticket(
+    context: typer.Context,
+    site_file: Path | None = typer.Option(None, "--site", help="Site configuration (TOML)."),
+    meter: str | None = typer.Option(None, "--meter", help="Meter id, as in the site file."),
+    start: str | None = typer.Option(None, "--from", help="Window start, ISO 8601 with time zone."),
+    end: str = typer.Option("now", "--to", help="Window end, ISO 8601 with time zone, or 'now'."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Indicated mass and volume of a meter between two times, from the totalizers stored in InfluxDB."""
+    if context.invoked_subcommand is not None:
+        return
+    missing = [name for name, value in (("--site", site_file), ("--meter", meter), ("--from", start)) if value is None]
+    if missing:
+        raise InputError("command line", ", ".join(missing), "required for a ticket from stored data (or use: ticket meter|coriolis|tank FILE.json)")
+    result = ticket_from_store(load_site(site_file), meter, parse_time(start, "--from"), parse_time(end, "--to"))  # type: ignore[arg-type]
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2))
+    else:
+        console.print(render_ticket(result))

@@ -1,0 +1,57 @@
+"""Runs a site's collectors: the InfluxDB writer, the forwarder in front of it, and one task per device."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+from bulkdaq.forwarder import MemoryForwarder
+from bulkdaq.influx_writer import InfluxWriter
+from bulkdaq.site_config import LoadedSite, resolve_credentials
+from collectors.modbus_collector import DeviceStatus, ModbusCollector
+
+
+class CollectorService:
+    """Everything `bulkdaq collect` runs for one site, until `stop()` (then it flushes what it holds)."""
+
+    def __init__(self, site: LoadedSite, *, collector_name: str = "modbus") -> None:
+        config = site.config
+        target = config.influxdb
+        self.writer = InfluxWriter(
+            target.url,
+            target.database,
+            resolve_credentials(target, site.path),
+            timeout_s=target.timeout_s,
+            max_retry_delay_s=target.max_retry_delay_s,
+            quarantine_dir=target.quarantine_dir,
+        )
+        self.forwarder = MemoryForwarder(self.writer, batch_size=target.batch_size, flush_interval_s=target.flush_interval_s)
+        self.modbus = ModbusCollector(config.modbus.devices, config.site.name, self.forwarder, collector_name=collector_name)
+        self._stop = asyncio.Event()
+
+    @property
+    def statuses(self) -> list[DeviceStatus]:
+        return self.modbus.statuses
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, on_tick: Callable[[], None] | None = None, tick_s: float = 0.5) -> None:
+        """Collect until `stop()`; then stop polling and flush every accepted reading to InfluxDB."""
+        self.forwarder.start()
+        devices = asyncio.create_task(self.modbus.run(), name="modbus")
+        try:
+            while not self._stop.is_set() and not devices.done():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), timeout=tick_s)
+                if on_tick is not None:
+                    on_tick()
+        finally:
+            devices.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await devices
+            await self.forwarder.close()
+            await self.writer.aclose()
+        if devices.done() and not devices.cancelled() and devices.exception() is not None:
+            raise devices.exception()  # type: ignore[misc]

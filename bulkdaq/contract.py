@@ -1,0 +1,177 @@
+"""The data contract: every InfluxDB measurement, tag and field name bulkdaq writes or reads.
+
+Collectors, calculators' writers, dashboards and the CLI import names from here and nowhere else;
+`docs/schema.md` documents them with their units. Field names carry their SI unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Quality(str, Enum):
+    """Quality of a reading (DESIGN.md §3). The device's own status code is kept beside it."""
+
+    GOOD = "good"
+    UNCERTAIN = "uncertain"
+    BAD = "bad"
+    STALE = "stale"
+
+
+SITE_TAG = "site"
+QUALITY_FIELD = "quality"
+QUALITY_REASON_FIELD = "quality_reason"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One InfluxDB measurement: its name, the tag that names the asset, and its fields with units."""
+
+    name: str
+    asset_tag: str
+    fields: dict[str, str]  # field name -> unit and meaning, for docs/schema.md and validation
+    integer_fields: frozenset[str] = frozenset()
+    string_fields: frozenset[str] = frozenset()
+
+    @property
+    def all_fields(self) -> frozenset[str]:
+        return frozenset(self.fields)
+
+
+_READING_FIELDS = {
+    QUALITY_FIELD: "good / uncertain / bad / stale",
+    QUALITY_REASON_FIELD: "why the quality is not good (exception code, timeout, …); absent when good",
+}
+
+METER = Measurement(
+    name="meter",
+    asset_tag="meter",
+    fields={
+        "mass_total_kg": "non-resettable mass totalizer [kg]",
+        "volume_total_m3": "non-resettable volume totalizer at line conditions [m³]",
+        "flow_rate_kg_h": "mass flow rate [kg/h]",
+        "volume_flow_m3_h": "volume flow rate at line conditions [m³/h]",
+        "density_kg_m3": "line density [kg/m³]",
+        "temperature_c": "line temperature [°C]",
+        "pressure_kpa": "line gauge pressure [kPa]",
+        "meter_factor": "meter factor in use [-]",
+        "status": "device status word, as read [-]",
+        **_READING_FIELDS,
+    },
+    integer_fields=frozenset({"status"}),
+    string_fields=frozenset(_READING_FIELDS),
+)
+
+TANK = Measurement(
+    name="tank",
+    asset_tag="tank",
+    fields={
+        "level_m": "innage level [m]",
+        "tov_m3": "total observed volume [m³]",
+        "temperature_c": "average product temperature [°C]",
+        "density_kg_m3": "observed density [kg/m³]",
+        "free_water_m": "free-water level [m]",
+        **_READING_FIELDS,
+    },
+    string_fields=frozenset(_READING_FIELDS),
+)
+
+SCALE = Measurement(
+    name="scale",
+    asset_tag="scale",
+    fields={
+        "total_t": "belt-scale or weighbridge totalizer [t]",
+        "rate_t_h": "rate [t/h]",
+        **_READING_FIELDS,
+    },
+    string_fields=frozenset(_READING_FIELDS),
+)
+
+DRAFT = Measurement(
+    name="draft",
+    asset_tag="vessel",
+    fields={
+        "fwd_port_m": "forward draft mark, port [m]",
+        "fwd_stbd_m": "forward draft mark, starboard [m]",
+        "mid_port_m": "midship draft mark, port [m]",
+        "mid_stbd_m": "midship draft mark, starboard [m]",
+        "aft_port_m": "aft draft mark, port [m]",
+        "aft_stbd_m": "aft draft mark, starboard [m]",
+        "source": "observer / drone / sensor",
+        **_READING_FIELDS,
+    },
+    string_fields=frozenset({"source", *_READING_FIELDS}),
+)
+
+SIGNAL = Measurement(
+    name="signal",
+    asset_tag="name",
+    fields={
+        "value": "any other control-system tag (valves, pumps, alarms) [its own unit]",
+        **_READING_FIELDS,
+    },
+    string_fields=frozenset(_READING_FIELDS),
+)
+
+EVENT = Measurement(
+    name="event",
+    asset_tag="asset",
+    fields={
+        "message": "what happened",
+        "old": "value before",
+        "new": "value after",
+    },
+    string_fields=frozenset({"message", "old", "new"}),
+)
+
+QUANTITY = Measurement(
+    name="quantity",
+    asset_tag="asset",
+    fields={
+        "gsv_m3": "gross standard volume [m³]",
+        "nsv_m3": "net standard volume [m³]",
+        "mass_t": "mass in vacuum [t]",
+        "weight_air_t": "weight in air [t]",
+        "progress": "fraction of the declared quantity loaded [-]",
+    },
+)
+
+CLEARANCE = Measurement(
+    name="clearance",
+    asset_tag="shipment",
+    fields={
+        "state": "clearance lifecycle state (DESIGN.md §7)",
+        "declared_t": "declared quantity [t]",
+        "measured_t": "measured quantity [t]",
+        "difference_pct": "(measured − declared) / declared [%]",
+        "tolerance_pct": "tolerance applied [%]",
+    },
+    string_fields=frozenset({"state"}),
+)
+
+COLLECTOR_HEALTH = Measurement(
+    name="collector_health",
+    asset_tag="source",
+    fields={
+        "connected": "1 when the device answered the last poll, else 0 [-]",
+        "poll_ms": "duration of the last poll [ms]",
+        "errors": "failed polls since the collector started [-]",
+        "spool_depth": "readings waiting to reach InfluxDB [-]",
+        "lag_s": "age of the oldest reading not yet in InfluxDB [s]",
+    },
+    integer_fields=frozenset({"connected", "errors", "spool_depth"}),
+)
+
+# Tag key for the collector process in collector_health (the asset tag is the device it polls).
+COLLECTOR_TAG = "collector"
+
+MEASUREMENTS: dict[str, Measurement] = {
+    m.name: m for m in (METER, TANK, SCALE, DRAFT, SIGNAL, EVENT, QUANTITY, CLEARANCE, COLLECTOR_HEALTH)
+}
+
+# Measurements a device point may write into (the others are written by bulkdaq itself).
+DEVICE_MEASUREMENTS = ("meter", "tank", "scale", "draft", "signal")
+
+# Totalizer fields: configured as float32 they lose resolution as they grow, so the site loader warns.
+TOTALIZER_FIELDS = frozenset({"mass_total_kg", "volume_total_m3", "total_t"})

@@ -1,0 +1,102 @@
+"""Modbus register images ⇄ numbers, for every data type in every byte and word order.
+
+A Modbus register is 16 bits sent high byte first. Devices disagree on two things:
+
+* **byte order** inside each register: ``big`` (AB, the Modbus norm) or ``little`` (BA, byte-swapped);
+* **word order** across the registers of a 32/64-bit value: ``big`` (most significant register
+  first) or ``little`` (least significant register first, "swapped words").
+
+So a float32 1.0 (0x3F800000) reads ``[0x3F80, 0x0000]`` as big/big ("ABCD"), ``[0x0000, 0x3F80]`` as
+big bytes/little words ("CDAB"), ``[0x803F, 0x0000]`` as little/big ("BADC") and ``[0x0000, 0x803F]``
+as little/little ("DCBA").
+
+This module is written without pymodbus on purpose: pymodbus's converters know only word order and
+have changed across minor releases.
+"""
+
+from __future__ import annotations
+
+import struct
+from decimal import ROUND_DOWN, Decimal
+from collections.abc import Sequence
+from typing import Literal
+
+Order = Literal["big", "little"]
+
+# data type -> (registers, struct format of the big-endian value)
+DATA_TYPES: dict[str, tuple[int, str]] = {
+    "int16": (1, ">h"),
+    "uint16": (1, ">H"),
+    "int32": (2, ">i"),
+    "uint32": (2, ">I"),
+    "int64": (4, ">q"),
+    "uint64": (4, ">Q"),
+    "float32": (2, ">f"),
+    "float64": (4, ">d"),
+}
+INTEGER_TYPES = frozenset({"int16", "uint16", "int32", "uint32", "int64", "uint64"})
+
+
+def register_count(data_type: str) -> int:
+    """Number of 16-bit registers a value of `data_type` occupies."""
+    return DATA_TYPES[data_type][0]
+
+
+def decode(registers: Sequence[int], data_type: str, byte_order: Order = "big", word_order: Order = "big") -> int | float:
+    """Decode the registers of one value.
+
+    Integers come back as Python ints (exact, including the largest uint64); floats as Python floats
+    (NaN and ±Inf included, as the device sent them).
+    """
+    count, fmt = DATA_TYPES[data_type]
+    if len(registers) != count:
+        raise ValueError(f"{data_type} needs {count} registers, got {len(registers)}")
+    words = list(registers) if word_order == "big" else list(reversed(registers))
+    raw = b"".join(_register_bytes(word, byte_order) for word in words)
+    return struct.unpack(fmt, raw)[0]
+
+
+def encode(value: int | float, data_type: str, byte_order: Order = "big", word_order: Order = "big") -> list[int]:
+    """Encode one value into the registers a device with this byte/word order would hold."""
+    count, fmt = DATA_TYPES[data_type]
+    try:
+        raw = struct.pack(fmt, value)
+    except struct.error as error:
+        raise ValueError(f"{value!r} does not fit a {data_type}: {error}") from None
+    words = [_bytes_register(raw[2 * i : 2 * i + 2], byte_order) for i in range(count)]
+    return words if word_order == "big" else list(reversed(words))
+
+
+def _register_bytes(word: int, byte_order: Order) -> bytes:
+    if not 0 <= word <= 0xFFFF:
+        raise ValueError(f"register value {word!r} is not 16-bit")
+    return word.to_bytes(2, "big" if byte_order == "big" else "little")
+
+
+def _bytes_register(pair: bytes, byte_order: Order) -> int:
+    return int.from_bytes(pair, "big" if byte_order == "big" else "little")
+
+
+def to_engineering(raw: int | float, scale: float = 1.0, offset: float = 0.0) -> float:
+    """Engineering value = raw × scale + offset, as a float.
+
+    For integer raw values the product is formed in decimal and rounded once, so a total of
+    123456789 g with scale 0.001 is stored as exactly the double nearest 123456.789 kg; a ticket can
+    then recover the decimal reading from the stored value without error.
+    """
+    if isinstance(raw, int):
+        if scale == 1.0 and offset == 0.0:
+            return float(raw)
+        return float(Decimal(raw) * Decimal(repr(scale)) + Decimal(repr(offset)))
+    if scale == 1.0 and offset == 0.0:
+        return raw
+    return raw * scale + offset
+
+
+def to_raw(value: float, data_type: str, scale: float = 1.0, offset: float = 0.0) -> int | float:
+    """The raw register value a device holds for an engineering value (integers truncate toward zero,
+    as a totalizer counts whole units)."""
+    if data_type in INTEGER_TYPES:
+        exact = (Decimal(repr(value)) - Decimal(repr(offset))) / Decimal(repr(scale))
+        return int(exact.to_integral_value(rounding=ROUND_DOWN))
+    return (value - offset) / scale

@@ -1,0 +1,313 @@
+"""Site configuration: one TOML file describes a site's InfluxDB target, its Modbus devices and its meters.
+
+Loading validates everything and reports each problem as ``FILE: key.path[i]: what was wrong, what
+was expected``. Credentials never live in the file: it names an environment variable or a file that
+holds them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bulkdaq import contract
+from bulkdaq.input_error import InputError
+from bulkdaq.register_codec import INTEGER_TYPES, register_count
+
+DataType = Literal["int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]
+Order = Literal["big", "little"]
+RegisterType = Literal["holding", "input"]
+MAX_ADDRESS = 65535
+MAX_REGISTERS_PER_READ = 125  # Modbus application protocol §6.3: at most 125 registers per read
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteInfo(_Strict):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class InfluxTarget(_Strict):
+    """Where readings go. Credentials: from the environment or a file, never from this file."""
+
+    url: Annotated[str, Field(pattern=r"^https?://")]
+    database: Annotated[str, Field(min_length=1)]
+    username: str | None = None
+    username_env: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    batch_size: Annotated[int, Field(gt=0, le=100_000)] = 5000
+    flush_interval_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+    timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    max_retry_delay_s: Annotated[float, Field(gt=0, le=600)] = 30.0
+    quarantine_dir: Path = Path("var/quarantine")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets_in_file(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("password", "token"):
+                if key in data:
+                    raise ValueError(
+                        f"'{key}' must not be written in the site file; "
+                        "name an environment variable (password_env) or a file (password_file) instead"
+                    )
+        return data
+
+
+class Overflow(_Strict):
+    """A vendor total kept as a float plus an overflow counter: value = counter × unit + float."""
+
+    address: Annotated[int, Field(ge=0, le=MAX_ADDRESS)]
+    data_type: Literal["uint16", "uint32"] = "uint32"
+    unit: Annotated[float, Field(gt=0)]
+
+
+class ModbusPoint(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    register_type: Annotated[RegisterType, Field(alias="register")] = "holding"
+    address: Annotated[int, Field(ge=0, le=MAX_ADDRESS)]
+    data_type: DataType
+    scale: float = 1.0
+    offset: float = 0.0
+    byte_order: Order | None = None
+    word_order: Order | None = None
+    overflow: Overflow | None = None
+    measurement: Literal["meter", "tank", "scale", "draft", "signal"]
+    asset: Annotated[str, Field(min_length=1)]
+    field: Annotated[str, Field(min_length=1)]
+
+    @field_validator("scale")
+    @classmethod
+    def _scale_not_zero(cls, value: float) -> float:
+        if value == 0:
+            raise ValueError("scale must not be 0")
+        return value
+
+    @property
+    def registers(self) -> int:
+        return register_count(self.data_type)
+
+
+class ModbusDevice(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    host: Annotated[str, Field(min_length=1)]
+    port: Annotated[int, Field(ge=1, le=65535)] = 502
+    unit_id: Annotated[int, Field(ge=0, le=247)] = 1
+    poll_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+    byte_order: Order = "big"
+    word_order: Order = "big"
+    merge_gap: Annotated[int, Field(ge=0, le=MAX_REGISTERS_PER_READ)] = 0
+    max_registers_per_read: Annotated[int, Field(ge=1, le=MAX_REGISTERS_PER_READ)] = MAX_REGISTERS_PER_READ
+    points: Annotated[list[ModbusPoint], Field(min_length=1)]
+
+    def byte_order_of(self, point: ModbusPoint) -> Order:
+        return point.byte_order or self.byte_order
+
+    def word_order_of(self, point: ModbusPoint) -> Order:
+        return point.word_order or self.word_order
+
+
+class ModbusSection(_Strict):
+    devices: list[ModbusDevice] = []
+
+
+class Meter(_Strict):
+    id: Annotated[str, Field(min_length=1)]
+    kind: Literal["coriolis", "turbine", "ultrasonic", "positive_displacement"] = "coriolis"
+    product: str | None = None
+    mass_rollover_kg: Annotated[float, Field(gt=0)] | None = None
+    volume_rollover_m3: Annotated[float, Field(gt=0)] | None = None
+
+
+class SiteConfig(_Strict):
+    site: SiteInfo
+    influxdb: InfluxTarget
+    modbus: ModbusSection = ModbusSection()
+    meters: list[Meter] = []
+
+    def meter(self, meter_id: str) -> Meter:
+        for meter in self.meters:
+            if meter.id == meter_id:
+                return meter
+        known = ", ".join(m.id for m in self.meters) or "none"
+        raise KeyError(f"no meter {meter_id!r} in this site (meters: {known})")
+
+
+@dataclass(frozen=True)
+class LoadedSite:
+    """A validated site file with where it came from and what looked risky (warnings, not errors)."""
+
+    path: Path
+    config: SiteConfig
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str | None
+    password: str | None
+
+
+def load_site(path: str | Path) -> LoadedSite:
+    """Read and validate a site TOML file.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path (``modbus.devices[2].points[5].address``) and what was expected;
+        when the file has several problems, all of them are listed.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "(file)", "no such file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(path, "(file)", f"not UTF-8 text: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(path, "(syntax)", f"not valid TOML: {error}") from None
+    try:
+        config = SiteConfig.model_validate(raw)
+    except ValidationError as error:
+        raise _combined(path, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
+    problems = list(_cross_checks(config))
+    if problems:
+        raise _combined(path, problems)
+    return LoadedSite(path=path, config=config, warnings=tuple(_warnings(config)))
+
+
+def resolve_credentials(target: InfluxTarget, source: str | Path = "site file") -> Credentials:
+    """Read the InfluxDB credentials from the environment or the password file the site names."""
+    username = target.username
+    if target.username_env:
+        username = _env(target.username_env, source, "influxdb.username_env")
+    password = None
+    if target.password_env:
+        password = _env(target.password_env, source, "influxdb.password_env")
+    elif target.password_file:
+        try:
+            password = target.password_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise InputError(source, "influxdb.password_file", f"cannot read {target.password_file}: {error.strerror}") from None
+    return Credentials(username=username, password=password)
+
+
+def _env(name: str, source: str | Path, key: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        raise InputError(source, key, f"environment variable {name} is not set")
+    return value
+
+
+def _cross_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:
+    seen_devices: dict[str, int] = {}
+    destinations: dict[tuple[str, str, str], str] = {}
+    for d, device in enumerate(config.modbus.devices):
+        where = f"modbus.devices[{d}]"
+        if device.name in seen_devices:
+            yield f"{where}.name", f"device name {device.name!r} is already used by modbus.devices[{seen_devices[device.name]}]"
+        seen_devices[device.name] = d
+        occupied: dict[tuple[str, int], str] = {}
+        for p, point in enumerate(device.points):
+            at = f"{where}.points[{p}]"
+            spans = [(f"{at}.address", point.data_type, point.address, point.registers)]
+            if point.overflow:
+                counter = point.overflow
+                spans.append((f"{at}.overflow.address", f"{counter.data_type} counter", counter.address, register_count(counter.data_type)))
+            for key, what, start, count in spans:
+                last = start + count - 1
+                if last > MAX_ADDRESS:
+                    yield key, f"{what} at {start} needs {count} registers ({start}…{last}), past the last address {MAX_ADDRESS}"
+                    continue
+                for address in range(start, last + 1):
+                    other = occupied.get((point.register_type, address))
+                    if other is not None:
+                        yield key, f"{point.register_type} register {address} is also read by {other} (points overlap)"
+                        break
+                for address in range(start, last + 1):
+                    occupied.setdefault((point.register_type, address), f"{at} ({point.name!r})")
+            measurement = contract.MEASUREMENTS[point.measurement]
+            writable = measurement.all_fields - measurement.string_fields
+            if point.field not in writable:
+                yield f"{at}.field", f"{point.field!r} is not a numeric field of measurement {point.measurement!r}; expected one of {sorted(writable)}"
+            if point.field in measurement.integer_fields and point.data_type not in INTEGER_TYPES:
+                yield f"{at}.data_type", f"field {point.field!r} is an integer field; expected an integer data type, got {point.data_type}"
+            destination = (point.measurement, point.asset, point.field)
+            if destination in destinations:
+                yield f"{at}.field", f"{point.measurement}/{point.asset}/{point.field} is already written by {destinations[destination]}"
+            destinations[destination] = at
+    seen_meters: set[str] = set()
+    for m, meter in enumerate(config.meters):
+        if meter.id in seen_meters:
+            yield f"meters[{m}].id", f"meter {meter.id!r} is listed twice"
+        seen_meters.add(meter.id)
+        totals = {field for (measurement, asset, field) in destinations if measurement == "meter" and asset == meter.id}
+        if not totals & {"mass_total_kg", "volume_total_m3"}:
+            yield f"meters[{m}].id", f"no Modbus point writes a totalizer (meter/{meter.id}/mass_total_kg or volume_total_m3)"
+
+
+def _warnings(config: SiteConfig) -> Iterable[str]:
+    for d, device in enumerate(config.modbus.devices):
+        for p, point in enumerate(device.points):
+            if point.field in contract.TOTALIZER_FIELDS and point.data_type == "float32" and point.overflow is None:
+                yield (
+                    f"modbus.devices[{d}].points[{p}]: totalizer {point.asset}/{point.field} is float32; it keeps only "
+                    "24 bits of mantissa (8 kg steps at 100,000 t): prefer float64, a 64-bit integer or a float with "
+                    "an overflow counter"
+                )
+
+
+def _combined(path: Path, problems: list[tuple[str, str]]) -> InputError:
+    field, problem = problems[0]
+    error = InputError(path, field, problem)
+    if len(problems) > 1:
+        error.args = ("\n".join(f"{path}: {f}: {p}" for f, p in problems),)
+    error.problems = problems  # type: ignore[attr-defined]
+    return error
+
+
+def _key_path(location: tuple[Any, ...]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in {"function-after", "function-before"} or "[" in str(part):
+            continue
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _problem(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against docs/configuration.md)"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind in {"value_error", "assertion_error"}:
+        return message
+    return f"{message}; got {error.get('input')!r}"
+
+
+__all__ = [
+    "Credentials",
+    "InfluxTarget",
+    "LoadedSite",
+    "Meter",
+    "ModbusDevice",
+    "ModbusPoint",
+    "SiteConfig",
+    "load_site",
+    "resolve_credentials",
+]

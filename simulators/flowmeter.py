@@ -1,0 +1,130 @@
+"""A Coriolis mass flowmeter on a loading line, served over Modbus TCP.
+
+Its register map, byte order and word order come from the same site configuration the collector
+reads (one `[[modbus.devices]]` entry), so a test can serve "swapped words" and check the collector
+decodes them. Totals are non-resettable and follow a `LoadingProfile` in closed form; the registers a
+client reads are the device's state at that moment, and `reported()` decodes the same registers for
+the ground truth.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bulkdaq.point_codec import decode_point, encode_point, point_addresses
+from bulkdaq.site_config import ModbusDevice
+from simulators.loading_profile import LoadingProfile
+from bulkdaq.point_codec import RegisterImage
+from simulators.modbus_device_server import ModbusDeviceServer
+from simulators.scenario_clock import ScenarioClock
+
+FLOWMETER_FIELDS = frozenset(
+    {
+        "mass_total_kg",
+        "volume_total_m3",
+        "flow_rate_kg_h",
+        "volume_flow_m3_h",
+        "density_kg_m3",
+        "temperature_c",
+        "pressure_kpa",
+        "meter_factor",
+        "status",
+    }
+)
+
+
+@dataclass(frozen=True)
+class MeterRun:
+    """What flows through one meter: its loading and the product's line conditions."""
+
+    profile: LoadingProfile
+    density_kg_m3: float = 800.0
+    temperature_c: float = 25.0
+    pressure_flowing_kpa: float = 450.0
+    pressure_idle_kpa: float = 120.0
+    meter_factor: float = 1.0
+    initial_mass_total_kg: float = 52_314_706.281
+    initial_volume_total_m3: float = 65_391.172
+
+    def state(self, t: float) -> dict[str, float]:
+        """Every flowmeter field at scenario time `t` [s], in the contract's units."""
+        delivered = self.profile.delivered_kg(t)
+        rate = self.profile.rate_kg_h(t)
+        flowing = rate > 0
+        return {
+            "mass_total_kg": self.initial_mass_total_kg + delivered,
+            "volume_total_m3": self.initial_volume_total_m3 + delivered / self.density_kg_m3,
+            "flow_rate_kg_h": rate,
+            "volume_flow_m3_h": rate / self.density_kg_m3,
+            "density_kg_m3": self.density_kg_m3,
+            # A slow swing of the line temperature, so dashboards show a live value.
+            "temperature_c": self.temperature_c + 0.4 * math.sin(t / 1800.0),
+            "pressure_kpa": self.pressure_flowing_kpa if flowing else self.pressure_idle_kpa,
+            "meter_factor": self.meter_factor,
+            "status": 0,
+        }
+
+
+class FlowmeterSimulator:
+    """One Modbus device whose `meter` points are served from the meter runs' states."""
+
+    def __init__(self, device: ModbusDevice, runs: Mapping[str, MeterRun], clock: ScenarioClock) -> None:
+        self.device = device
+        self.runs = dict(runs)
+        self.clock = clock
+        for index, point in enumerate(device.points):
+            where = f"device {device.name!r} points[{index}] ({point.name!r})"
+            if point.measurement != "meter" or point.field not in FLOWMETER_FIELDS:
+                raise ValueError(f"{where}: a flowmeter serves meter fields {sorted(FLOWMETER_FIELDS)}, not {point.measurement}/{point.field}")
+            if point.asset not in self.runs:
+                raise ValueError(f"{where}: no meter run given for meter {point.asset!r}")
+        self.ranges = _mapped_ranges(device)
+
+    @classmethod
+    def for_loading(
+        cls,
+        device: ModbusDevice,
+        clock: ScenarioClock,
+        profile: LoadingProfile,
+        *,
+        density_kg_m3: float = 800.0,
+        temperature_c: float = 25.0,
+    ) -> FlowmeterSimulator:
+        """Every meter on `device` loads with the same `profile` and product."""
+        assets = dict.fromkeys(point.asset for point in device.points)
+        runs = {asset: MeterRun(profile, density_kg_m3=density_kg_m3, temperature_c=temperature_c) for asset in assets}
+        return cls(device, runs, clock)
+
+    def register_image(self, t: float | None = None) -> dict[tuple[str, int], int]:
+        """The device's registers at scenario time `t` (now, if not given)."""
+        t = self.clock.seconds() if t is None else t
+        states = {asset: run.state(t) for asset, run in self.runs.items()}
+        image: dict[tuple[str, int], int] = {}
+        for point in self.device.points:
+            image.update(encode_point(self.device, point, states[point.asset][point.field]))
+        return image
+
+    def reported(self, asset: str, field: str, t: float | None = None) -> float:
+        """The value a client decodes from the registers at time `t`: the ground truth of a reading."""
+        image = self.register_image(t)
+        for point in self.device.points:
+            if point.asset == asset and point.field == field:
+                return decode_point(self.device, point, image)
+        raise KeyError(f"device {self.device.name!r} has no point for {asset}/{field}")
+
+    def server(self, host: str | None = None, port: int | None = None) -> ModbusDeviceServer:
+        return ModbusDeviceServer(
+            host or self.device.host, port or self.device.port, self.device.unit_id, self.ranges, self._image_now
+        )
+
+    def _image_now(self) -> RegisterImage:
+        return self.register_image()
+
+
+def _mapped_ranges(device: ModbusDevice) -> dict[str, tuple[int, int]]:
+    spans: dict[str, list[int]] = {}
+    for point in device.points:
+        spans.setdefault(point.register_type, []).extend(point_addresses(point))
+    return {kind: (min(a), max(a) - min(a) + 1) for kind, a in spans.items()}
