@@ -222,6 +222,8 @@ class MarkPosition:
     @property
     def offset_m(self) -> float:
         """Signed offset [m]: positive when the mark stands forward of its perpendicular."""
+        if self.distance_m == 0:
+            return 0.0  # no −0.0 on the form
         return self.distance_m if self.side == "forward" else -self.distance_m
 
 
@@ -524,6 +526,7 @@ class ConditionResult:
     rounding: str
     mean_method: str
     table_source: str  # 'vessel table' or 'surveyor readings'
+    marks: MarkReadings
     mean_fwd_m: float
     mean_mid_m: float
     mean_aft_m: float
@@ -753,6 +756,7 @@ def survey_condition(
         rounding=rounding.name,
         mean_method=mean_method,
         table_source="surveyor readings" if readings is not None else "vessel table",
+        marks=marks,
         mean_fwd_m=mean_fwd,
         mean_mid_m=mean_mid,
         mean_aft_m=mean_aft,
