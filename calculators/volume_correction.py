@@ -1,0 +1,865 @@
+"""Volume correction factors of API MPMS Chapter 11.1-2004 (ASTM D1250-04, ISO 91:2017).
+
+Temperature (CTL) and pressure (CPL) correction of generalized crude oils, refined products and
+lubricating oils, to the 60 °F base (§11.1.6.1) and, through the 60 °F procedure, to the 15 °C and
+20 °C bases (§11.1.7); the inverse, observed density to base density (§11.1.6.2); unit conversions of
+the inputs the standard accepts. Every function takes scalars or numpy arrays and never loops in Python
+over the points.
+
+References
+----------
+.. [1] API MPMS Chapter 11.1-2004 / ASTM D1250-04 / IP 200/04, "Temperature and Pressure Volume
+   Correction Factors for Generalized Crude Oils, Refined Products, and Lubricating Oils", §11.1.5
+   (limits and rounding), §11.1.6.1 (60 °F base), §11.1.6.2 (observed to base density), §11.1.7
+   (15 °C and 20 °C bases).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+# ---------------------------------------------------------------------------------------------------
+# Constants of the standard
+# ---------------------------------------------------------------------------------------------------
+
+WATER_DENSITY_60F_KGM3 = 999.016
+"""Density of water at 60 °F used to convert °API and relative density to kg/m³ [kg/m³] (§11.1.5.1)."""
+
+DELTA_60 = 0.01374979547
+"""Shift between the ITS-90 and IPTS-68 60 °F base used in the density shift and CTL (§11.1.6.1)."""
+
+BASE_60F_IPTS68 = 60.0068749
+"""60 °F (ITS-90) expressed on the IPTS-68 scale [°F] (§11.1.6.1 step 5)."""
+
+PSI_PER_KPA = 1.0 / 6.894757
+"""Pressure conversion used by the standard: 1 psi = 6.894757 kPa."""
+
+_ITS90_TO_IPTS68 = (-0.148759, -0.267408, 1.080760, 1.269056, -4.089591, -1.871251, 7.438081, -3.536296)
+
+TEMPERATURE_LIMITS_F = (-58.0, 302.0)
+"""Temperature range of the standard [°F] (−50 … 150 °C)."""
+
+PRESSURE_LIMITS_PSIG = (0.0, 1500.0)
+"""Gauge pressure range of the standard [psig]; negative gauge pressure is taken as 0."""
+
+ALPHA60_LIMITS_PER_F = (230.0e-6, 930.0e-6)
+"""Range of the thermal expansion coefficient at 60 °F [1/°F]."""
+
+BASE_TEMPERATURES_F = {"60F": 60.0, "15C": 59.0, "20C": 68.0}
+"""The bases of §11.1.6 and §11.1.7, expressed in °F (ITS-90)."""
+
+ROUNDING_DECIMALS = 5
+"""CTL, CPL and CTPL are reported to 5 decimals (§11.1.5.5)."""
+
+
+@dataclass(frozen=True)
+class CommodityGroup:
+    """One row of the constants table of §11.1.6.1 (densities at 60 °F)."""
+
+    name: str
+    density_min_kgm3: float
+    density_max_kgm3: float
+    k0: float
+    k1: float
+    k2: float
+
+
+CRUDE_OIL = CommodityGroup("crude_oil", 610.6, 1163.5, 341.0957, 0.0, 0.0)
+FUEL_OILS = CommodityGroup("fuel_oils", 838.3127, 1163.5, 103.8720, 0.2701, 0.0)
+JET_FUELS = CommodityGroup("jet_fuels", 787.5195, 838.3127, 330.3010, 0.0, 0.0)
+TRANSITION_ZONE = CommodityGroup("transition_zone", 770.3520, 787.5195, 1489.0670, 0.0, -0.00186840)
+GASOLINES = CommodityGroup("gasolines", 610.6, 770.3520, 192.4571, 0.2438, 0.0)
+LUBRICATING_OILS = CommodityGroup("lubricating_oils", 800.9, 1163.5, 0.0, 0.34878, 0.0)
+
+# Refined products in ascending density; a density on a boundary belongs to the denser group.
+REFINED_PRODUCTS = (GASOLINES, TRANSITION_ZONE, JET_FUELS, FUEL_OILS)
+_REFINED_BOUNDARIES = np.array([g.density_min_kgm3 for g in REFINED_PRODUCTS[1:]])
+
+GROUPS = {g.name: g for g in (CRUDE_OIL, *REFINED_PRODUCTS, LUBRICATING_OILS)}
+
+COMMODITIES = {
+    "crude": "crude_oil",
+    "crude_oil": "crude_oil",
+    "refined": "refined",
+    "refined_products": "refined",
+    "lube": "lubricating_oils",
+    "lubricating_oils": "lubricating_oils",
+    **{g.name: g.name for g in REFINED_PRODUCTS},
+}
+"""Accepted names of the ``commodity`` argument. ``refined`` chooses the group by density; naming a
+single refined group forces it (its density range is then enforced)."""
+
+Base = Literal["60F", "15C", "20C"]
+
+
+class OutsideStandardLimits(ValueError):
+    """An input lies outside the range for which API MPMS 11.1-2004 is defined; it is never
+    extrapolated.
+
+    Attributes
+    ----------
+    quantity : str
+        Which input was out of range: ``"density"``, ``"temperature"``, ``"pressure"`` or ``"alpha60"``.
+    """
+
+    def __init__(self, quantity: str, message: str) -> None:
+        self.quantity = quantity
+        super().__init__(message)
+
+
+class DidNotConverge(ValueError):
+    """The density iteration of §11.1.6.2 / §11.1.7 did not converge (inputs far outside practice)."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rounding
+# ---------------------------------------------------------------------------------------------------
+
+
+def round_half_away(value: ArrayLike, decimals: int) -> NDArray[np.float64] | np.float64:
+    """Round to ``decimals`` places, halves away from zero, as measurement standards round.
+
+    ``numpy.round`` rounds halves to even and works on the binary value, so 2.0035 can become 2.003.
+    The value is first cleaned of binary noise at the 1e-9 level of the last kept digit, then rounded
+    half away from zero.
+
+    Parameters
+    ----------
+    value : array_like
+        Values to round.
+    decimals : int
+        Number of decimal places kept.
+
+    Returns
+    -------
+    numpy.ndarray or numpy.float64
+        Rounded values, same shape as ``value``.
+
+    References
+    ----------
+    .. [1] API MPMS Chapter 12.2.1, §12.2.4 (rounding of numbers: a 5 is rounded up).
+    """
+    x = np.asarray(value, dtype=np.float64)
+    scale = 10.0**decimals
+    scaled = np.round(np.abs(x) * scale, 6)
+    rounded = np.copysign(np.floor(scaled + 0.5), x) / scale
+    return rounded if rounded.ndim else np.float64(rounded)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Unit conversions
+# ---------------------------------------------------------------------------------------------------
+
+
+def density_from_api(api_gravity: ArrayLike) -> NDArray[np.float64]:
+    """Density at 60 °F from API gravity.
+
+    Parameters
+    ----------
+    api_gravity : array_like
+        API gravity at 60 °F [°API].
+
+    Returns
+    -------
+    numpy.ndarray
+        Density at 60 °F [kg/m³]: 141.5 · 999.016 / (°API + 131.5).
+
+    References
+    ----------
+    .. [1] API MPMS 11.1-2004, §11.1.5.1.
+    """
+    return 141.5 * WATER_DENSITY_60F_KGM3 / (np.asarray(api_gravity, dtype=np.float64) + 131.5)
+
+
+def api_from_density(density_60f_kgm3: ArrayLike) -> NDArray[np.float64]:
+    """API gravity from density at 60 °F [kg/m³]; the inverse of :func:`density_from_api` [°API]."""
+    return 141.5 * WATER_DENSITY_60F_KGM3 / np.asarray(density_60f_kgm3, dtype=np.float64) - 131.5
+
+
+def density_from_relative_density(relative_density_60f: ArrayLike) -> NDArray[np.float64]:
+    """Density at 60 °F [kg/m³] from relative density 60/60 °F [-]: RD · 999.016 (§11.1.5.1)."""
+    return np.asarray(relative_density_60f, dtype=np.float64) * WATER_DENSITY_60F_KGM3
+
+
+def relative_density_from_density(density_60f_kgm3: ArrayLike) -> NDArray[np.float64]:
+    """Relative density 60/60 °F [-] from density at 60 °F [kg/m³]."""
+    return np.asarray(density_60f_kgm3, dtype=np.float64) / WATER_DENSITY_60F_KGM3
+
+
+def fahrenheit_from_celsius(temperature_c: ArrayLike) -> NDArray[np.float64]:
+    """Temperature [°F] from [°C]."""
+    return np.asarray(temperature_c, dtype=np.float64) * 1.8 + 32.0
+
+
+def celsius_from_fahrenheit(temperature_f: ArrayLike) -> NDArray[np.float64]:
+    """Temperature [°C] from [°F]."""
+    return (np.asarray(temperature_f, dtype=np.float64) - 32.0) / 1.8
+
+
+def psig_from_kpa(pressure_kpa: ArrayLike) -> NDArray[np.float64]:
+    """Gauge pressure [psig] from [kPa gauge] (1 psi = 6.894757 kPa)."""
+    return np.asarray(pressure_kpa, dtype=np.float64) * PSI_PER_KPA
+
+
+def kpa_from_psig(pressure_psig: ArrayLike) -> NDArray[np.float64]:
+    """Gauge pressure [kPa gauge] from [psig]."""
+    return np.asarray(pressure_psig, dtype=np.float64) / PSI_PER_KPA
+
+
+def psig_from_bar(pressure_bar: ArrayLike) -> NDArray[np.float64]:
+    """Gauge pressure [psig] from [bar gauge] (1 bar = 100 kPa)."""
+    return psig_from_kpa(np.asarray(pressure_bar, dtype=np.float64) * 100.0)
+
+
+def ipts68_from_its90_f(temperature_f: ArrayLike) -> NDArray[np.float64]:
+    """Shift a temperature from the ITS-90 to the IPTS-68 scale, on which the standard's constants
+    were fitted.
+
+    Parameters
+    ----------
+    temperature_f : array_like
+        Temperature on ITS-90 [°F].
+
+    Returns
+    -------
+    numpy.ndarray
+        The same temperature on IPTS-68 [°F].
+
+    References
+    ----------
+    .. [1] API MPMS 11.1-2004, §11.1.6.1 step 1 (and §11.1.5.3).
+    """
+    t_c = (np.asarray(temperature_f, dtype=np.float64) - 32.0) / 1.8
+    tau = t_c / 630.0
+    a1, a2, a3, a4, a5, a6, a7, a8 = _ITS90_TO_IPTS68
+    shift = (a1 + (a2 + (a3 + (a4 + (a5 + (a6 + (a7 + a8 * tau) * tau) * tau) * tau) * tau) * tau) * tau) * tau
+    return 1.8 * (t_c - shift) + 32.0
+
+
+# ---------------------------------------------------------------------------------------------------
+# Commodity groups
+# ---------------------------------------------------------------------------------------------------
+
+_GROUP_ORDER = (CRUDE_OIL, GASOLINES, TRANSITION_ZONE, JET_FUELS, FUEL_OILS, LUBRICATING_OILS)
+_GROUP_CODE = {g.name: i for i, g in enumerate(_GROUP_ORDER)}
+_K0 = np.array([g.k0 for g in _GROUP_ORDER])
+_K1 = np.array([g.k1 for g in _GROUP_ORDER])
+_K2 = np.array([g.k2 for g in _GROUP_ORDER])
+_DMIN = np.array([g.density_min_kgm3 for g in _GROUP_ORDER])
+_DMAX = np.array([g.density_max_kgm3 for g in _GROUP_ORDER])
+_NAMES = np.array([g.name for g in _GROUP_ORDER])
+
+
+def _commodity(commodity: str) -> str:
+    try:
+        return COMMODITIES[commodity]
+    except KeyError:
+        raise ValueError(
+            f"unknown commodity {commodity!r}; expected one of {', '.join(sorted(COMMODITIES))}"
+        ) from None
+
+
+def _group_codes(density_60f_kgm3: NDArray[np.float64], commodity: str) -> NDArray[np.intp]:
+    """Integer codes into ``_GROUP_ORDER``; refined products are picked by density."""
+    kind = _commodity(commodity)
+    if kind == "refined":
+        return np.searchsorted(_REFINED_BOUNDARIES, density_60f_kgm3, side="right") + _GROUP_CODE["gasolines"]
+    return np.full(np.shape(density_60f_kgm3), _GROUP_CODE[kind], dtype=np.intp)
+
+
+def commodity_group(density_60f_kgm3: ArrayLike, commodity: str = "refined") -> NDArray[np.str_] | str:
+    """Name of the commodity group used for a density at 60 °F.
+
+    Parameters
+    ----------
+    density_60f_kgm3 : array_like
+        Density at 60 °F [kg/m³].
+    commodity : str, default ``"refined"``
+        ``"refined"`` chooses gasolines / transition zone / jet fuels / fuel oils by density (a density
+        on a boundary belongs to the denser group); ``"crude"`` and ``"lube"`` are the caller's choice
+        (a lubricating oil cannot be told from a fuel oil by density). A single refined group name
+        forces that group.
+
+    Returns
+    -------
+    str or numpy.ndarray of str
+        Group name(s): crude_oil, gasolines, transition_zone, jet_fuels, fuel_oils, lubricating_oils.
+
+    References
+    ----------
+    .. [1] API MPMS 11.1-2004, §11.1.6.1 step 2 (table of constants) and §11.1.4 (commodity groups).
+    """
+    names = _NAMES[_group_codes(np.asarray(density_60f_kgm3, dtype=np.float64), commodity)]
+    return names if names.ndim else str(names)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Limits
+# ---------------------------------------------------------------------------------------------------
+
+
+def _first_bad(mask: NDArray[np.bool_], values: NDArray[np.float64]) -> str:
+    """Describe the first offending value: ``-70.0`` for a scalar, ``[3] = -70.0`` for an array."""
+    index = np.unravel_index(int(np.argmax(mask)), mask.shape) if mask.ndim else ()
+    value = float(values[index]) if values.ndim else float(values)
+    count = int(mask.sum())
+    where = f"[{', '.join(str(i) for i in index)}] = " if index else ""
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return f"{where}{value:.10g}{more}"
+
+
+def _check_range(quantity: str, label: str, values: ArrayLike, low: float, high: float, unit: str) -> None:
+    v = np.asarray(values, dtype=np.float64)
+    bad = ~((v >= low) & (v <= high))  # NaN counts as bad
+    if np.any(bad):
+        raise OutsideStandardLimits(
+            quantity,
+            f"{label} {_first_bad(bad, v)} {unit} is outside the API MPMS 11.1-2004 range "
+            f"{low:.10g} … {high:.10g} {unit}",
+        )
+
+
+def _check_density(
+    density_60f: NDArray[np.float64],
+    codes: NDArray[np.intp],
+    given: NDArray[np.float64] | None = None,
+    given_label: str = "",
+) -> None:
+    """Refuse densities outside their group's range; ``given`` is the caller's density when it was not
+    a 60 °F density (a 15 °C / 20 °C base or an observed density), so the message shows both."""
+    bad = ~((density_60f >= _DMIN[codes]) & (density_60f <= _DMAX[codes]))
+    if not np.any(bad):
+        return
+    i = np.unravel_index(int(np.argmax(bad)), bad.shape) if bad.ndim else ()
+    group = GROUPS[str(_NAMES[np.asarray(codes)[i]])]
+    where = f"[{', '.join(map(str, i))}]" if i else ""
+    count = int(bad.sum())
+    more = f" ({count - 1} more points out of range)" if count > 1 else ""
+    rho60 = float(density_60f[i])
+    what = (
+        f"density at 60 °F{where} {rho60:.10g} kg/m³"
+        if given is None
+        else f"{given_label}{where} {float(given[i]):.10g} kg/m³ (= {rho60:.4f} kg/m³ at 60 °F)"
+    )
+    raise OutsideStandardLimits(
+        "density",
+        f"{what} is outside the {group.name} range {group.density_min_kgm3:.10g} … "
+        f"{group.density_max_kgm3:.10g} kg/m³ at 60 °F (API MPMS 11.1-2004 §11.1.6.1){more}",
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# §11.1.6.1 — 60 °F base
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VolumeCorrection:
+    """Result of a volume correction: every intermediate figure of §11.1.6.1.
+
+    Each attribute is a numpy array (or a numpy scalar / str for scalar inputs).
+
+    Attributes
+    ----------
+    group : str or ndarray of str
+        Commodity group used.
+    density_60f_kgm3 : float or ndarray
+        Base density at 60 °F [kg/m³] the factors were computed from.
+    t_ipts68_f : float or ndarray
+        Observed temperature on the IPTS-68 scale [°F].
+    rho_star_kgm3 : float or ndarray
+        Density at 60 °F shifted to the IPTS-68 basis [kg/m³].
+    alpha60_per_f : float or ndarray
+        Thermal expansion coefficient at 60 °F [1/°F].
+    fp_scaled : float or ndarray
+        Scaled compressibility factor [1e-5 / psi] (i.e. [1e-6 / psi] × 10⁻¹ … as printed by the standard: CPL = 1/(1 − 1e-5·Fp·P)).
+    ctl, cpl, ctpl : float or ndarray
+        Correction factors for temperature, pressure and both, rounded to 5 decimals unless the caller
+        asked for unrounded values.
+    rounded : bool
+        Whether ctl, cpl, ctpl are rounded.
+    """
+
+    group: NDArray[np.str_] | str
+    density_60f_kgm3: NDArray[np.float64] | np.float64
+    t_ipts68_f: NDArray[np.float64] | np.float64
+    rho_star_kgm3: NDArray[np.float64] | np.float64
+    alpha60_per_f: NDArray[np.float64] | np.float64
+    fp_scaled: NDArray[np.float64] | np.float64
+    ctl: NDArray[np.float64] | np.float64
+    cpl: NDArray[np.float64] | np.float64
+    ctpl: NDArray[np.float64] | np.float64
+    rounded: bool
+
+
+def _scalar_or_array(x: NDArray) -> NDArray | np.float64 | str:
+    if x.ndim:
+        return x
+    return str(x) if x.dtype.kind in "US" else np.float64(x)
+
+
+def _k(codes: NDArray[np.intp]) -> tuple[NDArray, NDArray, NDArray]:
+    return _K0[codes], _K1[codes], _K2[codes]
+
+
+def _rho_star(rho60: NDArray, k0: NDArray, k1: NDArray, k2: NDArray) -> NDArray:
+    """Density shift to the IPTS-68 basis (§11.1.6.1 step 3)."""
+    a = DELTA_60 / 2.0 * ((k0 / rho60 + k1) / rho60 + k2)
+    b = (2.0 * k0 + k1 * rho60) / (k0 + (k1 + k2 * rho60) * rho60)
+    return rho60 * (1.0 + np.expm1(a * (1.0 + 0.8 * a)) / (1.0 + a * (1.0 + 1.6 * a) * b))
+
+
+def _alpha60(rho_star: NDArray, k0: NDArray, k1: NDArray, k2: NDArray) -> NDArray:
+    """Thermal expansion coefficient at 60 °F (§11.1.6.1 step 4) [1/°F]."""
+    return (k0 / rho_star + k1) / rho_star + k2
+
+
+def _ctl(alpha60: NDArray, t_star_f: NDArray) -> NDArray:
+    """CTL from 60 °F to T* (§11.1.6.1 step 5)."""
+    dt = t_star_f - BASE_60F_IPTS68
+    return np.exp(-alpha60 * dt * (1.0 + 0.8 * alpha60 * (dt + DELTA_60)))
+
+
+def _fp(rho_star: NDArray, t_star_f: NDArray) -> NDArray:
+    """Scaled compressibility factor (§11.1.6.1 step 6) [1e-5 / psi]."""
+    return np.exp(-1.9947 + 0.00013427 * t_star_f + (793920.0 + 2326.0 * t_star_f) / (rho_star * rho_star))
+
+
+def _cpl(fp: NDArray, pressure_psig: NDArray) -> NDArray:
+    return 1.0 / (1.0 - 1e-5 * fp * pressure_psig)
+
+
+def _factors_60f(
+    rho60: NDArray, codes: NDArray[np.intp], temperature_f: NDArray, pressure_psig: NDArray
+) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
+    """Unrounded T*, ρ*, α60, Fp, CTL, CPL without any limit check (used inside iterations too)."""
+    k0, k1, k2 = _k(codes)
+    t_star = ipts68_from_its90_f(temperature_f)
+    rho_star = _rho_star(rho60, k0, k1, k2)
+    alpha = _alpha60(rho_star, k0, k1, k2)
+    ctl = _ctl(alpha, t_star)
+    fp = _fp(rho_star, t_star)
+    cpl = _cpl(fp, pressure_psig)
+    return t_star, rho_star, alpha, fp, ctl, cpl
+
+
+def _validate(rho60: NDArray, codes: NDArray[np.intp], temperature_f: NDArray, pressure_psig: NDArray) -> None:
+    _check_range("temperature", "temperature", temperature_f, *TEMPERATURE_LIMITS_F, "°F")
+    _check_range("pressure", "pressure", pressure_psig, *PRESSURE_LIMITS_PSIG, "psig")
+    _check_density(rho60, codes)
+
+
+def _gauge(pressure_psig: ArrayLike) -> NDArray[np.float64]:
+    """Negative gauge pressure is taken as 0 psig (§11.1.6.1)."""
+    return np.maximum(np.asarray(pressure_psig, dtype=np.float64), 0.0)
+
+
+def ctpl_60f(
+    density_60f_kgm3: ArrayLike,
+    temperature_f: ArrayLike,
+    pressure_psig: ArrayLike = 0.0,
+    commodity: str = "refined",
+    rounded: bool = True,
+) -> VolumeCorrection:
+    """CTL, CPL and CTPL from observed conditions to 60 °F and 0 psig (§11.1.6.1).
+
+    Parameters
+    ----------
+    density_60f_kgm3 : array_like
+        Base density at 60 °F [kg/m³] (convert °API with :func:`density_from_api`, relative density
+        with :func:`density_from_relative_density`).
+    temperature_f : array_like
+        Observed (ITS-90) temperature [°F], −58 … 302.
+    pressure_psig : array_like, default 0
+        Observed gauge pressure [psig], 0 … 1500; negative values are taken as 0.
+    commodity : str, default ``"refined"``
+        ``"refined"`` (group by density), ``"crude"``, ``"lube"``, or one refined group name to force it.
+    rounded : bool, default True
+        Round CTL, CPL and CTPL to 5 decimals as the standard reports them (CTPL is the product of the
+        unrounded CTL and CPL, then rounded). ``False`` returns unrounded factors.
+
+    Returns
+    -------
+    VolumeCorrection
+        Group, T* (IPTS-68), ρ*, α60, Fp, CTL, CPL, CTPL.
+
+    Raises
+    ------
+    OutsideStandardLimits
+        Temperature, pressure, density (for the group) or α60 outside the standard's range.
+    ValueError
+        Unknown commodity name.
+
+    References
+    ----------
+    .. [1] API MPMS 11.1-2004, §11.1.6.1 (steps 1–7) and §11.1.5 (limits, rounding).
+    """
+    rho60 = np.asarray(density_60f_kgm3, dtype=np.float64)
+    temperature = np.asarray(temperature_f, dtype=np.float64)
+    pressure = _gauge(pressure_psig)
+    rho60, temperature, pressure = np.broadcast_arrays(rho60, temperature, pressure)
+    codes = _group_codes(rho60, commodity)
+    _validate(rho60, codes, temperature, pressure)
+    t_star, rho_star, alpha, fp, ctl, cpl = _factors_60f(rho60, codes, temperature, pressure)
+    _check_range("alpha60", "alpha60", alpha, *ALPHA60_LIMITS_PER_F, "1/°F")
+    return _result(codes, rho60, t_star, rho_star, alpha, fp, ctl, cpl, rounded)
+
+
+def _result(codes, rho60, t_star, rho_star, alpha, fp, ctl, cpl, rounded: bool) -> VolumeCorrection:
+    ctpl = ctl * cpl
+    if rounded:
+        ctl, cpl, ctpl = (round_half_away(x, ROUNDING_DECIMALS) for x in (ctl, cpl, ctpl))
+    s = _scalar_or_array
+    return VolumeCorrection(
+        group=s(_NAMES[codes]),
+        density_60f_kgm3=s(np.asarray(rho60)),
+        t_ipts68_f=s(np.asarray(t_star)),
+        rho_star_kgm3=s(np.asarray(rho_star)),
+        alpha60_per_f=s(np.asarray(alpha)),
+        fp_scaled=s(np.asarray(fp)),
+        ctl=s(np.asarray(ctl)),
+        cpl=s(np.asarray(cpl)),
+        ctpl=s(np.asarray(ctpl)),
+        rounded=rounded,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# §11.1.7 — 15 °C and 20 °C bases, and the inverse (§11.1.6.2)
+# ---------------------------------------------------------------------------------------------------
+
+_MAX_ITERATIONS = 100
+_TOLERANCE_KGM3 = 1e-10
+
+
+def _solve_rho60(
+    target_density: NDArray, temperature_f: NDArray, pressure_psig: NDArray, commodity: str
+) -> tuple[NDArray, NDArray[np.intp]]:
+    """Solve target = ρ60 · CTL(T; ρ60) · CPL(T, P; ρ60) for ρ60, re-picking the group each step.
+
+    A fixed-point iteration: the contraction factor is |d ln CTPL / d ln ρ| ≈ 2·α·ΔT < 0.5 inside the
+    limits, so 100 steps are far more than enough to reach 1e-10 kg/m³.
+    """
+    rho60 = target_density.copy()
+    for _ in range(_MAX_ITERATIONS):
+        codes = _group_codes(rho60, commodity)
+        *_, ctl, cpl = _factors_60f(rho60, codes, temperature_f, pressure_psig)
+        updated = target_density / (ctl * cpl)
+        change = np.max(np.abs(updated - rho60), initial=0.0)
+        rho60 = updated
+        if change < _TOLERANCE_KGM3:
+            return rho60, _group_codes(rho60, commodity)
+    raise DidNotConverge(
+        f"density iteration did not converge within {_MAX_ITERATIONS} steps (last change {change:.10g} kg/m³)"
+    )
+
+
+def density_60f_from_base(
+    base_density_kgm3: ArrayLike, base: Base, commodity: str = "refined"
+) -> NDArray[np.float64] | np.float64:
+    """The density at 60 °F equivalent to a density at 15 °C or 20 °C (§11.1.7 step 1).
+
+    The base density is treated as an observed density at 59 °F (15 °C) or 68 °F (20 °C) and 0 psig
+    and corrected to 60 °F by iterating the 60 °F procedure, re-choosing the group from ρ60 each step.
+
+    Parameters
+    ----------
+    base_density_kgm3 : array_like
+        Density at the base temperature [kg/m³].
+    base : {"60F", "15C", "20C"}
+        Base temperature of ``base_density_kgm3``; for ``"60F"`` the density is returned unchanged.
+    commodity : str, default ``"refined"``
+        See :func:`ctpl_60f`.
+
+    Returns
+    -------
+    numpy.ndarray or numpy.float64
+        Density at 60 °F [kg/m³], unrounded (not range-checked; :func:`ctpl_at_base` checks it).
+
+    Raises
+    ------
+    ValueError
+        Unknown base or commodity.
+    DidNotConverge
+        The iteration did not converge.
+
+    References
+    ----------
+    .. [1] API MPMS 11.1-2004, §11.1.7.1 (15 °C) and §11.1.7.2 (20 °C).
+    """
+    rho = np.asarray(base_density_kgm3, dtype=np.float64)
+    _commodity(commodity)
+    base_f = _base_f(base)
+    if base == "60F":
+        return _scalar_or_array(rho.copy())
+    rho60, _ = _solve_rho60(rho, np.full_like(rho, base_f), np.zeros_like(rho), commodity)
+    return _scalar_or_array(rho60)
+
+
+def _base_f(base: str) -> float:
+    try:
+        return BASE_TEMPERATURES_F[base]
+    except KeyError:
+        raise ValueError(f"unknown base {base!r}; expected one of {', '.join(BASE_TEMPERATURES_F)}") from None
+
+
+@dataclass(frozen=True)
+class BaseCorrection:
+    """Correction factors to a 15 °C, 20 °C or 60 °F base (§11.1.7), with the 60 °F figures behind them.
+
+    Attributes
+    ----------
+    base : str
+        ``"60F"``, ``"15C"`` or ``"20C"``.
+    ctl, cpl, ctpl : float or ndarray
+        Factors from observed conditions to the base (rounded to 5 decimals unless unrounded).
+    at_60f : VolumeCorrection
+        The 60 °F computation at the observed conditions (unrounded), from the equivalent ρ60.
+    ctl_base_from_60f : float or ndarray
+        CTL(base temperature; ρ60), unrounded: the divisor that moves the 60 °F CTL to the base.
+    """
+
+    base: str
+    ctl: NDArray[np.float64] | np.float64
+    cpl: NDArray[np.float64] | np.float64
+    ctpl: NDArray[np.float64] | np.float64
+    at_60f: VolumeCorrection
+    ctl_base_from_60f: NDArray[np.float64] | np.float64
+    rounded: bool
+
+    @property
+    def group(self) -> NDArray[np.str_] | str:
+        return self.at_60f.group
+
+    @property
+    def density_60f_kgm3(self) -> NDArray[np.float64] | np.float64:
+        return self.at_60f.density_60f_kgm3
+
+
+def ctpl_at_base(
+    base_density_kgm3: ArrayLike,
+    temperature_c: ArrayLike,
+    pressure_kpa: ArrayLike = 0.0,
+    base: Base = "15C",
+    commodity: str = "refined",
+    rounded: bool = True,
+) -> BaseCorrection:
+    """CTL, CPL and CTPL from observed conditions to a 15 °C, 20 °C or 60 °F base, in SI units.
+
+    For 15 °C and 20 °C the standard's §11.1.7 is followed: the base density is converted to the
+    equivalent ρ60 (:func:`density_60f_from_base`), the 60 °F CTL at the observed temperature is divided
+    by the 60 °F CTL at the base temperature, and CPL is the 60 °F CPL at the observed conditions.
+
+    Parameters
+    ----------
+    base_density_kgm3 : array_like
+        Density at the base temperature [kg/m³].
+    temperature_c : array_like
+        Observed temperature [°C], −50 … 150.
+    pressure_kpa : array_like, default 0
+        Observed gauge pressure [kPa], 0 … 10342 (1500 psig); negative values are taken as 0.
+    base : {"15C", "20C", "60F"}, default ``"15C"``
+        Base temperature of the density and of the result.
+    commodity : str, default ``"refined"``
+        See :func:`ctpl_60f`.
+    rounded : bool, default True
+        Round CTL, CPL, CTPL to 5 decimals (CTPL from the unrounded CTL and CPL).
+
+    Returns
+    -------
+    BaseCorrection
+
+    Raises
+    ------
+    OutsideStandardLimits
+        Temperature, pressure, density or α60 outside the standard's range (the density check is made on
+        the equivalent ρ60, and the message gives both).
+    ValueError
+        Unknown base or commodity.
+
+    References
+    ----------
+    .. [1] API MPMS 11.1-2004, §11.1.7 (other bases) and §11.1.6.1.
+    """
+    base_f = _base_f(base)
+    rho_base = np.asarray(base_density_kgm3, dtype=np.float64)
+    temperature_f = fahrenheit_from_celsius(temperature_c)
+    pressure = _gauge(psig_from_kpa(pressure_kpa))
+    rho_base, temperature_f, pressure = np.broadcast_arrays(rho_base, temperature_f, pressure)
+    _check_range("temperature", "temperature", temperature_f, *TEMPERATURE_LIMITS_F, "°F")
+    _check_range("pressure", "pressure", pressure, *PRESSURE_LIMITS_PSIG, "psig")
+    if base == "60F":
+        rho60, codes = rho_base, _group_codes(rho_base, commodity)
+    else:
+        rho60, codes = _solve_rho60(rho_base, np.full(rho_base.shape, base_f), np.zeros(rho_base.shape), commodity)
+    if base == "60F":
+        _check_density(rho60, codes)
+    else:
+        _check_density(rho60, codes, rho_base, f"density at {base}")
+    t_star, rho_star, alpha, fp, ctl_obs, cpl = _factors_60f(rho60, codes, temperature_f, pressure)
+    _check_range("alpha60", "alpha60", alpha, *ALPHA60_LIMITS_PER_F, "1/°F")
+    if base == "60F":
+        ctl_base = np.ones_like(ctl_obs)
+    else:
+        ctl_base = _ctl(alpha, ipts68_from_its90_f(np.full(rho60.shape, base_f)))
+    at_60f = _result(codes, rho60, t_star, rho_star, alpha, fp, ctl_obs, cpl, rounded=False)
+    ctl = ctl_obs / ctl_base
+    ctpl = ctl * cpl
+    if rounded:
+        ctl, cpl, ctpl = (round_half_away(x, ROUNDING_DECIMALS) for x in (ctl, cpl, ctpl))
+    s = _scalar_or_array
+    return BaseCorrection(
+        base=base,
+        ctl=s(np.asarray(ctl)),
+        cpl=s(np.asarray(cpl)),
+        ctpl=s(np.asarray(ctpl)),
+        at_60f=at_60f,
+        ctl_base_from_60f=s(np.asarray(ctl_base)),
+        rounded=rounded,
+    )
+
+
+def glass_hydrometer_correction(temperature: ArrayLike, unit: Literal["F", "C"], reference: float | None = None):
+    """Factor that corrects a glass-hydrometer reading for the thermal expansion of the glass.
+
+    Parameters
+    ----------
+    temperature : array_like
+        Temperature of the sample when read [°F or °C, per ``unit``].
+    unit : {"F", "C"}
+        ``"F"``: 1 − 0.00001278·(T−60) − 0.0000000062·(T−60)²;
+        ``"C"``: 1 − 0.000023·(t−t_ref) − 0.00000002·(t−t_ref)².
+    reference : float, optional
+        Calibration temperature of the hydrometer in ``unit`` (60 °F, or 15 °C unless given, e.g. 20 °C).
+
+    Returns
+    -------
+    numpy.ndarray or numpy.float64
+        Multiplier applied to the hydrometer reading [-].
+
+    References
+    ----------
+    .. [1] API MPMS 11.1-2004, §11.1.6.2 / §11.1.7 (hydrometer correction, optional).
+    """
+    t = np.asarray(temperature, dtype=np.float64)
+    if unit == "F":
+        d = t - (60.0 if reference is None else reference)
+        return _scalar_or_array(1.0 - 0.00001278 * d - 0.0000000062 * d * d)
+    if unit == "C":
+        d = t - (15.0 if reference is None else reference)
+        return _scalar_or_array(1.0 - 0.000023 * d - 0.00000002 * d * d)
+    raise ValueError(f"unknown temperature unit {unit!r}; expected 'F' or 'C'")
+
+
+@dataclass(frozen=True)
+class BaseDensity:
+    """Base density solved from an observed density (§11.1.6.2, §11.1.7).
+
+    Attributes
+    ----------
+    base : str
+        Base of the result.
+    base_density_kgm3 : float or ndarray
+        Density at the base [kg/m³], rounded to 0.1 kg/m³ unless unrounded.
+    density_60f_kgm3 : float or ndarray
+        Equivalent density at 60 °F [kg/m³], unrounded.
+    observed_density_kgm3 : float or ndarray
+        The observed density used, after the optional glass-hydrometer correction [kg/m³].
+    group : str or ndarray of str
+        Commodity group of the result.
+    ctpl : float or ndarray
+        Unrounded CTPL from the observed conditions to the base.
+    """
+
+    base: str
+    base_density_kgm3: NDArray[np.float64] | np.float64
+    density_60f_kgm3: NDArray[np.float64] | np.float64
+    observed_density_kgm3: NDArray[np.float64] | np.float64
+    group: NDArray[np.str_] | str
+    ctpl: NDArray[np.float64] | np.float64
+
+
+def base_density_from_observed(
+    observed_density_kgm3: ArrayLike,
+    temperature_c: ArrayLike,
+    pressure_kpa: ArrayLike = 0.0,
+    base: Base = "15C",
+    commodity: str = "refined",
+    glass_hydrometer: bool = False,
+    rounded: bool = True,
+) -> BaseDensity:
+    """Density at the base from a density observed at temperature and pressure (the inverse).
+
+    Iterates ρ60 = ρ_obs / CTPL(ρ60, T, P) with unrounded factors, re-choosing the refined group from
+    ρ60 each step, then moves ρ60 to the base: ρ_base = ρ60 · CTL(base temperature; ρ60).
+
+    Parameters
+    ----------
+    observed_density_kgm3 : array_like
+        Density at the observed temperature and pressure [kg/m³].
+    temperature_c : array_like
+        Observed temperature [°C], −50 … 150.
+    pressure_kpa : array_like, default 0
+        Observed gauge pressure [kPa]; negative values are taken as 0.
+    base : {"15C", "20C", "60F"}, default ``"15C"``
+    commodity : str, default ``"refined"``
+        See :func:`ctpl_60f`.
+    glass_hydrometer : bool, default False
+        Apply the glass-hydrometer correction to the observed density first (only for readings taken
+        with a glass hydrometer; off unless asked for). Uses the °F form for a 60 °F base and the °C
+        form, referred to the base temperature, for 15 °C and 20 °C.
+    rounded : bool, default True
+        Round the base density to 0.1 kg/m³.
+
+    Returns
+    -------
+    BaseDensity
+
+    Raises
+    ------
+    OutsideStandardLimits
+        Temperature, pressure or the solved density outside the standard's range.
+    DidNotConverge
+        The iteration did not converge.
+
+    References
+    ----------
+    .. [1] API MPMS 11.1-2004, §11.1.6.2 (observed to base density), §11.1.7.
+    """
+    base_f = _base_f(base)
+    observed = np.asarray(observed_density_kgm3, dtype=np.float64)
+    temperature_c = np.asarray(temperature_c, dtype=np.float64)
+    temperature_f = fahrenheit_from_celsius(temperature_c)
+    pressure = _gauge(psig_from_kpa(pressure_kpa))
+    observed, temperature_c, temperature_f, pressure = np.broadcast_arrays(
+        observed, temperature_c, temperature_f, pressure
+    )
+    _check_range("temperature", "temperature", temperature_f, *TEMPERATURE_LIMITS_F, "°F")
+    _check_range("pressure", "pressure", pressure, *PRESSURE_LIMITS_PSIG, "psig")
+    if glass_hydrometer:
+        if base == "60F":
+            observed = observed * glass_hydrometer_correction(temperature_f, "F")
+        else:
+            observed = observed * glass_hydrometer_correction(temperature_c, "C", reference=(base_f - 32.0) / 1.8)
+    rho60, codes = _solve_rho60(observed, temperature_f, pressure, commodity)
+    _check_density(rho60, codes, observed, "observed density")
+    *_, ctl_obs, cpl = _factors_60f(rho60, codes, temperature_f, pressure)
+    if base == "60F":
+        rho_base = rho60
+        ctl_base = np.ones_like(rho60)
+    else:
+        *_, ctl_base, _ = _factors_60f(rho60, codes, np.full(rho60.shape, base_f), np.zeros(rho60.shape))
+        rho_base = rho60 * ctl_base
+    s = _scalar_or_array
+    return BaseDensity(
+        base=base,
+        base_density_kgm3=s(np.asarray(round_half_away(rho_base, 1) if rounded else rho_base)),
+        density_60f_kgm3=s(rho60),
+        observed_density_kgm3=s(np.asarray(observed)),
+        group=s(_NAMES[codes]),
+        ctpl=s(ctl_obs / ctl_base * cpl),
+    )
