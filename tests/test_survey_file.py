@@ -1,0 +1,346 @@
+"""Survey job files: the contract shape, the example, the number-text rule, and every kind of bad file."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from bulkdaq.input_error import InputError
+from bulkdaq.survey_file import NumberTextError, load_survey_file, parse_number_text, parse_survey_document
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "surveys" / "evership.json"
+SHARED = REPO.parent / "shared"
+REFERENCE = {
+    case["id"]: case for case in json.loads((SHARED / "reference" / "draft_survey_cases.json").read_text())["cases"]
+}["DS-EVERSHIP-COAL-2019"]
+
+
+@pytest.fixture
+def document() -> dict:
+    return json.loads(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def write(tmp_path: Path, document: object, name: str = "job.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def error_for(tmp_path: Path, document: object) -> InputError:
+    path = write(tmp_path, document)
+    with pytest.raises(InputError) as raised:
+        load_survey_file(path).compute()
+    assert raised.value.source == str(path)
+    assert str(raised.value).startswith(f"{path}: ")
+    return raised.value
+
+
+# ---------------------------------------------------------------------------------------------------
+# The shipped example is the shared reference survey
+
+
+def test_example_file_reproduces_the_reference_survey():
+    job = load_survey_file(EXAMPLE)
+    assert job.vessel_name == "EVER SHIP"
+    assert job.rounding.name == "workbook"
+    assert [c.name for c in job.conditions] == ["initial", "draft_check", "final"]
+    result = job.compute()
+    expected = REFERENCE["expected"]
+    assert result.survey("initial").net_displacement_t == pytest.approx(expected["initial"]["net_displacement_t"], abs=0.01)
+    assert result.survey("draft_check").net_displacement_t == pytest.approx(expected["draft_check"]["net_displacement_t"], abs=0.01)
+    assert result.survey("final").net_displacement_t == pytest.approx(expected["final"]["net_displacement_t"], abs=0.01)
+    assert result.cargo_t == pytest.approx(expected["cargo_loaded_initial_to_draft_check_t"], abs=0.01)
+    assert result.constant_t == pytest.approx(350.52, abs=0.01)
+    assert [w.code for w in result.warnings] == ["bill_of_lading"]
+
+
+def test_example_file_mirrors_the_reference_inputs(document):
+    for name, given in REFERENCE["inputs"].items():
+        survey = document["surveys"][name]
+        assert survey["marks_m"] == given["marks"]
+        assert survey["dock_density_t_m3"] == given["dock_water_density"]
+        assert survey["mark_positions"]["mid"] == {"distance_m": given["mid_mark_aft_of_midship_m"], "side": "aft"}
+        assert {d["kind"]: d["t"] for d in survey["deductibles"]} == given["deductibles_t"]
+    assert len(document["vessel"]["hydrostatics"]) == len(REFERENCE["hydrostatic_rows_subset"])
+
+
+def test_rounding_policy_is_read_from_the_file(tmp_path, document):
+    document["rounding"] = "none"
+    result = load_survey_file(write(tmp_path, document)).compute()
+    assert result.rounding == "none"
+    assert result.cargo_t == pytest.approx(REFERENCE["expected_unrounded"]["cargo_t"], abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("convention", "convert"),
+    [
+        ("midship_forward_positive", lambda lcf: -lcf),
+        ("from_ap", lambda lcf: 227.0 / 2 - lcf),
+        ("from_fp", lambda lcf: 227.0 / 2 + lcf),
+    ],
+)
+def test_every_lcf_convention_gives_the_same_survey(tmp_path, document, convention, convert):
+    baseline = load_survey_file(write(tmp_path, document, "midship.json")).compute()
+    document["vessel"]["lcf_convention"] = convention
+    for row in document["vessel"]["hydrostatics"]:
+        row["lcf_m"] = round(convert(row["lcf_m"]), 6)
+    converted = load_survey_file(write(tmp_path, document)).compute()
+    for name in ("initial", "draft_check", "final"):
+        assert converted.survey(name).lcf_m == pytest.approx(baseline.survey(name).lcf_m, abs=1e-9)
+        assert converted.survey(name).net_displacement_t == pytest.approx(baseline.survey(name).net_displacement_t, abs=1e-6)
+
+
+def contract_document() -> dict:
+    """The issue's contract shape with every optional part: table readings, list TPCs, tank volumes."""
+    return {
+        "vessel": {"name": "EVER SHIP", "lbp_m": 227.0, "table_density_t_m3": 1.025, "keel_plate_mm": 0,
+                   "lightship_t": 14637, "declared_constant_t": 350,
+                   "lcf_convention": "midship_aft_positive",
+                   "hydrostatics": []},
+        "rounding": "unece-3dp",
+        "surveys": {
+            "initial": {
+                "marks_m": {"fwd_port": 5.69, "fwd_stbd": 5.69, "mid_port": 6.41, "mid_stbd": 6.39, "aft_port": 7.30, "aft_stbd": 7.30},
+                "mark_positions": {"fwd": {"distance_m": 2.255, "side": "aft"}, "mid": {"distance_m": 0.0, "side": "aft"},
+                                   "aft": {"distance_m": 10.70, "side": "forward"}},
+                "dock_density_t_m3": 1.023,
+                "list_tpc_t_cm": {"port": 75.9, "stbd": 75.7},
+                "table_readings": {"rows": [{"draft_m": 6.43, "displacement_t": 45914, "tpc_t_cm": 75.8, "lcf_m": -7.71},
+                                            {"draft_m": 6.44, "displacement_t": 45990, "tpc_t_cm": 75.8, "lcf_m": -7.69}],
+                                   "mtc_plus_t_m_cm": 1102.48, "mtc_minus_t_m_cm": 1061.18},
+                "deductibles": [{"kind": "ballast", "name": "DB1P", "volume_m3": 1374.73, "density_t_m3": 1.025},
+                                {"kind": "ballast", "name": "rest", "t": 27888},
+                                {"kind": "fresh_water", "t": 247}, {"kind": "fuel_oil", "t": 836.18},
+                                {"kind": "diesel_oil", "t": 57.5}, {"kind": "lube_oil", "t": 0}],
+            },
+            "final": {
+                "marks_m": {"fwd_port": 13.83, "fwd_stbd": 13.83, "mid_port": 13.98, "mid_stbd": 13.98, "aft_port": 14.12, "aft_stbd": 14.12},
+                "mark_positions": {"fwd": {"distance_m": 2.255, "side": "aft"}, "mid": {"distance_m": 0.54, "side": "aft"},
+                                   "aft": {"distance_m": 10.70, "side": "forward"}},
+                "dock_density_t_m3": 1.023,
+                "table_readings": {"rows": [{"draft_m": 13.97, "displacement_t": 106221, "tpc_t_cm": 83.4, "lcf_m": 2.46},
+                                            {"draft_m": 13.98, "displacement_t": 106305, "tpc_t_cm": 83.4, "lcf_m": 2.46}],
+                                   "mtc_plus_t_m_cm": 1436.98, "mtc_minus_t_m_cm": 1417.78},
+                "deductibles": [{"kind": "ballast", "t": 1245}, {"kind": "fresh_water", "t": 242},
+                                {"kind": "fuel_oil", "t": 831}, {"kind": "diesel_oil", "t": 57.4}, {"kind": "other", "t": 0}],
+            },
+        },
+    }
+
+
+def test_contract_shape_with_table_readings_list_and_tank_volumes(tmp_path):
+    result = load_survey_file(write(tmp_path, contract_document())).compute()
+    initial, final = result.survey("initial"), result.survey("final")
+    assert initial.table_source == final.table_source == "surveyor readings"
+    # as worked by hand in test_draft_survey (unece-3dp): 45929.2 - 439.244 + 26.507, plus the list
+    # correction 6 × |6.41 - 6.39| × |75.9 - 75.7| = 0.024 t
+    assert initial.list_correction_t == 0.024
+    assert initial.displacement_trim_list_corrected_t == 45516.487
+    # ballast DB1P 1374.73 × 1.025 = 1409.09825 → 1409.098 t
+    assert initial.deductibles[0].weight_t == 1409.098
+    assert initial.deductibles_t == 1409.098 + 27888 + 247 + 836.18 + 57.5
+    assert final.list_correction_t == 0.0 and final.list_tpc_port_t_cm is None
+    assert result.cargo_t == pytest.approx(final.net_displacement_t - initial.net_displacement_t)
+    assert result.constant_t == pytest.approx(initial.net_displacement_t - 14637)
+
+
+def test_extra_keys_are_allowed(tmp_path):
+    document = contract_document()
+    document["remarks"] = "surveyed by launch"
+    document["surveys"]["initial"]["sea_state"] = "calm"
+    load_survey_file(write(tmp_path, document)).compute()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Numbers written as text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("5.69", 5.69),
+        ("5,69", 5.69),  # a comma before two digits can only be a decimal comma
+        ("0,750", 0.75),  # a thousands group never follows a lone 0
+        ("1374,730", 1374.73),  # nor four leading digits
+        ("29,297.50", 29297.5),
+        ("29.297,50", 29297.5),
+        ("1,374,730", 1374730.0),
+        ("1.374.730,5", 1374730.5),
+        ("29 297,5", 29297.5),
+        ("29\u00a0297.5", 29297.5),
+        ("1'374.73", 1374.73),
+        ("-0,5", -0.5),
+        ("+12", 12.0),
+        (" 7.30 ", 7.3),
+    ],
+)
+def test_number_text_read_when_it_has_one_meaning(text, value):
+    assert parse_number_text(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("1,374", "ambiguous"),  # 1374 or 1.374?
+        ("1.374", "ambiguous"),  # 1.374 or 1374 (continental grouping)?
+        ("12,34.5", "in threes"),
+        ("1,2345,678", "in threes"),
+        ("1,234.567.8", "more than once"),
+        ("1.234.567.8", "in threes"),
+        ("1,234 567.5", "mixes"),
+        ("5.69 m", "not a number"),
+        ("1e3", "not a number"),
+        ("", "not a number"),
+        ("-", "not a number"),
+        (".5", "not a number"),
+        ("five", "not a number"),
+    ],
+)
+def test_number_text_refused_when_it_could_be_misread(text, why):
+    with pytest.raises(NumberTextError, match=why):
+        parse_number_text(text)
+
+
+def test_decimal_comma_in_a_file_is_read_correctly(tmp_path, document):
+    expected = load_survey_file(write(tmp_path, document, "numbers.json")).compute()
+    document["surveys"]["initial"]["marks_m"]["fwd_port"] = "5,69"
+    document["surveys"]["initial"]["deductibles"][0]["t"] = "29.297"  # ambiguous, would be refused …
+    with pytest.raises(InputError, match=r"surveys\.initial\.deductibles\[0\]\.t: expected a number in tonnes, got \"29\.297\" \(ambiguous"):
+        load_survey_file(write(tmp_path, document))
+    document["surveys"]["initial"]["deductibles"][0]["t"] = "29 297"  # … this is not
+    result = load_survey_file(write(tmp_path, document)).compute()
+    assert result.survey("initial").net_displacement_t == expected.survey("initial").net_displacement_t
+
+
+def test_ambiguous_thousands_in_a_volume_is_refused(tmp_path):
+    document = contract_document()
+    document["surveys"]["initial"]["deductibles"][0]["volume_m3"] = "1,374"
+    error = error_for(tmp_path, document)
+    assert error.field == "surveys.initial.deductibles[0].volume_m3"
+    assert 'got "1,374"' in error.problem and "ambiguous" in error.problem
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bad files: each error names the file, the key path and what was expected
+
+
+def _set(document: dict, path: str, value: object) -> dict:
+    node = document
+    keys = path.split(".")
+    for key in keys[:-1]:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    if value is _DELETE:
+        del node[keys[-1]]
+    elif isinstance(node, list):
+        node[int(keys[-1])] = value
+    else:
+        node[keys[-1]] = value
+    return document
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "problem"),
+    [
+        ("surveys.initial.marks_m.fwd_port", "five", "surveys.initial.marks_m.fwd_port", 'expected a number in metres, got "five"'),
+        ("surveys.initial.marks_m.fwd_port", True, "surveys.initial.marks_m.fwd_port", "expected a number in metres, got true"),
+        ("surveys.initial.marks_m.fwd_port", 569, "surveys.initial.marks_m.fwd_port", "569 metres is outside the plausible range 0 to 30 metres"),
+        ("surveys.initial.marks_m.mid_stbd", _DELETE, "surveys.initial.marks_m.mid_stbd", "missing (required)"),
+        ("surveys.final.dock_density_t_m3", 1022, "surveys.final.dock_density_t_m3", "(enter t/m³, not kg/m³)"),
+        ("surveys.final.dock_density_t_m3", _DELETE, "surveys.final.dock_density_t_m3", "missing (required)"),
+        ("surveys.final.mark_positions.fwd.side", "port", "surveys.final.mark_positions.fwd.side", "expected one of 'forward', 'aft', got \"port\""),
+        ("surveys.final.mark_positions.aft.distance_m", -10.7, "surveys.final.mark_positions.aft.distance_m", "a distance is never negative"),
+        ("surveys.final.deductibles.0.kind", "bunkers", "surveys.final.deductibles[0].kind", "expected one of 'ballast'"),
+        ("surveys.final.deductibles.0.volume_m3", 1000, "surveys.final.deductibles[0]", "not both"),
+        ("surveys.final.deductibles", {"ballast": 1}, "surveys.final.deductibles", "expected a list (may be empty), got an object"),
+        ("surveys.initial.list_tpc_t_cmm", {"port": 1, "stbd": 2}, "surveys.initial.list_tpc_t_cmm", "unknown key; did you mean 'list_tpc_t_cm'?"),
+        ("surveys.initial.table_readings.mtc_plus_t_m_cm", None, "surveys.initial.table_readings.mtc_plus_t_m_cm", "missing (required)"),
+        ("surveys.initial.table_readings.rows", [], "surveys.initial.table_readings.rows", "at least one row"),
+        ("surveys.initial.table_readings.rows.1.draft_m", 6.42, "surveys.initial.table_readings.rows", "increase strictly"),
+        ("surveys.final", _DELETE, "surveys.final", "missing: the cargo is measured from 'initial' to 'final'"),
+        ("vessel.lcf_convention", "aft", "vessel.lcf_convention", "expected one of 'midship_aft_positive'"),
+        ("vessel.lcf_convention", _DELETE, "vessel.lcf_convention", "missing (required)"),
+        ("vessel.table_density_t_m3", _DELETE, "vessel.table_density_t_m3", "missing (required)"),
+        ("vessel.keel_plate_mm", -5, "vessel.keel_plate_mm", "outside the plausible range 0 to 100 mm"),
+        ("vessel.lbp_m", "227 m", "vessel.lbp_m", 'expected a number in metres, got "227 m" (not a number)'),
+        ("rounding", "unece", "rounding", "expected one of 'none', 'unece-3dp', 'workbook', got \"unece\""),
+        ("rounding", _DELETE, "rounding", "missing (required)"),
+        ("mean_method", "simpson", "mean_method", "expected one of 'quarter_mean', 'river', 'barge'"),
+        ("bill_of_lading_t", 0, "bill_of_lading_t", "must be greater than 0 tonnes"),
+        ("vessel", [], "vessel", "expected an object ({…}), got a list"),
+    ],
+)
+def test_bad_field_is_named_with_its_path(tmp_path, path, value, field, problem):
+    error = error_for(tmp_path, _set(contract_document(), path, value))
+    assert error.field == field
+    assert problem in error.problem
+
+
+def test_empty_vessel_table_needs_readings_in_every_survey(tmp_path):
+    document = contract_document()
+    del document["surveys"]["final"]["table_readings"]
+    error = error_for(tmp_path, document)
+    assert error.field == "surveys.final.table_readings"
+    assert "vessel.hydrostatics is empty" in error.problem
+
+
+def test_mtc_on_some_rows_only_is_refused(tmp_path, document):
+    del document["vessel"]["hydrostatics"][3]["mtc_t_m_cm"]
+    error = error_for(tmp_path, document)
+    assert error.field == "vessel.hydrostatics[3].mtc_t_m_cm"
+
+
+def test_mean_draft_outside_the_vessel_table_names_the_table(tmp_path, document):
+    document["surveys"]["final"]["marks_m"] = {key: 15.0 for key in document["surveys"]["final"]["marks_m"]}
+    error = error_for(tmp_path, document)
+    assert error.field == "vessel.hydrostatics"
+    assert "survey 'final': mean draft 15.0000 m is outside the hydrostatic table, which covers 5.73 m to 14.48 m" in error.problem
+
+
+def test_mean_draft_outside_the_readings_names_the_readings(tmp_path):
+    document = contract_document()
+    document["surveys"]["initial"]["marks_m"]["mid_port"] = 6.6
+    error = error_for(tmp_path, document)
+    assert error.field == "surveys.initial.table_readings.rows"
+    assert "6.43 m to 6.44 m" in error.problem
+
+
+def test_cargo_between_named_surveys(tmp_path, document):
+    document["cargo"] = {"from": "initial", "to": "nowhere"}
+    error = error_for(tmp_path, document)
+    assert error.field == "surveys.nowhere"
+    document["cargo"] = {"from": "final", "to": "final"}
+    assert error_for(tmp_path, document).field == "cargo"
+
+
+def test_unreadable_files(tmp_path):
+    missing = tmp_path / "absent.json"
+    with pytest.raises(InputError, match=r"absent.json: \(file\): cannot read the file"):
+        load_survey_file(missing)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"vessel": {"lbp_m": 227.0,}}', encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken.json: \(line 1, column 28\): not valid JSON"):
+        load_survey_file(broken)
+    nan = tmp_path / "nan.json"
+    nan.write_text('{"vessel": {"lbp_m": NaN}}', encoding="utf-8")
+    with pytest.raises(InputError, match="NaN is not a number"):
+        load_survey_file(nan)
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"vessel": {"name": "Caf\u00e9"}}'.encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        load_survey_file(latin)
+    with pytest.raises(InputError, match=r"\(document\): expected an object"):
+        parse_survey_document([1, 2], "inline")
+
+
+def test_document_is_not_modified(tmp_path):
+    document = contract_document()
+    before = copy.deepcopy(document)
+    parse_survey_document(document, "inline").compute()
+    assert document == before
