@@ -46,6 +46,12 @@ TEMPERATURE_LIMITS_F = (-58.0, 302.0)
 PRESSURE_LIMITS_PSIG = (0.0, 1500.0)
 """Gauge pressure range of the standard [psig]; negative gauge pressure is taken as 0."""
 
+TEMPERATURE_LIMITS_C = (-50.0, 150.0)
+"""The temperature range in °C, for messages in the caller's unit [°C]."""
+
+PRESSURE_LIMITS_KPA = (0.0, 1500.0 / PSI_PER_KPA)
+"""The pressure range in kPa gauge (0 … 10342.14), for messages in the caller's unit [kPa]."""
+
 ALPHA60_LIMITS_PER_F = (230.0e-6, 930.0e-6)
 """Range of the thermal expansion coefficient at 60 °F [1/°F]."""
 
@@ -453,6 +459,13 @@ def _validate(rho60: NDArray, codes: NDArray[np.intp], temperature_f: NDArray, p
     _check_density(rho60, codes)
 
 
+def _check_si_conditions(temperature_c: ArrayLike, pressure_kpa: ArrayLike) -> None:
+    """The standard's temperature and pressure limits, stated in °C and kPa for SI callers."""
+    _check_range("temperature", "temperature", temperature_c, *TEMPERATURE_LIMITS_C, "°C")
+    gauge = np.maximum(np.asarray(pressure_kpa, dtype=np.float64), 0.0)
+    _check_range("pressure", "pressure", gauge, *PRESSURE_LIMITS_KPA, "kPa")
+
+
 def _gauge(pressure_psig: ArrayLike) -> NDArray[np.float64]:
     """Negative gauge pressure is taken as 0 psig (§11.1.6.1)."""
     return np.maximum(np.asarray(pressure_psig, dtype=np.float64), 0.0)
@@ -690,8 +703,7 @@ def ctpl_at_base(
     temperature_f = fahrenheit_from_celsius(temperature_c)
     pressure = _gauge(psig_from_kpa(pressure_kpa))
     rho_base, temperature_f, pressure = np.broadcast_arrays(rho_base, temperature_f, pressure)
-    _check_range("temperature", "temperature", temperature_f, *TEMPERATURE_LIMITS_F, "°F")
-    _check_range("pressure", "pressure", pressure, *PRESSURE_LIMITS_PSIG, "psig")
+    _check_si_conditions(temperature_c, pressure_kpa)
     if base == "60F":
         rho60, codes = rho_base, _group_codes(rho_base, commodity)
     else:
@@ -838,8 +850,7 @@ def base_density_from_observed(
     observed, temperature_c, temperature_f, pressure = np.broadcast_arrays(
         observed, temperature_c, temperature_f, pressure
     )
-    _check_range("temperature", "temperature", temperature_f, *TEMPERATURE_LIMITS_F, "°F")
-    _check_range("pressure", "pressure", pressure, *PRESSURE_LIMITS_PSIG, "psig")
+    _check_si_conditions(temperature_c, pressure_kpa)
     if glass_hydrometer:
         if base == "60F":
             observed = observed * glass_hydrometer_correction(temperature_f, "F")

@@ -232,3 +232,11 @@ def test_unknown_commodity_and_base_are_refused():
         vc.ctpl_60f(830.0, 60.0, commodity="diesel")
     with pytest.raises(ValueError, match="unknown base '16C'"):
         vc.ctpl_at_base(830.0, 20.0, 0.0, "16C")
+
+
+def test_si_callers_get_limits_in_si_units():
+    with pytest.raises(vc.OutsideStandardLimits, match=r"temperature 160 °C is outside .* -50 … 150 °C"):
+        vc.ctpl_at_base(900.0, 160.0, 0.0, "15C")
+    with pytest.raises(vc.OutsideStandardLimits, match=r"pressure 10400 kPa .* 0 … 10342.1\d* kPa"):
+        vc.base_density_from_observed(900.0, 20.0, 10400.0, "15C")
+    assert vc.ctpl_at_base(900.0, 150.0, vc.PRESSURE_LIMITS_KPA[1], "15C").cpl > 1.0

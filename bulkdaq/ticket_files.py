@@ -1,0 +1,505 @@
+"""Ticket files: read and validate the JSON inputs of `bulkdaq ticket meter|coriolis|tank`, compute the ticket.
+
+The formats are documented field by field in docs/tickets.md, with an example of each in
+examples/tickets/. Every measured value is an object ``{"value": …, "unit": …}`` so that a unit is never
+assumed. Every problem is raised as :class:`bulkdaq.input_error.InputError` naming the file, the key
+path (``base_density.unit``, ``strapping_table.rows[3]``) and what was expected: a missing key, an
+unknown key, a wrong unit, a value outside the standard's range or the group's density range, a
+closing totalizer below the opening one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bulkdaq.input_error import InputError
+from calculators import vcf_1980, volume_correction
+from calculators.coriolis_ticket import coriolis_ticket
+from calculators.measurement_policy import MeasurementPolicy, Ticket
+from calculators.meter_ticket import InvalidMeterInput, flow_weighted_average, meter_ticket
+from calculators.strapping_table import InvalidStrappingTable, OutsideStrappingTable, StrappingTable
+from calculators.tank_ticket import FloatingRoof, InvalidTankInput, ShellCorrection, tank_ticket
+from calculators.totalizer import TotalizerWentBackwards
+from calculators.weight_in_air import DensityNotPhysical
+
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+"""A JSON number (an integer is accepted); never a string, never NaN or infinity."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Temperature(_Strict):
+    value: Number
+    unit: Literal["C", "F"]
+
+    def celsius(self) -> float:
+        return self.value if self.unit == "C" else float(volume_correction.celsius_from_fahrenheit(self.value))
+
+
+class Pressure(_Strict):
+    """Gauge pressure."""
+
+    value: Number
+    unit: Literal["kPa", "bar", "psi"]
+
+    def kpa(self) -> float:
+        factor = {"kPa": 1.0, "bar": 100.0, "psi": 1.0 / volume_correction.PSI_PER_KPA}[self.unit]
+        return self.value * factor
+
+
+class Density(_Strict):
+    value: Number
+    unit: Literal["kg/m3", "api", "rd"]
+
+    def kgm3(self) -> float:
+        if self.unit == "api":
+            return float(volume_correction.density_from_api(self.value))
+        if self.unit == "rd":
+            return float(volume_correction.density_from_relative_density(self.value))
+        return self.value
+
+
+class DensityDifference(_Strict):
+    value: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+    unit: Literal["kg/m3"]
+
+
+class Level(_Strict):
+    value: Number
+    unit: Literal["m", "mm"]
+
+    def metres(self) -> float:
+        return self.value / 1000.0 if self.unit == "mm" else self.value
+
+
+class Volume(_Strict):
+    value: Number
+    unit: Literal["m3", "L"]
+
+    def m3(self) -> float:
+        return self.value / 1000.0 if self.unit == "L" else self.value
+
+
+class Policy(_Strict):
+    edition: Literal["2004", "1980"]
+    base: Literal["15C", "20C", "60F"]
+    rounding: Literal["standard", "unrounded"]
+    volume_decimals: Annotated[int, Field(strict=True, ge=0, le=9)] = 3
+    mass_decimals: Annotated[int, Field(strict=True, ge=0, le=9)] = 3
+
+    @model_validator(mode="after")
+    def _1980_is_15c(self) -> Policy:
+        if self.edition == "1980" and self.base != "15C":
+            raise ValueError(f"edition 1980 (ASTM D1250-1980 Tables 54A/54B/54D) is defined at 15C only, not {self.base}")
+        return self
+
+
+SedimentWater = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, lt=100)]
+Commodity = Literal["refined", "crude", "lube"]
+
+
+class VolumeTotalizer(_Strict):
+    unit: Literal["m3", "L"]
+    opening: Number
+    closing: Number
+    rollover_at: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)] | None = None
+
+    def factor_to_m3(self) -> float:
+        return 0.001 if self.unit == "L" else 1.0
+
+
+class MassTotalizer(_Strict):
+    unit: Literal["kg", "t"]
+    opening: Number
+    closing: Number
+    rollover_at: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)] | None = None
+
+    def factor_to_kg(self) -> float:
+        return 1000.0 if self.unit == "t" else 1.0
+
+
+class FlowSamples(_Strict):
+    """Per-interval quantity, temperature and pressure, for flow-weighted averages."""
+
+    quantity_unit: Literal["m3", "L", "kg", "t"]
+    temperature_unit: Literal["C", "F"]
+    pressure_unit: Literal["kPa", "bar", "psi"]
+    rows: Annotated[list[tuple[Number, Number, Number]], Field(min_length=1)]
+
+
+class MeterFile(_Strict):
+    ticket: Literal["meter"]
+    meter: str | None = None
+    batch: str | None = None
+    policy: Policy
+    commodity: Commodity
+    totalizer: VolumeTotalizer
+    meter_factor: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+    base_density: Density
+    temperature: Temperature | None = None
+    pressure: Pressure | None = None
+    flow_samples: FlowSamples | None = None
+    sediment_water_percent: SedimentWater
+
+    @model_validator(mode="after")
+    def _conditions(self) -> MeterFile:
+        averaged = self.temperature is not None or self.pressure is not None
+        if self.flow_samples is not None and averaged:
+            raise ValueError("give either temperature and pressure (flow-weighted averages) or flow_samples, not both")
+        if self.flow_samples is None and (self.temperature is None or self.pressure is None):
+            raise ValueError("give temperature and pressure (flow-weighted averages), or flow_samples")
+        return self
+
+
+class LineConditions(_Strict):
+    density: Density
+    temperature: Temperature
+    pressure: Pressure
+
+
+class CoriolisFile(_Strict):
+    ticket: Literal["coriolis"]
+    meter: str | None = None
+    batch: str | None = None
+    policy: Policy
+    commodity: Commodity
+    mass_totalizer: MassTotalizer
+    mass_meter_factor: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+    base_density: Density
+    line: LineConditions
+    density_check_band: DensityDifference
+    sediment_water_percent: SedimentWater
+
+
+class StrappingRows(_Strict):
+    level_unit: Literal["m", "mm"]
+    volume_unit: Literal["m3", "L"]
+    rows: Annotated[list[tuple[Number, Number]], Field(min_length=2)]
+
+
+class FreeWater(_Strict):
+    level: Level | None = None
+    volume: Volume | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> FreeWater:
+        if (self.level is None) == (self.volume is None):
+            raise ValueError("give exactly one of level (read through the strapping table) or volume")
+        return self
+
+
+class Shell(_Strict):
+    insulated: bool
+    table_base_temperature: Temperature
+    expansion_coefficient_per_c: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, lt=1e-3)]
+    ambient_temperature: Temperature | None = None
+
+    @model_validator(mode="after")
+    def _ambient(self) -> Shell:
+        if not self.insulated and self.ambient_temperature is None:
+            raise ValueError("an uninsulated tank needs ambient_temperature for its shell temperature")
+        return self
+
+
+class Roof(_Strict):
+    mass_kg: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+    table_includes_roof: bool
+
+
+class TankFile(_Strict):
+    ticket: Literal["tank"]
+    tank: str | None = None
+    batch: str | None = None
+    policy: Policy
+    commodity: Commodity
+    strapping_table: StrappingRows | None = None
+    innage: Level | None = None
+    total_observed_volume: Volume | None = None
+    free_water: FreeWater
+    liquid_temperature: Temperature
+    base_density: Density
+    sediment_water_percent: SedimentWater
+    shell: Shell | Literal["none"]
+    floating_roof: Roof | None
+
+    @model_validator(mode="after")
+    def _gauge(self) -> TankFile:
+        if (self.innage is None) == (self.total_observed_volume is None):
+            raise ValueError("give exactly one of innage (with strapping_table) or total_observed_volume")
+        needs_table = self.innage is not None or self.free_water.level is not None
+        if needs_table and self.strapping_table is None:
+            raise ValueError("strapping_table is required to read a level (innage or free_water.level)")
+        return self
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------------
+
+
+def _key_path(location: tuple[Any, ...]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif str(part).startswith(("function-", "tagged-union", "literal[", "nullable[")) or "[" in str(part):
+            continue
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _problem(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing (see docs/tickets.md)"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against docs/tickets.md)"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind in {"value_error", "assertion_error"}:
+        return message
+    return f"{message}; got {error.get('input')!r}"
+
+
+def _read(path: Path, model: type[BaseModel]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, "(file)", "no such file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(path, "(file)", f"not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except OSError as error:
+        raise InputError(path, "(file)", f"cannot read the file: {error.strerror or error}") from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(path, "(syntax)", f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    if not isinstance(raw, dict):
+        raise InputError(path, "(top level)", f"expected a JSON object, got {type(raw).__name__}")
+    kind = model.model_fields["ticket"].annotation.__args__[0]  # type: ignore[union-attr]
+    if raw.get("ticket") != kind:
+        raise InputError(path, "ticket", f"expected \"{kind}\" for `bulkdaq ticket {kind}`, got {raw.get('ticket')!r}")
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        problems = [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]
+        field, problem = problems[0]
+        if len(problems) > 1:
+            problem += f" (and {len(problems) - 1} more: " + "; ".join(f"{f}: {p}" for f, p in problems[1:]) + ")"
+        raise InputError(path, field, problem) from None
+
+
+def _policy(path: Path, policy: Policy, density: Density) -> MeasurementPolicy:
+    if density.unit in {"api", "rd"} and policy.base != "60F":
+        raise InputError(
+            path,
+            "base_density.unit",
+            f"{density.unit!r} is a 60 °F quantity; with base {policy.base} give the density in kg/m3 at {policy.base}",
+        )
+    return MeasurementPolicy(**policy.model_dump())
+
+
+def _computed(path: Path, fields: dict[str, str], compute: Callable[[], Ticket]) -> Ticket:
+    """Run a calculator, turning its range errors into InputError on the field they came from."""
+    try:
+        return compute()
+    except TotalizerWentBackwards as error:
+        raise InputError(path, fields["closing"], str(error)) from None
+    except (volume_correction.OutsideStandardLimits, vcf_1980.OutsideTableRange, InvalidMeterInput, InvalidTankInput) as error:
+        quantity = "density" if error.quantity == "alpha60" else error.quantity
+        raise InputError(path, fields.get(quantity, quantity), str(error)) from None
+    except DensityNotPhysical as error:
+        raise InputError(path, fields["density"], str(error)) from None
+    except volume_correction.DidNotConverge as error:
+        raise InputError(path, fields["density"], str(error)) from None
+
+
+def meter_ticket_from_file(path: str | Path) -> Ticket:
+    """Read a meter ticket file (docs/tickets.md, "Meter ticket") and compute the ticket.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path and what was expected.
+    """
+    path = Path(path)
+    data: MeterFile = _read(path, MeterFile)
+    policy = _policy(path, data.policy, data.base_density)
+    to_m3 = data.totalizer.factor_to_m3()
+    fields = {
+        "closing": "totalizer.closing",
+        "density": "base_density.value",
+        "temperature": "temperature.value",
+        "pressure": "pressure.value",
+        "meter_factor": "meter_factor",
+        "base_density_kgm3": "base_density.value",
+    }
+    if data.flow_samples is not None:
+        samples = data.flow_samples
+        quantities = [row[0] for row in samples.rows]
+        temps = [Temperature(value=row[1], unit=samples.temperature_unit).celsius() for row in samples.rows]
+        pressures = [Pressure(value=row[2], unit=samples.pressure_unit).kpa() for row in samples.rows]
+        try:
+            temperature_c = flow_weighted_average(temps, quantities)
+            pressure_kpa = flow_weighted_average(pressures, quantities)
+        except ValueError as error:
+            raise InputError(path, "flow_samples.rows", str(error)) from None
+        fields.update(temperature="flow_samples.rows", pressure="flow_samples.rows")
+    else:
+        assert data.temperature is not None and data.pressure is not None
+        temperature_c, pressure_kpa = data.temperature.celsius(), data.pressure.kpa()
+    rollover = data.totalizer.rollover_at
+    return _computed(
+        path,
+        fields,
+        lambda: meter_ticket(
+            policy,
+            opening_m3=data.totalizer.opening * to_m3,
+            closing_m3=data.totalizer.closing * to_m3,
+            meter_factor=data.meter_factor,
+            temperature_c=temperature_c,
+            pressure_kpa=pressure_kpa,
+            base_density_kgm3=data.base_density.kgm3(),
+            sediment_water_percent=data.sediment_water_percent,
+            commodity=data.commodity,
+            rollover_at_m3=None if rollover is None else rollover * to_m3,
+        ),
+    )
+
+
+def coriolis_ticket_from_file(path: str | Path) -> Ticket:
+    """Read a Coriolis ticket file (docs/tickets.md, "Coriolis mass ticket") and compute the ticket.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path and what was expected.
+    """
+    path = Path(path)
+    data: CoriolisFile = _read(path, CoriolisFile)
+    policy = _policy(path, data.policy, data.base_density)
+    if data.line.density.unit != "kg/m3":
+        raise InputError(path, "line.density.unit", f"the meter's line density must be in kg/m3, got {data.line.density.unit!r}")
+    to_kg = data.mass_totalizer.factor_to_kg()
+    rollover = data.mass_totalizer.rollover_at
+    fields = {
+        "closing": "mass_totalizer.closing",
+        "density": "base_density.value",
+        "temperature": "line.temperature.value",
+        "pressure": "line.pressure.value",
+        "mass_meter_factor": "mass_meter_factor",
+        "base_density_kgm3": "base_density.value",
+        "line_density_kgm3": "line.density.value",
+        "density_band_kgm3": "density_check_band.value",
+    }
+    return _computed(
+        path,
+        fields,
+        lambda: coriolis_ticket(
+            policy,
+            opening_kg=data.mass_totalizer.opening * to_kg,
+            closing_kg=data.mass_totalizer.closing * to_kg,
+            mass_meter_factor=data.mass_meter_factor,
+            base_density_kgm3=data.base_density.kgm3(),
+            line_density_kgm3=data.line.density.value,
+            temperature_c=data.line.temperature.celsius(),
+            pressure_kpa=data.line.pressure.kpa(),
+            sediment_water_percent=data.sediment_water_percent,
+            density_band_kgm3=data.density_check_band.value,
+            commodity=data.commodity,
+            rollover_at_kg=None if rollover is None else rollover * to_kg,
+        ),
+    )
+
+
+def tank_ticket_from_file(path: str | Path) -> Ticket:
+    """Read a shore tank ticket file (docs/tickets.md, "Shore tank ticket") and compute the ticket.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path and what was expected.
+    """
+    path = Path(path)
+    data: TankFile = _read(path, TankFile)
+    policy = _policy(path, data.policy, data.base_density)
+    table = None
+    if data.strapping_table is not None:
+        rows = data.strapping_table
+        level_factor = 0.001 if rows.level_unit == "mm" else 1.0
+        volume_factor = 0.001 if rows.volume_unit == "L" else 1.0
+        try:
+            table = StrappingTable([r[0] * level_factor for r in rows.rows], [r[1] * volume_factor for r in rows.rows])
+        except InvalidStrappingTable as error:
+            where = "strapping_table.rows" if error.row is None else f"strapping_table.rows[{error.row}]"
+            raise InputError(path, where, str(error)) from None
+
+    def read_level(level: Level, field: str) -> float:
+        assert table is not None
+        try:
+            return float(table.volume_at(level.metres()))
+        except OutsideStrappingTable as error:
+            raise InputError(path, field, str(error)) from None
+
+    if data.innage is not None:
+        innage_m: float | None = data.innage.metres()
+        tov = read_level(data.innage, "innage.value")
+    else:
+        assert data.total_observed_volume is not None
+        innage_m, tov = None, data.total_observed_volume.m3()
+    if data.free_water.level is not None:
+        water_level_m: float | None = data.free_water.level.metres()
+        free_water = read_level(data.free_water.level, "free_water.level.value")
+    else:
+        assert data.free_water.volume is not None
+        water_level_m, free_water = None, data.free_water.volume.m3()
+    shell = None
+    if isinstance(data.shell, Shell):
+        ambient = data.shell.ambient_temperature
+        shell = ShellCorrection(
+            insulated=data.shell.insulated,
+            table_base_temperature_c=data.shell.table_base_temperature.celsius(),
+            expansion_coefficient_per_c=data.shell.expansion_coefficient_per_c,
+            ambient_temperature_c=None if ambient is None else ambient.celsius(),
+        )
+    roof = None if data.floating_roof is None else FloatingRoof(data.floating_roof.mass_kg, data.floating_roof.table_includes_roof)
+    fields = {
+        "density": "base_density.value",
+        "temperature": "liquid_temperature.value",
+        "base_density_kgm3": "base_density.value",
+        "tov_m3": "innage.value" if data.innage is not None else "total_observed_volume.value",
+        "free_water_m3": "free_water",
+        "ambient_temperature_c": "shell.ambient_temperature",
+        "roof_mass_kg": "floating_roof.mass_kg",
+    }
+    return _computed(
+        path,
+        fields,
+        lambda: tank_ticket(
+            policy,
+            tov_m3=tov,
+            free_water_m3=free_water,
+            liquid_temperature_c=data.liquid_temperature.celsius(),
+            base_density_kgm3=data.base_density.kgm3(),
+            sediment_water_percent=data.sediment_water_percent,
+            shell=shell,
+            floating_roof=roof,
+            commodity=data.commodity,
+            innage_level_m=innage_m,
+            free_water_level_m=water_level_m,
+        ),
+    )
+
+
+TICKET_READERS: dict[str, Callable[[str | Path], Ticket]] = {
+    "meter": meter_ticket_from_file,
+    "coriolis": coriolis_ticket_from_file,
+    "tank": tank_ticket_from_file,
+}
