@@ -1,0 +1,101 @@
+"""`bulkdaq survey draft`: the real console script, run as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "surveys" / "evership.json"
+BULKDAQ = Path(sys.executable).parent / "bulkdaq"
+
+REQUIRED_SURVEY_KEYS = {
+    "mean_fwd_m", "mean_mid_m", "mean_aft_m", "length_between_marks_m", "true_trim_m", "quarter_mean_m",
+    "displacement_t", "tpc_t_cm", "lcf_m", "first_trim_correction_t", "second_trim_correction_t",
+    "list_correction_t", "density_correction_t", "deductibles_t", "net_displacement_t",
+}
+
+
+def bulkdaq(*args: str) -> subprocess.CompletedProcess[str]:
+    # rich wraps the error line at the console width (80 when piped); a wide COLUMNS keeps the one-line
+    # error on one line, as a person at a terminal sees it (main.py's error console is the lead's)
+    environment = {**os.environ, "COLUMNS": "500"}
+    return subprocess.run([str(BULKDAQ), *args], capture_output=True, text=True, timeout=120, cwd=REPO, env=environment)
+
+
+def test_json_output_has_the_contract_keys_and_the_reference_cargo():
+    run = bulkdaq("survey", "draft", str(EXAMPLE), "--json")
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert set(result["surveys"]) == {"initial", "draft_check", "final"}
+    for figures in result["surveys"].values():
+        assert REQUIRED_SURVEY_KEYS <= set(figures)
+    assert result["cargo_t"] == pytest.approx(88760.28, abs=0.01)
+    assert result["constant_t"] == pytest.approx(350.52, abs=0.01)
+    assert result["rounding"] == "workbook"
+    assert result["surveys"]["initial"]["quarter_mean_m"] == 6.4317
+    assert result["surveys"]["initial"]["lcf_m"] == -7.7066  # midship, aft positive
+    assert result["surveys"]["draft_check"]["first_trim_correction_t"] == 27.8
+    assert [w["code"] for w in result["warnings"]] == ["bill_of_lading"]
+    assert result["warnings"][0]["message"].startswith("cargo 88760.28 t differs from the bill of lading 88000 t")
+
+
+def test_tables_show_every_figure_and_the_cargo(tmp_path):
+    report = tmp_path / "survey.html"
+    run = bulkdaq("survey", "draft", str(EXAMPLE), "--report", str(report))
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    for text in ("Initial 初始", "Draft check", "Final 最终", "Length between marks", "214.0450", "Corrected aft draft",
+                 "7.3805", "45,926.920", "-439.400", "Net displacement", "14,987.520", "103,747.800",
+                 "Cargo 货物重量", "88,760.280 t", "350.520 t", "bill of lading"):
+        assert text in out, text
+    assert report.exists()
+    page = report.read_text(encoding="utf-8")
+    for text in ("水尺计重", "首吃水平均", "中吃水平均", "尾吃水平均", "纵倾校正", "港水密度校正", "扣除量", "净排水量",
+                 "货物重量", "EVER SHIP", "88,760.280 t", "45,425.200", "workbook", "hog 中拱"):
+        assert text in page, text
+
+
+def test_unece_rounding_prints_three_decimals(tmp_path):
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document["rounding"] = "unece-3dp"
+    path = tmp_path / "unece.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    run = bulkdaq("survey", "draft", str(path))
+    assert run.returncode == 0, run.stderr
+    assert "6.432 " in run.stdout and "14,989.970" in run.stdout
+
+
+def test_bad_file_is_one_line_with_file_field_and_exit_code_2(tmp_path):
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document["surveys"]["initial"]["marks_m"]["fwd_port"] = "5.69 m"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    run = bulkdaq("survey", "draft", str(path), "--json")
+    assert run.returncode == 2
+    assert run.stdout == ""
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert f"{path}: surveys.initial.marks_m.fwd_port: expected a number in metres, got \"5.69 m\"" in lines[0]
+    assert "Traceback" not in run.stderr
+
+
+def test_mean_draft_outside_the_table_is_one_line(tmp_path):
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document["vessel"]["hydrostatics"] = document["vessel"]["hydrostatics"][:6]  # up to 6.24 m
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    run = bulkdaq("survey", "draft", str(path))
+    assert run.returncode == 2
+    assert "vessel.hydrostatics: survey 'initial': mean draft 6.4317 m is outside the hydrostatic table, which covers 5.73 m to 6.24 m" in run.stderr
+
+
+def test_missing_file_is_one_line(tmp_path):
+    run = bulkdaq("survey", "draft", str(tmp_path / "nothing.json"))
+    assert run.returncode == 2
+    assert "nothing.json: (file): cannot read the file" in run.stderr
