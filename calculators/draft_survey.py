@@ -48,6 +48,9 @@ METHOD = (
 LIST_WARNING_DEG = 0.5
 CONSTANT_TOLERANCE_FRACTION = 0.10
 BILL_OF_LADING_TOLERANCE_PCT = 0.5
+# Linear interpolation between rows further apart than this is no longer exact enough: with TPC
+# rising ~1 t/cm per metre, the chord error is about 12.5 × step² t (0.5 t at 0.2 m, 530 t at 6.5 m).
+TABLE_ROW_INTERVAL_WARNING_M = 0.2
 
 MarkSide = Literal["forward", "aft"]
 MeanMethod = Literal["quarter_mean", "river", "barge"]
@@ -547,6 +550,7 @@ class ConditionResult:
     deflection_m: float
     deflection: str
     quarter_mean_m: float
+    table_row_interval_m: float
     displacement_t: float
     tpc_t_cm: float
     lcf_m: float
@@ -588,7 +592,8 @@ class ConditionResult:
 class SurveyWarning:
     """Something the officer must look at; the figures were still computed.
 
-    code: 'list', 'list_unchecked', 'trim_range', 'constant', 'bill_of_lading' or 'table_audit';
+    code: 'list', 'list_unchecked', 'trim_range', 'table_interval', 'constant', 'bill_of_lading' or
+    'table_audit';
     survey: the survey it concerns ('' for the whole job); message: a sentence naming the values.
     """
 
@@ -777,6 +782,7 @@ def survey_condition(
         deflection_m=deflection,
         deflection=deflection_label(deflection),
         quarter_mean_m=quarter_mean,
+        table_row_interval_m=source.row_interval_m(quarter_mean),
         displacement_t=displacement,
         tpc_t_cm=tpc,
         lcf_m=lcf,
@@ -820,6 +826,16 @@ def _condition_warnings(result: ConditionResult, vessel: VesselParticulars) -> l
                 result.name,
                 f"survey {result.name!r}: midship marks differ port/starboard but the vessel breadth is not "
                 f"given, so the list angle could not be checked against {LIST_WARNING_DEG}°",
+            )
+        )
+    if result.table_row_interval_m > TABLE_ROW_INTERVAL_WARNING_M:
+        warnings.append(
+            SurveyWarning(
+                "table_interval",
+                result.name,
+                f"survey {result.name!r}: mean draft {result.quarter_mean_m:.4f} m falls between table rows "
+                f"{result.table_row_interval_m:.2f} m apart (more than {TABLE_ROW_INTERVAL_WARNING_M} m); "
+                "linear interpolation over so wide a step is not exact — supply the rows around this draft",
             )
         )
     if vessel.trim_range_m is not None:
@@ -991,6 +1007,7 @@ __all__ = [
     "SurveyConditionInput",
     "SurveyInputError",
     "SurveyWarning",
+    "TABLE_ROW_INTERVAL_WARNING_M",
     "TableReadings",
     "UNECE_3DP",
     "VesselParticulars",

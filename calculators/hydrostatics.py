@@ -13,6 +13,7 @@ mean draft, linear interpolation, LCF and MTC for the trim corrections).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -198,6 +199,13 @@ class HydrostaticTable:
             object.__setattr__(self, name, _column(name, getattr(self, name), draft.size))
         if self.mtc_t_m_cm is not None:
             object.__setattr__(self, "mtc_t_m_cm", _column("mtc_t_m_cm", self.mtc_t_m_cm, draft.size))
+        # Python-float copies for the scalar look-ups a survey makes (see `interpolate`)
+        object.__setattr__(self, "_drafts", tuple(draft.tolist()))
+        object.__setattr__(
+            self,
+            "_columns",
+            {name: tuple(getattr(self, name).tolist()) for name in _COLUMNS if getattr(self, name) is not None},
+        )
 
     @property
     def draft_range_m(self) -> tuple[float, float]:
@@ -215,6 +223,23 @@ class HydrostaticTable:
             first = drafts.flat[int(np.flatnonzero(outside.ravel())[0])]
             raise DraftOutsideTable(first, low, high, purpose)
         return np.clip(drafts, low, high)
+
+    def _bracket(self, draft_m: float, purpose: str) -> tuple[int, float]:
+        """Row index j and draft (clamped into the table) for a scalar look-up: x in [d_j, d_j+1]."""
+        drafts = self._drafts
+        draft = float(draft_m)
+        if not drafts[0] - RANGE_SLACK_M <= draft <= drafts[-1] + RANGE_SLACK_M:  # also refuses NaN
+            raise DraftOutsideTable(draft, drafts[0], drafts[-1], purpose)
+        draft = min(max(draft, drafts[0]), drafts[-1])
+        return max(bisect_right(drafts, draft) - 1, 0), draft
+
+    def _value(self, column: tuple[float, ...], row: int, draft: float) -> float:
+        # np.interp's own formula, so scalar and array look-ups agree to the last bit
+        drafts = self._drafts
+        if row >= len(drafts) - 1 or draft == drafts[row]:
+            return column[row]
+        slope = (column[row + 1] - column[row]) / (drafts[row + 1] - drafts[row])
+        return slope * (draft - drafts[row]) + column[row]
 
     def interpolate(self, column: str, draft_m: ArrayLike, purpose: str = "draft") -> np.ndarray | float:
         """One column of the table at the given draft(s), by linear interpolation.
@@ -242,9 +267,13 @@ class HydrostaticTable:
         values = getattr(self, column, None) if column in _COLUMNS else None
         if values is None:
             raise ValueError(f"the hydrostatic table has no {column} column")
+        if np.ndim(draft_m) == 0:
+            # one draft (the survey's case): checking and bisecting Python floats avoids numpy's
+            # per-call array overhead, which cost more than the interpolation (benchmarks/draft_survey.py)
+            row, draft = self._bracket(draft_m, purpose)  # type: ignore[arg-type]
+            return self._value(self._columns[column], row, draft)
         drafts = self._checked(draft_m, purpose)
-        result = np.interp(drafts, self.draft_m, values)
-        return float(result) if result.ndim == 0 else result
+        return np.interp(drafts, self.draft_m, values)
 
     def at(self, draft_m: float, purpose: str = "draft") -> HydrostaticValues:
         """Displacement, TPC, LCF (and MTC when tabulated) at one draft.
@@ -270,15 +299,22 @@ class HydrostaticTable:
         UN/ECE Code (1992) § 5.4: the displacement, TPC and LCF are taken at the corrected mean draft by
         linear interpolation.
         """
-        draft = float(self._checked(draft_m, purpose))
-        mtc = None if self.mtc_t_m_cm is None else float(np.interp(draft, self.draft_m, self.mtc_t_m_cm))
+        row, draft = self._bracket(draft_m, purpose)
+        columns = self._columns
+        mtc = columns.get("mtc_t_m_cm")
         return HydrostaticValues(
             draft_m=float(draft_m),
-            displacement_t=float(np.interp(draft, self.draft_m, self.displacement_t)),
-            tpc_t_cm=float(np.interp(draft, self.draft_m, self.tpc_t_cm)),
-            lcf_m=float(np.interp(draft, self.draft_m, self.lcf_m)),
-            mtc_t_m_cm=mtc,
+            displacement_t=self._value(columns["displacement_t"], row, draft),
+            tpc_t_cm=self._value(columns["tpc_t_cm"], row, draft),
+            lcf_m=self._value(columns["lcf_m"], row, draft),
+            mtc_t_m_cm=None if mtc is None else self._value(mtc, row, draft),
         )
+
+    def row_interval_m(self, draft_m: float) -> float:
+        """Draft step [m] between the two rows interpolated at `draft_m`; 0 when it is on a row."""
+        row, draft = self._bracket(draft_m, "draft")
+        drafts = self._drafts
+        return 0.0 if row >= len(drafts) - 1 or draft == drafts[row] else drafts[row + 1] - drafts[row]
 
 
 _COLUMNS = ("displacement_t", "tpc_t_cm", "lcf_m", "mtc_t_m_cm")

@@ -322,12 +322,12 @@ BOX_LBP = 100.0
 
 
 def box_table(lcf_m: float, mtc_slope: float = 0.0) -> HydrostaticTable:
-    drafts = [4.0, 5.0, 6.0, 7.0, 8.0]
+    drafts = [round(4.0 + i / 10, 1) for i in range(41)]  # 4.0 to 8.0 m every 10 cm
     return HydrostaticTable(
         drafts,
         [10000 + 2000 * (d - 4) for d in drafts],
-        [20.0] * 5,
-        [lcf_m] * 5,
+        [20.0] * 41,
+        [lcf_m] * 41,
         [200.0 + mtc_slope * (d - 4) for d in drafts],
     )
 
@@ -498,6 +498,15 @@ def test_mtc_draft_outside_the_table_is_refused():
     # QM 7.8 is in the table, QM + 0.5 = 8.3 is not
     with pytest.raises(DraftOutsideTable, match=r"mean draft \+ 0.5 m 8.3000 m is outside"):
         survey_condition(box_condition(7.8, 7.8, 7.8), BOX, box_table(0.0))
+
+
+def test_mean_draft_between_rows_far_apart_is_a_warning():
+    table = HydrostaticTable([4.0, 5.0, 5.1, 8.0], [10000, 12000, 12200, 18000], [20] * 4, [0] * 4, [200] * 4)
+    result = draft_survey(BOX, table, [box_condition(5.05, 5.05, 5.05), box_condition(6, 6, 6, name="final")])
+    assert result.survey("initial").table_row_interval_m == pytest.approx(0.1)
+    assert result.survey("final").table_row_interval_m == pytest.approx(2.9)
+    assert [(w.code, w.survey) for w in result.warnings] == [("table_interval", "final")]
+    assert "2.90 m apart" in result.warnings[0].message
 
 
 def test_table_without_mtc_needs_mtc_readings():

@@ -153,3 +153,19 @@ def test_audit_tolerance_is_fixed_plus_proportional():
     assert len(audit_table(close, tolerance_t=0.0, tolerance_fraction=0.0)) == 1
     with pytest.raises(ValueError, match="must not be negative"):
         audit_table(close, tolerance_t=-1)
+
+
+def test_scalar_look_ups_agree_with_numpy_interp_to_the_bit(table):
+    drafts = np.linspace(6.43, 6.94, 1001)
+    for column in ("displacement_t", "tpc_t_cm", "lcf_m", "mtc_t_m_cm"):
+        vectorised = table.interpolate(column, drafts)
+        assert isinstance(vectorised, np.ndarray)
+        assert [table.interpolate(column, float(d)) for d in drafts] == vectorised.tolist()
+        assert vectorised.tolist() == np.interp(drafts, DRAFTS, getattr(table, column)).tolist()
+
+
+def test_row_interval_is_the_step_around_the_draft(table):
+    assert table.row_interval_m(6.435) == pytest.approx(0.01)
+    assert table.row_interval_m(6.5) == pytest.approx(0.49)
+    assert table.row_interval_m(6.94) == table.row_interval_m(6.44) == 0.0  # on a row: nothing interpolated
+    assert HydrostaticTable([6.43], [45914], [75.8], [-7.71]).row_interval_m(6.43) == 0.0
