@@ -61,11 +61,11 @@ DEFLECTION_LABELS = {"hog": "hog 中拱", "sag": "sag 中垂", "none": "none 无
 SIDE_LABELS = {"forward": "fwd 前", "aft": "aft 后"}
 
 
-def _offset(name: str) -> Callable[[ConditionResult], str]:
+def _offset(name: str, on_it: str) -> Callable[[ConditionResult], str]:
     def describe(result: ConditionResult) -> str:
         offset = getattr(result, name)
         side = "forward" if offset > 0 else "aft"
-        return f"{abs(offset):.3f} m {SIDE_LABELS[side]}" if offset else "0 (on 在垂线/船中)"
+        return f"{abs(offset):.3f} m {SIDE_LABELS[side]}" if offset else on_it
 
     return describe
 
@@ -103,9 +103,9 @@ FORM_SECTIONS: tuple[tuple[str, str, tuple[FormLine, ...]], ...] = (
         "Perpendicular corrections",
         "首尾中垂线校正",
         (
-            FormLine("Forward mark from FP", "首水尺距首垂线", "", _offset("fwd_mark_offset_m")),
-            FormLine("Midship mark from midships", "中水尺距船中", "", _offset("mid_mark_offset_m")),
-            FormLine("Aft mark from AP", "尾水尺距尾垂线", "", _offset("aft_mark_offset_m")),
+            FormLine("Forward mark from FP", "首水尺距首垂线", "", _offset("fwd_mark_offset_m", "on FP 在首垂线")),
+            FormLine("Midship mark from midships", "中水尺距船中", "", _offset("mid_mark_offset_m", "on midships 在船中")),
+            FormLine("Aft mark from AP", "尾水尺距尾垂线", "", _offset("aft_mark_offset_m", "on AP 在尾垂线")),
             _line("length_between_marks_m", "Length between marks", "首尾水尺间距", "m"),
             _line("fwd_correction_m", "Forward correction", "首吃水校正值", "m"),
             _line("mid_correction_m", "Midship correction", "中吃水校正值", "m"),

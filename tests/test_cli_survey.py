@@ -99,3 +99,32 @@ def test_missing_file_is_one_line(tmp_path):
     run = bulkdaq("survey", "draft", str(tmp_path / "nothing.json"))
     assert run.returncode == 2
     assert "nothing.json: (file): cannot read the file" in run.stderr
+
+
+def test_report_escapes_text_and_marks_surveyor_readings():
+    from datetime import datetime, timezone
+
+    from bulkdaq.survey_file import parse_survey_document
+    from dashboards.survey_report import render_report
+
+    document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    document["vessel"]["name"] = "<script>alert(1)</script> & co"
+    initial = document["surveys"]["initial"]
+    initial["details"] = {"date": "2019-12-03 14:00"}
+    initial["list_tpc_t_cm"] = {"port": 75.9, "stbd": 75.7}  # 6 × 0.02 × 0.2 = 0.024 t
+    initial["table_readings"] = {
+        "rows": [{"draft_m": 6.43, "displacement_t": 45914, "tpc_t_cm": 75.8, "lcf_m": -7.71},
+                 {"draft_m": 6.44, "displacement_t": 45990, "tpc_t_cm": 75.8, "lcf_m": -7.69}],
+        "mtc_plus_t_m_cm": 1102.468, "mtc_minus_t_m_cm": 1061.168,
+    }
+    initial["deductibles"][0] = {"kind": "ballast", "name": "DB1P", "volume_m3": 1374.73, "density_t_m3": 1.025}
+    job = parse_survey_document(document, "job.json")
+    page = render_report(job, job.compute(), generated=datetime(2024, 1, 2, 3, 4, tzinfo=timezone.utc))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+    assert page.count("surveyor table readings 检验员查表值") == 1
+    assert "2019-12-03 14:00" in page and "2024-01-02 03:04 UTC" in page
+    assert "on midships 在船中" in page and "0.540 m aft 后" in page
+    # list correction applied in the initial survey, not in the others
+    assert ">0.024<" in page and "not applied 未校正" in page
+    # the ballast tank given by volume is itemised with its volume, density and weight (1374.73 × 1.025)
+    assert "DB1P" in page and "1,374.730" in page and "1.0250" in page and "1,409.098" in page
