@@ -104,7 +104,8 @@ def stored_meter_ticket(reader: InfluxReader, site: str, meter: Meter, start: da
         readings = reader.first_and_last(contract.METER, meter.id, field, start, end)
         if readings is None:
             continue
-        opening, closing = readings
+        # JSON carries a float total of 5100.0 as 5100: totalizer fields are floats in the contract.
+        opening, closing = (_float(r) for r in readings)
         drops = _drops(reader, meter.id, field, start, end)
         rollover = rollovers[field]
         if drops and (rollover is None or len(drops) > 1):
@@ -134,5 +135,9 @@ def _drops(reader: InfluxReader, meter_id: str, field: str, start: datetime, end
         after = reader.first_and_last(contract.METER, meter_id, field, time_, time_)
         previous = reader.query(f"SELECT last({quote_identifier(field)}) {source} AND time < {time_literal(time_)}")
         if after and previous and previous[0].values:
-            drops.append((Reading(previous[0].values[0][0], previous[0].values[0][1]), after[0]))
+            drops.append((_float(Reading(*previous[0].values[0][:2])), _float(after[0])))
     return drops
+
+
+def _float(reading: Reading) -> Reading:
+    return Reading(reading.time, float(reading.value))

@@ -20,11 +20,11 @@ class TotalizerWentBackwards(ValueError):
         why = (
             "no roll-over is configured"
             if rollover_at is None
-            else f"a roll-over at {rollover_at!r} would imply {rollover_at - opening + closing!r}, "
+            else f"a roll-over at {rollover_at} would imply {rollover_at - opening + closing}, "
             "more than half the register span, so this is a reset"
         )
         super().__init__(
-            f"totalizer went backwards: opening {opening!r}, closing {closing!r} ({why}); "
+            f"totalizer went backwards: opening {opening}, closing {closing} ({why}); "
             "a reset is not a negative quantity"
         )
 

@@ -14,7 +14,7 @@ import logging
 from typing import Literal
 
 from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.exceptions import ModbusException
+from pymodbus.exceptions import ModbusException, ModbusIOException
 
 # pymodbus logs every failed connect at ERROR; the collector reports those itself, with the device name.
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
@@ -79,7 +79,8 @@ class ModbusTcpAdapter:
         call = client.read_holding_registers if register == "holding" else client.read_input_registers
         try:
             response = await asyncio.wait_for(call(address, count=count, device_id=self.unit_id), timeout=self.timeout_s + 0.5)
-        except TimeoutError:
+        except (TimeoutError, ModbusIOException):
+            # pymodbus reports a device that stays silent as ModbusIOException("No response received").
             self.close()
             raise ModbusReadError(f"no answer within {self.timeout_s} s", connection_lost=True) from None
         except ModbusException as error:

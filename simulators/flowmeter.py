@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from bulkdaq.point_codec import decode_point, encode_point, point_addresses
 from bulkdaq.site_config import ModbusDevice
@@ -54,8 +55,8 @@ class MeterRun:
         rate = self.profile.rate_kg_h(t)
         flowing = rate > 0
         return {
-            "mass_total_kg": self.initial_mass_total_kg + delivered,
-            "volume_total_m3": self.initial_volume_total_m3 + delivered / self.density_kg_m3,
+            "mass_total_kg": _exact_sum(self.initial_mass_total_kg, delivered),
+            "volume_total_m3": _exact_sum(self.initial_volume_total_m3, delivered / self.density_kg_m3),
             "flow_rate_kg_h": rate,
             "volume_flow_m3_h": rate / self.density_kg_m3,
             "density_kg_m3": self.density_kg_m3,
@@ -65,6 +66,12 @@ class MeterRun:
             "meter_factor": self.meter_factor,
             "status": 0,
         }
+
+
+def _exact_sum(a: float, b: float) -> float:
+    """a + b rounded once from the exact decimal sum, so a total of 65391.172 m³ plus 562.5 m³ reads
+    65953.672, as a real register counting whole millilitres would, not 65953.671999…."""
+    return float(Decimal(repr(a)) + Decimal(repr(b)))
 
 
 class FlowmeterSimulator:

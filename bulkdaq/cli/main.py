@@ -31,7 +31,7 @@ app.add_typer(simulate_app, name="simulate")
 app.add_typer(survey.survey_app, name="survey")
 petroleum.register(app, ticket_app)
 
-error_console = Console(stderr=True)
+error_console = Console(stderr=True, soft_wrap=True)
 
 
 def run() -> None:

@@ -1,0 +1,34 @@
+"""Shared fixtures: a real influxd (Debian's influxdb) on a free loopback port for the whole session."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bulkdaq.influx_reader import InfluxReader
+from bulkdaq.local_influxd import LocalInfluxd
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+_database_numbers = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def influxd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalInfluxd]:
+    server = LocalInfluxd(tmp_path_factory.mktemp("influxd"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def influx_db(influxd: LocalInfluxd) -> Iterator[InfluxReader]:
+    """A fresh database on the session's influxd, as a reader (its `.database` names it)."""
+    reader = InfluxReader(influxd.url, f"test_{next(_database_numbers)}")
+    reader.create_database()
+    yield reader
+    reader.query(f'DROP DATABASE "{reader.database}"')
+    reader.close()

@@ -1,0 +1,63 @@
+"""Site TOML texts for tests, built from small pieces so each test shows only what it changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HEADER = """
+[site]
+name = "test-site"
+
+[influxdb]
+url = "{url}"
+database = "{database}"
+flush_interval_s = 0.2
+quarantine_dir = "{quarantine}"
+"""
+
+
+def device(name: str, port: int, points: str, *, unit_id: int = 1, poll: float = 0.2, timeout: float = 0.5,
+           word_order: str = "big", byte_order: str = "big", host: str = "127.0.0.1") -> str:
+    return f"""
+[[modbus.devices]]
+name = "{name}"
+host = "{host}"
+port = {port}
+unit_id = {unit_id}
+poll_interval_s = {poll}
+timeout_s = {timeout}
+byte_order = "{byte_order}"
+word_order = "{word_order}"
+{points}
+"""
+
+
+def point(address: int, data_type: str, asset: str, field: str, *, register: str = "holding", measurement: str = "meter",
+          extra: str = "") -> str:
+    return f"""
+[[modbus.devices.points]]
+name = "{field}"
+register = "{register}"
+address = {address}
+data_type = "{data_type}"
+measurement = "{measurement}"
+asset = "{asset}"
+field = "{field}"
+{extra}
+"""
+
+
+def meter(meter_id: str, extra: str = "") -> str:
+    return f"""
+[[meters]]
+id = "{meter_id}"
+kind = "coriolis"
+{extra}
+"""
+
+
+def write_site(folder: Path, body: str, *, url: str = "http://127.0.0.1:8086", database: str = "bulkdaq", name: str = "site.toml") -> Path:
+    path = folder / name
+    quarantine = folder / "quarantine"
+    path.write_text(HEADER.format(url=url, database=database, quarantine=quarantine) + body, encoding="utf-8")
+    return path
