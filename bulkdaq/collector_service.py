@@ -28,19 +28,30 @@ class CollectorService:
         )
         self.forwarder = MemoryForwarder(self.writer, batch_size=target.batch_size, flush_interval_s=target.flush_interval_s)
         self.modbus = ModbusCollector(config.modbus.devices, config.site.name, self.forwarder, collector_name=collector_name)
+        self.opcua = None
+        if config.opcua.servers:
+            from collectors.opcua_collector import OpcUaCollector  # only sites with OPC UA sources need asyncua loaded
+
+            self.opcua = OpcUaCollector(config.opcua, config.site.name, self.forwarder, collector_name=collector_name)
         self._stop = asyncio.Event()
 
     @property
     def statuses(self) -> list[DeviceStatus]:
-        return self.modbus.statuses
+        return self.modbus.statuses + (self.opcua.statuses if self.opcua else [])
 
     def stop(self) -> None:
         self._stop.set()
 
+    async def _collect(self) -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.modbus.run(), name="modbus")
+            if self.opcua is not None:
+                group.create_task(self.opcua.run(), name="opcua")
+
     async def run(self, on_tick: Callable[[], None] | None = None, tick_s: float = 0.5) -> None:
         """Collect until `stop()`; then stop polling and flush every accepted reading to InfluxDB."""
         self.forwarder.start()
-        devices = asyncio.create_task(self.modbus.run(), name="modbus")
+        devices = asyncio.create_task(self._collect(), name="collectors")
         try:
             while not self._stop.is_set() and not devices.done():
                 with contextlib.suppress(TimeoutError):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bulkdaq import contract
 from bulkdaq.input_error import InputError
+from bulkdaq.opcua_config import OpcUaSection, opcua_cross_checks
 from bulkdaq.register_codec import INTEGER_TYPES, register_count
 
 DataType = Literal["int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]
@@ -133,6 +134,7 @@ class SiteConfig(_Strict):
     site: SiteInfo
     influxdb: InfluxTarget
     modbus: ModbusSection = ModbusSection()
+    opcua: OpcUaSection = OpcUaSection()
     meters: list[Meter] = []
 
     def meter(self, meter_id: str) -> Meter:
@@ -180,7 +182,7 @@ def load_site(path: str | Path) -> LoadedSite:
         config = SiteConfig.model_validate(raw)
     except ValidationError as error:
         raise _combined(path, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
-    problems = list(_cross_checks(config))
+    problems = [*_cross_checks(config), *opcua_cross_checks(config.opcua)]
     if problems:
         raise _combined(path, problems)
     return LoadedSite(path=path, config=config, warnings=tuple(_warnings(config)))

@@ -10,7 +10,7 @@ from rich.console import Console
 from bulkdaq.influx_reader import QueryError
 from bulkdaq.input_error import InputError
 from bulkdaq.local_influxd import InfluxdUnavailable
-from bulkdaq.cli import petroleum, survey
+from bulkdaq.cli import dashboards, opcua, petroleum, survey
 from bulkdaq.cli.collect import collect
 from bulkdaq.cli.demo import demo
 from bulkdaq.cli.simulate import simulate_app
@@ -30,6 +30,8 @@ app.add_typer(ticket_app, name="ticket")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(survey.survey_app, name="survey")
 petroleum.register(app, ticket_app)
+opcua.register(app, simulate_app)
+dashboards.register(app)
 
 error_console = Console(stderr=True, soft_wrap=True)
 
