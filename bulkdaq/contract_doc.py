@@ -1,0 +1,35 @@
+"""Writes docs/schema.md from the data contract (`python -m bulkdaq.contract_doc > docs/schema.md`)."""
+
+from __future__ import annotations
+
+from bulkdaq import contract
+
+
+def schema_markdown() -> str:
+    out = [
+        "# Data contract (InfluxDB schema)",
+        "",
+        "Every measurement, tag and field bulkdaq writes. The one source of truth is `bulkdaq/contract.py`;",
+        "this page is generated from it (`python -m bulkdaq.contract_doc > docs/schema.md`) and a test keeps the two equal.",
+        "",
+        "* Timestamps: milliseconds since the Unix epoch, UTC, written with `precision=ms` (second precision would merge",
+        "  readings less than a second apart). For Modbus the time is the **receive time** of the answer.",
+        f"* Every point carries the tag `{contract.SITE_TAG}` and the asset tag named below.",
+        f"* Readings carry `{contract.QUALITY_FIELD}` ({', '.join(q.value for q in contract.Quality)}); when it is not good,",
+        f"  `{contract.QUALITY_REASON_FIELD}` says why and no value is invented for what failed.",
+        "* Values are stored as read, never rounded: a 64-bit integer total in grams scaled to kg is the double nearest",
+        "  the decimal reading, so a ticket recovers the exact reading.",
+        f"* `{contract.COLLECTOR_HEALTH.name}` also carries the tag `{contract.COLLECTOR_TAG}` (the collector process).",
+        "",
+    ]
+    for measurement in contract.MEASUREMENTS.values():
+        out += [f"## `{measurement.name}`", "", f"Tags: `{contract.SITE_TAG}`, `{measurement.asset_tag}`", "", "| field | type | unit and meaning |", "|---|---|---|"]
+        for field, meaning in measurement.fields.items():
+            kind = "integer" if field in measurement.integer_fields else "string" if field in measurement.string_fields else "float"
+            out.append(f"| `{field}` | {kind} | {meaning} |")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(schema_markdown(), end="")
