@@ -389,7 +389,7 @@ class VolumeCorrection:
     alpha60_per_f : float or ndarray
         Thermal expansion coefficient at 60 °F [1/°F].
     fp_scaled : float or ndarray
-        Scaled compressibility factor [1e-5 / psi] (i.e. [1e-6 / psi] × 10⁻¹ … as printed by the standard: CPL = 1/(1 − 1e-5·Fp·P)).
+        Scaled compressibility factor Fp, as the standard prints it: CPL = 1/(1 − 1e-5·Fp·P[psig]) [-].
     ctl, cpl, ctpl : float or ndarray
         Correction factors for temperature, pressure and both, rounded to 5 decimals unless the caller
         asked for unrounded values.
@@ -839,7 +839,9 @@ def ctpl_at_base(
     )
 
 
-def glass_hydrometer_correction(temperature: ArrayLike, unit: Literal["F", "C"], reference: float | None = None):
+def glass_hydrometer_correction(
+    temperature: ArrayLike, unit: Literal["F", "C"], reference: float | None = None
+) -> NDArray[np.float64] | np.float64:
     """Factor that corrects a glass-hydrometer reading for the thermal expansion of the glass.
 
     Parameters
