@@ -268,6 +268,25 @@ def _problem(error: dict[str, Any]) -> str:
     return f"{message}; got {error.get('input')!r}"
 
 
+def _union_problems(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Fold the alternatives of a union (``shell``: an object or "none") into one problem per key.
+
+    An error inside one alternative (``shell.insulated`` missing) makes the other alternative's error at
+    the parent key (``shell`` is not "none") noise: drop it. Errors at the same key are alternatives:
+    join them with "or".
+    """
+    fields = [field for field, _ in problems]
+    kept = [
+        (field, problem)
+        for field, problem in problems
+        if not any(other.startswith(field + ".") or other.startswith(field + "[") for other in fields)
+    ]
+    merged: dict[str, list[str]] = {}
+    for field, problem in kept:
+        merged.setdefault(field, []).append(problem)
+    return [(field, " or ".join(alternatives)) for field, alternatives in merged.items()]
+
+
 def _read(path: Path, model: type[BaseModel]) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -289,7 +308,7 @@ def _read(path: Path, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        problems = [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]
+        problems = _union_problems([(_key_path(e["loc"]), _problem(e)) for e in error.errors()])
         field, problem = problems[0]
         if len(problems) > 1:
             problem += f" (and {len(problems) - 1} more: " + "; ".join(f"{f}: {p}" for f, p in problems[1:]) + ")"

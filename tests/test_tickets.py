@@ -253,6 +253,8 @@ BAD_FILES = [
     ("tank", _set([[0.0, 0.0], [1.0, 10.0], [0.5, 20.0]], "strapping_table", "rows"), "strapping_table.rows[2]", "does not increase"),
     ("tank", _del("innage"), "(top level)", "exactly one of innage"),
     ("tank", _del("shell", "ambient_temperature"), "shell", "ambient_temperature"),
+    ("tank", _del("shell", "insulated"), "shell.insulated", "required key is missing"),
+    ("tank", _set("yes", "shell"), "shell", "Input should be 'none'"),
     ("tank", _set(500.0, "base_density", "value"), "base_density.value", "crude_oil range"),
     ("tank", _set({"level": {"value": 0.1, "unit": "m"}, "volume": {"value": 1.0, "unit": "m3"}}, "free_water"), "free_water", "exactly one"),
 ]
