@@ -6,14 +6,18 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-from bulkdaq.forwarder import MemoryForwarder
 from bulkdaq.influx_writer import InfluxWriter
 from bulkdaq.site_config import LoadedSite, resolve_credentials
+from bulkdaq.spool import DurableSpool, SpoolForwarder
 from collectors.modbus_collector import DeviceStatus, ModbusCollector
 
 
 class CollectorService:
-    """Everything `bulkdaq collect` runs for one site, until `stop()` (then it flushes what it holds)."""
+    """Everything `bulkdaq collect` runs for one site, until `stop()`.
+
+    Readings go collector → durable spool (on disk before acknowledged) → forwarder → InfluxDB. On stop
+    the forwarder drains what it can; what InfluxDB does not take stays in the spool for the next start.
+    """
 
     def __init__(self, site: LoadedSite, *, collector_name: str = "modbus") -> None:
         config = site.config
@@ -26,13 +30,15 @@ class CollectorService:
             max_retry_delay_s=target.max_retry_delay_s,
             quarantine_dir=target.quarantine_dir,
         )
-        self.forwarder = MemoryForwarder(self.writer, batch_size=target.batch_size, flush_interval_s=target.flush_interval_s)
-        self.modbus = ModbusCollector(config.modbus.devices, config.site.name, self.forwarder, collector_name=collector_name)
+        settings = config.spool
+        self.spool = DurableSpool(settings.path_for(config.site.name), max_bytes=settings.max_bytes, synchronous=settings.synchronous)
+        self.forwarder = SpoolForwarder(self.spool, self.writer, batch_size=target.batch_size, flush_interval_s=target.flush_interval_s)
+        self.modbus = ModbusCollector(config.modbus.devices, config.site.name, self.spool, collector_name=collector_name)
         self.opcua = None
         if config.opcua.servers:
             from collectors.opcua_collector import OpcUaCollector  # only sites with OPC UA sources need asyncua loaded
 
-            self.opcua = OpcUaCollector(config.opcua, config.site.name, self.forwarder, collector_name=collector_name)
+            self.opcua = OpcUaCollector(config.opcua, config.site.name, self.spool, collector_name=collector_name)
         self._stop = asyncio.Event()
 
     @property
@@ -64,5 +70,6 @@ class CollectorService:
                 await devices
             await self.forwarder.close()
             await self.writer.aclose()
+            await self.spool.close()
         if devices.done() and not devices.cancelled() and devices.exception() is not None:
             raise devices.exception()  # type: ignore[misc]

@@ -64,6 +64,17 @@ class InfluxTarget(_Strict):
         return data
 
 
+class SpoolSettings(_Strict):
+    """The durable on-disk spool in front of InfluxDB (bulkdaq/spool.py)."""
+
+    path: Path | None = None  # default: var/spool/<site name>.sqlite
+    max_bytes: Annotated[int, Field(gt=0)] = 1 << 30
+    synchronous: Literal["full", "normal"] = "full"
+
+    def path_for(self, site_name: str) -> Path:
+        return self.path or Path("var/spool") / f"{site_name}.sqlite"
+
+
 class Overflow(_Strict):
     """A vendor total kept as a float plus an overflow counter: value = counter × unit + float."""
 
@@ -133,6 +144,7 @@ class Meter(_Strict):
 class SiteConfig(_Strict):
     site: SiteInfo
     influxdb: InfluxTarget
+    spool: SpoolSettings = SpoolSettings()
     modbus: ModbusSection = ModbusSection()
     opcua: OpcUaSection = OpcUaSection()
     meters: list[Meter] = []

@@ -21,6 +21,7 @@ from bulkdaq.forwarder import ReadingSink
 from bulkdaq.line_protocol import Point
 from bulkdaq.point_codec import RegisterImage, decode_point, point_addresses
 from bulkdaq.site_config import ModbusDevice
+from bulkdaq.spool import SpoolFull
 from collectors.modbus_adapter import ModbusReadError, ModbusTcpAdapter
 from collectors.read_plan import plan_reads
 
@@ -78,6 +79,8 @@ class ModbusDeviceCollector:
             while True:
                 try:
                     await self.poll_once()
+                except SpoolFull as error:
+                    self._note_error(f"readings refused: {error}")
                 except Exception as error:  # a bug or an odd answer from one device must not stop the others
                     log.exception("device %s: poll failed", self.device.name)
                     self._note_error(f"poll failed: {type(error).__name__}: {error}")

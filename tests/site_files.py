@@ -13,6 +13,9 @@ url = "{url}"
 database = "{database}"
 flush_interval_s = 0.2
 quarantine_dir = "{quarantine}"
+
+[spool]
+path = "{spool}"
 """
 
 
@@ -59,5 +62,6 @@ kind = "coriolis"
 def write_site(folder: Path, body: str, *, url: str = "http://127.0.0.1:8086", database: str = "bulkdaq", name: str = "site.toml") -> Path:
     path = folder / name
     quarantine = folder / "quarantine"
-    path.write_text(HEADER.format(url=url, database=database, quarantine=quarantine) + body, encoding="utf-8")
+    spool = folder / "spool.sqlite"
+    path.write_text(HEADER.format(url=url, database=database, quarantine=quarantine, spool=spool) + body, encoding="utf-8")
     return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -13,8 +15,8 @@ from bulkdaq.stored_ticket import stored_meter_ticket
 from simulators.scenario_clock import ScenarioClock
 
 
-async def test_loading_ticket_equals_simulator_ground_truth(influx_db: InfluxReader) -> None:
-    site = example_site(influx_db.url, influx_db.database)
+async def test_loading_ticket_equals_simulator_ground_truth(influx_db: InfluxReader, tmp_path: Path) -> None:
+    site = example_site(influx_db.url, influx_db.database, tmp_path)
     profile = loading()
     scenario_end = profile.end_s + 60
     clock = ScenarioClock(speedup=scenario_end / 4.0)  # the whole loading in about 4 s

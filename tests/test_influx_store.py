@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bulkdaq import contract
-from bulkdaq.forwarder import MemoryForwarder
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.influx_writer import InfluxWriter
 from bulkdaq.line_protocol import Point
@@ -95,15 +94,3 @@ async def test_writer_retries_until_influxdb_comes_back(tmp_path: Path) -> None:
         await writer.aclose()
         await asyncio.to_thread(server.stop)
     assert writer.stats.lines_written == 1 and writer.stats.batches_quarantined == 0
-
-
-async def test_forwarder_batches_and_flushes_on_close(influx_db: InfluxReader, tmp_path: Path) -> None:
-    writer = InfluxWriter(influx_db.url, influx_db.database, quarantine_dir=tmp_path)
-    forwarder = MemoryForwarder(writer, batch_size=250, flush_interval_s=10)
-    forwarder.start()
-    await forwarder.submit([meter_point("FT-1", T0 + i, mass_total_kg=float(i)) for i in range(1000)])
-    await forwarder.close()
-    await writer.aclose()
-    assert forwarder.depth == 0
-    assert writer.stats.batches_written == 4 and writer.stats.lines_written == 1000
-    assert influx_db.query("SELECT count(mass_total_kg) FROM meter")[0].values[0][1] == 1000

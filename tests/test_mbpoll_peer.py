@@ -3,6 +3,8 @@ not just whatever our own client expects."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncio
 import re
 import shutil
@@ -27,8 +29,8 @@ async def mbpoll(port: int, *args: str) -> dict[int, float]:
     return {int(ref): float(value) for ref, value in re.findall(r"^\[(\d+)\]:\s+(\S+)$", out.decode(), re.M)}
 
 
-async def test_mbpoll_reads_what_the_simulator_serves() -> None:
-    site = example_site("http://127.0.0.1:1", "unused")
+async def test_mbpoll_reads_what_the_simulator_serves(tmp_path: Path) -> None:
+    site = example_site("http://127.0.0.1:1", "unused", tmp_path)
     clock = ScenarioClock(speedup=1e-9)  # the scenario stands still: every register holds during the test
     ft101, ft102 = (FlowmeterSimulator.for_loading(d, clock, loading()) for d in site.config.modbus.devices)
     servers = [ft101.server(), ft102.server()]
@@ -59,8 +61,8 @@ async def test_mbpoll_reads_what_the_simulator_serves() -> None:
             await server.stop()
 
 
-async def test_mbpoll_gets_illegal_address_outside_the_map() -> None:
-    site = example_site("http://127.0.0.1:1", "unused")
+async def test_mbpoll_gets_illegal_address_outside_the_map(tmp_path: Path) -> None:
+    site = example_site("http://127.0.0.1:1", "unused", tmp_path)
     simulator = FlowmeterSimulator.for_loading(site.config.modbus.devices[0], ScenarioClock(), loading())
     server = simulator.server()
     await server.start()

@@ -44,7 +44,7 @@ def demo(
     influxd = LocalInfluxd(data_dir / "influxdb")
     console.print(f"starting influxd on {influxd.url} (data in {influxd.data_dir})")
     with influxd:
-        site = _local(site, influxd.url)
+        site = _local(site, influxd.url, data_dir / "spool.sqlite")
         with InfluxReader(influxd.url, site.config.influxdb.database) as reader:
             reader.create_database()
         clock = ScenarioClock(speedup)
@@ -69,13 +69,14 @@ def demo(
     console.print("demo finished; influxd and the simulators are stopped.")
 
 
-def _local(site: LoadedSite, influx_url: str) -> LoadedSite:
-    """The same site, pointed at the demo's influxd and at free loopback ports for the simulators."""
+def _local(site: LoadedSite, influx_url: str, spool_path: Path) -> LoadedSite:
+    """The same site, pointed at the demo's influxd and spool and at free loopback ports for the simulators."""
     devices = [d.model_copy(update={"host": "127.0.0.1", "port": free_port()}) for d in site.config.modbus.devices]
     config = site.config.model_copy(
         update={
             "influxdb": site.config.influxdb.model_copy(update={"url": influx_url}),
             "modbus": site.config.modbus.model_copy(update={"devices": devices}),
+            "spool": site.config.spool.model_copy(update={"path": spool_path}),
         }
     )
     return LoadedSite(site.path, config, site.warnings)

@@ -47,15 +47,15 @@ def flowmeter(
     clock = ScenarioClock(speedup)
     profile = LoadingProfile(target_t * 1000, rate_t_h * 1000, ramp_min * 60, ramp_min * 60, start_delay_min * 60)
     simulator = FlowmeterSimulator.for_loading(device, clock, profile, density_kg_m3=density)
-    server = simulator.server(host, port)
     console.print(
-        f"flowmeter {device.name} on {server.host}:{server.port} unit {device.unit_id}: "
+        f"flowmeter {device.name} on {host}:{port or device.port} unit {device.unit_id}: "
         f"{target_t:,.0f} t per meter at {rate_t_h:,.0f} t/h, done after {profile.end_s / speedup:.0f} s real time (Ctrl-C stops)"
     )
-    asyncio.run(_serve(server, clock, profile))
+    asyncio.run(_serve(simulator, host, port, clock, profile))
 
 
-async def _serve(server, clock: ScenarioClock, profile: LoadingProfile) -> None:  # noqa: ANN001
+async def _serve(simulator: FlowmeterSimulator, host: str, port: int | None, clock: ScenarioClock, profile: LoadingProfile) -> None:
+    server = simulator.server(host, port)  # pymodbus binds its server to the running event loop
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
