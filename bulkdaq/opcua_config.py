@@ -1,19 +1,196 @@
-"""Site configuration of the OPC UA sources (the plant's control system): the `[opcua]` section."""
+"""Site configuration of the OPC UA sources (the plant's control system): the `[opcua]` section.
+
+One `[[opcua.servers]]` entry per server, with its endpoint, security, user and subscription settings,
+and one `[[opcua.servers.nodes]]` entry per variable, mapped onto the data contract. Nodes are named
+by browse path or node id *together with a namespace URI*: namespace indexes may change when a server
+restarts, so the collector resolves the URI to an index on every connection, and an index written in
+the file (``ns=2;…``) is refused.
+
+Credentials never live in the file: the password comes from an environment variable or a file.
+"""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bulkdaq import contract
+from bulkdaq.input_error import InputError
+
+SecurityMode = Literal["None", "Sign", "SignAndEncrypt"]
+SecurityPolicy = Literal["Basic256Sha256"]
+DeadbandType = Literal["none", "absolute", "percent"]
+
+# A node id without its namespace: numeric, string, GUID or opaque (OPC 10000-6 §5.3.1.10).
+NODE_IDENTIFIER = re.compile(r"^(i=\d+|s=.+|g=[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|b=[A-Za-z0-9+/=]+)$")
 
 
-class OpcUaSection(BaseModel):
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    servers: list[Any] = []
+
+class Deadband(_Strict):
+    """A data-change filter: report a change only when it exceeds `value` (absolute units or % of EURange)."""
+
+    type: DeadbandType = "none"
+    value: Annotated[float, Field(ge=0)] = 0.0
+
+    @model_validator(mode="after")
+    def _value_fits_type(self) -> Deadband:
+        if self.type == "percent" and self.value > 100:
+            raise ValueError(f"a percent deadband is 0…100 % of the EURange; got {self.value}")
+        if self.type == "none" and self.value != 0:
+            raise ValueError("a deadband value needs type = 'absolute' or 'percent'")
+        return self
+
+
+class OpcUaNode(_Strict):
+    """One server variable and where its value goes in the data contract."""
+
+    browse_path: Annotated[str, Field(min_length=1)] | None = None
+    node_id: Annotated[str, Field(min_length=1)] | None = None
+    namespace_uri: Annotated[str, Field(min_length=1)] | None = None
+    measurement: Literal["meter", "tank", "scale", "draft", "signal"]
+    asset: Annotated[str, Field(min_length=1)]
+    field: Annotated[str, Field(min_length=1)]
+    sampling_interval_ms: Annotated[float, Field(ge=0, le=3_600_000)] | None = None
+    queue_size: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    deadband: Deadband | None = None
+
+    @property
+    def label(self) -> str:
+        """How logs and errors name this node: its browse path or node id."""
+        return self.browse_path or self.node_id or "?"
+
+    def path_elements(self) -> list[str]:
+        """The browse path split at '/', below the Objects folder."""
+        return [part for part in (self.browse_path or "").strip("/").split("/") if part]
+
+
+class OpcUaServer(_Strict):
+    """One OPC UA server (a DCS, a PLC gateway) and the nodes read from it."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    endpoint: Annotated[str, Field(pattern=r"^opc\.tcp://[^/\s]+")]
+    security_mode: SecurityMode = "None"
+    security_policy: SecurityPolicy = "Basic256Sha256"
+    certificate: Path | None = None
+    private_key: Path | None = None
+    server_certificate: Path | None = None
+    trusted_certificates: Path | None = None
+    username: Annotated[str, Field(min_length=1)] | None = None
+    password_env: Annotated[str, Field(min_length=1)] | None = None
+    password_file: Path | None = None
+    namespace_uri: Annotated[str, Field(min_length=1)] | None = None
+    publishing_interval_ms: Annotated[float, Field(gt=0, le=3_600_000)] = 500.0
+    sampling_interval_ms: Annotated[float, Field(ge=0, le=3_600_000)] = 250.0
+    queue_size: Annotated[int, Field(ge=1, le=10_000)] = 10
+    deadband: Deadband = Deadband()
+    stale_after_s: Annotated[float, Field(gt=0, le=86_400)] = 10.0
+    timeout_s: Annotated[float, Field(gt=0, le=120)] = 4.0
+    reconnect_max_delay_s: Annotated[float, Field(gt=0, le=60)] = 5.0
+    health_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    nodes: Annotated[list[OpcUaNode], Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets_in_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "'password' must not be written in the site file; "
+                "name an environment variable (password_env) or a file (password_file) instead"
+            )
+        return data
+
+    def namespace_of(self, node: OpcUaNode) -> str | None:
+        """The namespace URI of `node`: its own, else the server's default."""
+        return node.namespace_uri or self.namespace_uri
+
+    def sampling_interval_of(self, node: OpcUaNode) -> float:
+        return self.sampling_interval_ms if node.sampling_interval_ms is None else node.sampling_interval_ms
+
+    def queue_size_of(self, node: OpcUaNode) -> int:
+        return self.queue_size if node.queue_size is None else node.queue_size
+
+    def deadband_of(self, node: OpcUaNode) -> Deadband:
+        return node.deadband or self.deadband
+
+
+class OpcUaSection(_Strict):
+    """The `[opcua]` section: the site's OPC UA servers."""
+
+    servers: list[OpcUaServer] = []
 
 
 def opcua_cross_checks(section: OpcUaSection) -> Iterable[tuple[str, str]]:
     """Problems pydantic cannot see on its own, as (key path, problem)."""
-    return ()
+    seen_servers: dict[str, int] = {}
+    destinations: dict[tuple[str, str, str], str] = {}
+    for s, server in enumerate(section.servers):
+        where = f"opcua.servers[{s}]"
+        if server.name in seen_servers:
+            yield f"{where}.name", f"server name {server.name!r} is already used by opcua.servers[{seen_servers[server.name]}]"
+        seen_servers.setdefault(server.name, s)
+        yield from _security_checks(server, where)
+        for n, node in enumerate(server.nodes):
+            yield from _node_checks(server, node, f"{where}.nodes[{n}]", destinations)
+
+
+def _security_checks(server: OpcUaServer, where: str) -> Iterable[tuple[str, str]]:
+    if server.security_mode == "None":
+        for key in ("certificate", "private_key", "server_certificate", "trusted_certificates"):
+            if getattr(server, key) is not None:
+                yield f"{where}.{key}", f"security_mode is 'None', which uses no certificates; set security_mode = 'Sign' or 'SignAndEncrypt', or remove {key}"
+    else:
+        for key in ("certificate", "private_key"):
+            if getattr(server, key) is None:
+                yield f"{where}.{key}", f"security_mode {server.security_mode!r} needs the collector's {key.replace('_', ' ')} (make one with `bulkdaq certs create`)"
+    if server.password_env and server.password_file:
+        yield f"{where}.password_file", "give either password_env or password_file, not both"
+    has_password = bool(server.password_env or server.password_file)
+    if server.username and not has_password:
+        yield f"{where}.username", "a username needs a password: name an environment variable (password_env) or a file (password_file)"
+    if has_password and not server.username:
+        yield f"{where}.username", "a password is configured but no username"
+
+
+def _node_checks(server: OpcUaServer, node: OpcUaNode, at: str, destinations: dict[tuple[str, str, str], str]) -> Iterable[tuple[str, str]]:
+    if (node.browse_path is None) == (node.node_id is None):
+        yield at, "give exactly one of browse_path (e.g. 'Plant/Tanks/T-101/Level') or node_id (e.g. 's=T-101.Level')"
+    if node.node_id is not None:
+        if node.node_id.startswith("ns=") or ";" in node.node_id.split("=", 1)[0]:
+            yield f"{at}.node_id", "write the node id without 'ns=…' (indexes change when a server restarts) and name its namespace_uri"
+        elif not NODE_IDENTIFIER.match(node.node_id):
+            yield f"{at}.node_id", f"expected i=NUMBER, s=STRING, g=GUID or b=BASE64; got {node.node_id!r}"
+    if node.browse_path is not None and not node.path_elements():
+        yield f"{at}.browse_path", "the browse path has no elements"
+    if server.namespace_of(node) is None:
+        yield f"{at}.namespace_uri", "no namespace_uri on the node nor on its server; name the namespace URI the node lives in"
+    measurement = contract.MEASUREMENTS[node.measurement]
+    writable = measurement.all_fields - measurement.string_fields
+    if node.field not in writable:
+        yield f"{at}.field", f"{node.field!r} is not a numeric field of measurement {node.measurement!r}; expected one of {sorted(writable)}"
+    destination = (node.measurement, node.asset, node.field)
+    if destination in destinations:
+        yield f"{at}.field", f"{node.measurement}/{node.asset}/{node.field} is already written by {destinations[destination]}"
+    destinations.setdefault(destination, at)
+
+
+def resolve_opcua_password(server: OpcUaServer, source: str | Path = "site file", where: str = "opcua.servers[]") -> str | None:
+    """Read the server's password from the environment variable or file the site names (None if none)."""
+    if server.password_env:
+        value = os.environ.get(server.password_env)
+        if value is None:
+            raise InputError(source, f"{where}.password_env", f"environment variable {server.password_env} is not set")
+        return value
+    if server.password_file:
+        try:
+            return server.password_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise InputError(source, f"{where}.password_file", f"cannot read {server.password_file}: {error.strerror}") from None
+    return None

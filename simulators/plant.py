@@ -1,0 +1,308 @@
+"""The plant's control system (DCS) as an OPC UA server (asyncua), driven by a `PlantModel` and a clock.
+
+* Address space: ``Objects/Plant/Tanks/T-101/Level`` … in the namespace ``urn:bulkdaq:simulators:plant``,
+  string node ids (``T-101.Level``); optionally ``Objects/Plant/Bulk/G000/B00000`` … thousands of extra
+  variables for load tests. asyncua checks every existing reference of a parent before adding a child,
+  so thousands of children under one parent cost O(n²) (5,000 take ~16 s); the plant therefore builds
+  its nodes as one batch of AddNodes items in folders of at most `bulk_group_size` children (~1 s).
+* Values are written the way a DCS writes them: only when they change, with the source timestamp of
+  the sample, and a status code: Good, or the fault a test injected (`set_status`), e.g.
+  ``UncertainSensorNotAccurate`` for a drifting sensor or ``BadSensorFailure`` for a broken transmitter.
+* Security: endpoints None, Sign and SignAndEncrypt with Basic256Sha256, a trust list of client
+  certificates, and username/password users. The clients only read: every variable is read-only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from asyncua import Server, ua
+from asyncua.crypto.permission_rules import User, UserRole
+from asyncua.crypto.truststore import TrustStore
+from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
+
+from bulkdaq.opcua_config import SecurityMode
+from simulators.plant_model import PLANT_NAMESPACE_URI, PlantModel, PlantTag
+from simulators.scenario_clock import ScenarioClock
+
+log = logging.getLogger(__name__)
+
+PLANT_APPLICATION_URI = "urn:bulkdaq:simulators:plant"
+BULK_FOLDER = ("Plant", "Bulk")
+
+_POLICY_TYPES = {
+    "None": ua.SecurityPolicyType.NoSecurity,
+    "Sign": ua.SecurityPolicyType.Basic256Sha256_Sign,
+    "SignAndEncrypt": ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt,
+}
+
+
+@dataclass(frozen=True)
+class PlantSecurity:
+    """Which endpoints the plant offers and whom it lets in."""
+
+    modes: tuple[SecurityMode, ...] = ("None",)
+    certificate: Path | None = None
+    private_key: Path | None = None
+    trusted_clients: Path | None = None  # folder (or file) of client certificates; None: any certificate
+    users: Mapping[str, str] = field(default_factory=dict)  # username -> password
+    allow_anonymous: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.modes:
+            raise ValueError("the plant needs at least one security mode")
+        secured = [m for m in self.modes if m != "None"]
+        if secured and (self.certificate is None or self.private_key is None):
+            raise ValueError(f"security modes {secured} need the server's certificate and private key")
+        if not self.allow_anonymous and not self.users:
+            raise ValueError("anonymous access is off and no users are defined: nobody could connect")
+
+
+class _PlantUsers:
+    """asyncua user manager: anonymous (if allowed) or a known username with its password."""
+
+    def __init__(self, users: Mapping[str, str], allow_anonymous: bool) -> None:
+        self.users = dict(users)
+        self.allow_anonymous = allow_anonymous
+
+    def get_user(self, iserver: Any, username: str | None = None, password: str | None = None, certificate: Any = None) -> User | None:
+        if username is None:
+            return User(role=UserRole.User) if self.allow_anonymous else None
+        if username in self.users and password == self.users[username]:
+            return User(role=UserRole.User, name=username)
+        log.warning("plant: rejected user %r (unknown user or wrong password)", username)
+        return None
+
+
+class PlantServer:
+    """A DCS serving `model`'s tags (and optional bulk variables), updated from `clock`."""
+
+    def __init__(
+        self,
+        model: PlantModel,
+        clock: ScenarioClock,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 4840,
+        security: PlantSecurity = PlantSecurity(),
+        update_interval_s: float = 0.2,
+        bulk_variables: int = 0,
+        bulk_group_size: int = 100,
+        namespaces_before: Sequence[str] = (),
+    ) -> None:
+        if update_interval_s <= 0:
+            raise ValueError(f"update interval must be > 0 s, got {update_interval_s}")
+        if bulk_variables < 0 or bulk_group_size < 1:
+            raise ValueError("bulk_variables must be ≥ 0 and bulk_group_size ≥ 1")
+        self.model = model
+        self.clock = clock
+        self.host = host
+        self.port = port
+        self.security = security
+        self.update_interval_s = update_interval_s
+        self.bulk_variables = bulk_variables
+        self.bulk_group_size = bulk_group_size
+        # Namespaces registered before the plant's own, so its index differs between two servers: a client
+        # that remembered an index instead of resolving the URI would read the wrong nodes.
+        self.namespaces_before = tuple(namespaces_before)
+        self.namespace_index = 0
+        self.updates = 0  # update cycles completed
+        self.values_written = 0
+        self._server: Server | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._status: dict[str, ua.StatusCode] = {}
+        self._last: dict[str, tuple[Any, int]] = {}
+        self._nodeids: dict[str, ua.NodeId] = {}
+        self._kinds: dict[str, str] = {}
+
+    @property
+    def endpoint(self) -> str:
+        return f"opc.tcp://{self.host}:{self.port}/bulkdaq/plant"
+
+    @property
+    def tags(self) -> tuple[PlantTag, ...]:
+        return self.model.tags
+
+    @staticmethod
+    def bulk_identifier(index: int) -> str:
+        """Node id (string, plant namespace) of bulk variable `index`."""
+        return f"B{index:05d}"
+
+    def bulk_browse_path(self, index: int) -> str:
+        return "/".join((*BULK_FOLDER, f"G{index // self.bulk_group_size:03d}", self.bulk_identifier(index)))
+
+    async def start(self) -> None:
+        """Build the address space, open the endpoints and start updating values."""
+        server = Server(user_manager=_PlantUsers(self.security.users, self.security.allow_anonymous))
+        await server.init()
+        server.set_endpoint(self.endpoint)
+        server.set_server_name("bulkdaq plant simulator (DCS)")
+        await server.set_application_uri(PLANT_APPLICATION_URI)
+        server.set_security_policy([_POLICY_TYPES[mode] for mode in self.security.modes])
+        tokens: list[type] = [ua.UserNameIdentityToken] if self.security.users else []
+        if self.security.allow_anonymous:
+            tokens.append(ua.AnonymousIdentityToken)
+        server.set_identity_tokens(tokens)
+        if self.security.certificate is not None and self.security.private_key is not None:
+            await server.load_certificate(str(self.security.certificate))
+            await server.load_private_key(str(self.security.private_key))
+        if self.security.trusted_clients is not None:
+            store = TrustStore([self.security.trusted_clients], [])
+            await store.load()
+            options = CertificateValidatorOptions.TRUSTED_VALIDATION | CertificateValidatorOptions.PEER_CLIENT
+            server.set_certificate_validator(CertificateValidator(options, store))
+        for uri in self.namespaces_before:
+            await server.register_namespace(uri)
+        self.namespace_index = await server.register_namespace(PLANT_NAMESPACE_URI)
+        self._build_address_space(server)
+        self._server = server
+        await self._write_values(self.clock.seconds(), force=True)
+        await server.start()
+        self._task = asyncio.create_task(self._update_loop(), name=f"plant:{self.port}")
+
+    async def stop(self) -> None:
+        """Stop updating and close the endpoints (clients see the connection drop)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+
+    async def __aenter__(self) -> PlantServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    async def set_status(self, identifier: str, status: str | None) -> None:
+        """Inject a fault: from now on `identifier` carries status `status` (a StatusCodes name); None clears it."""
+        if identifier not in self._nodeids:
+            raise KeyError(f"the plant has no tag {identifier!r}")
+        if status is None:
+            self._status.pop(identifier, None)
+        else:
+            self._status[identifier] = ua.StatusCode(getattr(ua.StatusCodes, status))
+        if self._server is not None:
+            await self._write_values(self.clock.seconds(), only={identifier})
+
+    def truth(self, identifier: str, t: float) -> float | bool:
+        """The value tag `identifier` had at scenario time `t` (bulk variables: see `bulk_value`)."""
+        if identifier.startswith("B") and identifier[1:].isdigit():
+            return self.bulk_value(int(identifier[1:]), t)
+        return self.model.values(t)[identifier]
+
+    def bulk_value(self, index: int, t: float) -> float:
+        """Bulk variable `index` changes once per scenario second: whole seconds plus a per-variable offset."""
+        return float(int(t)) + index / 100_000.0
+
+    # -- address space -----------------------------------------------------------------------------
+
+    def _build_address_space(self, server: Server) -> None:
+        ns = self.namespace_index
+        items: list[ua.AddNodesItem] = []
+        folders: set[tuple[str, ...]] = set()
+
+        def folder(path: tuple[str, ...]) -> ua.NodeId:
+            if path not in folders:
+                parent = folder(path[:-1]) if len(path) > 1 else ua.NodeId(ua.ObjectIds.ObjectsFolder)
+                folders.add(path)
+                items.append(_folder_item(parent, ua.NodeId("/".join(path), ns), ua.QualifiedName(path[-1], ns)))
+            return ua.NodeId("/".join(path), ns)
+
+        for tag in self.model.tags:
+            self._add_variable(items, folder(tag.path[:-1]), tag.identifier, tag.path[-1], tag.kind)
+        for index in range(self.bulk_variables):
+            group = (*BULK_FOLDER, f"G{index // self.bulk_group_size:03d}")
+            identifier = self.bulk_identifier(index)
+            self._add_variable(items, folder(group), identifier, identifier, "double")
+        for result, item in zip(server.iserver.node_mgt_service.add_nodes(items), items):
+            if not result.StatusCode.is_good():
+                raise RuntimeError(f"plant: could not add node {item.RequestedNewNodeId}: {result.StatusCode.name}")
+
+    def _add_variable(self, items: list[ua.AddNodesItem], parent: ua.NodeId, identifier: str, name: str, kind: str) -> None:
+        nodeid = ua.NodeId(identifier, self.namespace_index)
+        self._nodeids[identifier] = nodeid
+        self._kinds[identifier] = kind
+        items.append(_variable_item(parent, nodeid, ua.QualifiedName(name, self.namespace_index), kind))
+
+    # -- values --------------------------------------------------------------------------------------
+
+    async def _update_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_due = loop.time()
+        while True:
+            next_due += self.update_interval_s
+            await asyncio.sleep(max(0.0, next_due - loop.time()))
+            try:
+                await self._write_values(self.clock.seconds())
+            except Exception:  # one bad cycle must not stop the plant
+                log.exception("plant: update failed")
+            self.updates += 1
+
+    async def _write_values(self, t: float, *, force: bool = False, only: set[str] | None = None) -> None:
+        assert self._server is not None
+        aspace = self._server.iserver.aspace
+        now = datetime.now(timezone.utc)
+        values: dict[str, Any] = dict(self.model.values(t))
+        if self.bulk_variables:
+            values.update({self.bulk_identifier(i): self.bulk_value(i, t) for i in range(self.bulk_variables)})
+        for identifier, value in values.items():
+            if only is not None and identifier not in only:
+                continue
+            status = self._status.get(identifier, _GOOD)
+            state = (value, status.value)
+            if not force and only is None and self._last.get(identifier) == state:
+                continue  # a DCS reports a value when it changes, not on every scan
+            self._last[identifier] = state
+            variant = ua.Variant(bool(value), ua.VariantType.Boolean) if self._kinds[identifier] == "boolean" else ua.Variant(float(value), ua.VariantType.Double)
+            datavalue = ua.DataValue(variant, StatusCode=status, SourceTimestamp=now, ServerTimestamp=now)
+            await aspace.write_attribute_value(self._nodeids[identifier], ua.AttributeIds.Value, datavalue)
+            self.values_written += 1
+
+
+_GOOD = ua.StatusCode(ua.StatusCodes.Good)
+
+
+def _folder_item(parent: ua.NodeId, nodeid: ua.NodeId, name: ua.QualifiedName) -> ua.AddNodesItem:
+    attributes = ua.ObjectAttributes()
+    attributes.DisplayName = ua.LocalizedText(name.Name)
+    item = ua.AddNodesItem()
+    item.RequestedNewNodeId = nodeid
+    item.BrowseName = name
+    item.NodeClass = ua.NodeClass.Object
+    item.ParentNodeId = parent
+    item.ReferenceTypeId = ua.NodeId(ua.ObjectIds.Organizes)
+    item.TypeDefinition = ua.NodeId(ua.ObjectIds.FolderType)
+    item.NodeAttributes = attributes
+    return item
+
+
+def _variable_item(parent: ua.NodeId, nodeid: ua.NodeId, name: ua.QualifiedName, kind: str) -> ua.AddNodesItem:
+    boolean = kind == "boolean"
+    attributes = ua.VariableAttributes()
+    attributes.DisplayName = ua.LocalizedText(name.Name)
+    attributes.Value = ua.Variant(False, ua.VariantType.Boolean) if boolean else ua.Variant(0.0, ua.VariantType.Double)
+    attributes.DataType = ua.NodeId(ua.ObjectIds.Boolean if boolean else ua.ObjectIds.Double)
+    attributes.ValueRank = ua.ValueRank.Scalar
+    attributes.AccessLevel = ua.AccessLevel.CurrentRead.mask
+    attributes.UserAccessLevel = ua.AccessLevel.CurrentRead.mask
+    item = ua.AddNodesItem()
+    item.RequestedNewNodeId = nodeid
+    item.BrowseName = name
+    item.NodeClass = ua.NodeClass.Variable
+    item.ParentNodeId = parent
+    item.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HasComponent)
+    item.TypeDefinition = ua.NodeId(ua.ObjectIds.BaseDataVariableType)
+    item.NodeAttributes = attributes
+    return item

@@ -1,0 +1,146 @@
+"""What the terminal's control system knows, as a function of scenario time: the plant's ground truth.
+
+Shore tank T-101 feeds the loading line the flowmeters measure: its volume drops by exactly the mass the
+`LoadingProfile` delivers divided by the product density, the pump runs and the line valve is open
+while the profile pumps, and the vessel's draft marks sink as its cargo grows (a constant tonnes-per-
+centimetre immersion). A belt scale follows its own (dry-bulk) profile. Every value is closed form in
+the scenario time, so a test knows what the collector must have stored.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from simulators.loading_profile import LoadingProfile
+
+TagKind = Literal["double", "boolean"]
+PLANT_NAMESPACE_URI = "urn:bulkdaq:plant"  # the namespace of the plant's tags (not the server's application URI)
+
+
+@dataclass(frozen=True)
+class PlantTag:
+    """One variable of the DCS: where it sits in the address space and what it holds."""
+
+    identifier: str  # string node id in the plant namespace, e.g. "T-101.Level"
+    path: tuple[str, ...]  # browse path below Objects, e.g. ("Plant", "Tanks", "T-101", "Level")
+    kind: TagKind = "double"
+    unit: str = ""
+
+    @property
+    def browse_path(self) -> str:
+        return "/".join(self.path)
+
+
+@dataclass(frozen=True)
+class ShoreTank:
+    """A vertical cylindrical shore tank with a linear strapping table (m³ per metre of innage)."""
+
+    name: str = "T-101"
+    initial_tov_m3: float = 30_000.0
+    m3_per_m: float = 1_500.0
+    density_kg_m3: float = 800.0
+    temperature_c: float = 24.0
+    free_water_m: float = 0.045
+    high_level_m: float = 19.0
+    low_level_m: float = 1.0
+
+
+@dataclass(frozen=True)
+class Vessel:
+    """The ship being loaded: light drafts, trim and tonnes per centimetre immersion."""
+
+    name: str = "MT-NORDIC-STAR"
+    initial_mean_draft_m: float = 6.20
+    initial_trim_m: float = 1.10  # aft deeper than forward
+    tpc_t_per_cm: float = 52.0
+
+
+@dataclass(frozen=True)
+class PlantModel:
+    """The terminal's state at any scenario time: tank, pump, valve, loading arm, belt scale, drafts."""
+
+    profile: LoadingProfile
+    tank: ShoreTank = ShoreTank()
+    vessel: Vessel = Vessel()
+    scale_profile: LoadingProfile | None = None
+    scale_initial_total_t: float = 1_204_331.25
+    pump: str = "P-101"
+    valve: str = "XV-101"
+    arm: str = "LA-1"
+    scale: str = "BS-1"
+    valve_lead_s: float = 30.0  # the line valve opens before pumping starts and closes after it stops
+    tags: tuple[PlantTag, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tags", tuple(self._tags()))
+
+    def _tags(self) -> list[PlantTag]:
+        t, v = self.tank.name, self.vessel.name
+        draft_marks = [
+            ("fwd_port_m", "DraftFwdPort"), ("fwd_stbd_m", "DraftFwdStbd"), ("mid_port_m", "DraftMidPort"),
+            ("mid_stbd_m", "DraftMidStbd"), ("aft_port_m", "DraftAftPort"), ("aft_stbd_m", "DraftAftStbd"),
+        ]
+        return [
+            PlantTag(f"{t}.Level", ("Plant", "Tanks", t, "Level"), unit="m"),
+            PlantTag(f"{t}.TOV", ("Plant", "Tanks", t, "TOV"), unit="m3"),
+            PlantTag(f"{t}.Temperature", ("Plant", "Tanks", t, "Temperature"), unit="degC"),
+            PlantTag(f"{t}.Density", ("Plant", "Tanks", t, "Density"), unit="kg/m3"),
+            PlantTag(f"{t}.FreeWater", ("Plant", "Tanks", t, "FreeWater"), unit="m"),
+            PlantTag(f"{t}.HighLevelAlarm", ("Plant", "Tanks", t, "HighLevelAlarm"), kind="boolean"),
+            PlantTag(f"{t}.LowLevelAlarm", ("Plant", "Tanks", t, "LowLevelAlarm"), kind="boolean"),
+            PlantTag(f"{self.pump}.Running", ("Plant", "Pumps", self.pump, "Running"), kind="boolean"),
+            PlantTag(f"{self.pump}.Speed", ("Plant", "Pumps", self.pump, "Speed"), unit="%"),
+            PlantTag(f"{self.valve}.Open", ("Plant", "Valves", self.valve, "Open"), kind="boolean"),
+            PlantTag(f"{self.arm}.Connected", ("Plant", "LoadingArms", self.arm, "Connected"), kind="boolean"),
+            PlantTag(f"{self.arm}.ESD", ("Plant", "LoadingArms", self.arm, "ESD"), kind="boolean"),
+            PlantTag(f"{self.scale}.Total", ("Plant", "BeltScales", self.scale, "Total"), unit="t"),
+            PlantTag(f"{self.scale}.Rate", ("Plant", "BeltScales", self.scale, "Rate"), unit="t/h"),
+            *(PlantTag(f"{v}.{name}", ("Plant", "Vessel", v, name), unit="m") for _, name in draft_marks),
+        ]
+
+    def tov_m3(self, t: float) -> float:
+        """Tank T-101's total observed volume at scenario time `t` [m³]: what it held minus what was pumped."""
+        return self.tank.initial_tov_m3 - self.profile.delivered_kg(t) / self.tank.density_kg_m3
+
+    def values(self, t: float) -> dict[str, float | bool]:
+        """Every tag's value at scenario time `t` [s], by identifier."""
+        tank, vessel = self.tank, self.vessel
+        delivered_kg = self.profile.delivered_kg(t)
+        rate_kg_h = self.profile.rate_kg_h(t)
+        tov = self.tov_m3(t)
+        level = tov / tank.m3_per_m
+        pumping_window = self.profile.start_s - self.valve_lead_s < t < self.profile.end_s + self.valve_lead_s
+        scale_total = self.scale_initial_total_t
+        scale_rate = 0.0
+        if self.scale_profile is not None:
+            scale_total += self.scale_profile.delivered_kg(t) / 1000.0
+            scale_rate = self.scale_profile.rate_kg_h(t) / 1000.0
+        loaded_fraction = delivered_kg / self.profile.target_mass_kg
+        mean_draft = vessel.initial_mean_draft_m + delivered_kg / 1000.0 / (vessel.tpc_t_per_cm * 100.0)
+        trim = vessel.initial_trim_m * (1.0 - 0.8 * loaded_fraction)  # the chief mate trims her by the head as she loads
+        fwd, aft = mean_draft - trim / 2, mean_draft + trim / 2
+        v = vessel.name
+        return {
+            f"{tank.name}.Level": level,
+            f"{tank.name}.TOV": tov,
+            f"{tank.name}.Temperature": tank.temperature_c + 0.2 * math.sin(t / 3600.0),
+            f"{tank.name}.Density": tank.density_kg_m3,
+            f"{tank.name}.FreeWater": tank.free_water_m,
+            f"{tank.name}.HighLevelAlarm": level >= tank.high_level_m,
+            f"{tank.name}.LowLevelAlarm": level <= tank.low_level_m,
+            f"{self.pump}.Running": rate_kg_h > 0,
+            f"{self.pump}.Speed": 100.0 * rate_kg_h / self.profile.peak_rate_kg_h,
+            f"{self.valve}.Open": pumping_window,
+            f"{self.arm}.Connected": True,
+            f"{self.arm}.ESD": False,
+            f"{self.scale}.Total": scale_total,
+            f"{self.scale}.Rate": scale_rate,
+            f"{v}.DraftFwdPort": fwd,
+            f"{v}.DraftFwdStbd": fwd,
+            f"{v}.DraftMidPort": mean_draft,
+            f"{v}.DraftMidStbd": mean_draft,
+            f"{v}.DraftAftPort": aft,
+            f"{v}.DraftAftStbd": aft,
+        }
