@@ -2,8 +2,58 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from bulkdaq.input_error import InputError
+
+dashboards_app = typer.Typer(help="Grafana dashboards, datasource and alert rules as files (or pushed over Grafana's HTTP API).", no_args_is_help=True)
+
+
+@dashboards_app.command("build")
+def build(
+    outdir: Annotated[Path, typer.Argument(help="Folder to write; copy its contents into /etc/grafana/provisioning.")],
+    influx_url: Annotated[str, typer.Option(help="InfluxDB URL as Grafana reaches it (v1 API).")] = "http://localhost:8086",
+    database: Annotated[str, typer.Option(help="InfluxDB database (1.x) or DBRP-mapped bucket (2.x/3.x).")] = "bulkdaq",
+    username: Annotated[str | None, typer.Option(help="InfluxDB user for Grafana, if auth is on.")] = None,
+    password_env: Annotated[str, typer.Option(help="Environment variable Grafana reads the InfluxDB password or token from.")] = "BULKDAQ_INFLUX_PASSWORD",
+    installed_at: Annotated[Path, typer.Option(help="Where the tree will live on the Grafana host.")] = Path("/etc/grafana/provisioning"),
+) -> None:
+    """Write dashboard JSON, datasource and dashboard-provider YAML and alert rules for Grafana file provisioning."""
+    from dashboards.provisioning import InfluxTarget, write_tree
+
+    target = InfluxTarget(url=influx_url, database=database, username=username, password_env=password_env or None)
+    for path in write_tree(outdir, target, installed_at=installed_at):
+        typer.echo(str(path))
+
+
+@dashboards_app.command("push")
+def push(
+    url: Annotated[str, typer.Option(help="Grafana base URL, e.g. https://grafana.example:3000")],
+    token_env: Annotated[str, typer.Option(help="Environment variable holding a Grafana service-account token.")] = "GRAFANA_TOKEN",
+) -> None:
+    """Create or update the dashboards in a running Grafana over its HTTP API (needs the `grafana` extra)."""
+    try:
+        from grafana_client import GrafanaApi  # optional: it replaces urllib3 in its environment (DESIGN.md §4)
+    except ImportError:
+        raise InputError(
+            "bulkdaq dashboards push", "grafana-client",
+            "not installed; install the optional grafana extra (grafana-client) or use `bulkdaq dashboards build` and file provisioning",
+        ) from None
+    token = os.environ.get(token_env)
+    if not token:
+        raise InputError("bulkdaq dashboards push", "--token-env", f"environment variable {token_env} is not set; it must hold a Grafana service-account token")
+    from dashboards import catalog
+
+    api = GrafanaApi.from_url(url, credential=token)
+    for uid, dashboard in catalog.build_all().items():
+        api.dashboard.update_dashboard({"dashboard": dashboard, "overwrite": True, "message": "bulkdaq dashboards push"})
+        typer.echo(f"pushed {uid}")
 
 
 def register(app: typer.Typer) -> None:
     """Add the `dashboards` command group to the main app."""
+    app.add_typer(dashboards_app, name="dashboards")

@@ -1,0 +1,22 @@
+"""The dashboards bulkdaq ships, by UID, as Grafana JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from grafana_foundation_sdk.models.dashboard import Dashboard
+
+from dashboards import clearance_board, data_health, loading_view
+from dashboards.dashboard_json import encode
+
+BUILDERS: dict[str, Callable[[], Dashboard]] = {
+    clearance_board.UID: clearance_board.build,
+    loading_view.UID: loading_view.build,
+    data_health.UID: data_health.build,
+}
+
+
+def build_all() -> dict[str, dict[str, Any]]:
+    """Every dashboard as plain JSON data, keyed by UID."""
+    return {uid: encode(build()) for uid, build in BUILDERS.items()}

@@ -1,0 +1,231 @@
+"""Clearance board (customs officers): every active shipment's state, declared vs measured, live.
+
+One row per shipment with its state (value-mapped, coloured, 中文/English), declared and measured
+quantity, difference and tolerance, and progress. Shipments in discrepancy, blocked or under
+investigation are listed first in their own table; a state timeline shows how each got there.
+"""
+
+from __future__ import annotations
+
+from grafana_foundation_sdk.builders import stat, statetimeline, table
+from grafana_foundation_sdk.builders.dashboard import Dashboard, FieldColor, ThresholdsConfig
+from grafana_foundation_sdk.models.dashboard import (
+    DataTransformerConfig,
+    DynamicConfigValue,
+    FieldColorModeId,
+    Threshold,
+    ThresholdsMode,
+    ValueMap,
+    ValueMappingResult,
+)
+
+from bulkdaq import contract
+from dashboards.contract_names import field, site_filter
+from dashboards.dashboard_json import number_panels
+from dashboards.freshness import STALE_AFTER_VARIABLE, STALE_COLOR, STALE_TEXT, stale_after_variable
+from dashboards.influxql_query import InfluxQL, datasource_ref
+from dashboards.template_variables import site_variable, tag_values_variable
+
+UID = "bulkdaq-clearance"
+TITLE = "Clearance board / 通关看板"
+
+CLEARANCE = contract.CLEARANCE
+SHIPMENT_TAG = CLEARANCE.asset_tag
+# The quantity series is tagged by shipment, method and asset (DESIGN.md §5); the contract names only
+# the asset tag, so the method tag is named here until bulkdaq.contract gains it.
+QUANTITY_METHOD_TAG = "method"
+
+STATE = field(CLEARANCE, "state")
+DECLARED = field(CLEARANCE, "declared_t")
+MEASURED = field(CLEARANCE, "measured_t")
+DIFFERENCE = field(CLEARANCE, "difference_pct")
+TOLERANCE = field(CLEARANCE, "tolerance_pct")
+PROGRESS = field(contract.QUANTITY, "progress")
+
+# Lifecycle order (DESIGN.md §7) with the officer's labels and colours.
+STATE_LABELS: dict[str, tuple[str, str]] = {
+    "declared": ("已申报 declared", "text"),
+    "precheck": ("预检 precheck", "light-blue"),
+    "loading": ("装货中 loading", "blue"),
+    "complete": ("已完成 complete", "dark-blue"),
+    "measured": ("已计量 measured", "purple"),
+    "reconciled": ("已核对 reconciled", "light-green"),
+    "verified": ("已验证 verified", "green"),
+    "discrepancy": ("差异 discrepancy", "red"),
+    "investigating": ("调查中 investigating", "orange"),
+    "resolved": ("已解决 resolved", "yellow"),
+    "certified": ("已出证 certified", "dark-green"),
+    "released": ("放行 released", "super-light-green"),
+    "blocked": ("阻止 blocked", "dark-red"),
+}
+ATTENTION_STATES = ("discrepancy", "blocked", "investigating")
+DONE_STATES = ("released",)
+
+COLUMN_LABELS = {
+    SHIPMENT_TAG: "shipment / 货运",
+    STATE: "state / 状态",
+    DECLARED: "declared / 申报 (t)",
+    MEASURED: "measured / 实测 (t)",
+    DIFFERENCE: "difference / 差异 (%)",
+    TOLERANCE: "tolerance / 允差 (%)",
+    PROGRESS: "progress / 进度",
+}
+COLUMN_ORDER = [SHIPMENT_TAG, STATE, DECLARED, MEASURED, DIFFERENCE, TOLERANCE, PROGRESS]
+
+
+def state_mapping() -> ValueMap:
+    return ValueMap(
+        {state: ValueMappingResult(text=label, color=color, index=i) for i, (state, (label, color)) in enumerate(STATE_LABELS.items())}
+    )
+
+
+def _where() -> str:
+    return site_filter(CLEARANCE, asset_variable="shipment")
+
+
+def latest_clearance_query(ref_id: str) -> InfluxQL:
+    columns = ", ".join(f'last("{name}") AS "{name}"' for name in (STATE, DECLARED, MEASURED, DIFFERENCE, TOLERANCE))
+    return InfluxQL(ref_id, f'SELECT {columns} FROM "{CLEARANCE.name}" WHERE {_where()} AND $timeFilter GROUP BY "{SHIPMENT_TAG}"').table()
+
+
+def progress_query(ref_id: str) -> InfluxQL:
+    """Progress per shipment: per method, the sum over its assets of each asset's newest progress; then
+    the furthest-advanced method (parallel loading arms add up, two methods measuring the same cargo do not)."""
+    quantity = contract.QUANTITY
+    where = f'"{contract.SITE_TAG}" =~ /^$site$/ AND "{SHIPMENT_TAG}" =~ /^$shipment$/ AND $timeFilter'
+    newest = (
+        f'SELECT last("{PROGRESS}") AS "{PROGRESS}" FROM "{quantity.name}" WHERE {where} '
+        f'GROUP BY "{SHIPMENT_TAG}", "{QUANTITY_METHOD_TAG}", "{quantity.asset_tag}"'
+    )
+    per_method = f'SELECT sum("{PROGRESS}") AS "{PROGRESS}" FROM ({newest}) GROUP BY "{SHIPMENT_TAG}", "{QUANTITY_METHOD_TAG}"'
+    return InfluxQL(ref_id, f'SELECT max("{PROGRESS}") AS "{PROGRESS}" FROM ({per_method}) GROUP BY "{SHIPMENT_TAG}"').table()
+
+
+def _shipment_table(title: str, description: str, state_filter: dict[str, object]) -> table.Panel:
+    regex = "^(" + "|".join(state_filter["states"]) + ")$"  # type: ignore[arg-type]
+    panel = (
+        table.Panel()
+        .title(title)
+        .description(description)
+        .datasource(datasource_ref())
+        .with_target(latest_clearance_query("A"))
+        .with_target(progress_query("B"))
+        .with_transformation(DataTransformerConfig(id_val="joinByField", options={"byField": SHIPMENT_TAG, "mode": "outer"}))
+        .with_transformation(
+            DataTransformerConfig(
+                id_val="filterByValue",
+                options={
+                    "filters": [{"fieldName": STATE, "config": {"id": "regex", "options": {"value": regex}}}],
+                    "type": state_filter["type"],
+                    "match": "any",
+                },
+            )
+        )
+        .with_transformation(
+            DataTransformerConfig(
+                id_val="organize",
+                options={
+                    "excludeByName": {"Time 1": True, "Time 2": True},
+                    "indexByName": {name: i for i, name in enumerate(COLUMN_ORDER)},
+                },
+            )
+        )
+        .unit("none")
+        .override_by_name(SHIPMENT_TAG, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[SHIPMENT_TAG])])
+        .override_by_name(STATE, [
+            DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[STATE]),
+            DynamicConfigValue(id_val="mappings", value=[state_mapping()]),
+            DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"}),
+        ])
+        .override_by_name(DECLARED, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[DECLARED]), DynamicConfigValue(id_val="unit", value="masst"), DynamicConfigValue(id_val="decimals", value=3)])
+        .override_by_name(MEASURED, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[MEASURED]), DynamicConfigValue(id_val="unit", value="masst"), DynamicConfigValue(id_val="decimals", value=3)])
+        .override_by_name(DIFFERENCE, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[DIFFERENCE]), DynamicConfigValue(id_val="unit", value="percent"), DynamicConfigValue(id_val="decimals", value=3)])
+        .override_by_name(TOLERANCE, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[TOLERANCE]), DynamicConfigValue(id_val="unit", value="percent"), DynamicConfigValue(id_val="decimals", value=2)])
+        .override_by_name(PROGRESS, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[PROGRESS]), 
+            DynamicConfigValue(id_val="unit", value="percentunit"),
+            DynamicConfigValue(id_val="custom.cellOptions", value={"type": "gauge", "mode": "basic"}),
+            DynamicConfigValue(id_val="min", value=0),
+            DynamicConfigValue(id_val="max", value=1),
+        ])
+    )
+    return panel
+
+
+def build() -> Dashboard:
+    attention = _shipment_table(
+        "Needs attention / 需关注 — discrepancy · blocked · investigating",
+        "Shipments whose clearance is in discrepancy, blocked or under investigation. Listed first on purpose.",
+        {"states": ATTENTION_STATES, "type": "include"},
+    ).height(6).span(24)
+    active = _shipment_table(
+        "Active shipments / 在办货运",
+        "Every shipment not yet released: newest state, declared and measured quantity, difference, tolerance, progress.",
+        {"states": DONE_STATES, "type": "exclude"},
+    ).height(9).span(24)
+    attention_count = (
+        stat.Panel()
+        .title("Discrepancy or blocked / 差异或阻止")
+        .datasource(datasource_ref())
+        .with_target(
+            InfluxQL(
+                "A",
+                f'SELECT count("{STATE}") AS "shipments" FROM (SELECT last("{STATE}") AS "{STATE}" FROM "{CLEARANCE.name}" '
+                f'WHERE {_where()} AND $timeFilter GROUP BY "{SHIPMENT_TAG}") '
+                f"WHERE \"{STATE}\" = 'discrepancy' OR \"{STATE}\" = 'blocked'",
+            )
+        )
+        .unit("none")
+        .no_value("0")
+        .thresholds(ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps([Threshold(value=None, color="green"), Threshold(value=1, color="red")]))
+        .height(4).span(8)
+    )
+    live_meters = (
+        stat.Panel()
+        .title("Meters reporting now / 在线流量计")
+        .description(f"Meters with a reading in the last ${STALE_AFTER_VARIABLE}. None: the measured figures are not live.")
+        .datasource(datasource_ref())
+        .with_target(
+            InfluxQL(
+                "A",
+                f'SELECT count("{contract.QUALITY_FIELD}") AS "meters" FROM (SELECT last("{contract.QUALITY_FIELD}") AS "{contract.QUALITY_FIELD}" '
+                f'FROM "{contract.METER.name}" WHERE "{contract.SITE_TAG}" =~ /^$site$/ AND time > now() - ${STALE_AFTER_VARIABLE} '
+                f'GROUP BY "{contract.METER.asset_tag}")',
+            )
+        )
+        .unit("none")
+        .no_value(STALE_TEXT)
+        .thresholds(ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps([Threshold(value=None, color=STALE_COLOR), Threshold(value=1, color="green")]))
+        .height(4).span(8)
+    )
+    timeline = (
+        statetimeline.Panel()
+        .title("Clearance state over time / 通关状态时间线")
+        .datasource(datasource_ref())
+        .with_target(
+            InfluxQL("A", f'SELECT "{STATE}" FROM "{CLEARANCE.name}" WHERE {_where()} AND $timeFilter GROUP BY "{SHIPMENT_TAG}"').alias(f"$tag_{SHIPMENT_TAG}")
+        )
+        .unit("none")
+        .mappings([state_mapping()])
+        .color_scheme(FieldColor().mode(FieldColorModeId.THRESHOLDS))
+        .height(8).span(24)
+    )
+    return number_panels(
+        Dashboard(TITLE)
+        .uid(UID)
+        .tags(["bulkdaq", "customs", "clearance"])
+        .description("Officer view: each shipment's clearance state, declared vs measured, live from InfluxDB.")
+        .time("now-7d", "now")
+        .refresh("30s")
+        .timezone("browser")
+        .readonly()
+        .with_variable(site_variable(CLEARANCE))
+        .with_variable(tag_values_variable("shipment", "shipment / 货运", CLEARANCE, SHIPMENT_TAG))
+        .with_variable(stale_after_variable())
+        .with_panel(attention_count)
+        .with_panel(live_meters)
+        .with_panel(attention)
+        .with_panel(active)
+        .with_panel(timeline)
+        .build()
+    )
+
