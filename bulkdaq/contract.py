@@ -57,6 +57,7 @@ METER = Measurement(
         "pressure_kpa": "line gauge pressure [kPa]",
         "meter_factor": "meter factor in use [-]",
         "status": "device status word, as read [-]",
+        "device_clock_s": "the device's own clock, Unix time [s] (for clock-jump detection)",
         **_READING_FIELDS,
     },
     integer_fields=frozenset({"status"}),
@@ -162,6 +163,18 @@ COLLECTOR_HEALTH = Measurement(
     },
     integer_fields=frozenset({"connected", "errors", "spool_depth"}),
 )
+
+# Tag of `event` naming what happened, and the kinds bulkdaq writes.
+EVENT_KIND_TAG = "kind"
+EVENT_KINDS = {
+    "totalizer_reset": "a totalizer went backwards and no roll-over explains it",
+    "totalizer_rollover": "a totalizer wrapped at its register span",
+    "totalizer_jump": "a totalizer advanced more than the flow rate allows",
+    "frozen": "a totalizer stopped moving while flow was reported",
+    "meter_factor_change": "the meter factor changed",
+    "clock_jump": "the device clock moved against the collector clock",
+    "comms_gap": "a device was unreachable and came back",
+}
 
 # Tag key for the collector process in collector_health (the asset tag is the device it polls).
 COLLECTOR_TAG = "collector"

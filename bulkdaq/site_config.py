@@ -109,6 +109,15 @@ class ModbusPoint(_Strict):
         return register_count(self.data_type)
 
 
+class IntegrityLimits(_Strict):
+    """When a reading becomes an integrity event (collectors/integrity_watch.py)."""
+
+    frozen_after_s: Annotated[float, Field(gt=0)] = 30.0
+    jump_margin: Annotated[float, Field(ge=0)] = 0.5  # the total may run this fraction above rate × time
+    jump_allowance: Annotated[float, Field(ge=0)] = 1.0  # plus this much, in the totalizer's unit (resolution, rounding)
+    clock_jump_s: Annotated[float, Field(gt=0)] = 5.0
+
+
 class ModbusDevice(_Strict):
     name: Annotated[str, Field(min_length=1)]
     host: Annotated[str, Field(min_length=1)]
@@ -120,6 +129,7 @@ class ModbusDevice(_Strict):
     word_order: Order = "big"
     merge_gap: Annotated[int, Field(ge=0, le=MAX_REGISTERS_PER_READ)] = 0
     max_registers_per_read: Annotated[int, Field(ge=1, le=MAX_REGISTERS_PER_READ)] = MAX_REGISTERS_PER_READ
+    integrity: IntegrityLimits = IntegrityLimits()
     points: Annotated[list[ModbusPoint], Field(min_length=1)]
 
     def byte_order_of(self, point: ModbusPoint) -> Order:

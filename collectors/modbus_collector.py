@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from bulkdaq import contract
 from bulkdaq.forwarder import ReadingSink
@@ -22,6 +23,7 @@ from bulkdaq.line_protocol import Point
 from bulkdaq.point_codec import RegisterImage, decode_point, point_addresses
 from bulkdaq.site_config import ModbusDevice
 from bulkdaq.spool import SpoolFull
+from collectors.integrity_watch import IntegrityEvent, IntegrityWatch
 from collectors.modbus_adapter import ModbusReadError, ModbusTcpAdapter
 from collectors.read_plan import plan_reads
 
@@ -48,6 +50,10 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+def _iso(time_ms: int) -> str:
+    return datetime.fromtimestamp(time_ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
+
+
 class ModbusDeviceCollector:
     """Polls one device on its interval and submits its readings."""
 
@@ -70,6 +76,9 @@ class ModbusDeviceCollector:
         self.adapter = factory(device)
         self._reconnect_delay = FIRST_RECONNECT_DELAY_S
         self._next_connect = 0.0
+        self.integrity = IntegrityWatch(device)
+        self._down_since_ms: int | None = None  # first failed poll of the current outage
+        self._last_good_ms: int | None = None
 
     async def run(self) -> None:
         """Poll until cancelled, on a fixed schedule (missed ticks are skipped, not bunched up)."""
@@ -107,6 +116,7 @@ class ModbusDeviceCollector:
             points = await self._read_all()
         else:
             points = self._all_bad(self.status.last_error or "not connected")
+        points += self._comms_gap_event(points)
         self.status.polls += 1
         self.status.connected = self.adapter.connected
         self.status.last_poll_ms = (time.monotonic() - started) * 1000
@@ -144,11 +154,11 @@ class ModbusDeviceCollector:
             addresses = [(point.register_type, a) for a in point_addresses(point)]
             reasons = {failed[a] for a in addresses if a in failed}
             if reasons:
-                group.problems.append(f"{point.field}: {'; '.join(sorted(reasons))}")
+                group.problems.setdefault("; ".join(sorted(reasons)), []).append(point.field)
                 continue
             value = decode_point(self.device, point, image)
             if not math.isfinite(value):
-                group.problems.append(f"{point.field}: device sent {value!r}")
+                group.problems.setdefault(f"device sent {value!r}", []).append(point.field)
                 continue
             measurement = contract.MEASUREMENTS[point.measurement]
             group.fields[point.field] = int(value) if point.field in measurement.integer_fields else value
@@ -158,11 +168,43 @@ class ModbusDeviceCollector:
             fields: dict[str, float | int | str] = dict(group.fields)
             if group.problems:
                 fields[contract.QUALITY_FIELD] = contract.Quality.BAD.value
-                fields[contract.QUALITY_REASON_FIELD] = "; ".join(group.problems)
+                fields[contract.QUALITY_REASON_FIELD] = "; ".join(f"{reason} ({', '.join(names)})" for reason, names in group.problems.items())
             else:
                 fields[contract.QUALITY_FIELD] = contract.Quality.GOOD.value
             points.append(self._point(measurement_name, asset, fields, group.time_ms or now_ms()))
+            if measurement_name == contract.METER.name and not group.problems:
+                points += [self._event_point(e) for e in self.integrity.observe(asset, group.fields, group.time_ms)]
         return points
+
+    def _comms_gap_event(self, points: list[Point]) -> list[Point]:
+        """A `comms_gap` event when the device answers again after polls that failed entirely."""
+        readings = [p for p in points if p.measurement != contract.EVENT.name]
+        all_good = all(p.fields.get(contract.QUALITY_FIELD) == contract.Quality.GOOD.value for p in readings)
+        if not all_good:
+            if self._down_since_ms is None and not any(p.fields.get(contract.QUALITY_FIELD) == contract.Quality.GOOD.value for p in readings):
+                self._down_since_ms = now_ms()
+            return []
+        stamp = max(p.time_ms for p in readings)
+        events = []
+        if self._down_since_ms is not None:
+            last_good = self._last_good_ms or self._down_since_ms
+            gap_s = (stamp - last_good) / 1000
+            events.append(self._event_point(IntegrityEvent(
+                self.device.name, "comms_gap",
+                f"no answer from {self.device.name} for {gap_s:.3f} s (last good reading {_iso(last_good)}, back at {_iso(stamp)})",
+                _iso(last_good), _iso(stamp), stamp,
+            )))
+            self._down_since_ms = None
+        self._last_good_ms = stamp
+        return events
+
+    def _event_point(self, event: IntegrityEvent) -> Point:
+        return Point(
+            contract.EVENT.name,
+            {contract.SITE_TAG: self.site, contract.EVENT.asset_tag: event.asset, contract.EVENT_KIND_TAG: event.kind},
+            {"message": event.message, "old": event.old, "new": event.new},
+            event.time_ms,
+        )
 
     def _all_bad(self, reason: str) -> list[Point]:
         stamp = now_ms()
@@ -203,7 +245,7 @@ class _Group:
 
     def __init__(self) -> None:
         self.fields: dict[str, float | int] = {}
-        self.problems: list[str] = []
+        self.problems: dict[str, list[str]] = {}  # reason -> the fields it hit
         self.time_ms = 0
 
 

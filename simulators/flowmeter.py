@@ -10,14 +10,14 @@ the ground truth.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bulkdaq.point_codec import decode_point, encode_point, point_addresses
+from bulkdaq.point_codec import RegisterImage, decode_point, encode_point, point_addresses
 from bulkdaq.site_config import ModbusDevice
 from simulators.loading_profile import LoadingProfile
-from bulkdaq.point_codec import RegisterImage
 from simulators.modbus_device_server import ModbusDeviceServer
 from simulators.scenario_clock import ScenarioClock
 
@@ -32,6 +32,7 @@ FLOWMETER_FIELDS = frozenset(
         "pressure_kpa",
         "meter_factor",
         "status",
+        "device_clock_s",
     }
 )
 
@@ -75,7 +76,13 @@ def _exact_sum(a: float, b: float) -> float:
 
 
 class FlowmeterSimulator:
-    """One Modbus device whose `meter` points are served from the meter runs' states."""
+    """One Modbus device whose `meter` points are served from the meter runs' states.
+
+    Faults a test can inject while it runs (each the way a real meter or flow computer misbehaves):
+    `reset_totalizer`, `jump_totalizer`, `set_meter_factor`, `jump_clock`, `freeze` / `unfreeze`; and on
+    the server (`ModbusDeviceServer`): exception codes, delays, garbage frames, dropped connections.
+    Every image served is kept in `served` so a test can prove no stored good value was invented.
+    """
 
     def __init__(self, device: ModbusDevice, runs: Mapping[str, MeterRun], clock: ScenarioClock) -> None:
         self.device = device
@@ -88,6 +95,47 @@ class FlowmeterSimulator:
             if point.asset not in self.runs:
                 raise ValueError(f"{where}: no meter run given for meter {point.asset!r}")
         self.ranges = _mapped_ranges(device)
+        self._offsets: dict[tuple[str, str], float] = {}
+        self._meter_factors: dict[str, float] = {}
+        self._clock_offset_s = 0.0
+        self._frozen: dict[tuple[str, int], int] | None = None
+        self.record_served = False
+        self.served: list[tuple[float, dict[tuple[str, int], int]]] = []
+
+    # --- fault injection -----------------------------------------------------------------------
+    def reset_totalizer(self, asset: str, field: str = "mass_total_kg") -> None:
+        """The totalizer restarts from zero (a reset a technician or a power fault can cause)."""
+        self._offsets[(asset, field)] = self._offsets.get((asset, field), 0.0) - self._state(asset)[field]
+
+    def jump_totalizer(self, asset: str, amount: float, field: str = "mass_total_kg") -> None:
+        """The totalizer leaps by `amount` without flow (a corrupted or hand-edited register)."""
+        self._offsets[(asset, field)] = self._offsets.get((asset, field), 0.0) + amount
+
+    def set_meter_factor(self, asset: str, factor: float) -> None:
+        self._meter_factors[asset] = factor
+
+    def jump_clock(self, seconds: float) -> None:
+        """The device's own clock jumps (NTP step, battery-backed clock reset)."""
+        self._clock_offset_s += seconds
+
+    def freeze(self) -> None:
+        """Serve the registers as they are now, forever (a hung device CPU still answering requests)."""
+        self._frozen = self.register_image()
+
+    def unfreeze(self) -> None:
+        self._frozen = None
+
+    # --- state -----------------------------------------------------------------------------------
+    def _state(self, asset: str, t: float | None = None) -> dict[str, float]:
+        t = self.clock.seconds() if t is None else t
+        state = self.runs[asset].state(t)
+        for (offset_asset, field), offset in self._offsets.items():
+            if offset_asset == asset:
+                state[field] = _exact_sum(state[field], offset)
+        if asset in self._meter_factors:
+            state["meter_factor"] = self._meter_factors[asset]
+        state["device_clock_s"] = time.time() + self._clock_offset_s
+        return state
 
     @classmethod
     def for_loading(
@@ -107,7 +155,7 @@ class FlowmeterSimulator:
     def register_image(self, t: float | None = None) -> dict[tuple[str, int], int]:
         """The device's registers at scenario time `t` (now, if not given)."""
         t = self.clock.seconds() if t is None else t
-        states = {asset: run.state(t) for asset, run in self.runs.items()}
+        states = {asset: self._state(asset, t) for asset in self.runs}
         image: dict[tuple[str, int], int] = {}
         for point in self.device.points:
             image.update(encode_point(self.device, point, states[point.asset][point.field]))
@@ -127,7 +175,15 @@ class FlowmeterSimulator:
         )
 
     def _image_now(self) -> RegisterImage:
-        return self.register_image()
+        image = self._frozen if self._frozen is not None else self.register_image()
+        if self.record_served:
+            self.served.append((time.time(), image))
+        return image
+
+    def served_values(self, asset: str, field: str) -> set[float]:
+        """Every value of `asset`/`field` this device has served (needs `record_served = True`)."""
+        point = next(p for p in self.device.points if p.asset == asset and p.field == field)
+        return {decode_point(self.device, point, image) for _, image in self.served}
 
 
 def _mapped_ranges(device: ModbusDevice) -> dict[str, tuple[int, int]]:

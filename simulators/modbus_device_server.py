@@ -44,16 +44,20 @@ class ModbusDeviceServer:
         self.unit_id = unit_id
         self.ranges = dict(ranges)
         self.image_at_request = image_at_request
-        self.fault: int | None = None
+        self.fault: int | None = None  # answer every read with this Modbus exception code
+        self.delay_s = 0.0  # answer this late (a slow gateway, a busy device)
+        self.garbage: Literal["corrupt", "truncate"] | None = None  # damage every answer on the wire
         self.requests = 0
         no_bits = [SimData(address=0, count=1, values=False, datatype=DataType.BITS)]  # meters expose no coils
         simdata = (no_bits, list(no_bits), _block(self.ranges.get("holding")), _block(self.ranges.get("input")))
         device = SimDevice(id=unit_id, simdata=simdata, action=self._on_request)
-        self._server = ModbusTcpServer(device, address=(host, port))
+        self._server = ModbusTcpServer(device, address=(host, port), trace_packet=self._on_packet)
         self._task: asyncio.Task[None] | None = None
 
     async def _on_request(self, function_code, start_address, address, count, registers, set_values):  # noqa: ANN001
         self.requests += 1
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         if self.fault is not None:
             return ExcCodes(self.fault)
         if set_values is not None:
@@ -65,6 +69,18 @@ class ModbusDeviceServer:
             if register == kind:
                 registers[address_ - start_address] = value
         return None
+
+    def _on_packet(self, sending: bool, data: bytes) -> bytes:
+        if not sending or self.garbage is None:
+            return data
+        if self.garbage == "truncate":
+            return data[: max(1, len(data) - 3)]  # the MBAP header still promises the full length
+        return data[:7] + bytes(byte ^ 0x5A for byte in data[7:])  # header intact, PDU scrambled
+
+    def drop_connections(self) -> None:
+        """Close every client connection, as a device reboot or a flaky switch does."""
+        for connection in list(self._server.active_connections.values()):
+            connection.close()
 
     async def start(self) -> None:
         await self._server.serve_forever(background=True)

@@ -44,7 +44,7 @@ def demo(
     influxd = LocalInfluxd(data_dir / "influxdb")
     console.print(f"starting influxd on {influxd.url} (data in {influxd.data_dir})")
     with influxd:
-        site = _local(site, influxd.url, data_dir / "spool.sqlite")
+        site = _local(site, influxd.url, data_dir / "spool.sqlite", speedup)
         with InfluxReader(influxd.url, site.config.influxdb.database) as reader:
             reader.create_database()
         clock = ScenarioClock(speedup)
@@ -69,9 +69,16 @@ def demo(
     console.print("demo finished; influxd and the simulators are stopped.")
 
 
-def _local(site: LoadedSite, influx_url: str, spool_path: Path) -> LoadedSite:
-    """The same site, pointed at the demo's influxd and spool and at free loopback ports for the simulators."""
-    devices = [d.model_copy(update={"host": "127.0.0.1", "port": free_port()}) for d in site.config.modbus.devices]
+def _local(site: LoadedSite, influx_url: str, spool_path: Path, speedup: float) -> LoadedSite:
+    """The same site, pointed at the demo's influxd and spool and at free loopback ports for the simulators.
+
+    The loading runs `speedup` times faster than the flow rates the meters report, so the totals advance
+    that much faster than rate × time: the totalizer-jump check is widened by the same factor.
+    """
+    devices = [
+        d.model_copy(update={"host": "127.0.0.1", "port": free_port(), "integrity": d.integrity.model_copy(update={"jump_margin": speedup})})
+        for d in site.config.modbus.devices
+    ]
     config = site.config.model_copy(
         update={
             "influxdb": site.config.influxdb.model_copy(update={"url": influx_url}),
