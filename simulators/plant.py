@@ -96,6 +96,7 @@ class PlantServer:
         bulk_variables: int = 0,
         bulk_group_size: int = 100,
         namespaces_before: Sequence[str] = (),
+        record_history: bool = False,
     ) -> None:
         if update_interval_s <= 0:
             raise ValueError(f"update interval must be > 0 s, got {update_interval_s}")
@@ -121,6 +122,8 @@ class PlantServer:
         self._last: dict[str, tuple[Any, int]] = {}
         self._nodeids: dict[str, ua.NodeId] = {}
         self._kinds: dict[str, str] = {}
+        # What was served, for tests: identifier -> [(source time ms, value or None when Bad, status code)].
+        self.history: dict[str, list[tuple[int, float | bool | None, int]]] | None = {} if record_history else None
 
     @property
     def endpoint(self) -> str:
@@ -269,9 +272,17 @@ class PlantServer:
             datavalue = ua.DataValue(variant, StatusCode=status, SourceTimestamp=now, ServerTimestamp=now)
             await aspace.write_attribute_value(self._nodeids[identifier], ua.AttributeIds.Value, datavalue)
             self.values_written += 1
+            if self.history is not None:
+                served = None if status.is_bad() else value  # a Bad value is served as null (OPC 10000-4 §7.7.1)
+                self.history.setdefault(identifier, []).append((_ms(now), served, status.value))
 
 
 _GOOD = ua.StatusCode(ua.StatusCodes.Good)
+
+
+def _ms(stamp: datetime) -> int:
+    delta = stamp - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
 
 
 def _folder_item(parent: ua.NodeId, nodeid: ua.NodeId, name: ua.QualifiedName) -> ua.AddNodesItem:
