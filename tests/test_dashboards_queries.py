@@ -187,7 +187,8 @@ def test_alert_queries_fire_on_the_scenario(scenario: tuple[InfluxReader, dateti
     readings = _alert_value(*rules["bulkdaq-stale-source"][:2], reader, now)
     firing = {source for (_, _, source), value in readings.items() if value < rules["bulkdaq-stale-source"][3]}
     assert firing == set(demo_scenario.STALE_SOURCES)  # the quiet sources count 0, they do not vanish
-    assert all(value >= 10 for (_, _, source), value in readings.items() if source in demo_scenario.LIVE_SOURCES)  # one per 5 s
+    # One reading per 5 s; of the six 10 s buckets at least four are full, whatever the bucket alignment.
+    assert all(value >= 8 for (_, _, source), value in readings.items() if source in demo_scenario.LIVE_SOURCES)
     lag = _alert_value(*rules["bulkdaq-spool-backlog"][:2], reader, now)
     assert set(lag) == {("modbus-jetty", demo_scenario.SITE), ("opcua-tankfarm", demo_scenario.SITE)}
     assert all(value < alert_rules.SPOOL_BACKLOG_S for value in lag.values())
