@@ -177,7 +177,7 @@ def build() -> Dashboard:
         .unit("none")
         .no_value("0")
         .thresholds(ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps([Threshold(value=None, color="green"), Threshold(value=1, color="red")]))
-        .height(4).span(8)
+        .height(4).span(12)
     )
     live_meters = (
         stat.Panel()
@@ -195,7 +195,7 @@ def build() -> Dashboard:
         .unit("none")
         .no_value(STALE_TEXT)
         .thresholds(ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps([Threshold(value=None, color=STALE_COLOR), Threshold(value=1, color="green")]))
-        .height(4).span(8)
+        .height(4).span(12)
     )
     timeline = (
         statetimeline.Panel()
