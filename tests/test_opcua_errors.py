@@ -1,0 +1,130 @@
+"""Clear errors: wrong password, wrong certificate (either side), unknown node, unknown namespace URI,
+and bad `[opcua]` sections of a site file with their key paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from opcua_support import plant_model, plant_site, pki, secured_client, secured_plant, series
+from scenario import run_collector_until
+from site_files import write_site
+
+from bulkdaq.collector_service import CollectorService
+from bulkdaq.influx_reader import InfluxReader
+from bulkdaq.input_error import InputError
+from bulkdaq.local_influxd import free_port
+from bulkdaq.opcua_config import OpcUaNode
+from bulkdaq.site_config import LoadedSite, load_site
+from simulators.plant import PlantServer
+from simulators.scenario_clock import ScenarioClock
+
+
+async def test_each_misconfigured_source_says_why_and_the_good_one_keeps_collecting(
+    influx_db: InfluxReader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = pki(tmp_path)
+    monkeypatch.setenv("GOOD_PASSWORD", "s3cret-pump")
+    monkeypatch.setenv("WRONG_PASSWORD", "guess")
+    strangers_only = tmp_path / "trusts-only-the-stranger"
+    strangers_only.mkdir()
+    (strangers_only / "stranger.der").write_bytes(paths["stranger_cert"].read_bytes())
+    plant = PlantServer(plant_model(), ScenarioClock(100.0), port=free_port(), security=secured_plant(paths, "s3cret-pump"))
+    await plant.start()
+    base = plant_site(influx_db, plant.endpoint, **secured_client(paths, "GOOD_PASSWORD"))
+    good = base.config.opcua.servers[0]
+    # A good source that also names one node that does not exist and one in a namespace the server lacks.
+    extra = [
+        OpcUaNode(node_id="s=T-101.Levle", measurement="signal", asset="typo", field="value"),
+        OpcUaNode(node_id="s=T-101.Level", namespace_uri="urn:other:vendor", measurement="signal", asset="elsewhere", field="value"),
+    ]
+    servers = [
+        good.model_copy(update={"name": "good", "nodes": [*good.nodes, *extra]}),
+        good.model_copy(update={"name": "wrong-password", "password_env": "WRONG_PASSWORD"}),
+        good.model_copy(update={"name": "untrusted-client", "certificate": paths["stranger_cert"], "private_key": paths["stranger_key"]}),
+        good.model_copy(update={"name": "untrusted-server", "trusted_certificates": strangers_only}),
+    ]
+    config = base.config.model_copy(update={"opcua": base.config.opcua.model_copy(update={"servers": servers})})
+    service = CollectorService(LoadedSite(base.path, config, ()), collector_name="test")
+    assert service.opcua is not None
+    collectors = {c.server.name: c for c in service.opcua.servers}
+    try:
+        await run_collector_until(service, lambda: collectors["good"].notifications > 40 and all(c.status.errors >= 2 for c in collectors.values() if c.server.name != "good"), timeout_s=30)
+    finally:
+        await plant.stop()
+
+    errors = {name: c.status.last_error or "" for name, c in collectors.items()}
+    assert "the server rejected user 'collector' (BadUserAccessDenied): wrong username or password" in errors["wrong-password"]
+    assert "the server rejected our certificate" in errors["untrusted-client"] and "stranger.der" in errors["untrusted-client"]
+    assert "BadCertificateUntrusted" in errors["untrusted-client"] or "BadSecurityChecksFailed" in errors["untrusted-client"]
+    assert "the server's certificate (CN=plant) is not accepted by our trusted_certificates" in errors["untrusted-server"]
+    for name in ("wrong-password", "untrusted-client", "untrusted-server"):
+        assert not collectors[name].status.connected and collectors[name].sessions == 0
+        assert collectors[name].status.errors >= 2  # it keeps trying (with a capped backoff)
+    assert "s3cret" not in " ".join(errors.values())  # never a password in an error
+
+    # The good source collected regardless, and named its two bad nodes by key path.
+    assert collectors["good"].status.connected and collectors["good"].notifications > 40
+    problems = {p.node.asset: p.problem for p in collectors["good"].node_problems}
+    assert problems["typo"] == "node 's=T-101.Levle' in 'urn:bulkdaq:plant' cannot be monitored: BadNodeIdUnknown (no such node on the server)"
+    assert problems["elsewhere"].startswith("namespace URI 'urn:other:vendor' is not served by opc.tcp://")
+    assert "opcua.servers[0].nodes[19] (s=T-101.Levle)" in errors["good"]
+    bad = {s.tags["name"]: s.values[0][1:] for s in influx_db.query("SELECT quality, quality_reason FROM signal WHERE \"name\" = 'typo' OR \"name\" = 'elsewhere' GROUP BY \"name\"")}
+    assert bad["typo"][0] == "bad" and "BadNodeIdUnknown" in bad["typo"][1]
+    assert bad["elsewhere"][0] == "bad" and "urn:other:vendor" in bad["elsewhere"][1]
+    tov = series(influx_db, "SELECT count(tov_m3) FROM tank")
+    assert tov and tov[0][1] >= 2
+
+
+def test_missing_password_variable_stops_collect_at_start(influx_db: InfluxReader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_SUCH_PLANT_PASSWORD", raising=False)
+    paths = pki(tmp_path)
+    site = plant_site(influx_db, "opc.tcp://127.0.0.1:4840", **secured_client(paths, "NO_SUCH_PLANT_PASSWORD"))
+    with pytest.raises(InputError, match=r"opcua\.servers\[0\]\.password_env: environment variable NO_SUCH_PLANT_PASSWORD is not set"):
+        CollectorService(site)
+
+
+SERVER = """
+[[opcua.servers]]
+name = "dcs"
+endpoint = "opc.tcp://127.0.0.1:4840"
+{server}
+"""
+NODE = """
+[[opcua.servers.nodes]]
+measurement = "tank"
+asset = "T-101"
+{node}
+"""
+
+
+@pytest.mark.parametrize(
+    ("server", "nodes", "key", "problem"),
+    [
+        ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_m"', 'browse_path = "Plant/B"\nfield = "tov_m3"', 'node_id = "ns=2;s=C"\nfield = "temperature_c"'],
+         "opcua.servers[0].nodes[2].node_id", "without 'ns=…'"),
+        ("", ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].nodes[0].namespace_uri", "no namespace_uri on the node nor on its server"),
+        ('namespace_uri = "urn:x"', ['node_id = "s=A"\nbrowse_path = "Plant/A"\nfield = "level_m"'], "opcua.servers[0].nodes[0]", "exactly one of browse_path"),
+        ('namespace_uri = "urn:x"\npassword = "hunter2"\nusername = "u"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0]", "'password' must not be written in the site file"),
+        ('namespace_uri = "urn:x"\nsecurity_mode = "SignAndEncrypt"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].certificate", "bulkdaq certs create"),
+        ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_metres"'], "opcua.servers[0].nodes[0].field", "is not a numeric field of measurement 'tank'"),
+        ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_m"', 'node_id = "s=B"\nfield = "level_m"'], "opcua.servers[0].nodes[1].field", "tank/T-101/level_m is already written by opcua.servers[0].nodes[0]"),
+        ('namespace_uri = "urn:x"\nsecurity_mode = "Encrypt"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].security_mode", "'None', 'Sign' or 'SignAndEncrypt'"),
+        ('namespace_uri = "urn:x"\nusername = "collector"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].username", "needs a password"),
+        ('namespace_uri = "urn:x"', ['node_id = "x=12"\nfield = "level_m"'], "opcua.servers[0].nodes[0].node_id", "expected i=NUMBER, s=STRING"),
+    ],
+)
+def test_bad_opcua_section_names_file_key_and_problem(tmp_path: Path, server: str, nodes: list[str], key: str, problem: str) -> None:
+    body = SERVER.format(server=server) + "".join(NODE.format(node=n) for n in nodes)
+    path = write_site(tmp_path, body)
+    with pytest.raises(InputError) as caught:
+        load_site(path)
+    message = str(caught.value)
+    assert f"{path}: {key}: " in message and problem in message
+    assert "hunter2" not in message
+
+
+def test_plant_site_example_loads() -> None:
+    site = load_site(Path(__file__).resolve().parents[1] / "examples" / "plant_site.toml")
+    server = site.config.opcua.servers[0]
+    assert server.namespace_uri == "urn:bulkdaq:plant" and len(server.nodes) == 19
