@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
+from bulkdaq.evidence_chain import EvidenceLedger, load_private_key
 from bulkdaq.influx_writer import InfluxWriter
 from bulkdaq.site_config import LoadedSite, resolve_credentials
 from bulkdaq.spool import DurableSpool, SpoolForwarder
@@ -31,7 +32,11 @@ class CollectorService:
             quarantine_dir=target.quarantine_dir,
         )
         settings = config.spool
-        self.spool = DurableSpool(settings.path_for(config.site.name), max_bytes=settings.max_bytes, synchronous=settings.synchronous)
+        key_file = config.evidence.key_file
+        ledger = EvidenceLedger(load_private_key(key_file) if key_file else None)
+        self.spool = DurableSpool(
+            settings.path_for(config.site.name), max_bytes=settings.max_bytes, synchronous=settings.synchronous, ledger=ledger
+        )
         self.forwarder = SpoolForwarder(self.spool, self.writer, batch_size=target.batch_size, flush_interval_s=target.flush_interval_s)
         self.modbus = ModbusCollector(config.modbus.devices, config.site.name, self.spool, collector_name=collector_name)
         self.opcua = None

@@ -33,6 +33,7 @@ class Measurement:
     fields: dict[str, str]  # field name -> unit and meaning, for docs/schema.md and validation
     integer_fields: frozenset[str] = frozenset()
     string_fields: frozenset[str] = frozenset()
+    extra_tags: tuple[str, ...] = ()  # tags besides `site` and the asset tag
 
     @property
     def all_fields(self) -> frozenset[str]:
@@ -124,6 +125,7 @@ EVENT = Measurement(
         "new": "value after",
     },
     string_fields=frozenset({"message", "old", "new"}),
+    extra_tags=("kind",),
 )
 
 QUANTITY = Measurement(
@@ -136,6 +138,7 @@ QUANTITY = Measurement(
         "weight_air_t": "weight in air [t]",
         "progress": "fraction of the declared quantity loaded [-]",
     },
+    extra_tags=("shipment", "method"),
 )
 
 CLEARANCE = Measurement(
@@ -162,10 +165,13 @@ COLLECTOR_HEALTH = Measurement(
         "lag_s": "age of the oldest reading not yet in InfluxDB [s]",
     },
     integer_fields=frozenset({"connected", "errors", "spool_depth"}),
+    extra_tags=("collector",),
 )
 
 # Tag of `event` naming what happened, and the kinds bulkdaq writes.
-EVENT_KIND_TAG = "kind"
+EVENT_KIND_TAG = EVENT.extra_tags[0]
+# `quantity` is tagged with the shipment and the method as well as the asset measured.
+QUANTITY_SHIPMENT_TAG, QUANTITY_METHOD_TAG = QUANTITY.extra_tags
 EVENT_KINDS = {
     "totalizer_reset": "a totalizer went backwards and no roll-over explains it",
     "totalizer_rollover": "a totalizer wrapped at its register span",
@@ -177,7 +183,7 @@ EVENT_KINDS = {
 }
 
 # Tag key for the collector process in collector_health (the asset tag is the device it polls).
-COLLECTOR_TAG = "collector"
+COLLECTOR_TAG = COLLECTOR_HEALTH.extra_tags[0]
 
 MEASUREMENTS: dict[str, Measurement] = {
     m.name: m for m in (METER, TANK, SCALE, DRAFT, SIGNAL, EVENT, QUANTITY, CLEARANCE, COLLECTOR_HEALTH)

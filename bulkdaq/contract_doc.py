@@ -19,11 +19,13 @@ def schema_markdown() -> str:
         f"  `{contract.QUALITY_REASON_FIELD}` says why and no value is invented for what failed.",
         "* Values are stored as read, never rounded: a 64-bit integer total in grams scaled to kg is the double nearest",
         "  the decimal reading, so a ticket recovers the exact reading.",
-        f"* `{contract.COLLECTOR_HEALTH.name}` also carries the tag `{contract.COLLECTOR_TAG}` (the collector process).",
+        f"* `{contract.COLLECTOR_HEALTH.name}`'s `{contract.COLLECTOR_TAG}` tag names the collector process; `{contract.EVENT.name}`'s",
+        f"  `{contract.EVENT_KIND_TAG}` is one of: {', '.join(f'`{k}`' for k in contract.EVENT_KINDS)}.",
         "",
     ]
     for measurement in contract.MEASUREMENTS.values():
-        out += [f"## `{measurement.name}`", "", f"Tags: `{contract.SITE_TAG}`, `{measurement.asset_tag}`", "", "| field | type | unit and meaning |", "|---|---|---|"]
+        tags = ", ".join(f"`{t}`" for t in (contract.SITE_TAG, measurement.asset_tag, *measurement.extra_tags))
+        out += [f"## `{measurement.name}`", "", f"Tags: {tags}", "", "| field | type | unit and meaning |", "|---|---|---|"]
         for field, meaning in measurement.fields.items():
             kind = "integer" if field in measurement.integer_fields else "string" if field in measurement.string_fields else "float"
             out.append(f"| `{field}` | {kind} | {meaning} |")

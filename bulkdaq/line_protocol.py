@@ -51,3 +51,79 @@ def _escape_name(text: str) -> str:
 
 def _escape_key(text: str) -> str:
     return _escape_name(text).replace("=", "\\=")
+
+
+def parse_line(line: str) -> Point:
+    """Read back a line written by `Point.to_line` (used to recompute figures from evidence)."""
+    head, rest = _split_unescaped(line, " ")
+    body, stamp = _rsplit_time(rest)
+    parts = _split_all(head, ",")
+    measurement = _unescape(parts[0])
+    tags = dict((_unescape(k), _unescape(v)) for k, v in (_split_unescaped(part, "=") for part in parts[1:]))
+    fields: dict[str, FieldValue] = {}
+    for part in _split_all(body, ",", quotes=True):
+        key, raw = _split_unescaped(part, "=")
+        fields[_unescape(key)] = _parse_value(raw)
+    return Point(measurement, tags, fields, int(stamp))
+
+
+def _parse_value(raw: str) -> FieldValue:
+    if raw.startswith('"'):
+        return raw[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    if raw in {"true", "false"}:
+        return raw == "true"
+    if raw.endswith("i"):
+        return int(raw[:-1])
+    return float(raw)
+
+
+def _unescape(text: str) -> str:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in ",= \\":
+            out.append(text[i + 1])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _split_all(text: str, separator: str, quotes: bool = False) -> list[str]:
+    parts, current, i, quoted = [], [], 0, False
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            current.append(text[i : i + 2])
+            i += 2
+            continue
+        if quotes and char == '"':
+            quoted = not quoted
+        if char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def _split_unescaped(text: str, separator: str) -> tuple[str, str]:
+    """Split at the first unescaped `separator`."""
+    i = 0
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == separator:
+            return text[:i], text[i + 1 :]
+        i += 1
+    raise ValueError(f"malformed line protocol: no {separator!r} in {text!r}")
+
+
+def _rsplit_time(text: str) -> tuple[str, str]:
+    body, _, stamp = text.rpartition(" ")
+    if not stamp.isdigit():
+        raise ValueError(f"malformed line protocol: no timestamp at the end of {text!r}")
+    return body, stamp

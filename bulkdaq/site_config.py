@@ -75,6 +75,12 @@ class SpoolSettings(_Strict):
         return self.path or Path("var/spool") / f"{site_name}.sqlite"
 
 
+class EvidenceSettings(_Strict):
+    """Signing of the evidence chain (bulkdaq/evidence_chain.py); the chain itself is always kept."""
+
+    key_file: Path | None = None  # the site's Ed25519 private key (PEM), from `bulkdaq evidence keygen`
+
+
 class Overflow(_Strict):
     """A vendor total kept as a float plus an overflow counter: value = counter × unit + float."""
 
@@ -155,6 +161,7 @@ class SiteConfig(_Strict):
     site: SiteInfo
     influxdb: InfluxTarget
     spool: SpoolSettings = SpoolSettings()
+    evidence: EvidenceSettings = EvidenceSettings()
     modbus: ModbusSection = ModbusSection()
     opcua: OpcUaSection = OpcUaSection()
     meters: list[Meter] = []

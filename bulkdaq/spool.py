@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from bulkdaq.evidence_chain import EvidenceLedger
 from bulkdaq.influx_writer import InfluxWriter
 from bulkdaq.line_protocol import Point
 
@@ -57,9 +58,19 @@ class DurableSpool:
         ``full`` (default): every commit is fsynced — acknowledged readings survive a power cut.
         ``normal``: WAL commits are fsynced at checkpoints — they survive a crash of the process but
         the last commits may be lost on a power cut; faster on slow disks.
+    ledger
+        When given, every commit is also one hashed, chained and signed evidence block, written in
+        the same transaction (bulkdaq/evidence_chain.py).
     """
 
-    def __init__(self, path: str | Path, *, max_bytes: int = 1 << 30, synchronous: Synchronous = "full") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        max_bytes: int = 1 << 30,
+        synchronous: Synchronous = "full",
+        ledger: EvidenceLedger | None = None,
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
@@ -69,6 +80,9 @@ class DurableSpool:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
         self._db.execute("CREATE TABLE IF NOT EXISTS reading (id INTEGER PRIMARY KEY AUTOINCREMENT, enqueued REAL NOT NULL, line TEXT NOT NULL)")
+        self.ledger = ledger
+        if ledger is not None:
+            ledger.attach(self._db)
         self._depth, oldest = self._db.execute("SELECT count(*), min(enqueued) FROM reading").fetchone()
         self._oldest: float | None = oldest
         self._bytes = self._data_bytes()
@@ -148,6 +162,8 @@ class DurableSpool:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany("INSERT INTO reading (enqueued, line) VALUES (?, ?)", ((now, line) for line in lines))
+            if self.ledger is not None:
+                self.ledger.append(self._db, lines, now)
         self._depth += len(lines)
         self._bytes += sum(len(line) + 24 for line in lines)
         if self._oldest is None:

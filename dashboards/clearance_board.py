@@ -31,9 +31,7 @@ TITLE = "Clearance board / 通关看板"
 
 CLEARANCE = contract.CLEARANCE
 SHIPMENT_TAG = CLEARANCE.asset_tag
-# The quantity series is tagged by shipment, method and asset (DESIGN.md §5); the contract names only
-# the asset tag, so the method tag is named here until bulkdaq.contract gains it.
-QUANTITY_METHOD_TAG = "method"
+QUANTITY_METHOD_TAG = contract.QUANTITY_METHOD_TAG
 
 STATE = field(CLEARANCE, "state")
 DECLARED = field(CLEARANCE, "declared_t")

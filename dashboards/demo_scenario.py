@@ -125,7 +125,7 @@ def points(now_ms: int) -> list[Point]:
         ("FT-101", "meter_factor_change", now_ms - 40 * MINUTE_MS, "meter factor changed", "1.0000", "1.0002"),
         ("FT-103", "comms_loss", now_ms - STALE_SILENCE_MS + 5_000, "no answer from device", "connected", "lost"),
     ):
-        out.append(Point(contract.EVENT.name, {contract.SITE_TAG: SITE, contract.EVENT.asset_tag: asset, "kind": kind},
+        out.append(Point(contract.EVENT.name, {contract.SITE_TAG: SITE, contract.EVENT.asset_tag: asset, contract.EVENT_KIND_TAG: kind},
                          {"message": message, "old": old, "new": new}, t))
     for collector, sources in COLLECTORS.items():
         for source in sources:
@@ -144,7 +144,7 @@ def points(now_ms: int) -> list[Point]:
                 "difference_pct": story.difference_pct if i == len(story.states) - 1 else 0.0, "tolerance_pct": story.tolerance_pct}, first + i * step))
         for asset, progress in story.progress_by_asset.items():
             out.append(Point(contract.QUANTITY.name,
-                             {contract.SITE_TAG: SITE, contract.CLEARANCE.asset_tag: story.shipment, "method": "meter", contract.QUANTITY.asset_tag: asset},
+                             {contract.SITE_TAG: SITE, contract.QUANTITY_SHIPMENT_TAG: story.shipment, contract.QUANTITY_METHOD_TAG: "meter", contract.QUANTITY.asset_tag: asset},
                              {"progress": progress, "mass_t": story.measured_t * progress}, now_ms - 60_000))
     return out
 

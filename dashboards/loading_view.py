@@ -30,7 +30,7 @@ TITLE = "Loading view / 装货监控"
 
 METER, TANK, DRAFT, EVENT = contract.METER, contract.TANK, contract.DRAFT, contract.EVENT
 QUALITY = contract.QUALITY_FIELD
-EVENT_KIND_TAG = "kind"  # DESIGN.md §5 tags `event` by site, asset, kind; the contract names only the asset tag
+EVENT_KIND_TAG = contract.EVENT_KIND_TAG
 
 METER_NOW_FIELDS = fields(METER, "mass_total_kg", "volume_total_m3", "flow_rate_kg_h", "density_kg_m3", "temperature_c", "pressure_kpa", QUALITY)
 TANK_NOW_FIELDS = fields(TANK, "level_m", "tov_m3", "temperature_c", "density_kg_m3", "free_water_m", QUALITY)

@@ -13,6 +13,7 @@ from bulkdaq.local_influxd import InfluxdUnavailable
 from bulkdaq.cli import dashboards, opcua, petroleum, survey
 from bulkdaq.cli.collect import collect
 from bulkdaq.cli.demo import demo
+from bulkdaq.cli.evidence import evidence_app
 from bulkdaq.cli.simulate import simulate_app
 from bulkdaq.cli.ticket import ticket_app
 
@@ -29,6 +30,7 @@ app.command()(demo)
 app.add_typer(ticket_app, name="ticket")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(survey.survey_app, name="survey")
+app.add_typer(evidence_app, name="evidence")
 petroleum.register(app, ticket_app)
 opcua.register(app, simulate_app)
 dashboards.register(app)

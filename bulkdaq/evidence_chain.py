@@ -1,0 +1,133 @@
+"""The evidence chain: what the collector acquires is hashed, chained and signed as it is committed.
+
+Every commit of the durable spool is one *block*: its readings (line protocol, exactly as sent to
+InfluxDB), a sequence number, the hash of the previous block and the commit time. The block's hash is
+SHA-256 over its canonical JSON; it is signed with the site's Ed25519 key. Blocks are kept in an
+append-only table of the spool's SQLite file, written in the same transaction as the readings, so a
+reading is never acknowledged without its evidence.
+
+A gap (missing sequence number), a reordering, an altered reading or a different key are each
+provable from the blocks alone (`bulkdaq/evidence_bundle.py` exports and verifies them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Block:
+    seq: int
+    prev_hash: str
+    created: float  # Unix time of the commit [s]
+    lines: tuple[str, ...]
+    hash: str
+    signature: str  # hex; empty when the site has no signing key
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "seq": self.seq,
+            "prev_hash": self.prev_hash,
+            "created": self.created,
+            "lines": list(self.lines),
+            "hash": self.hash,
+            "signature": self.signature,
+        }
+
+
+def block_hash(seq: int, prev_hash: str, created: float, lines: list[str] | tuple[str, ...]) -> str:
+    """SHA-256 (hex) of the block's canonical JSON: keys sorted, no spaces, UTF-8."""
+    canonical = json.dumps({"seq": seq, "prev_hash": prev_hash, "created": created, "lines": list(lines)}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def create_site_key(private_path: Path, public_path: Path) -> str:
+    """Write a new Ed25519 key pair (private key readable by the owner only); returns the key fingerprint."""
+    if private_path.exists():
+        raise FileExistsError(f"{private_path} exists; refusing to overwrite a site key")
+    key = Ed25519PrivateKey.generate()
+    private_path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    public_path.write_bytes(public_pem(key.public_key()).encode("ascii"))
+    return fingerprint(key.public_key())
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path}: not an Ed25519 private key")
+    return key
+
+
+def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(pem.encode("ascii") if isinstance(pem, str) else pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key
+
+
+def public_pem(key: Ed25519PublicKey) -> str:
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def fingerprint(key: Ed25519PublicKey) -> str:
+    """SHA-256 of the raw public key, hex: short enough to read out over the phone, long enough to trust."""
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()
+
+
+class EvidenceLedger:
+    """Appends one signed block per spool commit, inside the spool's own transaction."""
+
+    TABLE = (
+        "CREATE TABLE IF NOT EXISTS evidence_block (seq INTEGER PRIMARY KEY, prev_hash TEXT NOT NULL, "
+        "created REAL NOT NULL, lines TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL)"
+    )
+
+    def __init__(self, key: Ed25519PrivateKey | None) -> None:
+        self.key = key
+        self._seq: int | None = None
+        self._prev_hash = GENESIS
+
+    def attach(self, db: sqlite3.Connection) -> None:
+        """Create the table if needed and continue the chain where it stopped."""
+        db.execute(self.TABLE)
+        row = db.execute("SELECT seq, hash FROM evidence_block ORDER BY seq DESC LIMIT 1").fetchone()
+        self._seq, self._prev_hash = (row[0], row[1]) if row else (0, GENESIS)
+
+    def append(self, db: sqlite3.Connection, lines: list[str], created: float) -> Block:
+        """Write the next block (call inside the transaction that stores `lines`)."""
+        assert self._seq is not None, "attach() first"
+        seq = self._seq + 1
+        digest = block_hash(seq, self._prev_hash, created, lines)
+        signature = self.key.sign(bytes.fromhex(digest)).hex() if self.key else ""
+        db.execute(
+            "INSERT INTO evidence_block (seq, prev_hash, created, lines, hash, signature) VALUES (?, ?, ?, ?, ?, ?)",
+            (seq, self._prev_hash, created, json.dumps(lines, ensure_ascii=False), digest, signature),
+        )
+        block = Block(seq, self._prev_hash, created, tuple(lines), digest, signature)
+        self._seq, self._prev_hash = seq, digest
+        return block
+
+
+def read_blocks(db_path: Path, start: float | None = None, end: float | None = None) -> list[Block]:
+    """Blocks committed between `start` and `end` (Unix seconds), in sequence order."""
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute(
+            "SELECT seq, prev_hash, created, lines, hash, signature FROM evidence_block "
+            "WHERE created >= ? AND created <= ? ORDER BY seq",
+            (start if start is not None else float("-inf"), end if end is not None else float("inf")),
+        ).fetchall()
+    return [Block(seq, prev, created, tuple(json.loads(lines)), digest, signature) for seq, prev, created, lines, digest, signature in rows]

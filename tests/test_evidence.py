@@ -1,0 +1,159 @@
+"""The evidence chain: every spool commit is a signed, chained block; a bundle verifies offline, and
+tampering with a reading, deleting or reordering blocks, or swapping the key is detected and named."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from scenario import example_site, loading, run_collector_until, simulators_for
+
+from bulkdaq.collector_service import CollectorService
+from bulkdaq.evidence_bundle import export_bundle, verify_bundle
+from bulkdaq.evidence_chain import create_site_key, fingerprint, load_private_key, read_blocks
+from bulkdaq.influx_reader import InfluxReader
+from bulkdaq.site_config import EvidenceSettings, LoadedSite
+from bulkdaq.stored_ticket import stored_meter_ticket
+from simulators.scenario_clock import ScenarioClock
+
+BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))
+
+
+@pytest.fixture(scope="module")
+def signed_loading(tmp_path_factory: pytest.TempPathFactory, influxd) -> tuple[LoadedSite, dict, datetime, datetime, InfluxReader]:  # noqa: ANN001
+    """One time-compressed loading collected with a signing key; its bundle and the stored data."""
+    import asyncio
+
+    folder = tmp_path_factory.mktemp("evidence")
+    key = folder / "site.key"
+    site_fingerprint = create_site_key(key, folder / "site.pub")
+    reader = InfluxReader(influxd.url, "evidence")
+    reader.create_database()
+    site = example_site(influxd.url, "evidence", folder)
+    site = LoadedSite(site.path, site.config.model_copy(update={"evidence": EvidenceSettings(key_file=key)}), site.warnings)
+
+    async def load() -> None:
+        profile = loading()
+        end = profile.end_s + 60
+        clock = ScenarioClock(speedup=end / 3.0)
+        servers = [s.server() for s in simulators_for(site, clock, profile)]
+        for server in servers:
+            await server.start()
+        clock.start()
+        service = CollectorService(site)
+        try:
+            await run_collector_until(service, lambda: clock.seconds() > end, timeout_s=30)
+        finally:
+            for server in servers:
+                await server.stop()
+
+    start = datetime.now(timezone.utc)
+    asyncio.run(load())
+    end = datetime.now(timezone.utc) + timedelta(seconds=1)
+    bundle = export_bundle(site, start, end)
+    assert bundle["key_fingerprint"] == site_fingerprint
+    yield site, bundle, start, end, reader
+    reader.close()
+
+
+def test_key_file_is_private_and_never_overwritten(tmp_path: Path) -> None:
+    create_site_key(tmp_path / "k.key", tmp_path / "k.pub")
+    assert os.stat(tmp_path / "k.key").st_mode & 0o777 == 0o600
+    with pytest.raises(FileExistsError):
+        create_site_key(tmp_path / "k.key", tmp_path / "k.pub")
+
+
+def test_every_commit_is_a_signed_chained_block(signed_loading) -> None:  # noqa: ANN001
+    site, bundle, *_ = signed_loading
+    blocks = read_blocks(site.config.spool.path_for(site.config.site.name))
+    assert len(blocks) > 20
+    assert [b.seq for b in blocks] == list(range(1, len(blocks) + 1))
+    assert all(b.prev_hash == a.hash for a, b in zip(blocks, blocks[1:]))
+    assert all(b.signature for b in blocks)
+
+
+def test_bundle_verifies_and_its_figures_equal_the_stored_ticket(signed_loading) -> None:  # noqa: ANN001
+    site, bundle, start, end, reader = signed_loading
+    result = verify_bundle(bundle, bundle["key_fingerprint"])
+    assert result.ok, result.problems
+    assert result.readings_checked == sum(len(b["lines"]) for b in bundle["blocks"])
+    for meter in site.config.meters:
+        ticket = stored_meter_ticket(reader, site.config.site.name, meter, start, end)
+        for total in ticket.totals:
+            assert bundle["figures"][meter.id][total.field]["indicated"] == str(total.indicated)
+    assert bundle["figures"]["FT-101"]["mass_total_kg"]["indicated"] == "450000.000"
+
+
+def _first_good_meter_line(bundle: dict) -> tuple[int, int]:
+    for b, block in enumerate(bundle["blocks"]):
+        for i, line in enumerate(block["lines"]):
+            if line.startswith("meter,") and "mass_total_kg=" in line and 'quality="good"' in line:
+                return b, i
+    raise AssertionError("no good meter reading in the bundle")
+
+
+def test_altered_reading_is_detected_and_named(signed_loading) -> None:  # noqa: ANN001
+    bundle = copy.deepcopy(signed_loading[1])
+    b, i = _first_good_meter_line(bundle)
+    line = bundle["blocks"][b]["lines"][i]
+    field = next(f for f in line.split(" ")[1].split(",") if f.startswith("mass_total_kg="))
+    bundle["blocks"][b]["lines"][i] = line.replace(field, "mass_total_kg=1.0")
+    problems = verify_bundle(bundle, bundle["key_fingerprint"]).problems
+    seq = bundle["blocks"][b]["seq"]
+    assert f"block {seq}: content altered (its hash does not match its readings)" in problems
+    assert any(p.startswith("figure FT-10") and "the raw readings give" in p for p in problems)
+
+
+def test_deleted_block_is_detected_and_named(signed_loading) -> None:  # noqa: ANN001
+    bundle = copy.deepcopy(signed_loading[1])
+    removed = bundle["blocks"].pop(5)
+    problems = verify_bundle(bundle, bundle["key_fingerprint"]).problems
+    assert f"block(s) {removed['seq']} missing: block {removed['seq'] + 1} follows block {removed['seq'] - 1}" in problems
+
+
+def test_reordered_blocks_are_detected_and_named(signed_loading) -> None:  # noqa: ANN001
+    bundle = copy.deepcopy(signed_loading[1])
+    blocks = bundle["blocks"]
+    blocks[7], blocks[8] = blocks[8], blocks[7]
+    problems = verify_bundle(bundle, bundle["key_fingerprint"]).problems
+    assert f"blocks out of order: block {blocks[8]['seq']} comes after block {blocks[7]['seq']}" in problems
+
+
+def test_swapped_key_is_detected(signed_loading, tmp_path: Path) -> None:  # noqa: ANN001
+    original = signed_loading[1]
+    create_site_key(tmp_path / "forged.key", tmp_path / "forged.pub")
+    forged_key = load_private_key(tmp_path / "forged.key")
+    # 1. Another key put in the bundle: no signature matches it.
+    swapped = copy.deepcopy(original)
+    swapped["public_key_pem"] = (tmp_path / "forged.pub").read_text()
+    problems = verify_bundle(swapped, original["key_fingerprint"]).problems
+    assert f"the bundle is signed with key {fingerprint(forged_key.public_key())}, not the site's trusted key {original['key_fingerprint']}" in problems
+    assert sum("signature does not match" in p for p in problems) == len(original["blocks"])
+    # 2. Everything re-signed with the forger's key: consistent in itself, but not the site's key.
+    resigned = copy.deepcopy(swapped)
+    for block in resigned["blocks"]:
+        block["signature"] = forged_key.sign(bytes.fromhex(block["hash"])).hex()
+    problems = verify_bundle(resigned, original["key_fingerprint"]).problems
+    assert problems == [f"the bundle is signed with key {fingerprint(forged_key.public_key())}, not the site's trusted key {original['key_fingerprint']}"]
+
+
+def test_cli_verify_exit_codes(signed_loading, tmp_path: Path) -> None:  # noqa: ANN001
+    site, bundle, *_ = signed_loading
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(bundle))
+    public = site.config.evidence.key_file.with_suffix(".pub")
+    ok = subprocess.run([BULKDAQ, "evidence", "verify", str(good), "--trusted-key", str(public)], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "VERIFIED" in ok.stdout
+    tampered = copy.deepcopy(bundle)
+    tampered["blocks"].pop(3)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(tampered))
+    failed = subprocess.run([BULKDAQ, "evidence", "verify", str(bad), "--trusted-key", str(public)], capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1
+    assert "NOT VERIFIED" in failed.stdout and "missing" in failed.stdout
