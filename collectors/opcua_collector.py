@@ -53,6 +53,7 @@ FLUSH_AT = 2000  # … or as soon as this many are pending
 MONITORED_ITEMS_CHUNK = 1000  # monitored items per CreateMonitoredItems request
 _RANK = {contract.Quality.GOOD: 0, contract.Quality.UNCERTAIN: 1, contract.Quality.BAD: 2}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+COMMS_GAP = "comms_gap"  # the event kind (contract.EVENT_KINDS) of a time without data from a server
 
 
 def now_ms() -> int:
@@ -385,7 +386,7 @@ class OpcUaServerCollector:
         event = contract.EVENT
         return Point(
             event.name,
-            {contract.SITE_TAG: self.site, event.asset_tag: self.server.name},
+            {contract.SITE_TAG: self.site, event.asset_tag: self.server.name, contract.EVENT_KIND_TAG: COMMS_GAP},
             {
                 "message": f"comms loss: no data from {self.server.endpoint} for {gap.seconds:.1f} s ({gap.reason}); "
                 "session and subscription re-created",

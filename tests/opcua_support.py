@@ -27,8 +27,8 @@ def plant_model() -> PlantModel:
     return PlantModel(loading(), scale_profile=LoadingProfile(120_000.0, 2_000_000.0, 30, 30, 90))
 
 
-def plant_site(influx: InfluxReader, endpoint: str, **server_updates: Any) -> LoadedSite:
-    """The example plant site, collecting from `endpoint` into `influx`, with fast test timings."""
+def plant_site(influx: InfluxReader, endpoint: str, spool_folder: Path, **server_updates: Any) -> LoadedSite:
+    """The example plant site, collecting from `endpoint` into `influx` through a spool in `spool_folder`, with fast test timings."""
     site = load_site(PLANT_SITE)
     update = {"endpoint": endpoint, "publishing_interval_ms": 100.0, "sampling_interval_ms": 50.0, "stale_after_s": 3.0,
               "reconnect_max_delay_s": 1.0, "health_interval_s": 0.25, **server_updates}
@@ -37,6 +37,7 @@ def plant_site(influx: InfluxReader, endpoint: str, **server_updates: Any) -> Lo
         update={
             "influxdb": site.config.influxdb.model_copy(update={"url": influx.url, "database": influx.database, "flush_interval_s": 0.2}),
             "opcua": site.config.opcua.model_copy(update={"servers": servers}),
+            "spool": site.config.spool.model_copy(update={"path": spool_folder / "spool.sqlite"}),
         }
     )
     return LoadedSite(site.path, config, site.warnings)

@@ -53,7 +53,7 @@ async def test_plant_readings_reach_influxdb_as_served(mode: str, influx_db: Inf
         monkeypatch.setenv(PASSWORD_ENV, "s3cret-pump")
     plant = PlantServer(model, clock, port=free_port(), security=security, update_interval_s=0.2, record_history=True)
     await plant.start()
-    site = with_level_deadband(plant_site(influx_db, plant.endpoint, **client), 0.01)
+    site = with_level_deadband(plant_site(influx_db, plant.endpoint, tmp_path, **client), 0.01)
     service = CollectorService(site, collector_name="test")
     clock.start()
     fault_injected = asyncio.Event()

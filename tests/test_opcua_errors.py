@@ -31,7 +31,7 @@ async def test_each_misconfigured_source_says_why_and_the_good_one_keeps_collect
     (strangers_only / "stranger.der").write_bytes(paths["stranger_cert"].read_bytes())
     plant = PlantServer(plant_model(), ScenarioClock(100.0), port=free_port(), security=secured_plant(paths, "s3cret-pump"))
     await plant.start()
-    base = plant_site(influx_db, plant.endpoint, **secured_client(paths, "GOOD_PASSWORD"))
+    base = plant_site(influx_db, plant.endpoint, tmp_path, **secured_client(paths, "GOOD_PASSWORD"))
     good = base.config.opcua.servers[0]
     # A good source that also names one node that does not exist and one in a namespace the server lacks.
     extra = [
@@ -79,7 +79,7 @@ async def test_each_misconfigured_source_says_why_and_the_good_one_keeps_collect
 def test_missing_password_variable_stops_collect_at_start(influx_db: InfluxReader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_SUCH_PLANT_PASSWORD", raising=False)
     paths = pki(tmp_path)
-    site = plant_site(influx_db, "opc.tcp://127.0.0.1:4840", **secured_client(paths, "NO_SUCH_PLANT_PASSWORD"))
+    site = plant_site(influx_db, "opc.tcp://127.0.0.1:4840", tmp_path, **secured_client(paths, "NO_SUCH_PLANT_PASSWORD"))
     with pytest.raises(InputError, match=r"opcua\.servers\[0\]\.password_env: environment variable NO_SUCH_PLANT_PASSWORD is not set"):
         CollectorService(site)
 

@@ -4,6 +4,7 @@ recovers, records the gap as an event, and loses nothing it had received."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from opcua_support import plant_model, plant_site, served, series
 from scenario import run_collector_until
@@ -15,13 +16,13 @@ from simulators.plant import PlantServer
 from simulators.scenario_clock import ScenarioClock
 
 
-async def test_server_restart_is_a_recorded_gap_and_nothing_received_is_lost(influx_db: InfluxReader) -> None:
+async def test_server_restart_is_a_recorded_gap_and_nothing_received_is_lost(influx_db: InfluxReader, tmp_path: Path) -> None:
     model = plant_model()
     clock = ScenarioClock(speedup=200.0)
     port = free_port()
     first = PlantServer(model, clock, port=port, update_interval_s=0.2, record_history=True)
     await first.start()
-    site = plant_site(influx_db, first.endpoint)
+    site = plant_site(influx_db, first.endpoint, tmp_path)
     service = CollectorService(site, collector_name="test")
     collector = service.opcua.servers[0] if service.opcua else None
     assert collector is not None
@@ -54,7 +55,7 @@ async def test_server_restart_is_a_recorded_gap_and_nothing_received_is_lost(inf
     assert collector.notifications == collector.readings_submitted
 
     # The gap is an event at the moment the connection was lost, with both ends in old/new.
-    events = series(influx_db, "SELECT message, old, new FROM event WHERE asset = 'plant-dcs'")
+    events = series(influx_db, "SELECT message, old, new FROM event WHERE asset = 'plant-dcs' AND kind = 'comms_gap'")
     assert len(events) == 1
     at, message, old, new = events[0]
     assert at == gap.start_ms and message.startswith("comms loss: no data from") and old < new
