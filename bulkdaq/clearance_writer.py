@@ -1,0 +1,139 @@
+"""Writes a shipment's derived series to InfluxDB: `clearance` (state, declared vs measured) and
+`quantity` (each method's figures per asset), so Grafana shows them beside the measured data.
+
+Names come from `bulkdaq.contract`. The few names the contract does not have yet are defined below
+(``EXTRA_*``); they are candidates for the contract, and bulkdaq.contract is the place they belong once
+the lead adds them (docs/shipments.md lists them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from bulkdaq import contract
+from bulkdaq.influx_writer import InfluxWriter
+from bulkdaq.line_protocol import FieldValue, Point
+from bulkdaq.site_config import LoadedSite, resolve_credentials
+from bulkdaq.shipment import TONNE_BASES, Shipment
+
+# Tags of `quantity` besides the asset: DESIGN.md §5 tags it by shipment, method and asset, and the
+# clearance board groups by these names (dashboards/clearance_board.py).
+QUANTITY_SHIPMENT_TAG = "shipment"
+QUANTITY_METHOD_TAG = "method"
+
+# Fields not in the contract yet (strings are marked so line protocol quotes them right).
+EXTRA_QUANTITY_FIELDS = {
+    "rate_t_h": "delivery rate in the declared basis, tonnes [t/h]",
+    "rate_m3_h": "delivery rate in the declared basis, standard volume [m³/h]",
+    "indicated": "indicated quantity since the start of loading, in the totalizer's unit [kg or m³]",
+}
+EXTRA_CLEARANCE_FIELDS = {
+    "declared_m3": "declared quantity when declared as a standard volume [m³]",
+    "measured_m3": "measured quantity when declared as a standard volume [m³]",
+    "progress": "measured / declared while loading [-]",
+    "rate_t_h": "total delivery rate in the declared basis [t/h]",
+    "rate_m3_h": "total delivery rate in the declared basis [m³/h]",
+    "remaining_s": "estimated time to complete at the current rate [s]",
+    "verdict": "verified / discrepancy (after reconciliation)",
+    "rule": "tolerance rule applied to measured vs declared: name, value, rule-set version",
+}
+
+
+def _time_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def quantity_unit(shipment: Shipment) -> str:
+    """``t`` or ``m3``: the unit of the declared basis, as used in field names."""
+    return "t" if shipment.declared.basis in TONNE_BASES else "m3"
+
+
+def clearance_point(
+    shipment: Shipment,
+    state: str,
+    at: datetime,
+    *,
+    measured: float | None = None,
+    difference_pct: float | None = None,
+    tolerance_pct: float | None = None,
+    extra: Mapping[str, FieldValue] | None = None,
+) -> Point:
+    """The `clearance` point of a shipment at `at`: its state and whatever figures are known."""
+    unit = quantity_unit(shipment)
+    fields: dict[str, FieldValue] = {"state": state, f"declared_{unit}": float(shipment.declared.quantity)}
+    if measured is not None:
+        fields[f"measured_{unit}"] = float(measured)
+    if difference_pct is not None:
+        fields["difference_pct"] = float(difference_pct)
+    if tolerance_pct is not None:
+        fields["tolerance_pct"] = float(tolerance_pct)
+    fields.update(extra or {})
+    tags = {contract.SITE_TAG: shipment.site, contract.CLEARANCE.asset_tag: shipment.id}
+    return Point(contract.CLEARANCE.name, tags, fields, _time_ms(at))
+
+
+def quantity_point(shipment: Shipment, method: str, asset: str, at: datetime, fields: Mapping[str, FieldValue]) -> Point:
+    """A `quantity` point: one method's figures for one asset of a shipment."""
+    tags = {
+        contract.SITE_TAG: shipment.site,
+        QUANTITY_SHIPMENT_TAG: shipment.id,
+        QUANTITY_METHOD_TAG: method,
+        contract.QUANTITY.asset_tag: asset,
+    }
+    return Point(contract.QUANTITY.name, tags, dict(fields), _time_ms(at))
+
+
+def writer_for(site: LoadedSite) -> InfluxWriter:
+    """An InfluxWriter to the site's database, credentials from the environment or file the site names."""
+    target = site.config.influxdb
+    return InfluxWriter(
+        target.url, target.database, resolve_credentials(target, site.path),
+        timeout_s=target.timeout_s, max_retry_delay_s=target.max_retry_delay_s, quarantine_dir=target.quarantine_dir,
+    )
+
+
+async def write_points(writer: InfluxWriter, points: Sequence[Point]) -> None:
+    await writer.write([p.to_line() for p in points])
+
+
+class PublishFailed(RuntimeError):
+    """InfluxDB did not take the points in time (the registry already holds the transition)."""
+
+
+def publish(site: LoadedSite, points: Sequence[Point], timeout_s: float = 20.0) -> None:
+    """Write points now (for the CLI's one-off transitions); returns once they are stored or quarantined.
+
+    The writer retries an unreachable server for ever, which suits a collector but not a command a
+    person is waiting on: after `timeout_s` this gives up with PublishFailed.
+    """
+
+    async def run() -> None:
+        writer = writer_for(site)
+        try:
+            await asyncio.wait_for(write_points(writer, points), timeout_s)
+        except TimeoutError:
+            raise PublishFailed(
+                f"InfluxDB at {site.config.influxdb.url} did not store the clearance state within {timeout_s:g} s "
+                f"({writer.stats.last_error}); the registry has the transition, rerun with --site to publish it"
+            ) from None
+        finally:
+            await writer.aclose()
+
+    asyncio.run(run())
+
+
+__all__ = [
+    "EXTRA_CLEARANCE_FIELDS",
+    "EXTRA_QUANTITY_FIELDS",
+    "PublishFailed",
+    "QUANTITY_METHOD_TAG",
+    "QUANTITY_SHIPMENT_TAG",
+    "clearance_point",
+    "publish",
+    "quantity_point",
+    "quantity_unit",
+    "write_points",
+    "writer_for",
+]

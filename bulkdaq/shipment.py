@@ -1,0 +1,350 @@
+"""A shipment as customs declares it: references, product, declared quantity and basis, methods, assets.
+
+A shipment file (TOML or JSON, see docs/shipments.md and examples/shipments/) is validated here; every
+problem is an :class:`~bulkdaq.input_error.InputError` naming the file, the key path and what was
+expected. The validated shipment is stored unchanged in the registry (``bulkdaq.shipment_registry``);
+its canonical JSON is the evidence of the declaration.
+
+Measured figures (``MethodFigure``) are what each method yields at completion, always in the shipment's
+declared basis, with the intermediate values a person needs to check them.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bulkdaq.input_error import InputError
+from calculators.measurement_policy import MeasurementPolicy
+from calculators.reconciliation import vef_adjusted
+
+Direction = Literal["export", "import"]
+Method = Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"]
+Basis = Literal["t_air", "t_vacuum", "m3_15C", "m3_20C"]
+
+METHODS: tuple[str, ...] = ("meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale")
+BASIS_LABELS = {
+    "t_air": ("t in air", "空气中重量 t"),
+    "t_vacuum": ("t in vacuum", "真空中质量 t"),
+    "m3_15C": ("m³ at 15 °C", "15 °C 标准体积 m³"),
+    "m3_20C": ("m³ at 20 °C", "20 °C 标准体积 m³"),
+}
+BASIS_UNITS = {"t_air": "t", "t_vacuum": "t", "m3_15C": "m3", "m3_20C": "m3"}
+TONNE_BASES = ("t_air", "t_vacuum")
+# Methods that weigh the cargo and give no volume: a shipment declared in m³ cannot use them.
+WEIGHING_METHODS = ("draft_survey", "belt_scale")
+
+Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.:/\-]+$")]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DeclaredQuantity(_Strict):
+    quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    basis: Basis
+
+    @property
+    def unit(self) -> str:
+        return BASIS_UNITS[self.basis]
+
+
+class Assets(_Strict):
+    """The instruments and vessel the shipment's methods use (ids as in the site file)."""
+
+    meters: list[Identifier] = []
+    tanks: list[Identifier] = []
+    vessel: Text | None = None
+    scale: Identifier | None = None
+
+
+class PolicyChoice(_Strict):
+    """Edition, base and rounding of the meter tickets (no hidden default: all three are required)."""
+
+    edition: Literal["2004", "1980"]
+    base: Literal["15C", "20C", "60F"]
+    rounding: Literal["standard", "unrounded"]
+    volume_decimals: Annotated[int, Field(ge=0, le=9)] = 3
+    mass_decimals: Annotated[int, Field(ge=0, le=9)] = 3
+
+    def policy(self) -> MeasurementPolicy:
+        return MeasurementPolicy(self.edition, self.base, self.rounding, self.volume_decimals, self.mass_decimals)
+
+    @model_validator(mode="after")
+    def _edition_and_base(self) -> PolicyChoice:
+        try:
+            self.policy()
+        except ValueError as error:
+            raise ValueError(str(error)) from None
+        return self
+
+
+class Metering(_Strict):
+    """What the meter tickets need besides the stored totalizers: laboratory figures and the policy."""
+
+    policy: PolicyChoice
+    commodity: Literal["refined", "crude", "lube"] = "refined"
+    base_density_kgm3: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+    sediment_water_percent: Annotated[float, Field(ge=0, lt=100)]
+    density_band_kgm3: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class Instrument(_Strict):
+    """One instrument used by the shipment: its proving / calibration certificate and (meters) its factor."""
+
+    id: Identifier
+    certificate: Text
+    certificate_valid_until: date
+    meter_factor: Annotated[float, Field(gt=0.9, lt=1.1)] | None = None
+
+
+class Shipment(_Strict):
+    id: Identifier
+    declaration: Text
+    bill_of_lading: Text
+    direction: Direction
+    product: Text
+    site: Identifier
+    declared: DeclaredQuantity
+    methods: Annotated[list[Method], Field(min_length=1)]
+    assets: Assets
+    tolerance_rules: Identifier
+    metering: Metering | None = None
+    instruments: list[Instrument] = []
+
+    @property
+    def primary_method(self) -> str:
+        """The method whose figure is the shipment's measured quantity (the first listed)."""
+        return self.methods[0]
+
+    def instrument(self, instrument_id: str) -> Instrument | None:
+        return next((i for i in self.instruments if i.id == instrument_id), None)
+
+    def meter_factor(self, meter_id: str) -> float:
+        instrument = self.instrument(meter_id)
+        if instrument is None or instrument.meter_factor is None:
+            raise KeyError(f"shipment {self.id}: no meter factor for meter {meter_id!r} in instruments")
+        return instrument.meter_factor
+
+    def as_document(self) -> dict[str, Any]:
+        """Plain data (JSON types) of the declaration, the evidence of what was declared."""
+        return self.model_dump(mode="json")
+
+
+def _cross_checks(shipment: Shipment) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if len(set(shipment.methods)) != len(shipment.methods):
+        problems.append(("methods", f"a method is listed twice: {shipment.methods}"))
+    needs = {
+        "meters": ("assets.meters", bool(shipment.assets.meters)),
+        "shore_tanks": ("assets.tanks", bool(shipment.assets.tanks)),
+        "ship_figure": ("assets.vessel", shipment.assets.vessel is not None),
+        "draft_survey": ("assets.vessel", shipment.assets.vessel is not None),
+        "belt_scale": ("assets.scale", shipment.assets.scale is not None),
+    }
+    for i, method in enumerate(shipment.methods):
+        key, present = needs[method]
+        if not present:
+            problems.append((key, f"method {method!r} (methods[{i}]) needs {key}"))
+        if method in WEIGHING_METHODS and shipment.declared.basis not in TONNE_BASES:
+            problems.append((f"methods[{i}]", f"{method} weighs the cargo; it cannot confirm a quantity declared in {shipment.declared.basis}"))
+    if "meters" in shipment.methods:
+        if shipment.metering is None:
+            problems.append(("metering", "required when the methods include 'meters' (policy, base density, S&W, density band)"))
+        elif shipment.declared.basis.startswith("m3_") and shipment.declared.basis[3:] != shipment.metering.policy.base:
+            problems.append(
+                ("metering.policy.base", f"the declared basis is {shipment.declared.basis}; the meter tickets' base must be {shipment.declared.basis[3:]}, not {shipment.metering.policy.base}")
+            )
+        for meter_id in shipment.assets.meters:
+            instrument = shipment.instrument(meter_id)
+            if instrument is None or instrument.meter_factor is None:
+                problems.append(("instruments", f"meter {meter_id!r} needs an [[instruments]] entry with its certificate and meter_factor"))
+    seen: set[str] = set()
+    for i, instrument in enumerate(shipment.instruments):
+        if instrument.id in seen:
+            problems.append((f"instruments[{i}].id", f"instrument {instrument.id!r} is listed twice"))
+        seen.add(instrument.id)
+    return problems
+
+
+def shipment_from_data(raw: Any, source: str | Path) -> Shipment:
+    """Validate already-parsed shipment data; problems raise InputError naming `source` and the key path."""
+    try:
+        shipment = Shipment.model_validate(raw)
+    except ValidationError as error:
+        raise _combined(source, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
+    problems = _cross_checks(shipment)
+    if problems:
+        raise _combined(source, problems)
+    return shipment
+
+
+def load_shipment(path: str | Path) -> Shipment:
+    """Read and validate a shipment file (``.toml`` or ``.json``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path (``declared.basis``, ``instruments[1].meter_factor``) and what was
+        expected; every problem of the file is listed.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(path, "(file)", "no such file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(path, "(file)", f"not UTF-8 text: {error}") from None
+    try:
+        raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        raise InputError(path, "(syntax)", f"not valid {kind}: {error}") from None
+    return shipment_from_data(raw, path)
+
+
+class MethodFigure(_Strict):
+    """One method's figure for the whole shipment, in the declared basis, with how it was obtained.
+
+    ``details`` holds the intermediate values (ticket figures, tank drop, ship figure and VEF, survey
+    results) exactly as the certificate prints them: label → (value, unit).
+    """
+
+    method: Method
+    value: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    basis: Basis
+    source: Text
+    details: list[tuple[str, float | str, str]] = []
+
+
+# -- validation helpers (the same key-path wording as the site, ticket and survey files) --------------
+
+
+def _combined(source: str | Path, problems: list[tuple[str, str]]) -> InputError:
+    field, problem = problems[0]
+    error = InputError(str(source), field, problem)
+    if len(problems) > 1:
+        error.args = ("\n".join(f"{source}: {f}: {p}" for f, p in problems),)
+    error.problems = problems  # type: ignore[attr-defined]
+    return error
+
+
+def _key_path(location: tuple[Any, ...]) -> str:
+    text = ""
+    for part in location:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif part in {"function-after", "function-before"} or "[" in str(part) or str(part).startswith("constrained-"):
+            continue
+        else:
+            text += ("." if text else "") + str(part)
+    return text or "(top level)"
+
+
+def _problem(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against docs/shipments.md)"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind in {"value_error", "assertion_error"}:
+        return message
+    return f"{message}; got {error.get('input')!r}"
+
+
+__all__ = [
+    "BASIS_LABELS",
+    "METHODS",
+    "Basis",
+    "DeclaredQuantity",
+    "Instrument",
+    "MethodFigure",
+    "Shipment",
+    "load_figures",
+    "load_shipment",
+    "shipment_from_data",
+]
+
+
+class FigureEntry(_Strict):
+    """One entry of a figures file: a method's figure, or for ``ship_figure`` the ship's value and its VEF."""
+
+    method: Method
+    basis: Basis
+    source: Text
+    value: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    ship_value: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    vessel_experience_factor: Annotated[float, Field(gt=0.9, lt=1.1)] | None = None
+    details: list[tuple[str, float | str, str]] = []
+
+    @model_validator(mode="after")
+    def _value_or_ship_figure(self) -> FigureEntry:
+        if self.method == "ship_figure":
+            if self.ship_value is None or self.vessel_experience_factor is None or self.value is not None:
+                raise ValueError("a ship_figure gives ship_value and vessel_experience_factor (the adjusted figure is computed), not value")
+        elif self.value is None or self.ship_value is not None or self.vessel_experience_factor is not None:
+            raise ValueError(f"a {self.method} figure gives value (ship_value and vessel_experience_factor are for ship_figure)")
+        return self
+
+    def figure(self) -> MethodFigure:
+        if self.method != "ship_figure":
+            return MethodFigure(method=self.method, value=self.value, basis=self.basis, source=self.source, details=self.details)
+        adjusted = float(vef_adjusted(self.ship_value, self.vessel_experience_factor))
+        unit = BASIS_UNITS[self.basis]
+        details = [
+            *self.details,
+            ("Ship's figure", self.ship_value, unit),
+            ("Vessel experience factor VEF", self.vessel_experience_factor, "-"),
+            ("Ship's figure / VEF", adjusted, unit),
+        ]
+        return MethodFigure(method="ship_figure", value=adjusted, basis=self.basis, source=self.source, details=details)
+
+
+class FiguresFile(_Strict):
+    figures: Annotated[list[FigureEntry], Field(min_length=1)]
+
+
+def load_figures(path: str | Path, shipment: Shipment) -> list[MethodFigure]:
+    """Read the figures of a shipment's non-meter methods (TOML or JSON), checked against the shipment.
+
+    Raises
+    ------
+    InputError
+        A malformed entry, a method the shipment does not name, a basis other than the declared one,
+        or a method given twice (file, key path, problem).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except FileNotFoundError:
+        raise InputError(path, "(file)", "no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InputError(path, "(syntax)", f"not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {error}") from None
+    try:
+        entries = FiguresFile.model_validate(raw).figures
+    except ValidationError as error:
+        raise _combined(path, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
+    problems = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        if entry.method not in shipment.methods:
+            problems.append((f"figures[{i}].method", f"shipment {shipment.id} does not use {entry.method!r} (its methods: {', '.join(shipment.methods)})"))
+        if entry.method == "meters":
+            problems.append((f"figures[{i}].method", "the meters' figure comes from the stored totalizers (bulkdaq shipment complete), not from a file"))
+        if entry.basis != shipment.declared.basis:
+            problems.append((f"figures[{i}].basis", f"{entry.basis} differs from the declared basis {shipment.declared.basis}; give the figure in the declared basis"))
+        if entry.method in seen:
+            problems.append((f"figures[{i}].method", f"{entry.method!r} is given twice"))
+        seen.add(entry.method)
+    if problems:
+        raise _combined(path, problems)
+    return [entry.figure() for entry in entries]

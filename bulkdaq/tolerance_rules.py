@@ -1,0 +1,265 @@
+"""Tolerance rules: versioned configuration of which figures are compared and within what limit.
+
+A rule file (TOML, see examples/tolerances.toml and docs/shipments.md) names a rule set with a version
+and a source, the methods' expanded uncertainties, the precheck limits, and one rule per comparison:
+
+    [[rules]]
+    name = "meters-vs-shore-tanks"
+    compare = ["meters", "shore_tanks"]      # first − second, in % of the second
+    limit_pct = 0.3                          # or limit_permille = 5
+    band = "fixed"                           # fixed | uncertainty | wider (of fixed and RSS)
+    sense = "both"                           # both | short (only a shortfall counts)
+    source = "…"
+
+``compare`` takes a method (meters, shore_tanks, ship_figure, draft_survey, belt_scale) on each side,
+``"any"`` as the first (every figure present) and ``"declared"`` as the second. A rule written for a
+specific pair wins over an ``"any"`` rule for the same pair.
+
+`reconcile` applies a rule set to a shipment's figures (the maths is in calculators/reconciliation.py)
+and every comparison keeps the rule it applied: name, limit, band, sense, source, rule-set version.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bulkdaq.input_error import InputError
+from bulkdaq.shipment import METHODS, _combined, _key_path, _problem
+from calculators.reconciliation import applicable_limit_pct, compare_pair, overall_verdict
+
+ANY = "any"
+DECLARED = "declared"
+Text = Annotated[str, Field(min_length=1, max_length=500)]
+Percent = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSetInfo(_Strict):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+    version: Annotated[str, Field(min_length=1)]
+    source: Text
+
+
+class PrecheckLimits(_Strict):
+    max_data_gap_s: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class Rule(_Strict):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+    compare: tuple[Literal["any", "meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"],
+                   Literal["declared", "meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"]]
+    limit_pct: Percent | None = None
+    limit_permille: Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)] | None = None
+    band: Literal["fixed", "uncertainty", "wider"]
+    sense: Literal["both", "short"] = "both"
+    source: Text
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> Rule:
+        given = [k for k in ("limit_pct", "limit_permille") if getattr(self, k) is not None]
+        if self.band in ("fixed", "wider") and len(given) != 1:
+            raise ValueError(f"band {self.band!r} needs exactly one of limit_pct or limit_permille (got {', '.join(given) or 'neither'})")
+        if self.band == "uncertainty" and given:
+            raise ValueError(f"band 'uncertainty' takes its limit from the methods' uncertainties; remove {given[0]}")
+        if self.compare[0] == self.compare[1]:
+            raise ValueError(f"compares {self.compare[0]!r} with itself")
+        return self
+
+    @property
+    def fixed_limit_pct(self) -> float | None:
+        if self.limit_pct is not None:
+            return self.limit_pct
+        return None if self.limit_permille is None else self.limit_permille / 10.0
+
+    def limit_text(self) -> str:
+        if self.limit_permille is not None:
+            return f"{self.limit_permille:g} ‰"
+        return "—" if self.limit_pct is None else f"{self.limit_pct:g} %"
+
+
+class RuleSetFile(_Strict):
+    rule_set: RuleSetInfo
+    precheck: PrecheckLimits
+    uncertainty_pct: dict[Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"], Percent] = {}
+    rules: Annotated[list[Rule], Field(min_length=1)]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    path: Path
+    name: str
+    version: str
+    source: str
+    max_data_gap_s: float
+    uncertainty_pct: dict[str, float]
+    rules: tuple[Rule, ...]
+
+    def as_document(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "version": self.version, "source": self.source, "max_data_gap_s": self.max_data_gap_s,
+            "uncertainty_pct": dict(self.uncertainty_pct), "rules": [r.model_dump(mode="json") for r in self.rules],
+        }
+
+
+def load_rule_set(path: str | Path) -> RuleSet:
+    """Read and validate a tolerance rule file.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the key path (``rules[2].limit_pct``, ``uncertainty_pct.belt_scale``) and what
+        was expected; every problem of the file is listed.
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "(file)", "no such file") from None
+    except UnicodeDecodeError as error:
+        raise InputError(path, "(file)", f"not UTF-8 text: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise InputError(path, "(syntax)", f"not valid TOML: {error}") from None
+    try:
+        parsed = RuleSetFile.model_validate(raw)
+    except ValidationError as error:
+        raise _combined(path, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
+    problems = []
+    names: dict[str, int] = {}
+    pairs: dict[tuple[str, str], int] = {}
+    for i, rule in enumerate(parsed.rules):
+        if rule.name in names:
+            problems.append((f"rules[{i}].name", f"rule name {rule.name!r} is already used by rules[{names[rule.name]}]"))
+        names.setdefault(rule.name, i)
+        if rule.compare in pairs:
+            problems.append((f"rules[{i}].compare", f"{list(rule.compare)} is already compared by rules[{pairs[rule.compare]}]"))
+        pairs.setdefault(rule.compare, i)
+        if rule.band in ("uncertainty", "wider"):
+            sides = [m for m in rule.compare if m not in (DECLARED,)]
+            sides = list(METHODS) if ANY in sides else sides
+            missing = [m for m in sides if m not in parsed.uncertainty_pct]
+            if DECLARED in rule.compare:
+                problems.append((f"rules[{i}].band", f"band {rule.band!r} needs both figures' uncertainties; a declared quantity has none (use 'fixed')"))
+            elif missing:
+                problems.append((f"rules[{i}].band", f"band {rule.band!r} needs uncertainty_pct.{missing[0]} (the method's expanded uncertainty, k = 2)"))
+    if problems:
+        raise _combined(path, problems)
+    info = parsed.rule_set
+    return RuleSet(path, info.name, info.version, info.source, parsed.precheck.max_data_gap_s, dict(parsed.uncertainty_pct), tuple(parsed.rules))
+
+
+@dataclass(frozen=True)
+class AppliedRule:
+    """The rule a verdict rests on, as stored with it."""
+
+    rule_set: str
+    version: str
+    name: str
+    value: str  # as configured: "0.3 %", "5 ‰", or "RSS" for a pure uncertainty band
+    band: str
+    sense: str
+    source: str
+    limit_pct: float
+    uncertainty_pct: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    first: str
+    second: str
+    first_value: float
+    second_value: float
+    difference: float
+    difference_pct: float
+    within: bool
+    rule: AppliedRule
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "rule": asdict(self.rule)}
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    verdict: str  # "verified" or "discrepancy"
+    comparisons: tuple[Comparison, ...]
+    not_compared: tuple[tuple[str, str, str], ...] = field(default=())  # (first, second, why)
+    rule_set: str = ""
+    version: str = ""
+
+    def primary(self, method: str) -> Comparison | None:
+        """The comparison of `method` against the declared quantity, if one was made."""
+        return next((c for c in self.comparisons if c.first == method and c.second == DECLARED), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "rule_set": self.rule_set,
+            "version": self.version,
+            "comparisons": [c.as_dict() for c in self.comparisons],
+            "not_compared": [list(n) for n in self.not_compared],
+        }
+
+
+def reconcile(figures: dict[str, float], declared: float, rule_set: RuleSet, methods: list[str] | None = None) -> Reconciliation:
+    """Compare every pair of figures that a rule of `rule_set` names, and give the overall verdict.
+
+    Parameters
+    ----------
+    figures : dict
+        Method → figure in the declared basis [t or m³].
+    declared : float
+        The declared quantity, same basis.
+    rule_set : RuleSet
+    methods : list of str, optional
+        The shipment's methods: rules about other methods do not concern it and are skipped. Default:
+        the methods of `figures`.
+
+    Returns
+    -------
+    Reconciliation
+        Every comparison with its applied rule; pairs a rule names but whose figure is missing are listed
+        as not compared; verdict ``verified`` only if every comparison is within.
+
+    Raises
+    ------
+    calculators.reconciliation.InvalidReconciliationInput
+        No rule matched any pair of the figures present.
+    """
+    values = {**figures, DECLARED: declared}
+    used = set(methods if methods is not None else figures) | {DECLARED, ANY}
+    specific = {rule.compare for rule in rule_set.rules if rule.compare[0] != ANY}
+    comparisons: list[Comparison] = []
+    not_compared: list[tuple[str, str, str]] = []
+    for rule in rule_set.rules:
+        first, second = rule.compare
+        if first not in used or second not in used:
+            continue
+        candidates = list(methods) if methods is not None else list(figures)
+        firsts = [m for m in candidates if (m, second) not in specific and m != second] if first == ANY else [first]
+        for method in firsts:
+            missing = [m for m in (method, second) if m not in values]
+            if missing:
+                not_compared.append((method, second, f"no {missing[0]} figure (rule {rule.name})"))
+                continue
+            uncertainties = None
+            if rule.band != "fixed":
+                uncertainties = (rule_set.uncertainty_pct[method], rule_set.uncertainty_pct[second])
+            limit = float(applicable_limit_pct(rule.band, rule.fixed_limit_pct, *(uncertainties or (None, None))))
+            result = compare_pair(values[method], values[second], limit, rule.sense)
+            applied = AppliedRule(
+                rule_set.name, rule_set.version, rule.name, rule.limit_text() if rule.band != "uncertainty" else "RSS",
+                rule.band, rule.sense, rule.source, limit, uncertainties,
+            )
+            comparisons.append(Comparison(method, second, result.first, result.second, result.difference, result.difference_pct, result.within, applied))
+    verdict = overall_verdict([c.within for c in comparisons])
+    return Reconciliation(verdict, tuple(comparisons), tuple(not_compared), rule_set.name, rule_set.version)
+
+
+__all__ = ["AppliedRule", "Comparison", "Reconciliation", "Rule", "RuleSet", "load_rule_set", "reconcile"]
