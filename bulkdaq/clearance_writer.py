@@ -9,6 +9,7 @@ the lead adds them (docs/shipments.md lists them).
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -121,7 +122,14 @@ def publish(site: LoadedSite, points: Sequence[Point], timeout_s: float = 20.0) 
         finally:
             await writer.aclose()
 
-    asyncio.run(run())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(run())
+        return
+    # Called from async code (a demo or a test): asyncio.run needs a thread without a running loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, run()).result()
 
 
 __all__ = [

@@ -133,7 +133,8 @@ class ShipmentRegistry:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) so a check and its write are one unit.
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        # check_same_thread=False: a command may hand the registry to a worker thread (one user at a time).
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA + "\n".join(_APPEND_ONLY))
