@@ -126,8 +126,14 @@ class IntegrityLimits(_Strict):
 
 class ModbusDevice(_Strict):
     name: Annotated[str, Field(min_length=1)]
-    host: Annotated[str, Field(min_length=1)]
+    transport: Literal["tcp", "rtu"] = "tcp"
+    host: Annotated[str, Field(min_length=1)] | None = None  # Modbus TCP
     port: Annotated[int, Field(ge=1, le=65535)] = 502
+    serial_port: Annotated[str, Field(min_length=1)] | None = None  # Modbus RTU: devices on one port share the bus
+    baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] = 19200
+    parity: Literal["N", "E", "O"] = "E"  # the Modbus serial line default (8E1)
+    stopbits: Literal[1, 2] = 1
+    bytesize: Literal[7, 8] = 8
     unit_id: Annotated[int, Field(ge=0, le=247)] = 1
     poll_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0
@@ -247,6 +253,10 @@ def _cross_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:
         where = f"modbus.devices[{d}]"
         if device.name in seen_devices:
             yield f"{where}.name", f"device name {device.name!r} is already used by modbus.devices[{seen_devices[device.name]}]"
+        if device.transport == "tcp" and device.host is None:
+            yield f"{where}.host", "required key is missing (a Modbus TCP device needs a host)"
+        if device.transport == "rtu" and device.serial_port is None:
+            yield f"{where}.serial_port", "required key is missing (a Modbus RTU device needs a serial port, e.g. /dev/ttyUSB0)"
         seen_devices[device.name] = d
         occupied: dict[tuple[str, int], str] = {}
         for p, point in enumerate(device.points):
@@ -277,6 +287,23 @@ def _cross_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:
             if destination in destinations:
                 yield f"{at}.field", f"{point.measurement}/{point.asset}/{point.field} is already written by {destinations[destination]}"
             destinations[destination] = at
+    buses: dict[str, tuple[int, ModbusDevice]] = {}
+    for d, device in enumerate(config.modbus.devices):
+        if device.transport != "rtu" or device.serial_port is None:
+            continue
+        if device.serial_port in buses:
+            first_index, first = buses[device.serial_port]
+            line = ("baudrate", "parity", "stopbits", "bytesize")
+            for setting in line:
+                if getattr(device, setting) != getattr(first, setting):
+                    yield f"modbus.devices[{d}].{setting}", (
+                        f"{getattr(device, setting)!r} differs from modbus.devices[{first_index}] on the same serial port "
+                        f"{device.serial_port} ({getattr(first, setting)!r}); one bus has one line setting"
+                    )
+            if device.unit_id == first.unit_id:
+                yield f"modbus.devices[{d}].unit_id", f"unit {device.unit_id} is already used on {device.serial_port} by modbus.devices[{first_index}]"
+        else:
+            buses[device.serial_port] = (d, device)
     seen_meters: set[str] = set()
     for m, meter in enumerate(config.meters):
         if meter.id in seen_meters:

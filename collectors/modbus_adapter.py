@@ -13,7 +13,7 @@ import asyncio
 import logging
 from typing import Literal
 
-from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException, ModbusIOException
 
 # pymodbus logs every failed connect at ERROR; the collector reports those itself, with the device name.
@@ -43,7 +43,7 @@ class ModbusReadError(Exception):
 
 
 class ModbusTcpAdapter:
-    """One Modbus TCP connection to one unit id."""
+    """One Modbus TCP connection to one unit id (a gateway's other units get connections of their own)."""
 
     def __init__(self, host: str, port: int, unit_id: int, timeout_s: float) -> None:
         self.host = host
@@ -76,26 +76,106 @@ class ModbusTcpAdapter:
         client = self._client
         if client is None or not client.connected:
             raise ModbusReadError("not connected", connection_lost=True)
-        call = client.read_holding_registers if register == "holding" else client.read_input_registers
         try:
-            response = await asyncio.wait_for(call(address, count=count, device_id=self.unit_id), timeout=self.timeout_s + 0.5)
-        except (TimeoutError, ModbusIOException):
-            # pymodbus reports a device that stays silent as ModbusIOException("No response received").
-            self.close()
-            raise ModbusReadError(f"no answer within {self.timeout_s} s", connection_lost=True) from None
-        except ModbusException as error:
-            self.close()
-            raise ModbusReadError(f"{type(error).__name__}: {error}", connection_lost=True) from None
-        if response.isError():
-            code = getattr(response, "exception_code", None)
-            name = EXCEPTION_NAMES.get(code, "unknown exception") if code is not None else "error response"
-            raise ModbusReadError(f"exception code {code} ({name}) reading {register} {address}…{address + count - 1}", code)
-        registers = list(response.registers)
-        if len(registers) < count:
-            raise ModbusReadError(f"short answer: {len(registers)} of {count} registers", None)
-        return registers[:count]
+            return await _read(client, self.unit_id, self.timeout_s, register, address, count)
+        except ModbusReadError as error:
+            if error.connection_lost:
+                # On TCP a silent or garbled answer leaves the stream in an unknown state: start afresh.
+                self.close()
+            raise
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+class SerialBus:
+    """One RS-485 line: one pymodbus serial client shared by every unit on it, one request at a time."""
+
+    def __init__(self, port: str, *, baudrate: int, parity: str, stopbits: int, bytesize: int, timeout_s: float) -> None:
+        self.port = port
+        self.settings = {"baudrate": baudrate, "parity": parity, "stopbits": stopbits, "bytesize": bytesize}
+        self.timeout_s = timeout_s
+        self.client: AsyncModbusSerialClient | None = None
+        self._lock: asyncio.Lock | None = None
+
+    @property
+    def lock(self) -> asyncio.Lock:
+        if self._lock is None:  # created in the running loop
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None and self.client.connected
+
+    async def connect(self) -> None:
+        async with self.lock:
+            if self.connected:
+                return
+            self.close()
+            client = AsyncModbusSerialClient(self.port, timeout=self.timeout_s, retries=0, reconnect_delay=0, **self.settings)
+            try:
+                ok = await asyncio.wait_for(client.connect(), timeout=self.timeout_s + 0.5)
+            except (TimeoutError, OSError, ModbusException) as error:
+                client.close()
+                raise ConnectionError(f"cannot open {self.port}: {error or type(error).__name__}") from None
+            if not ok:
+                client.close()
+                raise ConnectionError(f"cannot open {self.port}")
+            self.client = client
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+
+class ModbusRtuAdapter:
+    """One unit on a shared serial bus. A silent unit does not close the bus: the others stay reachable."""
+
+    def __init__(self, bus: SerialBus, unit_id: int, timeout_s: float) -> None:
+        self.bus = bus
+        self.unit_id = unit_id
+        self.timeout_s = timeout_s
+
+    @property
+    def connected(self) -> bool:
+        return self.bus.connected
+
+    async def connect(self) -> None:
+        await self.bus.connect()
+
+    async def read(self, register: Literal["holding", "input"], address: int, count: int) -> list[int]:
+        async with self.bus.lock:  # the bus carries one request at a time
+            client = self.bus.client
+            if client is None or not client.connected:
+                raise ModbusReadError("serial port not open", connection_lost=True)
+            try:
+                return await _read(client, self.unit_id, self.timeout_s, register, address, count)
+            except ModbusReadError as error:
+                # A silent unit on a bus says nothing about the line; only this unit's poll failed.
+                raise ModbusReadError(error.reason, error.exception_code) from None
+
+    def close(self) -> None:
+        """The bus outlives its units: ModbusCollector closes it."""
+
+
+async def _read(client, unit_id: int, timeout_s: float, register: str, address: int, count: int) -> list[int]:  # noqa: ANN001
+    call = client.read_holding_registers if register == "holding" else client.read_input_registers
+    try:
+        response = await asyncio.wait_for(call(address, count=count, device_id=unit_id), timeout=timeout_s + 0.5)
+    except (TimeoutError, ModbusIOException):
+        # pymodbus reports a device that stays silent as ModbusIOException("No response received").
+        raise ModbusReadError(f"no answer within {timeout_s} s", connection_lost=True) from None
+    except ModbusException as error:
+        raise ModbusReadError(f"{type(error).__name__}: {error}", connection_lost=True) from None
+    if response.isError():
+        code = getattr(response, "exception_code", None)
+        name = EXCEPTION_NAMES.get(code, "unknown exception") if code is not None else "error response"
+        raise ModbusReadError(f"exception code {code} ({name}) reading {register} {address}…{address + count - 1}", code)
+    registers = list(response.registers)
+    if len(registers) < count:
+        raise ModbusReadError(f"short answer: {len(registers)} of {count} registers", None)
+    return registers[:count]

@@ -13,7 +13,6 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -24,7 +23,7 @@ from bulkdaq.point_codec import RegisterImage, decode_point, point_addresses
 from bulkdaq.site_config import ModbusDevice
 from bulkdaq.spool import SpoolFull
 from collectors.integrity_watch import IntegrityEvent, IntegrityWatch
-from collectors.modbus_adapter import ModbusReadError, ModbusTcpAdapter
+from collectors.modbus_adapter import ModbusReadError, ModbusRtuAdapter, ModbusTcpAdapter, SerialBus
 from collectors.read_plan import plan_reads
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ class ModbusDeviceCollector:
         sink: ReadingSink,
         *,
         collector_name: str = "modbus",
-        adapter_factory: Callable[[ModbusDevice], ModbusTcpAdapter] | None = None,
+        adapter: ModbusTcpAdapter | ModbusRtuAdapter | None = None,
     ) -> None:
         self.device = device
         self.site = site
@@ -72,8 +71,7 @@ class ModbusDeviceCollector:
         self.collector_name = collector_name
         self.blocks = plan_reads(device)
         self.status = DeviceStatus(device.name)
-        factory = adapter_factory or (lambda d: ModbusTcpAdapter(d.host, d.port, d.unit_id, d.timeout_s))
-        self.adapter = factory(device)
+        self.adapter = adapter or ModbusTcpAdapter(device.host or "", device.port, device.unit_id, device.timeout_s)
         self._reconnect_delay = FIRST_RECONNECT_DELAY_S
         self._next_connect = 0.0
         self.integrity = IntegrityWatch(device)
@@ -253,13 +251,28 @@ class ModbusCollector:
     """All Modbus devices of a site, one task each."""
 
     def __init__(self, devices: list[ModbusDevice], site: str, sink: ReadingSink, *, collector_name: str = "modbus") -> None:
-        self.devices = [ModbusDeviceCollector(d, site, sink, collector_name=collector_name) for d in devices]
+        self.buses: dict[str, SerialBus] = {}
+        self.devices = [ModbusDeviceCollector(d, site, sink, collector_name=collector_name, adapter=self._adapter(d)) for d in devices]
+
+    def _adapter(self, device: ModbusDevice) -> ModbusTcpAdapter | ModbusRtuAdapter:
+        if device.transport == "tcp":
+            return ModbusTcpAdapter(device.host or "", device.port, device.unit_id, device.timeout_s)
+        port = device.serial_port or ""
+        if port not in self.buses:
+            self.buses[port] = SerialBus(
+                port, baudrate=device.baudrate, parity=device.parity, stopbits=device.stopbits, bytesize=device.bytesize, timeout_s=device.timeout_s
+            )
+        return ModbusRtuAdapter(self.buses[port], device.unit_id, device.timeout_s)
 
     @property
     def statuses(self) -> list[DeviceStatus]:
         return [d.status for d in self.devices]
 
     async def run(self) -> None:
-        async with asyncio.TaskGroup() as group:
-            for device in self.devices:
-                group.create_task(device.run(), name=f"modbus:{device.device.name}")
+        try:
+            async with asyncio.TaskGroup() as group:
+                for device in self.devices:
+                    group.create_task(device.run(), name=f"modbus:{device.device.name}")
+        finally:
+            for bus in self.buses.values():
+                bus.close()

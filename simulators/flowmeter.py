@@ -18,7 +18,7 @@ from decimal import Decimal
 from bulkdaq.point_codec import RegisterImage, decode_point, encode_point, point_addresses
 from bulkdaq.site_config import ModbusDevice
 from simulators.loading_profile import LoadingProfile
-from simulators.modbus_device_server import ModbusDeviceServer
+from simulators.modbus_device_server import ModbusDeviceServer, ServedUnit
 from simulators.scenario_clock import ScenarioClock
 
 FLOWMETER_FIELDS = frozenset(
@@ -169,10 +169,13 @@ class FlowmeterSimulator:
                 return decode_point(self.device, point, image)
         raise KeyError(f"device {self.device.name!r} has no point for {asset}/{field}")
 
+    def unit(self) -> ServedUnit:
+        """This meter as one unit of a server (several can share a serial bus)."""
+        return ServedUnit(self.device.unit_id, self.ranges, self._image_now)
+
     def server(self, host: str | None = None, port: int | None = None) -> ModbusDeviceServer:
-        return ModbusDeviceServer(
-            host or self.device.host, port or self.device.port, self.device.unit_id, self.ranges, self._image_now
-        )
+        """A Modbus TCP server for this meter alone, on the device's address unless told otherwise."""
+        return ModbusDeviceServer([self.unit()], host=host or self.device.host, port=port or self.device.port)
 
     def _image_now(self) -> RegisterImage:
         image = self._frozen if self._frozen is not None else self.register_image()

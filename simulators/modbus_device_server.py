@@ -1,4 +1,4 @@
-"""A Modbus TCP server for one simulated device, behind one small adapter over pymodbus's server API.
+"""A Modbus server (TCP or RTU) for simulated devices, behind one small adapter over pymodbus's server API.
 
 The register image is not stored: it is asked of the simulator (`image_at_request`) on every request,
 so a read returns the device's state at the moment it was read — the ground truth.
@@ -7,12 +7,15 @@ so a read returns the device's state at the moment it was read — the ground tr
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 from pymodbus.constants import ExcCodes
-from pymodbus.server import ModbusTcpServer
+from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from bulkdaq.point_codec import RegisterImage
@@ -23,39 +26,64 @@ RegisterType = Literal["holding", "input"]
 _FUNCTION_REGISTER = {3: "holding", 4: "input"}
 
 
-class ModbusDeviceServer:
-    """Serves `image_at_request()` for unit `unit_id` on host:port until stopped.
+@dataclass(frozen=True)
+class ServedUnit:
+    """One unit id on a server: the registers it maps and where its image comes from."""
 
-    `ranges` gives, per register type, the (first address, count) the device maps; reads outside them
-    answer exception 2 (illegal data address), as a real device does. `fault` can be set at run time to a
-    Modbus exception code to make every read fail with it.
+    unit_id: int
+    ranges: Mapping[RegisterType, tuple[int, int]]
+    image_at_request: Callable[[], RegisterImage]
+
+
+class ModbusDeviceServer:
+    """Serves one or more units over Modbus TCP (`host`, `port`) or RTU on a serial line (`serial_port`).
+
+    For each unit, `ranges` gives per register type the (first address, count) it maps; reads outside
+    them answer exception 2 (illegal data address), as a real device does. Faults a test can set while it
+    runs: `fault` (answer every read with this exception code), `delay_s`, `garbage`, `drop_connections()`.
+    `function_codes` counts every request by function code, so a test can prove a client only read.
     """
 
     def __init__(
         self,
-        host: str,
-        port: int,
-        unit_id: int,
-        ranges: Mapping[RegisterType, tuple[int, int]],
-        image_at_request: Callable[[], RegisterImage],
+        units: list[ServedUnit],
+        *,
+        host: str | None = None,
+        port: int | None = None,
+        serial_port: str | None = None,
+        baudrate: int = 19200,
+        parity: str = "N",
+        stopbits: int = 1,
+        bytesize: int = 8,
     ) -> None:
-        self.host = host
-        self.port = port
-        self.unit_id = unit_id
-        self.ranges = dict(ranges)
-        self.image_at_request = image_at_request
+        if (serial_port is None) == (host is None or port is None):
+            raise ValueError("give either host and port (Modbus TCP) or serial_port (Modbus RTU)")
+        self.units = {unit.unit_id: unit for unit in units}
+        self.host, self.port, self.serial_port = host, port, serial_port
         self.fault: int | None = None  # answer every read with this Modbus exception code
         self.delay_s = 0.0  # answer this late (a slow gateway, a busy device)
         self.garbage: Literal["corrupt", "truncate"] | None = None  # damage every answer on the wire
         self.requests = 0
+        self.function_codes: Counter[int] = Counter()
         no_bits = [SimData(address=0, count=1, values=False, datatype=DataType.BITS)]  # meters expose no coils
-        simdata = (no_bits, list(no_bits), _block(self.ranges.get("holding")), _block(self.ranges.get("input")))
-        device = SimDevice(id=unit_id, simdata=simdata, action=self._on_request)
-        self._server = ModbusTcpServer(device, address=(host, port), trace_packet=self._on_packet)
-        self._task: asyncio.Task[None] | None = None
+        devices = [
+            SimDevice(
+                id=unit.unit_id,
+                simdata=(no_bits, list(no_bits), _block(unit.ranges.get("holding")), _block(unit.ranges.get("input"))),
+                action=functools.partial(self._on_request, unit),
+            )
+            for unit in units
+        ]
+        if serial_port is not None:
+            self._server = ModbusSerialServer(
+                devices, port=serial_port, baudrate=baudrate, parity=parity, stopbits=stopbits, bytesize=bytesize, trace_packet=self._on_packet
+            )
+        else:
+            self._server = ModbusTcpServer(devices, address=(host, port), trace_packet=self._on_packet)
 
-    async def _on_request(self, function_code, start_address, address, count, registers, set_values):  # noqa: ANN001
+    async def _on_request(self, unit: ServedUnit, function_code, start_address, address, count, registers, set_values):  # noqa: ANN001
         self.requests += 1
+        self.function_codes[function_code] += 1
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.fault is not None:
@@ -65,12 +93,16 @@ class ModbusDeviceServer:
         kind = _FUNCTION_REGISTER.get(function_code)
         if kind is None:
             return None
-        for (register, address_), value in self.image_at_request().items():
+        for (register, address_), value in unit.image_at_request().items():
             if register == kind:
                 registers[address_ - start_address] = value
         return None
 
     def _on_packet(self, sending: bool, data: bytes) -> bytes:
+        if sending and self.serial_port is not None and data and data[0] not in self.units:
+            # On a real bus a unit that is not there stays silent and the master times out. (pymodbus
+            # 3.16 answers "device failure" for it instead, even with ignore_missing_devices.)
+            return b""
         if not sending or self.garbage is None:
             return data
         if self.garbage == "truncate":
@@ -84,6 +116,8 @@ class ModbusDeviceServer:
 
     async def start(self) -> None:
         await self._server.serve_forever(background=True)
+        if self.serial_port is not None:
+            return  # the serial port is open once serve_forever returns
         for _ in range(100):  # wait until the socket accepts connections
             try:
                 _, writer = await asyncio.open_connection(self.host, self.port)

@@ -83,8 +83,21 @@ def test_several_problems_are_all_listed(tmp_path: Path) -> None:
 def test_missing_and_unknown_keys(tmp_path: Path) -> None:
     body = device("D", 502, point(0, "uint16", "M", "status")).replace('host = "127.0.0.1"\n', 'hostname = "127.0.0.1"\n')
     text = str(_error(tmp_path, body))
-    assert "modbus.devices[0].host: required key is missing" in text
     assert "modbus.devices[0].hostname: unknown key" in text
+    body = device("D", 502, point(0, "uint16", "M", "status")).replace('host = "127.0.0.1"\n', "")
+    error = _error(tmp_path, body)
+    assert (error.field, error.problem) == ("modbus.devices[0].host", "required key is missing (a Modbus TCP device needs a host)")
+
+
+def test_rtu_devices_on_one_bus_share_line_settings_and_not_unit_ids(tmp_path: Path) -> None:
+    rtu = 'transport = "rtu"\nserial_port = "/dev/ttyUSB0"\n'
+    first = device("A", 502, point(0, "uint16", "A", "status")).replace('host = "127.0.0.1"\n', rtu)
+    second = device("B", 502, point(0, "uint16", "B", "status"), unit_id=1).replace('host = "127.0.0.1"\n', rtu + "baudrate = 9600\n")
+    text = str(_error(tmp_path, first + second))
+    assert "modbus.devices[1].baudrate: 9600 differs from modbus.devices[0] on the same serial port /dev/ttyUSB0 (19200)" in text
+    assert "modbus.devices[1].unit_id: unit 1 is already used on /dev/ttyUSB0 by modbus.devices[0]" in text
+    no_port = device("C", 502, point(0, "uint16", "C", "status")).replace('host = "127.0.0.1"\n', 'transport = "rtu"\n')
+    assert _error(tmp_path, no_port).field == "modbus.devices[0].serial_port"
 
 
 def test_field_must_belong_to_the_measurement(tmp_path: Path) -> None:
