@@ -1,0 +1,152 @@
+"""`bulkdaq shipment …` and `bulkdaq certificate` through typer's runner: the ore import from declaration
+to release (a discrepancy investigated and resolved), refusals, and the certificate's figures and labels."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from bulkdaq.cli import shipment as shipment_cli
+from bulkdaq.clearance_lifecycle import TransitionRefused
+from bulkdaq.input_error import InputError
+from bulkdaq.shipment_registry import ShipmentRegistry
+from dashboards.weight_certificate import NotReconciled, certificate_data, render_certificate
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPMENTS = REPO / "examples" / "shipments"
+RULES = REPO / "examples" / "tolerances.toml"
+
+app = typer.Typer()
+shipment_cli.register(app)  # until bulkdaq/cli/main.py calls shipment.register(app)
+runner = CliRunner()
+
+# Belt scale 89,300.0 t against the draft survey's 88,760.28 t: −539.72 t.
+DISCREPANT_FIGURES = """
+[[figures]]
+method = "draft_survey"
+value = 88760.28
+basis = "t_air"
+source = "draft survey EVER SHIP"
+details = [["Net displacement, initial", 99713.612, "t"], ["Net displacement, final", 10953.332, "t"]]
+
+[[figures]]
+method = "belt_scale"
+value = 89300.0
+basis = "t_air"
+source = "belt scale BS-3"
+"""
+
+
+def run(registry: Path, *args: str):  # noqa: ANN201
+    return runner.invoke(app, [*args, "--registry", str(registry)])
+
+
+def ok(registry: Path, *args: str) -> str:
+    result = run(registry, *args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def test_ore_import_from_declaration_to_release_through_a_discrepancy(tmp_path: Path):
+    registry = tmp_path / "shipments.sqlite"
+    figures = tmp_path / "figures.toml"
+    figures.write_text(DISCREPANT_FIGURES, encoding="utf-8")
+    sid = "IMP-2026-0522"
+    assert "→ declared" in ok(registry, "shipment", "declare", str(SHIPMENTS / "ore-import.toml"), "--actor", "officer Wang")
+    out = ok(registry, "shipment", "start", sid, "--actor", "officer Wang")
+    assert "declared → precheck" in out and "precheck → loading" in out
+    assert "loading → complete" in ok(registry, "shipment", "complete", sid, "--actor", "terminal")
+    assert "complete → measured" in ok(registry, "shipment", "measure", sid, str(figures), "--actor", "surveyor Chen")
+    out = ok(registry, "shipment", "reconcile", sid, "--rules", str(RULES), "--actor", "officer Wang")
+    assert "measured → reconciled" in out and "reconciled → discrepancy" in out
+    with ShipmentRegistry(registry) as opened:
+        events = opened.events(sid)
+        reason = events[-1].reason
+    # −539.72 / 89,300 × 100 = −0.6043897… %; limit max(0.5, √(0.5² + 0.25²) = 0.5590…) → outside
+    assert reason == "outside: draft_survey vs belt_scale -0.6044 % (limit 0.5 %, draft-survey-vs-belt-scale)"
+
+    with pytest.raises(TransitionRefused, match=r"is 'discrepancy'; it cannot go to 'certified' \(allowed from 'discrepancy': investigating\)"):
+        raise run(registry, "shipment", "certify", sid, "--reason", "skip", "--actor", "x").exception  # type: ignore[misc]
+    note = tmp_path / "belt-scale-calibration.txt"
+    note.write_text("BS-3 span check after discharge: +0.61 % error; belt figure set aside.", encoding="utf-8")
+    ok(registry, "shipment", "investigate", sid, "--reason", "belt scale and draft survey differ by 0.60 %", "--actor", "officer Wang")
+    ok(registry, "shipment", "resolve", sid, "--reason", "belt scale out of calibration; draft survey accepted", "--evidence", str(note), "--actor", "officer Wang")
+    ok(registry, "shipment", "certify", sid, "--reason", "weight determined by draft survey", "--actor", "officer Wang")
+    ok(registry, "shipment", "release", sid, "--reason", "duties paid", "--actor", "officer Wang")
+
+    shown = json.loads(ok(registry, "shipment", "show", sid, "--json"))
+    assert shown["state"] == "released" and shown["history"] == "intact"
+    assert [e["to"] for e in shown["events"]] == [
+        "declared", "precheck", "loading", "complete", "measured", "reconciled", "discrepancy", "investigating", "resolved", "certified", "released",
+    ]
+    resolved = shown["events"][8]
+    assert resolved["actor"] == "officer Wang" and len(resolved["evidence"]) == 1
+    assert shown["reconciliation"]["verdict"] == "discrepancy"
+    assert "released" in ok(registry, "shipment", "list")
+
+    certificate = tmp_path / "cert.html"
+    assert "weight certificate written" in ok(registry, "certificate", sid, "--out", str(certificate))
+    page = certificate.read_text(encoding="utf-8")
+    for label in ("重量鉴定", "放行", "申报", "计量", "核对", "差异", "水尺计重", "皮带秤", "超差", "已放行"):
+        assert label in page, label
+    for figure in ("88,800.000 t", "88,760.280 t", "89,300.000 t", "−539.720", "-0.6044 %", "-0.0447 %", "99713.612",
+                   "0.559 %", "draft-survey-vs-belt-scale", "customs-example 2026.1", "belt scale out of calibration"):
+        assert figure.replace("−539", "-539") in page, figure
+    with ShipmentRegistry(registry) as opened:
+        assert opened.events(sid)[-1].hash in page
+
+
+def test_refusals_and_bad_input(tmp_path: Path):
+    registry = tmp_path / "shipments.sqlite"
+    ok(registry, "shipment", "declare", str(SHIPMENTS / "ore-import.toml"), "--actor", "officer Wang")
+    sid = "IMP-2026-0522"
+    refused = run(registry, "shipment", "reconcile", sid, "--rules", str(RULES), "--actor", "x").exception
+    assert isinstance(refused, TransitionRefused)
+    assert str(refused) == "shipment IMP-2026-0522 is 'declared'; it cannot go to 'reconciled' (allowed from 'declared': precheck)"
+    again = run(registry, "shipment", "declare", str(SHIPMENTS / "ore-import.toml"), "--actor", "x").exception
+    assert "already declared" in str(again)
+    assert isinstance(run(registry, "certificate", sid).exception, NotReconciled)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SHIPMENTS.joinpath("ore-import.toml").read_text().replace('basis = "t_air"', 'basis = "m3_15C"'), encoding="utf-8")
+    error = run(registry, "shipment", "declare", str(bad), "--actor", "x").exception
+    assert isinstance(error, InputError) and error.problems == [  # type: ignore[attr-defined]
+        ("methods[0]", "draft_survey weighs the cargo; it cannot confirm a quantity declared in m3_15C"),
+        ("methods[1]", "belt_scale weighs the cargo; it cannot confirm a quantity declared in m3_15C"),
+    ]
+    # a missing method figure is refused at measurement, naming it
+    ok(registry, "shipment", "start", sid, "--actor", "x")
+    ok(registry, "shipment", "complete", sid, "--actor", "x")
+    partial = tmp_path / "partial.toml"
+    partial.write_text(DISCREPANT_FIGURES.split("[[figures]]\nmethod = \"belt_scale\"")[0], encoding="utf-8")
+    missing = run(registry, "shipment", "measure", sid, str(partial), "--actor", "x").exception
+    assert str(missing) == "shipment IMP-2026-0522 needs a figure for every method; missing: belt_scale (give them in a figures file)"
+    # the rule set named by the shipment must be the one given
+    ok(registry, "shipment", "measure", sid, str(SHIPMENTS / "ore-import.figures.toml"), "--actor", "x")
+    other = tmp_path / "other.toml"
+    other.write_text(RULES.read_text().replace('name = "customs-example"', 'name = "other"'), encoding="utf-8")
+    wrong = run(registry, "shipment", "reconcile", sid, "--rules", str(other), "--actor", "x").exception
+    assert isinstance(wrong, InputError) and str(wrong) == f"{other}: rule_set.name: is 'other', but shipment IMP-2026-0522 names the rule set 'customs-example'"
+    out = ok(registry, "shipment", "reconcile", sid, "--rules", str(RULES), "--actor", "x")
+    assert "reconciled → verified" in out
+
+
+def test_certificate_of_the_verified_example(tmp_path: Path):
+    registry = tmp_path / "shipments.sqlite"
+    sid = "IMP-2026-0522"
+    ok(registry, "shipment", "declare", str(SHIPMENTS / "ore-import.toml"), "--actor", "x")
+    ok(registry, "shipment", "start", sid, "--actor", "x")
+    ok(registry, "shipment", "complete", sid, "--actor", "x")
+    ok(registry, "shipment", "measure", sid, str(SHIPMENTS / "ore-import.figures.toml"), "--actor", "x")
+    ok(registry, "shipment", "reconcile", sid, "--rules", str(RULES), "--actor", "x")
+    with ShipmentRegistry(registry) as opened:
+        data = certificate_data(opened, sid)
+    assert data.verdict == "verified" and data.state == "verified"
+    page = render_certificate(data)
+    # draft 88,760.28 vs belt 88,912.4: −152.12 t, −152.12/88,912.4 × 100 = −0.1711 %
+    assert "-152.120 t" in page and "-0.1711 %" in page and "within 符合" in page and "OUTSIDE" not in page
+    assert "验证通过" in page and "not yet released 尚未放行" in page
+    assert page.count("<script") == 0
