@@ -44,6 +44,13 @@ _READING_FIELDS = {
     QUALITY_FIELD: "good / uncertain / bad / stale",
     QUALITY_REASON_FIELD: "why the quality is not good (exception code, timeout, …); absent when good",
 }
+# What a source gives besides the value (OPC UA): the point's time is then the source timestamp.
+SOURCE_FIELDS = {
+    "status_code": "the source's status code as sent (OPC UA StatusCode, the worst of the point's values) [-]",
+    "server_time_ms": "server timestamp, Unix time [ms]",
+    "receive_time_ms": "when the collector received it, Unix time [ms]",
+}
+_SOURCE_INTEGERS = frozenset(SOURCE_FIELDS)
 
 METER = Measurement(
     name="meter",
@@ -60,8 +67,9 @@ METER = Measurement(
         "status": "device status word, as read [-]",
         "device_clock_s": "the device's own clock, Unix time [s] (for clock-jump detection)",
         **_READING_FIELDS,
+        **SOURCE_FIELDS,
     },
-    integer_fields=frozenset({"status"}),
+    integer_fields=frozenset({"status", *_SOURCE_INTEGERS}),
     string_fields=frozenset(_READING_FIELDS),
 )
 
@@ -75,7 +83,9 @@ TANK = Measurement(
         "density_kg_m3": "observed density [kg/m³]",
         "free_water_m": "free-water level [m]",
         **_READING_FIELDS,
+        **SOURCE_FIELDS,
     },
+    integer_fields=_SOURCE_INTEGERS,
     string_fields=frozenset(_READING_FIELDS),
 )
 
@@ -86,7 +96,9 @@ SCALE = Measurement(
         "total_t": "belt-scale or weighbridge totalizer [t]",
         "rate_t_h": "rate [t/h]",
         **_READING_FIELDS,
+        **SOURCE_FIELDS,
     },
+    integer_fields=_SOURCE_INTEGERS,
     string_fields=frozenset(_READING_FIELDS),
 )
 
@@ -102,7 +114,9 @@ DRAFT = Measurement(
         "aft_stbd_m": "aft draft mark, starboard [m]",
         "source": "observer / drone / sensor",
         **_READING_FIELDS,
+        **SOURCE_FIELDS,
     },
+    integer_fields=_SOURCE_INTEGERS,
     string_fields=frozenset({"source", *_READING_FIELDS}),
 )
 
@@ -112,7 +126,9 @@ SIGNAL = Measurement(
     fields={
         "value": "any other control-system tag (valves, pumps, alarms) [its own unit]",
         **_READING_FIELDS,
+        **SOURCE_FIELDS,
     },
+    integer_fields=_SOURCE_INTEGERS,
     string_fields=frozenset(_READING_FIELDS),
 )
 

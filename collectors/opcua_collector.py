@@ -46,6 +46,9 @@ from collectors.opcua_nodes import NodeProblem, describe_all, resolve_nodes
 from collectors.opcua_quality import describe, quality_of
 
 log = logging.getLogger(__name__)
+# asyncua logs a traceback at ERROR when a server drops; the collector reports each outage itself, once,
+# with the server name, as a bad reading and a comms_gap event.
+logging.getLogger("asyncua").setLevel(logging.CRITICAL)
 
 FIRST_RECONNECT_DELAY_S = 0.25
 FLUSH_INTERVAL_S = 0.1  # pending readings reach the sink at least this often
@@ -319,6 +322,12 @@ class OpcUaServerCollector:
             if group is None:
                 group = groups[key] = ({}, [], [0])
             fields, reasons, rank = group
+            # The source's own times and status code, kept beside the value (DESIGN.md §3).
+            fields["receive_time_ms"] = max(int(fields.get("receive_time_ms", 0)), reading.receive_time_ms)
+            if reading.server_time_ms is not None:
+                fields["server_time_ms"] = max(int(fields.get("server_time_ms", 0)), reading.server_time_ms)
+            if _RANK[quality_of(reading.status)] >= rank[0] or "status_code" not in fields:
+                fields["status_code"] = reading.status
             quality = quality_of(reading.status)
             reason = describe(reading.status)
             if reading.problem is not None:

@@ -10,6 +10,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from asyncua import ua
 from opcua_support import plant_model, plant_site, pki, secured_client, secured_plant, served, series
 from scenario import run_collector_until
 
@@ -95,6 +96,11 @@ async def test_plant_readings_reach_influxdb_as_served(mode: str, influx_db: Inf
     assert temperature and all(v is not None and "UncertainSensorNotAccurate (0x" in reason for _, v, _, reason in temperature)
     drafts = series(influx_db, "SELECT aft_port_m, quality, quality_reason FROM draft WHERE quality = 'bad'")
     assert drafts and all(aft is None and "aft_port_m: BadSensorFailure" in reason for _, aft, _, reason in drafts)
+    # The raw status code and the server and receive times are kept beside the value.
+    codes = series(influx_db, "SELECT status_code, quality FROM draft")
+    assert {(code, quality) for _, code, quality in codes} >= {(0, "good"), (ua.StatusCodes.BadSensorFailure, "bad")}
+    times = series(influx_db, "SELECT server_time_ms, receive_time_ms FROM tank")
+    assert times and all(receive >= server > 0 for _, server, receive in times)
 
     # Level: absolute deadband of 1 cm. asyncua's server compares each sample with the previous sample
     # (not with the last value reported), so: a served value is stored exactly when it moved more than
