@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bulkdaq import contract
+from bulkdaq.influx_reader import QueryError
 from bulkdaq.influx_writer import InfluxWriter
 from bulkdaq.line_protocol import FieldValue, Point
 from bulkdaq.site_config import LoadedSite, resolve_credentials
@@ -99,7 +100,7 @@ async def write_points(writer: InfluxWriter, points: Sequence[Point]) -> None:
     await writer.write([p.to_line() for p in points])
 
 
-class PublishFailed(RuntimeError):
+class PublishFailed(QueryError):
     """InfluxDB did not take the points in time (the registry already holds the transition)."""
 
 

@@ -222,7 +222,9 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         first_en, first_zh = METHOD_LABELS[c["first"]]
         second_en, second_zh = METHOD_LABELS[c["second"]]
         limit = f"{rule['limit_pct']:.4g} %"
-        if rule["value"] not in (limit, "RSS"):
+        if rule["band"] == "wider":
+            limit += f" (fixed {rule['value']})"
+        elif rule["value"] not in (limit, "RSS"):
             limit += f" ({rule['value']})"
         if rule["uncertainty_pct"]:
             u1, u2 = rule["uncertainty_pct"]
