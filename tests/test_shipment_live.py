@@ -118,8 +118,10 @@ async def test_live_quantities_follow_the_simulated_loading(influx_db: InfluxRea
         progress = [row["progress"] for row in rows]
         assert progress == sorted(progress), "delivered quantity never goes down"
         assert any(0.05 < p < 0.45 for p in progress), "seen mid-loading"
-        # the peak flow 1,000,000 kg/h carried through the same ratio: 1000 t/h
-        assert max(row["rate_t_h"] for row in rows if row["rate_t_h"] is not None) == pytest.approx(1000.0, rel=1e-5)
+        # rate = the meter's flow reading × (ticket quantity / indicated): at the peak reading of
+        # 1,000,000 kg/h that is 1000 t/h × mass_t / (indicated / 1000), mass_t rounded to 1 kg
+        flows = [row["rate_t_h"] / (row["mass_t"] / (row["indicated"] / 1000.0)) for row in rows if row["rate_t_h"] and row["indicated"] > 0]
+        assert max(flows) == pytest.approx(1000.0, rel=1e-12)
         final = rows[-1]
         assert final["indicated"] == truth_kg and final["mass_t"] == 450.0 and final["weight_air_t"] == weight_air
         assert final["gsv_m3"] == round(450.0 * 1000 / BASE_DENSITY, 3)  # 557.966 m³ = mass / density at 15 °C
