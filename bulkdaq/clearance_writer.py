@@ -20,29 +20,6 @@ from bulkdaq.line_protocol import FieldValue, Point
 from bulkdaq.site_config import LoadedSite, resolve_credentials
 from bulkdaq.shipment import TONNE_BASES, Shipment
 
-# Tags of `quantity` besides the asset: DESIGN.md §5 tags it by shipment, method and asset, and the
-# clearance board groups by these names (dashboards/clearance_board.py).
-QUANTITY_SHIPMENT_TAG = "shipment"
-QUANTITY_METHOD_TAG = "method"
-
-# Fields not in the contract yet (strings are marked so line protocol quotes them right).
-EXTRA_QUANTITY_FIELDS = {
-    "rate_t_h": "delivery rate in the declared basis, tonnes [t/h]",
-    "rate_m3_h": "delivery rate in the declared basis, standard volume [m³/h]",
-    "indicated": "indicated quantity since the start of loading, in the totalizer's unit [kg or m³]",
-}
-EXTRA_CLEARANCE_FIELDS = {
-    "declared_m3": "declared quantity when declared as a standard volume [m³]",
-    "measured_m3": "measured quantity when declared as a standard volume [m³]",
-    "progress": "measured / declared while loading [-]",
-    "rate_t_h": "total delivery rate in the declared basis [t/h]",
-    "rate_m3_h": "total delivery rate in the declared basis [m³/h]",
-    "remaining_s": "estimated time to complete at the current rate [s]",
-    "verdict": "verified / discrepancy (after reconciliation)",
-    "rule": "tolerance rule applied to measured vs declared: name, value, rule-set version",
-}
-
-
 def _time_ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 
@@ -80,8 +57,8 @@ def quantity_point(shipment: Shipment, method: str, asset: str, at: datetime, fi
     """A `quantity` point: one method's figures for one asset of a shipment."""
     tags = {
         contract.SITE_TAG: shipment.site,
-        QUANTITY_SHIPMENT_TAG: shipment.id,
-        QUANTITY_METHOD_TAG: method,
+        contract.QUANTITY_SHIPMENT_TAG: shipment.id,
+        contract.QUANTITY_METHOD_TAG: method,
         contract.QUANTITY.asset_tag: asset,
     }
     return Point(contract.QUANTITY.name, tags, dict(fields), _time_ms(at))
@@ -134,11 +111,7 @@ def publish(site: LoadedSite, points: Sequence[Point], timeout_s: float = 20.0) 
 
 
 __all__ = [
-    "EXTRA_CLEARANCE_FIELDS",
-    "EXTRA_QUANTITY_FIELDS",
     "PublishFailed",
-    "QUANTITY_METHOD_TAG",
-    "QUANTITY_SHIPMENT_TAG",
     "clearance_point",
     "publish",
     "quantity_point",

@@ -153,6 +153,9 @@ QUANTITY = Measurement(
         "mass_t": "mass in vacuum [t]",
         "weight_air_t": "weight in air [t]",
         "progress": "fraction of the declared quantity loaded [-]",
+        "rate_t_h": "delivery rate in the declared basis, tonnes [t/h]",
+        "rate_m3_h": "delivery rate in the declared basis, standard volume [m³/h]",
+        "indicated": "indicated quantity since the start of loading, in the totalizer's unit [kg or m³]",
     },
     extra_tags=("shipment", "method"),
 )
@@ -166,8 +169,16 @@ CLEARANCE = Measurement(
         "measured_t": "measured quantity [t]",
         "difference_pct": "(measured − declared) / declared [%]",
         "tolerance_pct": "tolerance applied [%]",
+        "declared_m3": "declared quantity when declared as a standard volume [m³]",
+        "measured_m3": "measured quantity when declared as a standard volume [m³]",
+        "progress": "measured / declared while loading [-]",
+        "rate_t_h": "total delivery rate in the declared basis [t/h]",
+        "rate_m3_h": "total delivery rate in the declared basis [m³/h]",
+        "remaining_s": "estimated time to complete at the current rate [s]",
+        "verdict": "verified / discrepancy (after reconciliation)",
+        "rule": "tolerance rule applied to measured vs declared: name, value, rule-set version",
     },
-    string_fields=frozenset({"state"}),
+    string_fields=frozenset({"state", "verdict", "rule"}),
 )
 
 COLLECTOR_HEALTH = Measurement(

@@ -15,7 +15,7 @@ from simulators.plant import PlantSecurity
 from simulators.plant_model import PlantModel
 
 REPO = Path(__file__).resolve().parents[1]
-PLANT_SITE = REPO / "examples" / "plant_site.toml"
+SITE = REPO / "examples" / "site.toml"
 COLLECTOR_URI = "urn:test:bulkdaq:collector"
 
 
@@ -29,7 +29,7 @@ def plant_model() -> PlantModel:
 
 def plant_site(influx: InfluxReader, endpoint: str, spool_folder: Path, **server_updates: Any) -> LoadedSite:
     """The example plant site, collecting from `endpoint` into `influx` through a spool in `spool_folder`, with fast test timings."""
-    site = load_site(PLANT_SITE)
+    site = load_site(SITE)
     update = {"endpoint": endpoint, "publishing_interval_ms": 100.0, "sampling_interval_ms": 50.0, "stale_after_s": 3.0,
               "reconnect_max_delay_s": 1.0, "health_interval_s": 0.25, **server_updates}
     servers = [s.model_copy(update=update) for s in site.config.opcua.servers]
@@ -37,6 +37,8 @@ def plant_site(influx: InfluxReader, endpoint: str, spool_folder: Path, **server
         update={
             "influxdb": site.config.influxdb.model_copy(update={"url": influx.url, "database": influx.database, "flush_interval_s": 0.2}),
             "opcua": site.config.opcua.model_copy(update={"servers": servers}),
+            "modbus": site.config.modbus.model_copy(update={"devices": []}),  # the plant alone
+            "meters": [],
             "spool": site.config.spool.model_copy(update={"path": spool_folder / "spool.sqlite"}),
         }
     )

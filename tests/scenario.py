@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def example_site(influx_url: str, database: str, spool_folder: Path, *, poll_interval_s: float = 0.1) -> LoadedSite:
-    """The example site, pointed at a test influxd, a spool in `spool_folder` and free loopback ports."""
+    """The example site's Modbus meters, pointed at a test influxd, a spool in `spool_folder` and free loopback ports."""
     site = load_site(REPO / "examples" / "site.toml")
     devices = [
         d.model_copy(update={"port": free_port(), "poll_interval_s": poll_interval_s}) for d in site.config.modbus.devices
@@ -26,6 +26,7 @@ def example_site(influx_url: str, database: str, spool_folder: Path, *, poll_int
             "influxdb": site.config.influxdb.model_copy(update={"url": influx_url, "database": database, "flush_interval_s": 0.2}),
             "modbus": site.config.modbus.model_copy(update={"devices": devices}),
             "spool": site.config.spool.model_copy(update={"path": spool_folder / "spool.sqlite"}),
+            "opcua": site.config.opcua.model_copy(update={"servers": []}),  # the meters alone
         }
     )
     return LoadedSite(site.path, config, site.warnings)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from decimal import Decimal
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
+from bulkdaq import contract
 from bulkdaq.cli.collect import status_table
 from bulkdaq.cli.ticket import render_ticket, ticket_from_store
 from bulkdaq.collector_service import CollectorService
@@ -25,9 +27,13 @@ from bulkdaq.local_influxd import LocalInfluxd, free_port
 from bulkdaq.site_config import LoadedSite, load_site
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
+from simulators.plant import PlantServer
+from simulators.plant_model import PlantModel, ShoreTank
 from simulators.scenario_clock import ScenarioClock
 
 console = Console()
+# A tank that holds the whole demo cargo (two meter runs of 45,000 t of jet fuel at 800 kg/m³).
+DEMO_TANK = ShoreTank(initial_tov_m3=125_000.0, m3_per_m=6_000.0, high_level_m=22.0)
 
 
 def demo(
@@ -37,9 +43,12 @@ def demo(
     rate_t_h: float = typer.Option(2_500.0, help="Steady rate per meter [t/h]."),
     seconds: float = typer.Option(40.0, help="Real seconds the loading takes (sets the speed-up)."),
 ) -> None:
-    """Run a time-compressed loading through simulator → collector → InfluxDB → meter tickets."""
+    """Run a time-compressed loading through simulators → collectors → InfluxDB → meter tickets."""
     site = load_site(site_file)
     profile = LoadingProfile(target_t * 1000, rate_t_h * 1000, ramp_up_s=1800, ramp_down_s=1800, start_s=1800)
+    meters = len(site.config.meters) or 1
+    # The shore tank feeds every meter run: it drops by their sum, on the same clock.
+    tank_profile = LoadingProfile(target_t * 1000 * meters, rate_t_h * 1000 * meters, ramp_up_s=1800, ramp_down_s=1800, start_s=1800)
     speedup = (profile.end_s + 1800) / seconds
     influxd = LocalInfluxd(data_dir / "influxdb")
     console.print(f"starting influxd on {influxd.url} (data in {influxd.data_dir})")
@@ -47,13 +56,18 @@ def demo(
         site = _local(site, influxd.url, data_dir / "spool.sqlite", speedup)
         with InfluxReader(influxd.url, site.config.influxdb.database) as reader:
             reader.create_database()
-        clock = ScenarioClock(speedup)
+        clock = ScenarioClock(speedup, running=False)  # starts once every collector is connected
         simulators = [FlowmeterSimulator.for_loading(device, clock, profile) for device in site.config.modbus.devices]
+        plants = [
+            PlantServer(PlantModel(tank_profile, tank=DEMO_TANK), clock, port=_port(server.endpoint)) for server in site.config.opcua.servers
+        ]
         started = datetime.now(timezone.utc)
-        asyncio.run(_run_loading(site, simulators, clock, profile.end_s + 1800))
+        asyncio.run(_run_loading(site, simulators, plants, clock, profile.end_s + 1800))
         ended = datetime.now(timezone.utc)
+        metered_kg = Decimal(0)
         for meter in site.config.meters:
             ticket = ticket_from_store(site, meter.id, started, ended)
+            metered_kg += sum((t.indicated for t in ticket.totals if t.field == "mass_total_kg"), Decimal(0))
             console.print(render_ticket(ticket))
             truth = next(s for s in simulators if any(p.asset == meter.id for p in s.device.points))
             for total in ticket.totals:
@@ -62,6 +76,8 @@ def demo(
                 delivered = Decimal(repr(closing)) - Decimal(repr(opening))
                 verdict = "[green]equal[/]" if delivered == total.indicated else "[red]DIFFERENT[/]"
                 console.print(f"  simulator ground truth, {total.quantity}: {delivered} {total.unit} ({verdict})")
+        if plants:
+            _print_tank_drop(site, plants[0].model, started, ended, metered_kg)
         console.print(
             f"\nReadings are in InfluxDB database {site.config.influxdb.database!r} under {influxd.data_dir}; "
             f"to look again: influxd -config {influxd.data_dir / 'influxd.conf'} and query {influxd.url}/query"
@@ -79,29 +95,59 @@ def _local(site: LoadedSite, influx_url: str, spool_path: Path, speedup: float) 
         d.model_copy(update={"host": "127.0.0.1", "port": free_port(), "integrity": d.integrity.model_copy(update={"jump_margin": speedup})})
         for d in site.config.modbus.devices
     ]
+    servers = [s.model_copy(update={"endpoint": f"opc.tcp://127.0.0.1:{free_port()}/bulkdaq/plant"}) for s in site.config.opcua.servers]
     config = site.config.model_copy(
         update={
             "influxdb": site.config.influxdb.model_copy(update={"url": influx_url}),
             "modbus": site.config.modbus.model_copy(update={"devices": devices}),
+            "opcua": site.config.opcua.model_copy(update={"servers": servers}),
             "spool": site.config.spool.model_copy(update={"path": spool_path}),
         }
     )
     return LoadedSite(site.path, config, site.warnings)
 
 
-async def _run_loading(site: LoadedSite, simulators: list[FlowmeterSimulator], clock: ScenarioClock, scenario_end_s: float) -> None:
+def _port(endpoint: str) -> int:
+    return int(endpoint.split("://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+
+
+def _print_tank_drop(site: LoadedSite, model: PlantModel, started: datetime, ended: datetime, metered_kg: Decimal) -> None:
+    tank = model.tank.name
+    with InfluxReader(site.config.influxdb.url, site.config.influxdb.database) as reader:
+        window = reader.first_and_last(contract.TANK, tank, "tov_m3", started, ended)
+    if window is None:
+        console.print(f"[red]no good reading of shore tank {tank}[/]")
+        return
+    opening, closing = window
+    drop = float(opening.value) - float(closing.value)
+    density = model.tank.density_kg_m3
+    console.print(
+        f"Shore tank {tank} (OPC UA): TOV {float(opening.value):,.3f} → {float(closing.value):,.3f} m³, a drop of {drop:,.3f} m³; "
+        f"the meters indicated {metered_kg / 1000:,.3f} t, i.e. {float(metered_kg) / density:,.3f} m³ at the tank's {density:g} kg/m³"
+    )
+
+
+async def _run_loading(
+    site: LoadedSite, simulators: list[FlowmeterSimulator], plants: list[PlantServer], clock: ScenarioClock, scenario_end_s: float
+) -> None:
     servers = [s.server() for s in simulators]
     for server in servers:
         await server.start()
+    for plant in plants:
+        await plant.start()
     service = CollectorService(site, collector_name="demo")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, service.stop)
-    clock.start()
+    waiting_since = time.monotonic()
 
     def on_tick() -> None:
         live.update(status_table(service))
-        if clock.seconds() >= scenario_end_s:
+        if clock.seconds() == 0.0:
+            # Pumping starts once every source answers (or after 15 s), so each ticket opens before the flow.
+            if all(status.connected for status in service.statuses) or time.monotonic() - waiting_since > 15:
+                clock.start()
+        elif clock.seconds() >= scenario_end_s:
             service.stop()
 
     try:
@@ -110,3 +156,5 @@ async def _run_loading(site: LoadedSite, simulators: list[FlowmeterSimulator], c
     finally:
         for server in servers:
             await server.stop()
+        for plant in plants:
+            await plant.stop()

@@ -10,7 +10,7 @@ from rich.console import Console
 from bulkdaq.influx_reader import QueryError
 from bulkdaq.input_error import InputError
 from bulkdaq.local_influxd import InfluxdUnavailable
-from bulkdaq.cli import dashboards, opcua, petroleum, survey
+from bulkdaq.cli import dashboards, opcua, petroleum, shipment, survey
 from bulkdaq.cli.collect import collect
 from bulkdaq.cli.demo import demo
 from bulkdaq.cli.evidence import evidence_app
@@ -34,6 +34,7 @@ app.add_typer(evidence_app, name="evidence")
 petroleum.register(app, ticket_app)
 opcua.register(app, simulate_app)
 dashboards.register(app)
+shipment.register(app)
 
 error_console = Console(stderr=True, soft_wrap=True)
 
