@@ -82,6 +82,7 @@ TANK = Measurement(
         "temperature_c": "average product temperature [°C]",
         "density_kg_m3": "observed density [kg/m³]",
         "free_water_m": "free-water level [m]",
+        "free_water_m3": "free-water volume [m³]",
         **_READING_FIELDS,
         **SOURCE_FIELDS,
     },

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from opcua_support import plant_model, plant_site, pki, secured_client, secured_plant, series
+from opcua_support import SITE, plant_model, plant_site, pki, secured_client, secured_plant, series
 from scenario import run_collector_until
 from site_files import write_site
 
@@ -68,7 +68,8 @@ async def test_each_misconfigured_source_says_why_and_the_good_one_keeps_collect
     problems = {p.node.asset: p.problem for p in collectors["good"].node_problems}
     assert problems["typo"] == "node 's=T-101.Levle' in 'urn:bulkdaq:plant' cannot be monitored: BadNodeIdUnknown (no such node on the server)"
     assert problems["elsewhere"].startswith("namespace URI 'urn:other:vendor' is not served by opc.tcp://")
-    assert "opcua.servers[0].nodes[19] (s=T-101.Levle)" in errors["good"]
+    typo_index = len(load_site(SITE).config.opcua.servers[0].nodes)  # appended after the example's own nodes
+    assert f"opcua.servers[0].nodes[{typo_index}] (s=T-101.Levle)" in errors["good"]
     bad = {s.tags["name"]: s.values[0][1:] for s in influx_db.query("SELECT quality, quality_reason FROM signal WHERE \"name\" = 'typo' OR \"name\" = 'elsewhere' GROUP BY \"name\"")}
     assert bad["typo"][0] == "bad" and "BadNodeIdUnknown" in bad["typo"][1]
     assert bad["elsewhere"][0] == "bad" and "urn:other:vendor" in bad["elsewhere"][1]
@@ -127,4 +128,4 @@ def test_bad_opcua_section_names_file_key_and_problem(tmp_path: Path, server: st
 def test_example_site_has_the_plant() -> None:
     site = load_site(Path(__file__).resolve().parents[1] / "examples" / "site.toml")
     server = site.config.opcua.servers[0]
-    assert server.namespace_uri == "urn:bulkdaq:plant" and len(server.nodes) == 19
+    assert server.namespace_uri == "urn:bulkdaq:plant" and len(server.nodes) == 20

@@ -1,13 +1,17 @@
 """`bulkdaq demo SITE.toml`: the whole chain on one machine, time-compressed.
 
-Starts a private influxd (data under var/), a simulated flowmeter for every Modbus device of the site,
-and the collector; runs one loading; prints each meter's ticket from the stored data beside the
-simulator's ground truth; stops everything it started (also on Ctrl-C).
+Starts a private influxd (data under var/demo), a simulated flowmeter for every Modbus device of the
+site and the simulated plant (OPC UA) for every OPC UA server, and the collectors; declares the two demo
+shipments (examples/demo/); runs the loading while the jet-fuel export is watched live; prints each
+meter's ticket beside the simulator's ground truth, the tank drop, both shipments' figures,
+reconciliation and verdict, and writes their weight certificates; stops everything it started (also on
+Ctrl-C).
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import signal
 import time
 from decimal import Decimal
@@ -17,11 +21,13 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.table import Table
 
 from bulkdaq import contract
 from bulkdaq.cli.collect import status_table
 from bulkdaq.cli.ticket import render_ticket, ticket_from_store
 from bulkdaq.collector_service import CollectorService
+from bulkdaq.demo_clearance import DemoClearance, Outcome
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.local_influxd import LocalInfluxd, free_port
 from bulkdaq.site_config import LoadedSite, load_site
@@ -38,18 +44,21 @@ DEMO_TANK = ShoreTank(initial_tov_m3=125_000.0, m3_per_m=6_000.0, high_level_m=2
 
 def demo(
     site_file: Path = typer.Argument(Path("examples/site.toml"), help="Site configuration (TOML)."),
-    data_dir: Path = typer.Option(Path("var/demo"), help="Where the demo's InfluxDB keeps its data."),
+    data_dir: Path = typer.Option(Path("var/demo"), help="Where the demo keeps its data (emptied at each run)."),
     target_t: float = typer.Option(45_000.0, help="Quantity loaded through each meter [t]."),
     rate_t_h: float = typer.Option(2_500.0, help="Steady rate per meter [t/h]."),
     seconds: float = typer.Option(40.0, help="Real seconds the loading takes (sets the speed-up)."),
 ) -> None:
-    """Run a time-compressed loading through simulators → collectors → InfluxDB → meter tickets."""
+    """Two shipments through simulators → collectors → InfluxDB → tickets → reconciliation → certificates."""
     site = load_site(site_file)
+    if data_dir.exists():
+        shutil.rmtree(data_dir)  # each demo starts from nothing: the registry is append-only
+    clearance = DemoClearance(site_file.resolve().parent, data_dir)
     profile = LoadingProfile(target_t * 1000, rate_t_h * 1000, ramp_up_s=1800, ramp_down_s=1800, start_s=1800)
     meters = len(site.config.meters) or 1
     # The shore tank feeds every meter run: it drops by their sum, on the same clock.
     tank_profile = LoadingProfile(target_t * 1000 * meters, rate_t_h * 1000 * meters, ramp_up_s=1800, ramp_down_s=1800, start_s=1800)
-    speedup = (profile.end_s + 1800) / seconds
+    speedup = profile.end_s / seconds
     influxd = LocalInfluxd(data_dir / "influxdb")
     console.print(f"starting influxd on {influxd.url} (data in {influxd.data_dir})")
     with influxd:
@@ -58,11 +67,17 @@ def demo(
             reader.create_database()
         clock = ScenarioClock(speedup, running=False)  # starts once every collector is connected
         simulators = [FlowmeterSimulator.for_loading(device, clock, profile) for device in site.config.modbus.devices]
+        belt_t = clearance.belt_scale_target_t()
+        belt = LoadingProfile(belt_t * 1000, belt_t * 1000 / (tank_profile.end_s - 3600) * 3600, ramp_up_s=1800, ramp_down_s=1800, start_s=1800)
         plants = [
-            PlantServer(PlantModel(tank_profile, tank=DEMO_TANK), clock, port=_port(server.endpoint)) for server in site.config.opcua.servers
+            PlantServer(PlantModel(tank_profile, tank=DEMO_TANK, scale_profile=belt), clock, port=_port(server.endpoint))
+            for server in site.config.opcua.servers
         ]
         started = datetime.now(timezone.utc)
-        asyncio.run(_run_loading(site, simulators, plants, clock, profile.end_s + 1800))
+        clearance.declare_and_start(site, started)
+        # Collect two more real seconds after pumping stops, so every source's last reading is final.
+        scenario_end_s = profile.end_s + 2.0 * speedup
+        asyncio.run(_run_loading(site, simulators, plants, clock, scenario_end_s, clearance))
         ended = datetime.now(timezone.utc)
         metered_kg = Decimal(0)
         for meter in site.config.meters:
@@ -72,12 +87,14 @@ def demo(
             truth = next(s for s in simulators if any(p.asset == meter.id for p in s.device.points))
             for total in ticket.totals:
                 opening = truth.reported(meter.id, total.field, 0.0)
-                closing = truth.reported(meter.id, total.field, profile.end_s + 1800)
+                closing = truth.reported(meter.id, total.field, scenario_end_s)
                 delivered = Decimal(repr(closing)) - Decimal(repr(opening))
                 verdict = "[green]equal[/]" if delivered == total.indicated else "[red]DIFFERENT[/]"
                 console.print(f"  simulator ground truth, {total.quantity}: {delivered} {total.unit} ({verdict})")
         if plants:
             _print_tank_drop(site, plants[0].model, started, ended, metered_kg)
+        for outcome in clearance.finish(site, ended):
+            console.print(_outcome_table(outcome))
         console.print(
             f"\nReadings are in InfluxDB database {site.config.influxdb.database!r} under {influxd.data_dir}; "
             f"to look again: influxd -config {influxd.data_dir / 'influxd.conf'} and query {influxd.url}/query"
@@ -89,10 +106,10 @@ def _local(site: LoadedSite, influx_url: str, spool_path: Path, speedup: float) 
     """The same site, pointed at the demo's influxd and spool and at free loopback ports for the simulators.
 
     The loading runs `speedup` times faster than the flow rates the meters report, so the totals advance
-    that much faster than rate × time: the totalizer-jump check is widened by the same factor.
+    that much faster than rate × time: the totalizer-jump check keeps its 50 % margin on that pace.
     """
     devices = [
-        d.model_copy(update={"host": "127.0.0.1", "port": free_port(), "integrity": d.integrity.model_copy(update={"jump_margin": speedup})})
+        d.model_copy(update={"host": "127.0.0.1", "port": free_port(), "integrity": d.integrity.model_copy(update={"jump_margin": 1.5 * speedup})})
         for d in site.config.modbus.devices
     ]
     servers = [s.model_copy(update={"endpoint": f"opc.tcp://127.0.0.1:{free_port()}/bulkdaq/plant"}) for s in site.config.opcua.servers]
@@ -127,8 +144,26 @@ def _print_tank_drop(site: LoadedSite, model: PlantModel, started: datetime, end
     )
 
 
+def _outcome_table(outcome: Outcome) -> Table:
+    shipment = outcome.shipment
+    colour = "green" if outcome.state in {"released", "certified", "verified"} else "red"
+    table = Table(title=f"{shipment.id} {shipment.product} ({shipment.direction}), declared {shipment.declared.quantity:,.3f} {shipment.declared.unit} in {shipment.declared.basis}")
+    for column in ("comparison", "difference %", "limit %", "within"):
+        table.add_column(column, justify="left" if column == "comparison" else "right")
+    for name, difference, limit, within in outcome.comparisons:
+        table.add_row(name, f"{difference:+.3f}", f"{limit:.3f}", "[green]yes[/]" if within else "[red]NO[/]")
+    figures = ", ".join(f"{method} {value:,.3f}" for method, value in outcome.figures.items())
+    table.caption = f"figures [t]: {figures}\nstate: [{colour}]{outcome.state}[/] · certificate: {outcome.certificate}"
+    return table
+
+
 async def _run_loading(
-    site: LoadedSite, simulators: list[FlowmeterSimulator], plants: list[PlantServer], clock: ScenarioClock, scenario_end_s: float
+    site: LoadedSite,
+    simulators: list[FlowmeterSimulator],
+    plants: list[PlantServer],
+    clock: ScenarioClock,
+    scenario_end_s: float,
+    clearance: DemoClearance,
 ) -> None:
     servers = [s.server() for s in simulators]
     for server in servers:
@@ -150,10 +185,14 @@ async def _run_loading(
         elif clock.seconds() >= scenario_end_s:
             service.stop()
 
+    stop_watching = asyncio.Event()
+    watching = asyncio.create_task(clearance.watch_jet(site, stop_watching))
     try:
         with Live(status_table(service), console=console, refresh_per_second=2) as live:
             await service.run(on_tick=on_tick)
     finally:
+        stop_watching.set()
+        await watching
         for server in servers:
             await server.stop()
         for plant in plants:

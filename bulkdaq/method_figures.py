@@ -1,0 +1,141 @@
+"""Method figures that bulkdaq computes itself: the shore-tank drop and the belt-scale total from the
+plant's stored feeds, and the draft survey from the surveyor's job file.
+
+At completion a shipment needs a figure from every method it names. Meters come from their stored
+totalizers (`bulkdaq/live_quantities.py`); this module gives:
+
+* **shore tanks** — for each tank, an opening and a closing tank ticket (API MPMS 12.1.1) from the
+  first and last good readings in the loading window of TOV, free-water volume and temperature, with
+  the shipment's laboratory density and policy; the delivered quantity is opening − closing in the
+  declared basis (GSV/NSV for m³, mass or weight in air for tonnes);
+* **belt scale** — closing − opening totalizer (decimal-exact), in tonnes;
+* **draft survey** — the cargo of the survey job (`bulkdaq/survey_file.py`), loaded for an export,
+  discharged for an import.
+
+Each figure carries its intermediate values for the certificate. A missing reading is an error naming
+the tank or scale and the field, never a default.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from bulkdaq import contract
+from bulkdaq.influx_reader import InfluxReader, Reading
+from bulkdaq.shipment import MethodFigure, Shipment
+from bulkdaq.survey_file import SurveyJob
+from calculators.tank_ticket import tank_ticket
+from calculators.totalizer import indicated_quantity
+
+# The tank-ticket figure that gives the quantity in each declared basis.
+TANK_BASIS_FIGURE = {"t_air": "weight_in_air_t", "t_vacuum": "mass_t", "m3_15C": "nsv_m3", "m3_20C": "nsv_m3"}
+TANK_FIELDS = ("tov_m3", "free_water_m3", "temperature_c")
+
+
+class MissingFeed(ValueError):
+    """A feed the figure needs has no good reading in the window."""
+
+
+def _window(reader: InfluxReader, measurement: contract.Measurement, asset: str, field: str, start: datetime, end: datetime) -> tuple[Reading, Reading]:
+    readings = reader.first_and_last(measurement, asset, field, start, end)
+    if readings is None:
+        raise MissingFeed(
+            f"{measurement.name} {asset}: no good {field} reading between {start.isoformat(timespec='seconds')} "
+            f"and {end.isoformat(timespec='seconds')}"
+        )
+    return readings
+
+
+def shore_tank_figure(reader: InfluxReader, shipment: Shipment, start: datetime, end: datetime) -> MethodFigure:
+    """The shore tanks' delivered quantity over [start, end] in the shipment's declared basis."""
+    if shipment.metering is None:
+        raise ValueError(f"shipment {shipment.id}: a shore-tank figure needs the [metering] section (policy, laboratory density)")
+    metering = shipment.metering
+    policy = metering.policy.policy()
+    key = TANK_BASIS_FIGURE[shipment.declared.basis]
+    total = 0.0
+    details: list[tuple[str, float | str, str]] = []
+    for tank in shipment.assets.tanks:
+        readings = {field: _window(reader, contract.TANK, tank, field, start, end) for field in TANK_FIELDS}
+        quantities = []
+        for index, label in ((0, "opening"), (1, "closing")):
+            ticket = tank_ticket(
+                policy,
+                float(readings["tov_m3"][index].value),
+                float(readings["free_water_m3"][index].value),
+                float(readings["temperature_c"][index].value),
+                metering.base_density_kgm3,
+                metering.sediment_water_percent,
+                shell=None,  # the DCS reports TOV from its own (shell-corrected) strapping table
+                floating_roof=None,
+                commodity=metering.commodity,
+            )
+            stamp = readings["tov_m3"][index].time.isoformat(timespec="seconds")
+            for name in ("tov_m3", "free_water_m3", "gsv_m3", "nsv_m3", key):
+                figure = next(f for f in ticket.figures if f.key == name)
+                details.append((f"{tank} {label} ({stamp}): {figure.label}", figure.value, figure.unit))
+            quantities.append(ticket[key])
+        delivered = quantities[0] - quantities[1]
+        details.append((f"{tank}: delivered = opening − closing", delivered, "t" if key.endswith("_t") else "m3"))
+        total += delivered
+    return MethodFigure(
+        method="shore_tanks",
+        value=total,
+        basis=shipment.declared.basis,
+        source=f"tank tickets of {', '.join(shipment.assets.tanks)} from the DCS feed "
+        f"{start.isoformat(timespec='seconds')} … {end.isoformat(timespec='seconds')}; {policy.method()}",
+        details=details,
+    )
+
+
+def belt_scale_figure(reader: InfluxReader, shipment: Shipment, start: datetime, end: datetime) -> MethodFigure:
+    """The belt scale's delivered tonnes over [start, end]: closing − opening totalizer."""
+    scale = shipment.assets.scale
+    if scale is None:
+        raise ValueError(f"shipment {shipment.id}: a belt-scale figure needs assets.scale")
+    opening, closing = _window(reader, contract.SCALE, scale, "total_t", start, end)
+    delivered = indicated_quantity(Decimal(repr(float(opening.value))), Decimal(repr(float(closing.value))))
+    return MethodFigure(
+        method="belt_scale",
+        value=float(delivered),
+        basis=shipment.declared.basis,
+        source=f"belt scale {scale} totalizer from the DCS feed, {opening.time.isoformat(timespec='seconds')} … "
+        f"{closing.time.isoformat(timespec='seconds')}",
+        details=[
+            ("Opening total", float(opening.value), "t"),
+            ("Closing total", float(closing.value), "t"),
+            ("Delivered = closing − opening", float(delivered), "t"),
+        ],
+    )
+
+
+def draft_survey_figure(job: SurveyJob, shipment: Shipment) -> MethodFigure:
+    """The draft survey's cargo as the shipment's figure (weight in air, tonnes).
+
+    The survey's cargo is net(`cargo_to`) − net(`cargo_from`): positive for a loading, negative for a
+    discharge. An export must be a loading and an import a discharge; anything else is an error.
+    """
+    if shipment.declared.basis != "t_air":
+        raise ValueError(f"shipment {shipment.id}: a draft survey weighs in air; the declared basis is {shipment.declared.basis}")
+    result = job.compute()
+    if result.cargo_t is None:
+        raise ValueError(f"{job.source}: the survey job gives no cargo (it needs two conditions)")
+    loaded = result.cargo_t > 0
+    if loaded != (shipment.direction == "export"):
+        raise ValueError(
+            f"{job.source}: the survey {'loads' if loaded else 'discharges'} {abs(result.cargo_t):.3f} t "
+            f"({result.cargo_from} → {result.cargo_to}) but shipment {shipment.id} is an {shipment.direction}"
+        )
+    details: list[tuple[str, float | str, str]] = []
+    for survey in result.surveys:
+        details.append((f"{survey.name}: net displacement", survey.net_displacement_t, "t"))
+    details.append((f"cargo = net {result.cargo_to} − net {result.cargo_from}", result.cargo_t, "t"))
+    return MethodFigure(
+        method="draft_survey",
+        value=abs(result.cargo_t),
+        basis="t_air",
+        source=f"draft survey of {job.vessel_name} ({Path(job.source).name}), rounding {result.rounding}",
+        details=details,
+    )

@@ -1,0 +1,31 @@
+"""The README's demo, run as a newcomer runs it: two shipments end to end on the simulators."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))
+
+
+def test_demo_clears_one_shipment_and_flags_the_other(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    result = subprocess.run(
+        [BULKDAQ, "demo", "examples/site.toml", "--seconds", "12", "--data-dir", str(data)],
+        cwd=REPO, capture_output=True, text=True, timeout=240, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # Each meter ticket equals the simulator's ground truth, mass and volume.
+    assert out.count("(equal)") == 4 and "DIFFERENT" not in out
+    assert "a drop of 112,500.000 m³; the meters indicated 90,000.000 t" in out
+    # The jet-fuel export is verified and released; the ore import's belt scale disagrees.
+    assert re.search(r"meters vs shore_tanks \(meters-vs-shore-tanks\)\s*│\s*-0\.0\d\d\s*│\s*0\.300\s*│\s*yes", out)
+    assert "state: released" in out and "state: investigating" in out
+    assert re.search(r"draft_survey vs belt_scale \(draft-survey-vs-belt-scale\)\s*│\s*\+1\.2\d\d\s*│\s*0\.559\s*│\s*NO", out)
+    for shipment in ("DEMO-EXP-JET", "DEMO-IMP-ORE"):
+        certificate = (data / "certificates" / f"certificate-{shipment}.html").read_text(encoding="utf-8")
+        assert shipment in certificate and "重量鉴定" in certificate
