@@ -29,6 +29,8 @@ from bulkdaq import contract
 from bulkdaq.evidence_chain import Block, block_hash, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
 from bulkdaq.input_error import InputError
 from bulkdaq.line_protocol import parse_line
+from bulkdaq.live_quantities import METER_TICKETS, loading_start
+from bulkdaq.shipment_registry import ShipmentRegistry, evidence_hash
 from bulkdaq.site_config import LoadedSite
 from calculators.totalizer import TotalizerWentBackwards, indicated_quantity
 
@@ -153,6 +155,8 @@ def verify_bundle(bundle: dict[str, Any], trusted_fingerprint: str | None = None
             found = recomputed.get(meter, {}).get(name, {}).get("indicated")
             if said != found:
                 result.problems.append(f"figure {meter} {name}: the bundle states {said}, the raw readings give {found}")
+    if "shipment" in bundle:
+        _verify_shipment(bundle, result)
     return result
 
 
@@ -163,3 +167,44 @@ def read_bundle(path: Path) -> dict[str, Any]:
         raise InputError(path, "(file)", "no such file") from None
     except json.JSONDecodeError as error:
         raise InputError(path, "(syntax)", f"not valid JSON: {error}") from None
+
+
+def export_shipment_bundle(site: LoadedSite, registry: ShipmentRegistry, shipment_id: str) -> dict[str, Any]:
+    """The evidence of one shipment: the signed readings of its loading window, its registry history
+    (events and every document they rest on, with their hashes) and the meter figures on its certificate."""
+    found = registry.latest_evidence(shipment_id, METER_TICKETS)
+    if found is not None:
+        body = found[1].body
+        start, end = datetime.fromisoformat(body["from"]), datetime.fromisoformat(body["to"])
+    else:
+        events = registry.events(shipment_id)
+        start = loading_start(registry, shipment_id)
+        end = next((e.time for e in events if e.to_state == "complete"), events[-1].time)
+    bundle = export_bundle(site, start, end)
+    events = registry.events(shipment_id)
+    documents = {digest: registry.evidence(digest) for event in events for digest in event.evidence}
+    bundle["shipment"] = {
+        "id": shipment_id,
+        "events": [event.as_dict() for event in events],
+        "documents": {digest: {"kind": item.kind, "body": item.body} for digest, item in documents.items()},
+    }
+    return bundle
+
+
+def _verify_shipment(bundle: dict[str, Any], result: Verification) -> None:
+    """The shipment's documents are the ones its events name, and its meter figures are the raw readings'."""
+    part = bundle["shipment"]
+    for digest, document in part.get("documents", {}).items():
+        if evidence_hash(document["body"]) != digest:
+            result.problems.append(f"shipment {part['id']}: document {document['kind']} altered (its hash is not {digest[:12]}…)")
+    figures = bundle.get("figures", {})
+    for document in part.get("documents", {}).values():
+        if document["kind"] != METER_TICKETS:
+            continue
+        for run in document["body"].get("meters", []):
+            raw = figures.get(run["meter"], {}).get(run["totalizer"], {}).get("indicated")
+            if raw != run["indicated_exact"]:
+                result.problems.append(
+                    f"shipment {part['id']} meter {run['meter']}: the certificate's indicated {run['totalizer']} is "
+                    f"{run['indicated_exact']}, the raw readings give {raw}"
+                )

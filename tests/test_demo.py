@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from bulkdaq.evidence_bundle import verify_bundle
 
 REPO = Path(__file__).resolve().parents[1]
 BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))
@@ -26,6 +29,21 @@ def test_demo_clears_one_shipment_and_flags_the_other(tmp_path: Path) -> None:
     assert re.search(r"meters vs shore_tanks \(meters-vs-shore-tanks\)\s*│\s*-0\.0\d\d\s*│\s*0\.300\s*│\s*yes", out)
     assert "state: released" in out and "state: investigating" in out
     assert re.search(r"draft_survey vs belt_scale \(draft-survey-vs-belt-scale\)\s*│\s*\+1\.2\d\d\s*│\s*0\.559\s*│\s*NO", out)
+    # The jet-fuel shipment's signed evidence verifies offline, figures recomputed from the raw readings.
+    assert re.search(r"Evidence \S+evidence-DEMO-EXP-JET.json: \d+ signed blocks, \d+ readings, key [0-9a-f]{16}… → VERIFIED", out)
+    check = subprocess.run(
+        [BULKDAQ, "evidence", "verify", str(data / "evidence-DEMO-EXP-JET.json"), "--trusted-key", str(data / "site.pub")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert check.returncode == 0 and "VERIFIED" in check.stdout
+    # A certificate figure changed in the registry's document: its hash no longer matches, and the raw
+    # readings contradict it.
+    bundle = json.loads((data / "evidence-DEMO-EXP-JET.json").read_text(encoding="utf-8"))
+    tickets = next(d for d in bundle["shipment"]["documents"].values() if d["kind"] == "meter_tickets")
+    tickets["body"]["meters"][0]["indicated_exact"] = "45100000.000"
+    problems = verify_bundle(bundle, bundle["key_fingerprint"]).problems
+    assert any(p.startswith("shipment DEMO-EXP-JET: document meter_tickets altered") for p in problems)
+    assert any("meter FT-101: the certificate's indicated mass_total_kg is 45100000.000, the raw readings give 45000000.000" in p for p in problems)
     for shipment in ("DEMO-EXP-JET", "DEMO-IMP-ORE"):
         certificate = (data / "certificates" / f"certificate-{shipment}.html").read_text(encoding="utf-8")
         assert shipment in certificate and "重量鉴定" in certificate

@@ -11,6 +11,7 @@ Ctrl-C).
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import signal
 import time
@@ -28,9 +29,11 @@ from bulkdaq.cli.collect import status_table
 from bulkdaq.cli.ticket import render_ticket, ticket_from_store
 from bulkdaq.collector_service import CollectorService
 from bulkdaq.demo_clearance import DemoClearance, Outcome
+from bulkdaq.evidence_bundle import export_shipment_bundle, verify_bundle
+from bulkdaq.evidence_chain import create_site_key
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.local_influxd import LocalInfluxd, free_port
-from bulkdaq.site_config import LoadedSite, load_site
+from bulkdaq.site_config import EvidenceSettings, LoadedSite, load_site
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.plant import PlantServer
@@ -63,6 +66,10 @@ def demo(
     console.print(f"starting influxd on {influxd.url} (data in {influxd.data_dir})")
     with influxd:
         site = _local(site, influxd.url, data_dir / "spool.sqlite", speedup)
+        # The collector signs what it acquires with the site's key (made here, as `bulkdaq evidence keygen` would).
+        key_file = data_dir / "site.key"
+        fingerprint = create_site_key(key_file, key_file.with_suffix(".pub"))
+        site = LoadedSite(site.path, site.config.model_copy(update={"evidence": EvidenceSettings(key_file=key_file)}), site.warnings)
         with InfluxReader(influxd.url, site.config.influxdb.database) as reader:
             reader.create_database()
         clock = ScenarioClock(speedup, running=False)  # starts once every collector is connected
@@ -95,6 +102,7 @@ def demo(
             _print_tank_drop(site, plants[0].model, started, ended, metered_kg)
         for outcome in clearance.finish(site, ended):
             console.print(_outcome_table(outcome))
+        _export_and_verify(site, clearance, data_dir, fingerprint)
         console.print(
             f"\nReadings are in InfluxDB database {site.config.influxdb.database!r} under {influxd.data_dir}; "
             f"to look again: influxd -config {influxd.data_dir / 'influxd.conf'} and query {influxd.url}/query"
@@ -141,6 +149,19 @@ def _print_tank_drop(site: LoadedSite, model: PlantModel, started: datetime, end
     console.print(
         f"Shore tank {tank} (OPC UA): TOV {float(opening.value):,.3f} → {float(closing.value):,.3f} m³, a drop of {drop:,.3f} m³; "
         f"the meters indicated {metered_kg / 1000:,.3f} t, i.e. {float(metered_kg) / density:,.3f} m³ at the tank's {density:g} kg/m³"
+    )
+
+
+def _export_and_verify(site: LoadedSite, clearance: DemoClearance, data_dir: Path, fingerprint: str) -> None:
+    """What an officer does with the evidence: export the jet-fuel shipment's bundle and verify it offline."""
+    bundle = export_shipment_bundle(site, clearance.registry, clearance.jet.id)
+    path = data_dir / f"evidence-{clearance.jet.id}.json"
+    path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
+    result = verify_bundle(bundle, fingerprint)
+    verdict = "[green]VERIFIED[/]" if result.ok else "[red]NOT VERIFIED[/]: " + "; ".join(result.problems)
+    console.print(
+        f"Evidence {path}: {result.blocks_checked} signed blocks, {result.readings_checked} readings, key {fingerprint[:16]}… → {verdict}\n"
+        f"  (check it yourself: bulkdaq evidence verify {path} --trusted-key {data_dir / 'site.pub'})"
     )
 
 

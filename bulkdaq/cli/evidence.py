@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 
 from bulkdaq.cli.ticket import parse_time
-from bulkdaq.evidence_bundle import export_bundle, read_bundle, verify_bundle
+from bulkdaq.cli.shipment import open_registry
+from bulkdaq.evidence_bundle import export_bundle, export_shipment_bundle, read_bundle, verify_bundle
 from bulkdaq.evidence_chain import create_site_key, fingerprint, load_public_key
 from bulkdaq.input_error import InputError
 from bulkdaq.site_config import load_site
@@ -37,11 +38,20 @@ def keygen(site_file: Path = typer.Option(..., "--site", help="Site file whose e
 def export(
     output: Path = typer.Argument(..., help="Bundle to write (JSON)."),
     site_file: Path = typer.Option(..., "--site", help="Site configuration (TOML)."),
-    start: str = typer.Option(..., "--from", help="Window start, ISO 8601 with time zone."),
-    end: str = typer.Option("now", "--to", help="Window end, ISO 8601 with time zone, or 'now'."),
+    shipment: str | None = typer.Option(None, "--shipment", help="A shipment: its loading window, history and documents."),
+    registry: Path | None = typer.Option(None, "--registry", help="Shipment registry (default $BULKDAQ_REGISTRY or var/shipments.sqlite)."),
+    start: str | None = typer.Option(None, "--from", help="Window start, ISO 8601 with time zone (without --shipment)."),
+    end: str = typer.Option("now", "--to", help="Window end, ISO 8601 with time zone, or 'now' (without --shipment)."),
 ) -> None:
-    """Write the signed blocks of a time window and the meter figures they give."""
-    bundle = export_bundle(load_site(site_file), parse_time(start, "--from"), parse_time(end, "--to"))
+    """Write the signed blocks of a shipment (or a time window) and the figures they give."""
+    site = load_site(site_file)
+    if shipment is not None:
+        with open_registry(registry) as opened:
+            bundle = export_shipment_bundle(site, opened, shipment)
+    elif start is not None:
+        bundle = export_bundle(site, parse_time(start, "--from"), parse_time(end, "--to"))
+    else:
+        raise InputError("command line", "--shipment, --from", "give a shipment or the start of a time window")
     output.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
     readings = sum(len(b["lines"]) for b in bundle["blocks"])
     console.print(f"{output}: {len(bundle['blocks'])} blocks, {readings} readings, key {bundle['key_fingerprint']}")

@@ -241,7 +241,7 @@ def _publish(registry: ShipmentRegistry, shipment_id: str, site: LoadedSite | No
 # -- command line ------------------------------------------------------------------------------------
 
 
-def _registry(path: Path | None) -> ShipmentRegistry:
+def open_registry(path: Path | None) -> ShipmentRegistry:
     return ShipmentRegistry(path or Path(os.environ.get("BULKDAQ_REGISTRY", DEFAULT_REGISTRY)))
 
 
@@ -284,7 +284,7 @@ def declare_command(file: Path = typer.Argument(..., help="Shipment file (TOML o
                     actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Declare a shipment from its file (state: declared)."""
     shipment = load_shipment(file)
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         event = opened.declare(shipment, _actor(actor), f"declared from {file.name}")
         _publish(opened, shipment.id, _site(site))
     _print_events(StepResult((event,)))
@@ -294,7 +294,7 @@ def declare_command(file: Path = typer.Argument(..., help="Shipment file (TOML o
 def start_command(shipment_id: str, site: Path | None = SiteOption, registry: Path | None = RegistryOption, actor: str | None = ActorOption,
                   at: str | None = typer.Option(None, "--at", help="Loading start, ISO 8601 with time zone (default now).")) -> None:
     """Run the prechecks and open the loading window (loading, or blocked with the reasons)."""
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         result = start_loading(opened, shipment_id, _actor(actor), _site(site), _time(at, "--at"))
     _print_events(result)
 
@@ -306,7 +306,7 @@ def watch_command(shipment_id: str, site: Path = typer.Option(..., "--site", hel
                   registry: Path | None = RegistryOption) -> None:
     """Write the live quantities every few seconds while the shipment loads (until it completes, or Ctrl-C)."""
     loaded, rule_set = load_site(site), load_rule_set(rules)
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         _check_rule_set(opened.shipment(shipment_id), rule_set)
         try:
             report = asyncio.run(watch(opened, loaded, shipment_id, max_gap_s=rule_set.max_data_gap_s, interval_s=interval))
@@ -324,7 +324,7 @@ def watch_command(shipment_id: str, site: Path = typer.Option(..., "--site", hel
 def complete_command(shipment_id: str, site: Path | None = SiteOption, rules: Path | None = RulesOption, registry: Path | None = RegistryOption,
                      actor: str | None = ActorOption, at: str | None = typer.Option(None, "--at", help="Loading end (default now).")) -> None:
     """Close the loading window: final meter tickets (complete), or blocked if the batch fails its checks."""
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         result = complete_loading(opened, shipment_id, _actor(actor), _site(site), None if rules is None else load_rule_set(rules), _time(at, "--at"))
     _print_events(result)
 
@@ -333,7 +333,7 @@ def complete_command(shipment_id: str, site: Path | None = SiteOption, rules: Pa
 def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None, help="Figures file of the non-meter methods (TOML or JSON)."),
                     registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Record every method's figure (meters from the completion tickets, others from the file): measured."""
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         entered = [] if figures is None else load_figures(figures, opened.shipment(shipment_id))
         result = record_figures(opened, shipment_id, _actor(actor), entered, _site(site))
     _print_events(result)
@@ -343,7 +343,7 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
 def reconcile_command(shipment_id: str, rules: Path = typer.Option(..., "--rules", help="Tolerance rule file (TOML)."),
                       registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Compare the figures under the tolerance rules: reconciled, then verified or discrepancy."""
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         result, reconciliation = reconcile_shipment(opened, shipment_id, _actor(actor), load_rule_set(rules), _site(site))
         console.print(reconciliation_table(opened.shipment(shipment_id), reconciliation))
     _print_events(result)
@@ -353,7 +353,7 @@ def _officer_command(name: str, state: str, summary: str) -> None:
     def command(shipment_id: str, reason: str = typer.Option(..., "--reason", help="Why (recorded in the event)."),
                 evidence: list[Path] = typer.Option([], "--evidence", help="A file the step rests on (hashed into the event)."),
                 registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
-        with _registry(registry) as opened:
+        with open_registry(registry) as opened:
             result = officer_step(opened, shipment_id, state, _actor(actor), reason, _site(site), evidence)
         _print_events(result)
 
@@ -382,7 +382,7 @@ def reconciliation_table(shipment: Shipment, result: Reconciliation) -> Table:
 @shipment_app.command("show")
 def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """A shipment's declaration, state, figures and event history (and whether the history is intact)."""
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         shipment = opened.shipment(shipment_id)
         events = opened.events(shipment_id)
         opened.verify_history(shipment_id)
@@ -408,7 +408,7 @@ def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_js
 @shipment_app.command("list")
 def list_command(registry: Path | None = RegistryOption) -> None:
     """Every shipment with its current state."""
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         rows = opened.summaries()
     table = Table(title="Shipments")
     for column in ("id", "direction", "product", "declared", "state", "since (UTC)"):
@@ -424,7 +424,7 @@ def certificate_command(shipment_id: str, out: Path | None = typer.Option(None, 
     """Write the weight certificate (重量鉴定证书) of a reconciled shipment as printable HTML."""
     from dashboards.weight_certificate import certificate_data, write_certificate
 
-    with _registry(registry) as opened:
+    with open_registry(registry) as opened:
         data = certificate_data(opened, shipment_id)
     target = write_certificate(data, out or Path(f"certificate-{shipment_id}.html"))
     console.print(f"{shipment_id}: weight certificate written to {target} (verdict {data.verdict}, evidence {data.evidence_hash[:16]}…)", highlight=False)
