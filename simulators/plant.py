@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from asyncua import Server, ua
+from asyncua.common.callback import CallbackType
 from asyncua.crypto.permission_rules import User, UserRole
 from asyncua.crypto.truststore import TrustStore
 from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
@@ -115,6 +116,7 @@ class PlantServer:
         self.namespaces_before = tuple(namespaces_before)
         self.namespace_index = 0
         self.updates = 0  # update cycles completed
+        self.client_writes = 0  # values clients tried to write (a collector must never)
         self.values_written = 0
         self._server: Server | None = None
         self._task: asyncio.Task[None] | None = None
@@ -168,7 +170,14 @@ class PlantServer:
         self._server = server
         await self._write_values(self.clock.seconds(), force=True)
         await server.start()
+        # Every client Write request, allowed or not: a test proves with it that a collector never writes.
+        server.subscribe_server_callback(CallbackType.PreWrite, self._on_client_write)
         self._task = asyncio.create_task(self._update_loop(), name=f"plant:{self.port}")
+
+    def _on_client_write(self, event: Any, dispatcher: Any) -> None:
+        # Called before the permission check, so a refused attempt counts too; internal updates are not external.
+        if event.is_external:
+            self.client_writes += len(getattr(event.request_params, "NodesToWrite", []) or [1])
 
     async def stop(self) -> None:
         """Stop updating and close the endpoints (clients see the connection drop)."""

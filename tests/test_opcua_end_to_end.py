@@ -123,3 +123,22 @@ async def test_plant_readings_reach_influxdb_as_served(mode: str, influx_db: Inf
     assert 1.0 in pump and pump[-1] == 0.0
     health = series(influx_db, "SELECT last(connected), last(errors) FROM collector_health WHERE \"source\" = 'plant-dcs'")
     assert health[0][1:] == [1, 0]
+    # The collector only read: the plant's Write service was never called.
+    assert plant.client_writes == 0
+
+
+async def test_plant_counts_client_writes() -> None:
+    """The write counter the test above relies on sees a client's attempt to write (the check can fail)."""
+    from asyncua import Client
+
+    plant = PlantServer(plant_model(), ScenarioClock(speedup=1e-9), port=free_port())
+    await plant.start()
+    try:
+        async with Client(plant.endpoint) as client:
+            index = await client.get_namespace_index("urn:bulkdaq:plant")
+            node = client.get_node(f"ns={index};s=P-101.Speed")
+            with pytest.raises(ua.UaStatusCodeError, match="BadUserAccessDenied"):  # the plant refuses, and counts it
+                await node.write_value(ua.DataValue(ua.Variant(42.0, ua.VariantType.Double)))
+    finally:
+        await plant.stop()
+    assert plant.client_writes == 1
