@@ -21,14 +21,47 @@ class Point:
     def to_line(self) -> str:
         if not self.fields:
             raise ValueError(f"point of {self.measurement!r} has no fields; InfluxDB needs at least one")
-        head = _escape_name(self.measurement)
-        for key in sorted(self.tags):
-            value = self.tags[key]
+        parts = [_head(self.measurement, tuple(self.tags.items())), " "]
+        for key, value in self.fields.items():
+            prefix = _FIELD_PREFIXES.get(key) or _field_prefix(key)
+            if type(value) is float and value - value == 0.0:  # finite float, the common case
+                parts += (prefix, repr(value), ",")
+            else:
+                parts += (prefix, _field_value(key, value), ",")
+        parts[-1] = f" {self.time_ms}"
+        return "".join(parts)
+
+
+# A site writes a few thousand series again and again: the escaped head of each (measurement, tags) and
+# the escaped `key=` of every field are kept, so building a line costs a dictionary look-up per series
+# and per field. Bounded: past the limit a cache is emptied and refilled.
+_CACHE_LIMIT = 100_000
+_HEADS: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+_FIELD_PREFIXES: dict[str, str] = {}
+
+
+def _head(measurement: str, tags: tuple[tuple[str, str], ...]) -> str:
+    """`measurement,tag=value,…` with the tags sorted by key and empty values left out, escaped."""
+    cache_key = (measurement, tags)
+    head = _HEADS.get(cache_key)
+    if head is None:
+        head = _escape_name(measurement)
+        for key, value in sorted(tags):
             if value == "":
                 continue  # an empty tag value is not allowed in line protocol; absent is the same thing
             head += f",{_escape_key(key)}={_escape_key(value)}"
-        body = ",".join(f"{_escape_key(key)}={_field_value(key, value)}" for key, value in self.fields.items())
-        return f"{head} {body} {self.time_ms}"
+        if len(_HEADS) >= _CACHE_LIMIT:
+            _HEADS.clear()
+        _HEADS[cache_key] = head
+    return head
+
+
+def _field_prefix(key: str) -> str:
+    """`key=`, escaped (and remembered)."""
+    if len(_FIELD_PREFIXES) >= _CACHE_LIMIT:
+        _FIELD_PREFIXES.clear()
+    prefix = _FIELD_PREFIXES[key] = _escape_key(key) + "="
+    return prefix
 
 
 def _field_value(key: str, value: FieldValue) -> str:

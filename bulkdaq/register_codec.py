@@ -100,3 +100,34 @@ def to_raw(value: float, data_type: str, scale: float = 1.0, offset: float = 0.0
         exact = (Decimal(repr(value)) - Decimal(repr(offset))) / Decimal(repr(scale))
         return int(exact.to_integral_value(rounding=ROUND_DOWN))
     return (value - offset) / scale
+
+
+def block_value_reader(data_type: str, byte_order: Order = "big", word_order: Order = "big") -> tuple[struct.Struct, bool]:
+    """How to read one value of `data_type` straight out of a whole block's bytes, without building it
+    register by register: ``(layout, from_swapped)``.
+
+    `layout.unpack_from(buffer, 2 * register_offset)[0]` gives the same number as `decode`, where
+    `buffer` is the block packed as sent on the wire (``struct.pack(">nH", *registers)``) or, when
+    `from_swapped` is true, with the two bytes of every register swapped (``struct.pack("<nH", …)``):
+    big/big (ABCD) reads the wire bytes big-endian, little/little (DCBA) the wire bytes little-endian,
+    little bytes/big words (BADC) the swapped bytes big-endian, big bytes/little words (CDAB) the
+    swapped bytes little-endian. Word order means nothing for a one-register value.
+    """
+    count, fmt = DATA_TYPES[data_type]
+    if count == 1:
+        word_order = "big"
+    return struct.Struct(("<" if word_order == "little" else ">") + fmt[1:]), byte_order != word_order
+
+
+def engineering_converter(scale: float = 1.0, offset: float = 0.0):  # noqa: ANN201
+    """`to_engineering` with the scale and offset fixed: the same result, their decimals formed once."""
+    if scale == 1.0 and offset == 0.0:
+        return lambda raw: float(raw) if isinstance(raw, int) else raw
+    scale_decimal, offset_decimal = Decimal(repr(scale)), Decimal(repr(offset))
+
+    def convert(raw: int | float) -> float:
+        if isinstance(raw, int):
+            return float(Decimal(raw) * scale_decimal + offset_decimal)
+        return raw * scale + offset
+
+    return convert

@@ -177,6 +177,10 @@ class DurableSpool:
     def _delete_through(self, last_id: int) -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
+            # the size of what goes, read over the primary-key range (not a scan of the whole backlog)
+            gone_bytes = self._db.execute(
+                "SELECT coalesce(sum(length(line)) + 24 * count(*), 0) FROM reading WHERE id <= ?", (last_id,)
+            ).fetchone()[0]
             removed = self._db.execute("DELETE FROM reading WHERE id <= ?", (last_id,)).rowcount
         self._depth = max(0, self._depth - removed)
         self.stats.forwarded += removed
@@ -185,7 +189,7 @@ class DurableSpool:
         if self._depth == 0:
             self._bytes = 0
         else:
-            self._bytes = self._data_bytes()
+            self._bytes = max(0, self._bytes - int(gone_bytes))
 
     def _data_bytes(self) -> int:
         row = self._db.execute("SELECT coalesce(sum(length(line)) + 24 * count(*), 0) FROM reading").fetchone()
