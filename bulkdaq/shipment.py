@@ -17,9 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bulkdaq.input_error import InputError
+from bulkdaq.input_validation import problems_error, read_text, validated
 from calculators.measurement_policy import MeasurementPolicy
 from calculators.reconciliation import vef_adjusted
 
@@ -176,13 +177,10 @@ def _cross_checks(shipment: Shipment) -> list[tuple[str, str]]:
 
 def shipment_from_data(raw: Any, source: str | Path) -> Shipment:
     """Validate already-parsed shipment data; problems raise InputError naming `source` and the key path."""
-    try:
-        shipment = Shipment.model_validate(raw)
-    except ValidationError as error:
-        raise _combined(source, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
+    shipment = validated(Shipment, raw, source, docs="docs/shipments.md")
     problems = _cross_checks(shipment)
     if problems:
-        raise _combined(source, problems)
+        raise problems_error(source, problems)
     return shipment
 
 
@@ -196,12 +194,7 @@ def load_shipment(path: str | Path) -> Shipment:
         expected; every problem of the file is listed.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(path, "(file)", "no such file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(path, "(file)", f"not UTF-8 text: {error}") from None
+    text = read_text(path)
     try:
         raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
@@ -222,42 +215,6 @@ class MethodFigure(_Strict):
     basis: Basis
     source: Text
     details: list[tuple[str, float | str, str]] = []
-
-
-# -- validation helpers (the same key-path wording as the site, ticket and survey files) --------------
-
-
-def _combined(source: str | Path, problems: list[tuple[str, str]]) -> InputError:
-    field, problem = problems[0]
-    error = InputError(str(source), field, problem)
-    if len(problems) > 1:
-        error.args = ("\n".join(f"{source}: {f}: {p}" for f, p in problems),)
-    error.problems = problems  # type: ignore[attr-defined]
-    return error
-
-
-def _key_path(location: tuple[Any, ...]) -> str:
-    text = ""
-    for part in location:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part in {"function-after", "function-before"} or "[" in str(part) or str(part).startswith("constrained-"):
-            continue
-        else:
-            text += ("." if text else "") + str(part)
-    return text or "(top level)"
-
-
-def _problem(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling against docs/shipments.md)"
-    message = error["msg"].removeprefix("Value error, ")
-    if kind in {"value_error", "assertion_error"}:
-        return message
-    return f"{message}; got {error.get('input')!r}"
 
 
 __all__ = [
@@ -329,10 +286,7 @@ def load_figures(path: str | Path, shipment: Shipment) -> list[MethodFigure]:
         raise InputError(path, "(file)", "no such file") from None
     except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise InputError(path, "(syntax)", f"not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {error}") from None
-    try:
-        entries = FiguresFile.model_validate(raw).figures
-    except ValidationError as error:
-        raise _combined(path, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
+    entries = validated(FiguresFile, raw, path, docs="docs/shipments.md").figures
     problems = []
     seen: set[str] = set()
     for i, entry in enumerate(entries):
@@ -346,5 +300,5 @@ def load_figures(path: str | Path, shipment: Shipment) -> list[MethodFigure]:
             problems.append((f"figures[{i}].method", f"{entry.method!r} is given twice"))
         seen.add(entry.method)
     if problems:
-        raise _combined(path, problems)
+        raise problems_error(path, problems)
     return [entry.figure() for entry in entries]

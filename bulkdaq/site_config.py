@@ -8,16 +8,16 @@ holds them.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bulkdaq import contract
 from bulkdaq.input_error import InputError
+from bulkdaq.input_validation import problems_error, read_toml, validated
 from bulkdaq.opcua_config import OpcUaSection, opcua_cross_checks
 from bulkdaq.register_codec import INTEGER_TYPES, register_count
 
@@ -205,21 +205,10 @@ def load_site(path: str | Path) -> LoadedSite:
         when the file has several problems, all of them are listed.
     """
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "(file)", "no such file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(path, "(file)", f"not UTF-8 text: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(path, "(syntax)", f"not valid TOML: {error}") from None
-    try:
-        config = SiteConfig.model_validate(raw)
-    except ValidationError as error:
-        raise _combined(path, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
+    config = validated(SiteConfig, read_toml(path), path, docs="docs/configuration.md")
     problems = [*_cross_checks(config), *opcua_cross_checks(config.opcua)]
     if problems:
-        raise _combined(path, problems)
+        raise problems_error(path, problems)
     return LoadedSite(path=path, config=config, warnings=tuple(_warnings(config)))
 
 
@@ -323,39 +312,6 @@ def _warnings(config: SiteConfig) -> Iterable[str]:
                     "24 bits of mantissa (8 kg steps at 100,000 t): prefer float64, a 64-bit integer or a float with "
                     "an overflow counter"
                 )
-
-
-def _combined(path: Path, problems: list[tuple[str, str]]) -> InputError:
-    field, problem = problems[0]
-    error = InputError(path, field, problem)
-    if len(problems) > 1:
-        error.args = ("\n".join(f"{path}: {f}: {p}" for f, p in problems),)
-    error.problems = problems  # type: ignore[attr-defined]
-    return error
-
-
-def _key_path(location: tuple[Any, ...]) -> str:
-    text = ""
-    for part in location:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif part in {"function-after", "function-before"} or "[" in str(part):
-            continue
-        else:
-            text += ("." if text else "") + str(part)
-    return text or "(top level)"
-
-
-def _problem(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling against docs/configuration.md)"
-    message = error["msg"].removeprefix("Value error, ")
-    if kind in {"value_error", "assertion_error"}:
-        return message
-    return f"{message}; got {error.get('input')!r}"
 
 
 __all__ = [

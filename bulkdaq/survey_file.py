@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bulkdaq.input_error import InputError
+from bulkdaq.input_validation import join_key
 from calculators.draft_survey import (
     DEDUCTIBLE_KINDS,
     MEAN_METHODS,
@@ -192,12 +193,12 @@ class _Reader:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
                 if close:
-                    raise self.fail(_join(path, key), f"unknown key; did you mean {close[0]!r}?")
+                    raise self.fail(join_key(path, key), f"unknown key; did you mean {close[0]!r}?")
         return node
 
     def require(self, node: Mapping[str, Any], key: str, path: str) -> Any:
         if key not in node or node[key] is None:
-            raise self.fail(_join(path, key), "missing (required)")
+            raise self.fail(join_key(path, key), "missing (required)")
         return node[key]
 
     def number(
@@ -232,7 +233,7 @@ class _Reader:
 
     def optional_number(self, node: Mapping[str, Any], key: str, path: str, unit: str, **limits: Any) -> float | None:
         value = node.get(key)
-        return None if value is None else self.number(value, _join(path, key), unit, **limits)
+        return None if value is None else self.number(value, join_key(path, key), unit, **limits)
 
     def choice(self, node: Any, path: str, choices: tuple[str, ...]) -> str:
         if not isinstance(node, str) or node not in choices:
@@ -243,12 +244,6 @@ class _Reader:
         if not isinstance(node, (str, int, float)) or isinstance(node, bool):
             raise self.fail(path, f"expected text, got {_describe(node)}")
         return str(node)
-
-
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
 
 
 def _describe(node: Any) -> str:
@@ -284,27 +279,27 @@ def _table(reader: _Reader, rows: Any, path: str, convention: str, lbp_m: float,
     columns: dict[str, list[float]] = {key: [] for key in ROW_KEYS}
     mtc_present = []
     for index, row in enumerate(rows):
-        row_path = _join(path, index)
+        row_path = join_key(path, index)
         row = reader.mapping(row, row_path, ROW_KEYS)
         columns["draft_m"].append(
-            reader.number(reader.require(row, "draft_m", row_path), _join(row_path, "draft_m"), "metres",
+            reader.number(reader.require(row, "draft_m", row_path), join_key(row_path, "draft_m"), "metres",
                           minimum=DRAFT_RANGE_M[0], maximum=DRAFT_RANGE_M[1])
         )
         columns["displacement_t"].append(
-            reader.number(reader.require(row, "displacement_t", row_path), _join(row_path, "displacement_t"), "tonnes", positive=True)
+            reader.number(reader.require(row, "displacement_t", row_path), join_key(row_path, "displacement_t"), "tonnes", positive=True)
         )
         columns["tpc_t_cm"].append(
-            reader.number(reader.require(row, "tpc_t_cm", row_path), _join(row_path, "tpc_t_cm"), "t/cm", positive=True)
+            reader.number(reader.require(row, "tpc_t_cm", row_path), join_key(row_path, "tpc_t_cm"), "t/cm", positive=True)
         )
-        lcf = reader.number(reader.require(row, "lcf_m", row_path), _join(row_path, "lcf_m"), "metres")
+        lcf = reader.number(reader.require(row, "lcf_m", row_path), join_key(row_path, "lcf_m"), "metres")
         columns["lcf_m"].append(float(lcf_from_midship_aft_positive(lcf, convention, lbp_m)))
         mtc = row.get("mtc_t_m_cm")
         mtc_present.append(mtc is not None)
         if mtc is not None:
-            columns["mtc_t_m_cm"].append(reader.number(mtc, _join(row_path, "mtc_t_m_cm"), "t·m/cm", positive=True))
+            columns["mtc_t_m_cm"].append(reader.number(mtc, join_key(row_path, "mtc_t_m_cm"), "t·m/cm", positive=True))
     if with_mtc and any(mtc_present) and not all(mtc_present):
         missing = mtc_present.index(False)
-        raise reader.fail(_join(_join(path, missing), "mtc_t_m_cm"), "missing: give MTC on every row or on none")
+        raise reader.fail(join_key(join_key(path, missing), "mtc_t_m_cm"), "missing: give MTC on every row or on none")
     try:
         return HydrostaticTable(
             columns["draft_m"],
@@ -320,33 +315,33 @@ def _table(reader: _Reader, rows: Any, path: str, convention: str, lbp_m: float,
 def _vessel(reader: _Reader, node: Any) -> tuple[str, VesselParticulars, str, HydrostaticTable | None, float, float]:
     path = "vessel"
     node = reader.mapping(node, path, VESSEL_KEYS)
-    name = reader.text(node.get("name", ""), _join(path, "name"))
-    lbp = reader.number(reader.require(node, "lbp_m", path), _join(path, "lbp_m"), "metres", minimum=10, maximum=500)
+    name = reader.text(node.get("name", ""), join_key(path, "name"))
+    lbp = reader.number(reader.require(node, "lbp_m", path), join_key(path, "lbp_m"), "metres", minimum=10, maximum=500)
     density = reader.number(
-        reader.require(node, "table_density_t_m3", path), _join(path, "table_density_t_m3"), "t/m³",
+        reader.require(node, "table_density_t_m3", path), join_key(path, "table_density_t_m3"), "t/m³",
         minimum=DENSITY_RANGE_T_M3[0], maximum=DENSITY_RANGE_T_M3[1], hint=" (enter t/m³, not kg/m³)",
     )
-    keel = reader.number(reader.require(node, "keel_plate_mm", path), _join(path, "keel_plate_mm"), "mm", minimum=0, maximum=100)
+    keel = reader.number(reader.require(node, "keel_plate_mm", path), join_key(path, "keel_plate_mm"), "mm", minimum=0, maximum=100)
     lightship = reader.optional_number(node, "lightship_t", path, "tonnes", positive=True)
     declared = reader.optional_number(node, "declared_constant_t", path, "tonnes", minimum=0)
     breadth = reader.optional_number(node, "breadth_m", path, "metres", minimum=1, maximum=100)
-    convention = reader.choice(reader.require(node, "lcf_convention", path), _join(path, "lcf_convention"), LCF_CONVENTIONS)
+    convention = reader.choice(reader.require(node, "lcf_convention", path), join_key(path, "lcf_convention"), LCF_CONVENTIONS)
 
     trim_range = None
     if node.get("table_trim_range_m") is not None:
-        trim_path = _join(path, "table_trim_range_m")
+        trim_path = join_key(path, "table_trim_range_m")
         pair = node["table_trim_range_m"]
         if not isinstance(pair, list) or len(pair) != 2:
             raise reader.fail(trim_path, f"expected [minimum, maximum] in metres, got {_describe(pair)}")
-        low = reader.number(pair[0], _join(trim_path, 0), "metres")
-        high = reader.number(pair[1], _join(trim_path, 1), "metres")
+        low = reader.number(pair[0], join_key(trim_path, 0), "metres")
+        high = reader.number(pair[1], join_key(trim_path, 1), "metres")
         if low > high:
             raise reader.fail(trim_path, f"minimum {low:g} m is above maximum {high:g} m")
         trim_range = (low, high)
 
     audit_t, audit_fraction = 1.0, 0.01
     if node.get("table_audit") is not None:
-        audit_path = _join(path, "table_audit")
+        audit_path = join_key(path, "table_audit")
         audit = reader.mapping(node["table_audit"], audit_path, ("tolerance_t", "tolerance_fraction"))
         audit_t = reader.optional_number(audit, "tolerance_t", audit_path, "tonnes", minimum=0)
         audit_fraction = reader.optional_number(audit, "tolerance_fraction", audit_path, "(fraction)", minimum=0, maximum=1)
@@ -356,7 +351,7 @@ def _vessel(reader: _Reader, node: Any) -> tuple[str, VesselParticulars, str, Hy
     rows = reader.require(node, "hydrostatics", path)
     table = None
     if not (isinstance(rows, list) and not rows):
-        table = _table(reader, rows, _join(path, "hydrostatics"), convention, lbp, with_mtc=True)
+        table = _table(reader, rows, join_key(path, "hydrostatics"), convention, lbp, with_mtc=True)
     vessel = VesselParticulars(
         lbp_m=lbp,
         table_density_t_m3=density,
@@ -370,54 +365,54 @@ def _vessel(reader: _Reader, node: Any) -> tuple[str, VesselParticulars, str, Hy
 
 
 def _mark_position(reader: _Reader, node: Mapping[str, Any], key: str, path: str, maximum: float) -> MarkPosition:
-    position_path = _join(path, key)
+    position_path = join_key(path, key)
     position = reader.mapping(reader.require(node, key, path), position_path, ("distance_m", "side"))
     distance = reader.number(
-        reader.require(position, "distance_m", position_path), _join(position_path, "distance_m"), "metres",
+        reader.require(position, "distance_m", position_path), join_key(position_path, "distance_m"), "metres",
         minimum=0, maximum=maximum,
         hint=" (a distance is never negative; say which way with 'side')",
     )
-    side = reader.choice(reader.require(position, "side", position_path), _join(position_path, "side"), ("forward", "aft"))
+    side = reader.choice(reader.require(position, "side", position_path), join_key(position_path, "side"), ("forward", "aft"))
     return MarkPosition(distance, side)  # type: ignore[arg-type]
 
 
 def _deductible(reader: _Reader, node: Any, path: str) -> Deductible:
     node = reader.mapping(node, path, DEDUCTIBLE_KEYS)
-    kind = reader.choice(reader.require(node, "kind", path), _join(path, "kind"), DEDUCTIBLE_KINDS)
-    name = reader.text(node.get("name", ""), _join(path, "name"))
+    kind = reader.choice(reader.require(node, "kind", path), join_key(path, "kind"), DEDUCTIBLE_KINDS)
+    name = reader.text(node.get("name", ""), join_key(path, "name"))
     has_weight = node.get("t") is not None
     has_volume = node.get("volume_m3") is not None or node.get("density_t_m3") is not None
     if has_weight and has_volume:
         raise reader.fail(path, "give either 't' or 'volume_m3' with 'density_t_m3', not both")
     if has_weight:
-        return Deductible(kind, name, weight_t=reader.number(node["t"], _join(path, "t"), "tonnes", minimum=0))  # type: ignore[arg-type]
+        return Deductible(kind, name, weight_t=reader.number(node["t"], join_key(path, "t"), "tonnes", minimum=0))  # type: ignore[arg-type]
     if not has_volume:
         raise reader.fail(path, "missing the weight: give 't', or 'volume_m3' with 'density_t_m3'")
-    volume = reader.number(reader.require(node, "volume_m3", path), _join(path, "volume_m3"), "m³", minimum=0)
+    volume = reader.number(reader.require(node, "volume_m3", path), join_key(path, "volume_m3"), "m³", minimum=0)
     density = reader.number(
-        reader.require(node, "density_t_m3", path), _join(path, "density_t_m3"), "t/m³",
+        reader.require(node, "density_t_m3", path), join_key(path, "density_t_m3"), "t/m³",
         minimum=0.5, maximum=2.0, hint=" (enter t/m³, not kg/m³)",
     )
     return Deductible(kind, name, volume_m3=volume, density_t_m3=density)  # type: ignore[arg-type]
 
 
 def _survey(reader: _Reader, name: str, node: Any, vessel: VesselParticulars, convention: str) -> tuple[SurveyConditionInput, dict[str, str]]:
-    path = _join("surveys", name)
+    path = join_key("surveys", name)
     node = reader.mapping(node, path, SURVEY_KEYS)
 
-    marks_path = _join(path, "marks_m")
+    marks_path = join_key(path, "marks_m")
     marks_node = reader.mapping(reader.require(node, "marks_m", path), marks_path, MARK_KEYS)
     marks = MarkReadings(
         **{
             key: reader.number(
-                reader.require(marks_node, key, marks_path), _join(marks_path, key), "metres",
+                reader.require(marks_node, key, marks_path), join_key(marks_path, key), "metres",
                 minimum=DRAFT_RANGE_M[0], maximum=DRAFT_RANGE_M[1],
             )
             for key in MARK_KEYS
         }
     )
 
-    positions_path = _join(path, "mark_positions")
+    positions_path = join_key(path, "mark_positions")
     positions_node = reader.mapping(reader.require(node, "mark_positions", path), positions_path, ("fwd", "mid", "aft"))
     quarter = vessel.lbp_m / 4
     positions = MarkPositions(
@@ -427,48 +422,48 @@ def _survey(reader: _Reader, name: str, node: Any, vessel: VesselParticulars, co
     )
 
     dock = reader.number(
-        reader.require(node, "dock_density_t_m3", path), _join(path, "dock_density_t_m3"), "t/m³",
+        reader.require(node, "dock_density_t_m3", path), join_key(path, "dock_density_t_m3"), "t/m³",
         minimum=DENSITY_RANGE_T_M3[0], maximum=DENSITY_RANGE_T_M3[1], hint=" (enter t/m³, not kg/m³)",
     )
 
     list_tpc = None
     if node.get("list_tpc_t_cm") is not None:
-        list_path = _join(path, "list_tpc_t_cm")
+        list_path = join_key(path, "list_tpc_t_cm")
         pair = reader.mapping(node["list_tpc_t_cm"], list_path, ("port", "stbd"))
         list_tpc = (
-            reader.number(reader.require(pair, "port", list_path), _join(list_path, "port"), "t/cm", positive=True),
-            reader.number(reader.require(pair, "stbd", list_path), _join(list_path, "stbd"), "t/cm", positive=True),
+            reader.number(reader.require(pair, "port", list_path), join_key(list_path, "port"), "t/cm", positive=True),
+            reader.number(reader.require(pair, "stbd", list_path), join_key(list_path, "stbd"), "t/cm", positive=True),
         )
 
     readings = None
     if node.get("table_readings") is not None:
-        readings_path = _join(path, "table_readings")
+        readings_path = join_key(path, "table_readings")
         readings_node = reader.mapping(node["table_readings"], readings_path, ("rows", "mtc_plus_t_m_cm", "mtc_minus_t_m_cm"))
         rows = reader.require(readings_node, "rows", readings_path)
         if isinstance(rows, list) and not rows:
-            raise reader.fail(_join(readings_path, "rows"), "expected at least one row (normally the two bracketing the mean draft)")
+            raise reader.fail(join_key(readings_path, "rows"), "expected at least one row (normally the two bracketing the mean draft)")
         readings = TableReadings(
-            rows=_table(reader, rows, _join(readings_path, "rows"), convention, vessel.lbp_m, with_mtc=False),
+            rows=_table(reader, rows, join_key(readings_path, "rows"), convention, vessel.lbp_m, with_mtc=False),
             mtc_plus_t_m_cm=reader.number(
-                reader.require(readings_node, "mtc_plus_t_m_cm", readings_path), _join(readings_path, "mtc_plus_t_m_cm"), "t·m/cm", positive=True
+                reader.require(readings_node, "mtc_plus_t_m_cm", readings_path), join_key(readings_path, "mtc_plus_t_m_cm"), "t·m/cm", positive=True
             ),
             mtc_minus_t_m_cm=reader.number(
-                reader.require(readings_node, "mtc_minus_t_m_cm", readings_path), _join(readings_path, "mtc_minus_t_m_cm"), "t·m/cm", positive=True
+                reader.require(readings_node, "mtc_minus_t_m_cm", readings_path), join_key(readings_path, "mtc_minus_t_m_cm"), "t·m/cm", positive=True
             ),
         )
 
     deductibles_node = reader.require(node, "deductibles", path)
     if not isinstance(deductibles_node, list):
-        raise reader.fail(_join(path, "deductibles"), f"expected a list (may be empty), got {_describe(deductibles_node)}")
+        raise reader.fail(join_key(path, "deductibles"), f"expected a list (may be empty), got {_describe(deductibles_node)}")
     deductibles = tuple(
-        _deductible(reader, item, _join(_join(path, "deductibles"), index)) for index, item in enumerate(deductibles_node)
+        _deductible(reader, item, join_key(join_key(path, "deductibles"), index)) for index, item in enumerate(deductibles_node)
     )
 
     details = {}
     if node.get("details") is not None:
-        details_path = _join(path, "details")
+        details_path = join_key(path, "details")
         details_node = reader.mapping(node["details"], details_path)
-        details = {str(key): reader.text(value, _join(details_path, key)) for key, value in details_node.items()}
+        details = {str(key): reader.text(value, join_key(details_path, key)) for key, value in details_node.items()}
 
     condition = SurveyConditionInput(
         name=name,
@@ -521,7 +516,7 @@ def parse_survey_document(document: Any, source: str) -> SurveyJob:
     for which, name in (("from", cargo_from), ("to", cargo_to)):
         if name not in surveys_node:
             raise reader.fail(
-                _join("surveys", name),
+                join_key("surveys", name),
                 f"missing: the cargo is measured from {cargo_from!r} to {cargo_to!r} "
                 f"(surveys given: {', '.join(surveys_node) or 'none'})",
             )
@@ -531,7 +526,7 @@ def parse_survey_document(document: Any, source: str) -> SurveyJob:
         condition, details = _survey(reader, name, node, vessel, convention)
         if table is None and condition.table_readings is None:
             raise reader.fail(
-                _join(_join("surveys", name), "table_readings"),
+                join_key(join_key("surveys", name), "table_readings"),
                 "missing: vessel.hydrostatics is empty, so every survey needs its own table readings",
             )
         conditions.append(condition)
@@ -540,7 +535,7 @@ def parse_survey_document(document: Any, source: str) -> SurveyJob:
     job_details = {}
     if top.get("job") is not None:
         job_node = reader.mapping(top["job"], "job")
-        job_details = {str(key): reader.text(value, _join("job", key)) for key, value in job_node.items()}
+        job_details = {str(key): reader.text(value, join_key("job", key)) for key, value in job_node.items()}
 
     return SurveyJob(
         source=source,

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bulkdaq.input_error import InputError
+from bulkdaq.input_validation import problems_error, pydantic_problems
 from calculators import vcf_1980, volume_correction
 from calculators.coriolis_ticket import coriolis_ticket
 from calculators.measurement_policy import MeasurementPolicy, Ticket
@@ -244,30 +245,6 @@ class TankFile(_Strict):
 # ---------------------------------------------------------------------------------------------------
 
 
-def _key_path(location: tuple[Any, ...]) -> str:
-    text = ""
-    for part in location:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif str(part).startswith(("function-", "tagged-union", "literal[", "nullable[")) or "[" in str(part):
-            continue
-        else:
-            text += ("." if text else "") + str(part)
-    return text or "(top level)"
-
-
-def _problem(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "required key is missing (see docs/tickets.md)"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling against docs/tickets.md)"
-    message = error["msg"].removeprefix("Value error, ")
-    if kind in {"value_error", "assertion_error"}:
-        return message
-    return f"{message}; got {error.get('input')!r}"
-
-
 def _union_problems(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Fold the alternatives of a union (``shell``: an object or "none") into one problem per key.
 
@@ -308,11 +285,8 @@ def _read(path: Path, model: type[BaseModel]) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        problems = _union_problems([(_key_path(e["loc"]), _problem(e)) for e in error.errors()])
-        field, problem = problems[0]
-        if len(problems) > 1:
-            problem += f" (and {len(problems) - 1} more: " + "; ".join(f"{f}: {p}" for f, p in problems[1:]) + ")"
-        raise InputError(path, field, problem) from None
+        problems = pydantic_problems(error, "docs/tickets.md", missing_names_docs=True)
+        raise problems_error(path, _union_problems(problems), one_line=True) from None
 
 
 def _policy(path: Path, policy: Policy, density: Density) -> MeasurementPolicy:

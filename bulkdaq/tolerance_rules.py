@@ -21,15 +21,14 @@ and every comparison keeps the rule it applied: name, limit, band, sense, source
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bulkdaq.input_error import InputError
-from bulkdaq.shipment import METHODS, _combined, _key_path, _problem
+from bulkdaq.input_validation import problems_error, read_toml, validated
+from bulkdaq.shipment import METHODS
 from calculators.reconciliation import applicable_limit_pct, compare_pair, overall_verdict
 
 ANY = "any"
@@ -119,18 +118,7 @@ def load_rule_set(path: str | Path) -> RuleSet:
         was expected; every problem of the file is listed.
     """
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "(file)", "no such file") from None
-    except UnicodeDecodeError as error:
-        raise InputError(path, "(file)", f"not UTF-8 text: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(path, "(syntax)", f"not valid TOML: {error}") from None
-    try:
-        parsed = RuleSetFile.model_validate(raw)
-    except ValidationError as error:
-        raise _combined(path, [(_key_path(e["loc"]), _problem(e)) for e in error.errors()]) from None
+    parsed = validated(RuleSetFile, read_toml(path), path, docs="docs/shipments.md")
     problems = []
     names: dict[str, int] = {}
     pairs: dict[tuple[str, str], int] = {}
@@ -150,7 +138,7 @@ def load_rule_set(path: str | Path) -> RuleSet:
             elif missing:
                 problems.append((f"rules[{i}].band", f"band {rule.band!r} needs uncertainty_pct.{missing[0]} (the method's expanded uncertainty, k = 2)"))
     if problems:
-        raise _combined(path, problems)
+        raise problems_error(path, problems)
     info = parsed.rule_set
     return RuleSet(path, info.name, info.version, info.source, parsed.precheck.max_data_gap_s, dict(parsed.uncertainty_pct), tuple(parsed.rules))
 
