@@ -4,8 +4,8 @@ One column per survey (initial, final, …), one row per figure of the form, in 
 calculation, every label in English and Chinese. The same form lines drive the CLI's tables, so the
 screen and the paper show the same figures in the same order.
 
-Only the standard library is used (string.Template, html.escape): the report must render on a terminal
-PC without extra packages. Print it to PDF from any browser (A4 landscape styles are included).
+The page itself (A4 landscape, bilingual labels, particulars and signatures) is dashboards/report_html.py,
+shared with the weight certificate: standard library only, printable to PDF from any browser.
 
 References
 ----------
@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from bulkdaq.survey_file import SurveyJob
 from calculators.draft_survey import DEDUCTIBLE_KINDS, ConditionResult, DraftSurveyResult
+from dashboards.report_html import bilingual, page, particulars_rows, zh
 
 
 @dataclass(frozen=True)
@@ -202,22 +203,8 @@ def survey_title(name: str) -> tuple[str, str]:
     return SURVEY_TITLES.get(name, (name.replace("_", " ").capitalize(), ""))
 
 
-_PAGE = Template(
-    """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>$title</title>
-<style>
-  @page { size: A4 landscape; margin: 12mm; }
-  body { font-family: "Noto Sans", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", Arial, sans-serif;
-         font-size: 10.5pt; color: #111; margin: 1.5em; }
-  h1 { font-size: 16pt; margin: 0 0 .2em 0; }
+_STYLE = """
   h1 .zh, th .zh, td .zh, h2 .zh { color: #333; }
-  h2 { font-size: 12pt; margin: 1.2em 0 .4em 0; }
-  table { border-collapse: collapse; width: 100%; }
-  th, td { border: 1px solid #888; padding: 2px 6px; vertical-align: top; }
-  table.particulars td { border: none; padding: 1px 12px 1px 0; }
   table.form td.figure, table.summary td.figure, table.deductibles td.figure { text-align: right;
          font-variant-numeric: tabular-nums; white-space: nowrap; }
   table.form td.unit { color: #555; white-space: nowrap; }
@@ -226,11 +213,9 @@ _PAGE = Template(
   .zh { display: inline; margin-left: .4em; }
   .warnings li { color: #8a1c00; }
   .muted { color: #555; font-size: 9pt; }
-  .signatures td { border: none; padding-top: 3em; width: 33%; }
-  @media print { body { margin: 0; } tr { page-break-inside: avoid; } }
-</style>
-</head>
-<body>
+"""
+_BODY = Template(
+    """
 <h1>Draft survey report <span class="zh">水尺计重报告</span></h1>
 <table class="particulars">$particulars</table>
 
@@ -255,21 +240,9 @@ Rounding <span class="zh">修约规则</span>: <b>$rounding</b> — $rounding_de
 Sign conventions <span class="zh">符号约定</span>: trim + by the stern 尾倾为正; LCF from midships, + aft 漂心向尾为正;
 deflection + sag 中垂为正.<br>
 Source file <span class="zh">数据文件</span>: $source · generated <span class="zh">生成时间</span> $generated</p>
-
-<table class="signatures"><tr>
-<td>Surveyor <span class="zh">检验员</span>: ____________________</td>
-<td>Master / Chief officer <span class="zh">船长／大副</span>: ____________________</td>
-<td>Customs officer <span class="zh">海关关员</span>: ____________________</td>
-</tr></table>
-</body>
-</html>
 """
 )
-
-
-def _label(english: str, chinese: str) -> str:
-    chinese_part = f'<span class="zh">{html.escape(chinese)}</span>' if chinese else ""
-    return f"{html.escape(english)} {chinese_part}"
+SIGNATORIES = (("Surveyor", "检验员"), ("Master / Chief officer", "船长／大副"), ("Customs officer", "海关关员"))
 
 
 def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime | None = None) -> str:
@@ -303,9 +276,6 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
         particulars.insert(2, ("Breadth", "型宽", f"{vessel.breadth_m:g} m"))
     for key, value in job.job_details.items():
         particulars.append((key.replace("_", " ").capitalize(), "", value))
-    particulars_html = "\n".join(
-        f"<tr><td>{_label(en, zh)}</td><td><b>{html.escape(value)}</b></td></tr>" for en, zh, value in particulars
-    )
 
     heads = []
     for survey in result.surveys:
@@ -313,18 +283,18 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
         details = job.survey_details.get(survey.name, {})
         extra = "".join(f'<br><span class="muted">{html.escape(v)}</span>' for v in details.values())
         source = "" if survey.table_source == "vessel table" else '<br><span class="muted">surveyor table readings 检验员查表值</span>'
-        heads.append(f"<th>{_label(english, chinese)}{extra}{source}</th>")
+        heads.append(f"<th>{bilingual(english, chinese)}{extra}{source}</th>")
 
     body = []
     key_lines = {"Net displacement", "Displacement corrected for density", "Mean draft for tables (quarter mean)"}
     for row in form_rows(result):
         if len(row) == 2:
-            body.append(f'<tr class="section"><td colspan="{2 + len(result.surveys)}">{_label(*row)}</td></tr>')
+            body.append(f'<tr class="section"><td colspan="{2 + len(result.surveys)}">{bilingual(*row)}</td></tr>')
             continue
         english, chinese, unit, figures = row
         css = ' class="key"' if english in key_lines else ""
         cells = "".join(f'<td class="figure">{html.escape(figure)}</td>' for figure in figures)
-        body.append(f'<tr{css}><td>{_label(english, chinese)}</td><td class="unit">{html.escape(unit)}</td>{cells}</tr>')
+        body.append(f'<tr{css}><td>{bilingual(english, chinese)}</td><td class="unit">{html.escape(unit)}</td>{cells}</tr>')
 
     summary = []
     if result.cargo_t is not None:
@@ -352,8 +322,8 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
             )
         )
     summary_html = "\n".join(
-        f'<tr class="key"><td>{_label(en, zh)}</td><td class="figure">{html.escape(value)}</td><td>{html.escape(note)}</td></tr>'
-        for en, zh, value, note in summary
+        f'<tr class="key"><td>{bilingual(en, chinese)}</td><td class="figure">{html.escape(value)}</td><td>{html.escape(note)}</td></tr>'
+        for en, chinese, value, note in summary
     )
 
     detail_rows = []
@@ -362,7 +332,7 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
             english, chinese = DEDUCTIBLE_LABELS[line.kind]
             detail_rows.append(
                 "<tr>"
-                f"<td>{html.escape(survey_title(survey.name)[0])}</td><td>{_label(english, chinese)}</td>"
+                f"<td>{html.escape(survey_title(survey.name)[0])}</td><td>{bilingual(english, chinese)}</td>"
                 f"<td>{html.escape(line.name)}</td>"
                 f'<td class="figure">{"" if line.volume_m3 is None else f"{line.volume_m3:,.3f}"}</td>'
                 f'<td class="figure">{"" if line.density_t_m3 is None else f"{line.density_t_m3:.4f}"}</td>'
@@ -373,8 +343,8 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
     if detail_rows:
         deductible_details = (
             '<h2>Deductibles in detail <span class="zh">扣除量明细</span></h2>\n<table class="deductibles">'
-            f"<thead><tr><th>Survey {_zh('检验')}</th><th>Kind {_zh('类别')}</th><th>Tank / item {_zh('舱名')}</th>"
-            f"<th>Volume {_zh('体积')} m³</th><th>Density {_zh('密度')} t/m³</th><th>Weight {_zh('重量')} t</th></tr></thead>"
+            f"<thead><tr><th>Survey {zh('检验')}</th><th>Kind {zh('类别')}</th><th>Tank / item {zh('舱名')}</th>"
+            f"<th>Volume {zh('体积')} m³</th><th>Density {zh('密度')} t/m³</th><th>Weight {zh('重量')} t</th></tr></thead>"
             f"<tbody>{''.join(detail_rows)}</tbody></table>"
         )
 
@@ -383,9 +353,8 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
     else:
         warnings_html = "<p>None 无</p>"
 
-    return _PAGE.substitute(
-        title=html.escape(f"Draft survey {job.vessel_name} — 水尺计重"),
-        particulars=particulars_html,
+    body = _BODY.substitute(
+        particulars=particulars_rows(particulars),
         survey_heads="".join(heads),
         form_body="\n".join(body),
         summary=summary_html,
@@ -397,10 +366,8 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
         source=html.escape(job.source),
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",
     )
-
-
-def _zh(text: str) -> str:
-    return f'<span class="zh">{html.escape(text)}</span>'
+    title = f"Draft survey {job.vessel_name} — 水尺计重"
+    return page(title, body, orientation="landscape", font_size="10.5pt", style=_STYLE, signatories=SIGNATORIES)
 
 
 def write_report(job: SurveyJob, result: DraftSurveyResult, path: str | Path) -> Path:

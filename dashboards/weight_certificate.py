@@ -6,7 +6,7 @@ history and the evidence hashes, every label in English and Chinese. Built from 
 only: what the certificate shows is what the registry's hash-chained events rest on.
 
 Only the standard library renders it (string.Template, html.escape), as for the draft survey report
-(dashboards/survey_report.py), whose page style it shares.
+(dashboards/survey_report.py), whose page (dashboards/report_html.py) it shares.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from bulkdaq.shipment import BASIS_LABELS, MethodFigure, Shipment
 from bulkdaq.shipment_registry import Event, ShipmentRegistry
+from dashboards.report_html import bilingual, page, particulars_rows
 
 METHOD_LABELS = {
     "meters": ("Flowmeters", "流量计"),
@@ -81,21 +82,7 @@ def certificate_data(registry: ShipmentRegistry, shipment_id: str) -> Certificat
     return CertificateData(shipment, events[-1].to_state, tuple(events), figures, found[1].body, found[1].hash, events[-1].hash)
 
 
-_PAGE = Template(
-    """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>$title</title>
-<style>
-  @page { size: A4 portrait; margin: 12mm; }
-  body { font-family: "Noto Sans", "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", Arial, sans-serif;
-         font-size: 10pt; color: #111; margin: 1.5em; }
-  h1 { font-size: 16pt; margin: 0 0 .2em 0; }
-  h2 { font-size: 12pt; margin: 1.2em 0 .4em 0; }
-  table { border-collapse: collapse; width: 100%; }
-  th, td { border: 1px solid #888; padding: 2px 6px; vertical-align: top; }
-  table.particulars td { border: none; padding: 1px 12px 1px 0; }
+_STYLE = """
   td.figure { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
   tr.section td { background: #e8ecf2; font-weight: bold; }
   tr.outside td { color: #8a1c00; font-weight: bold; }
@@ -105,11 +92,9 @@ _PAGE = Template(
   .discrepancy { color: #8a1c00; border-color: #8a1c00; }
   .hash { font-family: "DejaVu Sans Mono", Consolas, monospace; font-size: 8.5pt; word-break: break-all; }
   .muted { color: #555; font-size: 8.5pt; }
-  .signatures td { border: none; padding-top: 3em; width: 33%; }
-  @media print { body { margin: 0; } tr { page-break-inside: avoid; } }
-</style>
-</head>
-<body>
+"""
+_BODY = Template(
+    """
 <h1>Weight certificate <span class="zh">重量鉴定证书</span></h1>
 <p class="muted">Weight determination <span class="zh">重量鉴定</span> · state <span class="zh">状态</span>: <b>$state</b></p>
 <table class="particulars">$particulars</table>
@@ -154,20 +139,9 @@ $resolution
 </table>
 <p class="muted">SHA-256 of the canonical JSON (sorted keys, UTF-8) of each record; the history was recomputed and found intact
 when this certificate was generated <span class="zh">生成时已校验记录完整</span> · generated <span class="zh">生成时间</span> $generated</p>
-
-<table class="signatures"><tr>
-<td>Terminal <span class="zh">码头</span>: ____________________</td>
-<td>Surveyor <span class="zh">检验员</span>: ____________________</td>
-<td>Customs officer <span class="zh">海关关员</span>: ____________________</td>
-</tr></table>
-</body>
-</html>
 """
 )
-
-
-def _label(english: str, chinese: str) -> str:
-    return f'{html.escape(english)} <span class="zh">{html.escape(chinese)}</span>' if chinese else html.escape(english)
+SIGNATORIES = (("Terminal", "码头"), ("Surveyor", "检验员"), ("Customs officer", "海关关员"))
 
 
 def _figure_value(value: float | str, unit: str) -> str:
@@ -197,20 +171,19 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
     ]
     if shipment.metering is not None:
         particulars.append(("Metering policy", "计量标准", shipment.metering.policy.policy().method()))
-    particulars_html = "\n".join(f"<tr><td>{_label(en, zh)}</td><td><b>{html.escape(v)}</b></td></tr>" for en, zh, v in particulars)
 
-    summary = [f'<tr><td>{_label("Declared", "申报")}</td><td class="figure">{shipment.declared.quantity:,.3f} {unit}</td>'
-               f"<td>{_label(english_basis, chinese_basis)}</td><td>{html.escape(shipment.declaration)}</td></tr>"]
+    summary = [f'<tr><td>{bilingual("Declared", "申报")}</td><td class="figure">{shipment.declared.quantity:,.3f} {unit}</td>'
+               f"<td>{bilingual(english_basis, chinese_basis)}</td><td>{html.escape(shipment.declaration)}</td></tr>"]
     for figure in data.figures:
         en, zh = METHOD_LABELS[figure.method]
         primary = " (measured 计量)" if figure.method == shipment.primary_method else ""
-        summary.append(f"<tr><td>{_label(en, zh)}{html.escape(primary)}</td><td class=\"figure\">{figure.value:,.3f} {unit}</td>"
-                       f"<td>{_label(english_basis, chinese_basis)}</td><td>{html.escape(figure.source)}</td></tr>")
+        summary.append(f"<tr><td>{bilingual(en, zh)}{html.escape(primary)}</td><td class=\"figure\">{figure.value:,.3f} {unit}</td>"
+                       f"<td>{bilingual(english_basis, chinese_basis)}</td><td>{html.escape(figure.source)}</td></tr>")
 
     figure_rows = []
     for figure in data.figures:
         en, zh = METHOD_LABELS[figure.method]
-        figure_rows.append(f'<tr class="section"><td colspan="3">{_label(en, zh)}: {figure.value:,.3f} {unit}</td></tr>')
+        figure_rows.append(f'<tr class="section"><td colspan="3">{bilingual(en, zh)}: {figure.value:,.3f} {unit}</td></tr>')
         for label, value, figure_unit in figure.details:
             figure_rows.append(f'<tr><td>{html.escape(label)}</td><td class="figure">{_figure_value(value, figure_unit)}</td><td>{html.escape(figure_unit)}</td></tr>')
         if not figure.details:
@@ -234,7 +207,7 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         result = "within 符合" if c["within"] else "OUTSIDE 超差"
         css = "" if c["within"] else ' class="outside"'
         reconciliation_rows.append(
-            f"<tr{css}><td>{_label(first_en, first_zh)} − {_label(second_en, second_zh)}</td>"
+            f"<tr{css}><td>{bilingual(first_en, first_zh)} − {bilingual(second_en, second_zh)}</td>"
             f'<td class="figure">{c["first_value"]:,.3f}</td><td class="figure">{c["second_value"]:,.3f}</td>'
             f'<td class="figure">{c["difference"]:+,.3f} {unit}</td><td class="figure">{c["difference_pct"]:+.4f} %</td>'
             f"<td>{html.escape(limit)}</td><td>{html.escape(rule['name'])}<br><span class=\"muted\">{html.escape(rule['source'])} · "
@@ -264,10 +237,9 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         f"released 已放行 — {html.escape(released.actor)}, {released.time:%Y-%m-%d %H:%M} UTC" if released
         else "not yet released 尚未放行"
     )
-    return _PAGE.substitute(
-        title=html.escape(f"Weight certificate {shipment.id} — 重量鉴定证书"),
+    body = _BODY.substitute(
         state=f"{html.escape(state_en)} {STATE_LABELS[state_en]}",
-        particulars=particulars_html,
+        particulars=particulars_rows(particulars),
         summary="\n".join(summary),
         figures="\n".join(figure_rows),
         reconciliation="\n".join(reconciliation_rows),
@@ -282,6 +254,8 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         rule_set=html.escape(f"{data.reconciliation['rule_set']} {data.reconciliation['version']}"),
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",
     )
+    title = f"Weight certificate {shipment.id} — 重量鉴定证书"
+    return page(title, body, orientation="portrait", font_size="10pt", style=_STYLE, signatories=SIGNATORIES)
 
 
 def write_certificate(data: CertificateData, path: str | Path) -> Path:
