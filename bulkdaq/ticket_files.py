@@ -106,21 +106,24 @@ SedimentWater = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, l
 Commodity = Literal["refined", "crude", "lube"]
 
 
-class VolumeTotalizer(_Strict):
-    unit: Literal["m3", "L"]
+class _Totalizer(_Strict):
+    """Opening and closing readings of a totalizer in `unit` (narrowed by each kind), and where it wraps."""
+
+    unit: str
     opening: Number
     closing: Number
     rollover_at: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)] | None = None
+
+
+class VolumeTotalizer(_Totalizer):
+    unit: Literal["m3", "L"]
 
     def factor_to_m3(self) -> float:
         return 0.001 if self.unit == "L" else 1.0
 
 
-class MassTotalizer(_Strict):
+class MassTotalizer(_Totalizer):
     unit: Literal["kg", "t"]
-    opening: Number
-    closing: Number
-    rollover_at: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)] | None = None
 
     def factor_to_kg(self) -> float:
         return 1000.0 if self.unit == "t" else 1.0
