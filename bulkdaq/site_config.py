@@ -25,6 +25,7 @@ DataType = Literal["int16", "uint16", "int32", "uint32", "int64", "uint64", "flo
 Order = Literal["big", "little"]
 RegisterType = Literal["holding", "input"]
 MAX_ADDRESS = 65535
+MAX_DEVICE_HOLD_S = 10.0  # longest a silent device may hold one read (timeout × attempts)
 MAX_REGISTERS_PER_READ = 125  # Modbus application protocol §6.3: at most 125 registers per read
 
 
@@ -137,6 +138,7 @@ class ModbusDevice(_Strict):
     unit_id: Annotated[int, Field(ge=0, le=247)] = 1
     poll_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
     timeout_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+    retries: Annotated[int, Field(ge=0, le=3)] = 0  # further attempts after a read that got no (or no valid) answer
     byte_order: Order = "big"
     word_order: Order = "big"
     merge_gap: Annotated[int, Field(ge=0, le=MAX_REGISTERS_PER_READ)] = 0
@@ -242,6 +244,11 @@ def _cross_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:
         where = f"modbus.devices[{d}]"
         if device.name in seen_devices:
             yield f"{where}.name", f"device name {device.name!r} is already used by modbus.devices[{seen_devices[device.name]}]"
+        if device.timeout_s * (device.retries + 1) > MAX_DEVICE_HOLD_S:
+            yield f"{where}.retries", (
+                f"{device.retries} retries × {device.timeout_s} s timeout could hold the device {device.timeout_s * (device.retries + 1):g} s "
+                f"per read; keep timeout_s × (retries + 1) ≤ {MAX_DEVICE_HOLD_S:g} s"
+            )
         if device.transport == "tcp" and device.host is None:
             yield f"{where}.host", "required key is missing (a Modbus TCP device needs a host)"
         if device.transport == "rtu" and device.serial_port is None:

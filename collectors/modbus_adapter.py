@@ -45,7 +45,8 @@ class ModbusReadError(Exception):
 class ModbusTcpAdapter:
     """One Modbus TCP connection to one unit id (a gateway's other units get connections of their own)."""
 
-    def __init__(self, host: str, port: int, unit_id: int, timeout_s: float) -> None:
+    def __init__(self, host: str, port: int, unit_id: int, timeout_s: float, retries: int = 0) -> None:
+        self.retries = retries
         self.host = host
         self.port = port
         self.unit_id = unit_id
@@ -73,16 +74,24 @@ class ModbusTcpAdapter:
 
     async def read(self, register: Literal["holding", "input"], address: int, count: int) -> list[int]:
         """Read `count` registers starting at `address`; raises ModbusReadError with the reason."""
-        client = self._client
-        if client is None or not client.connected:
-            raise ModbusReadError("not connected", connection_lost=True)
-        try:
-            return await _read(client, self.unit_id, self.timeout_s, register, address, count)
-        except ModbusReadError as error:
-            if error.connection_lost:
+        for attempt in range(self.retries + 1):
+            client = self._client
+            if client is None or not client.connected:
+                raise ModbusReadError("not connected", connection_lost=True)
+            try:
+                return await _read(client, self.unit_id, self.timeout_s, register, address, count)
+            except ModbusReadError as error:
+                if not error.connection_lost:
+                    raise  # the device answered (an exception code): asking again changes nothing
                 # On TCP a silent or garbled answer leaves the stream in an unknown state: start afresh.
                 self.close()
-            raise
+                if attempt == self.retries:
+                    raise
+                try:
+                    await self.connect()
+                except ConnectionError:
+                    raise error from None
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         if self._client is not None:
@@ -135,7 +144,8 @@ class SerialBus:
 class ModbusRtuAdapter:
     """One unit on a shared serial bus. A silent unit does not close the bus: the others stay reachable."""
 
-    def __init__(self, bus: SerialBus, unit_id: int, timeout_s: float) -> None:
+    def __init__(self, bus: SerialBus, unit_id: int, timeout_s: float, retries: int = 0) -> None:
+        self.retries = retries
         self.bus = bus
         self.unit_id = unit_id
         self.timeout_s = timeout_s
@@ -152,11 +162,14 @@ class ModbusRtuAdapter:
             client = self.bus.client
             if client is None or not client.connected:
                 raise ModbusReadError("serial port not open", connection_lost=True)
-            try:
-                return await _read(client, self.unit_id, self.timeout_s, register, address, count)
-            except ModbusReadError as error:
-                # A silent unit on a bus says nothing about the line; only this unit's poll failed.
-                raise ModbusReadError(error.reason, error.exception_code) from None
+            for attempt in range(self.retries + 1):
+                try:
+                    return await _read(client, self.unit_id, self.timeout_s, register, address, count)
+                except ModbusReadError as error:
+                    if error.exception_code is not None or attempt == self.retries:
+                        # A silent unit on a bus says nothing about the line; only this unit's poll failed.
+                        raise ModbusReadError(error.reason, error.exception_code) from None
+            raise AssertionError("unreachable")
 
     def close(self) -> None:
         """The bus outlives its units: ModbusCollector closes it."""

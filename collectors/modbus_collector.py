@@ -74,7 +74,7 @@ class ModbusDeviceCollector:
         self.blocks = plan_reads(device)
         self._readers = _point_readers(device, self.blocks)
         self.status = DeviceStatus(device.name)
-        self.adapter = adapter or ModbusTcpAdapter(device.host or "", device.port, device.unit_id, device.timeout_s)
+        self.adapter = adapter or ModbusTcpAdapter(device.host or "", device.port, device.unit_id, device.timeout_s, device.retries)
         self._reconnect_delay = FIRST_RECONNECT_DELAY_S
         self._next_connect = 0.0
         self.integrity = IntegrityWatch(device)
@@ -351,13 +351,13 @@ class ModbusCollector:
 
     def _adapter(self, device: ModbusDevice) -> ModbusTcpAdapter | ModbusRtuAdapter:
         if device.transport == "tcp":
-            return ModbusTcpAdapter(device.host or "", device.port, device.unit_id, device.timeout_s)
+            return ModbusTcpAdapter(device.host or "", device.port, device.unit_id, device.timeout_s, device.retries)
         port = device.serial_port or ""
         if port not in self.buses:
             self.buses[port] = SerialBus(
                 port, baudrate=device.baudrate, parity=device.parity, stopbits=device.stopbits, bytesize=device.bytesize, timeout_s=device.timeout_s
             )
-        return ModbusRtuAdapter(self.buses[port], device.unit_id, device.timeout_s)
+        return ModbusRtuAdapter(self.buses[port], device.unit_id, device.timeout_s, device.retries)
 
     @property
     def statuses(self) -> list[DeviceStatus]:

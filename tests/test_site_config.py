@@ -161,3 +161,10 @@ def test_credentials_come_from_environment_or_file(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("T_USER", "collector")
     credentials = resolve_credentials(target, path)
     assert (credentials.username, credentials.password) == ("collector", "s3cret")
+
+
+def test_retries_cannot_hold_a_device_for_long(tmp_path: Path) -> None:
+    body = device("D", 502, point(0, "uint16", "M", "status"), timeout=4.0).replace("byte_order", "retries = 3\nbyte_order", 1)
+    error = _error(tmp_path, body)
+    assert error.field == "modbus.devices[0].retries"
+    assert error.problem == "3 retries × 4.0 s timeout could hold the device 16 s per read; keep timeout_s × (retries + 1) ≤ 10 s"
