@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import signal
 import socket
@@ -142,15 +143,24 @@ def _fixed_image() -> list[int]:
 
 class RawModbusResponder:
     """A minimal Modbus TCP server: answers function 3 and 4 from a fixed image, anything else with
-    exception 1. Registers 20…23 hold the device clock (float64 seconds), stepped once per second, so
-    a client sees one change per second — the change whose latency `benchmarks.latency` measures."""
+    exception 1. Registers 20…23 hold the device clock (float64 seconds): it steps once per second, at
+    a phase of its own per unit id (k + (unit mod 20)/20 s), and its value is the instant it last
+    stepped — the change whose latency `benchmarks.latency` measures, at every phase of the poll cycle."""
+
+    CLOCK_PHASES = 20
 
     def __init__(self) -> None:
-        self.image = bytearray(struct.pack(f">{BLOCK_REGISTERS}H", *_fixed_image()))
+        self.image = bytes(struct.pack(f">{BLOCK_REGISTERS}H", *_fixed_image()))
         self.requests = 0
 
-    def step_clock(self, seconds: float) -> None:
-        self.image[2 * CLOCK_ADDRESS : 2 * CLOCK_ADDRESS + 8] = struct.pack(">d", seconds)
+    def registers(self, unit: int, address: int, count: int) -> bytes:
+        data = self.image[2 * address : 2 * (address + count)]
+        if address <= CLOCK_ADDRESS and address + count >= CLOCK_ADDRESS + 4:
+            phase = (unit % self.CLOCK_PHASES) / self.CLOCK_PHASES
+            stepped = math.floor(time.time() - phase) + phase
+            at = 2 * (CLOCK_ADDRESS - address)
+            data = data[:at] + struct.pack(">d", stepped) + data[at + 8 :]
+        return data
 
     async def serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -163,8 +173,7 @@ class RawModbusResponder:
                 if function in (3, 4) and len(pdu) >= 5:
                     address, count = struct.unpack(">HH", pdu[1:5])
                     if address + count <= BLOCK_REGISTERS:
-                        data = self.image[2 * address : 2 * (address + count)]
-                        body = bytes((function, 2 * count)) + data
+                        body = bytes((function, 2 * count)) + self.registers(unit, address, count)
                     else:
                         body = bytes((function | 0x80, 2))
                 else:
@@ -178,10 +187,7 @@ class RawModbusResponder:
     async def serve(self, port: int) -> None:
         server = await asyncio.start_server(self.serve_connection, "127.0.0.1", port, backlog=1024)
         async with server:
-            while True:
-                now = time.time()
-                self.step_clock(float(int(now)))
-                await asyncio.sleep(int(now) + 1 - now)
+            await server.serve_forever()
 
 
 async def _serve_pymodbus(port: int, meters: int) -> None:

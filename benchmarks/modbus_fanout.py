@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -76,11 +77,11 @@ async def _collect(port: int, meters: int, interval_s: float, with_block: bool) 
     cpu, wall = time.process_time() - cpu_start, time.monotonic() - wall_start
     errors = sum(s.errors for s in collector.statuses) - errors_start
     task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
-    await spool.close()
+    try:  # bounded: the figures are taken, a slow shutdown of hundreds of connections must not hold the phase
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), timeout=10)
+        await asyncio.wait_for(spool.close(), timeout=10)
+    except TimeoutError:
+        print("shutdown did not finish within 10 s", file=sys.stderr)
     jitter = [abs((b - a) - interval_s) for starts in poll_starts.values() for a, b in zip(starts, starts[1:])]
     return {
         "requests_per_s": requests / wall,
@@ -128,13 +129,17 @@ async def _bare(port: int, clients: int) -> dict:
 
 
 def _measure(server: str, port: int) -> dict[str, dict]:
+    phases = [
+        ("sustained", ["--phase", "collect", "--interval", "1.0"] + (["--block"] if server == "raw" else [])),
+        ("bare", ["--phase", "bare"]),
+    ]
+    if server == "raw":
+        # Not against the pymodbus simulator: it saturates first (its own CPU), reads time out, and the
+        # collector's reconnect storm does not end within the phase — the raw responder is the ceiling's server.
+        phases.append(("collector", ["--phase", "collect", "--interval", str(SATURATION_INTERVAL_S)]))
     with ServerProcess(server, port, METERS) as process:
         results: dict[str, dict] = {}
-        for name, args in (
-            ("sustained", ["--phase", "collect", "--interval", "1.0"] + (["--block"] if server == "raw" else [])),
-            ("bare", ["--phase", "bare"]),
-            ("collector", ["--phase", "collect", "--interval", str(SATURATION_INTERVAL_S)]),
-        ):
+        for name, args in phases:
             cpu_before, wall_before = process.cpu_s(), time.monotonic()
             results[name] = run_phase("modbus_fanout", [*args, "--port", str(port)])
             # over the whole phase (start-up and warm-up included): an indication, not a measurement window
@@ -154,10 +159,15 @@ def main() -> None:
             f"| {label} | 20 regs at 1 Hz{blocks} | {s['requests_per_s']:,.1f} | {s['jitter_p50_ms']:.1f} | {s['jitter_p99_ms']:.1f} | "
             f"{s['cpu_pct']:.1f} % | {s['errors']} |"
         )
-        bare, collector = runs[server]["bare"], runs[server]["collector"]
+        bare = runs[server]["bare"]
+        bare_cell = f"{bare['requests_per_s']:,.0f} ({bare['cpu_pct']:.0f} % CPU; server {bare['server_cpu_pct']:.0f} %)"
+        if "collector" not in runs[server]:
+            ceiling_rows.append(f"| {label} | {bare_cell} | not measured (the simulator is the bottleneck) | — |")
+            continue
+        collector = runs[server]["collector"]
         ratios[server] = collector["requests_per_s"] / bare["requests_per_s"]
         ceiling_rows.append(
-            f"| {label} | {bare['requests_per_s']:,.0f} ({bare['cpu_pct']:.0f} % CPU; server {bare['server_cpu_pct']:.0f} %) | "
+            f"| {label} | {bare_cell} | "
             f"{collector['requests_per_s']:,.0f} ({collector['cpu_pct']:.0f} % CPU; server {collector['server_cpu_pct']:.0f} %) | **{ratios[server] * 100:.0f} %** |"
         )
     markdown = (
