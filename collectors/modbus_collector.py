@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 from bulkdaq import contract
 from bulkdaq.forwarder import ReadingSink
 from bulkdaq.line_protocol import Point
-from bulkdaq.point_codec import RegisterImage, decode_point, point_addresses
 from bulkdaq.register_codec import block_value_reader, engineering_converter
 from bulkdaq.site_config import ModbusDevice, ModbusPoint
 from bulkdaq.spool import SpoolFull
@@ -142,24 +141,12 @@ class ModbusDeviceCollector:
             answers[block_index] = (values, now_ms())
         if not any(failures):
             self.status.last_good_time = time.time()
-        try:
-            return self._decoded_points(answers, failures)
-        except struct.error:  # a register outside 0…0xFFFF: the register-by-register path names it
-            image: dict[tuple[str, int], int] = {}
-            received: dict[tuple[str, int], int] = {}
-            failed: dict[tuple[str, int], str] = {}
-            for block, answer, reason in zip(self.blocks, answers, failures):
-                addresses = [(block.register, block.start + i) for i in range(block.count)]
-                if reason is not None:
-                    failed.update(dict.fromkeys(addresses, reason))
-                elif answer is not None:
-                    image.update(zip(addresses, answer[0]))
-                    received.update(dict.fromkeys(addresses, answer[1]))
-            return self._points(image, received, failed)
+        return self._decoded_points(answers, failures)
 
     def _decoded_points(self, answers: list[tuple[list[int], int] | None], failures: list[str | None]) -> list[Point]:
-        """`_points` on whole blocks: each block is packed to bytes once and every value read out of it
-        with a precompiled layout (same values, same qualities, same order as `_points`)."""
+        """One point per (measurement, asset) from the blocks' answers: each block is packed to bytes once
+        and every value read out of it with a precompiled layout (the same values as
+        `bulkdaq.point_codec.decode_point`, which the simulators use to encode)."""
         wire: list[bytes | None] = [None] * len(self.blocks)
         swapped: list[bytes | None] = [None] * len(self.blocks)
         groups: dict[tuple[str, str], _Group] = {}
@@ -183,35 +170,6 @@ class ModbusDeviceCollector:
             group.fields[reader.field] = int(value) if reader.integer else value
             if stamp > group.time_ms:
                 group.time_ms = stamp
-        points = []
-        for (measurement_name, asset), group in groups.items():
-            fields: dict[str, float | int | str] = dict(group.fields)
-            if group.problems:
-                fields[contract.QUALITY_FIELD] = contract.Quality.BAD.value
-                fields[contract.QUALITY_REASON_FIELD] = "; ".join(f"{reason} ({', '.join(names)})" for reason, names in group.problems.items())
-            else:
-                fields[contract.QUALITY_FIELD] = contract.Quality.GOOD.value
-            points.append(self._point(measurement_name, asset, fields, group.time_ms or now_ms()))
-            if measurement_name == contract.METER.name and not group.problems:
-                points += [self._event_point(e) for e in self.integrity.observe(asset, group.fields, group.time_ms)]
-        return points
-
-    def _points(self, image: RegisterImage, received: dict[tuple[str, int], int], failed: dict[tuple[str, int], str]) -> list[Point]:
-        groups: dict[tuple[str, str], _Group] = {}
-        for point in self.device.points:
-            group = groups.setdefault((point.measurement, point.asset), _Group())
-            addresses = [(point.register_type, a) for a in point_addresses(point)]
-            reasons = {failed[a] for a in addresses if a in failed}
-            if reasons:
-                group.problems.setdefault("; ".join(sorted(reasons)), []).append(point.field)
-                continue
-            value = decode_point(self.device, point, image)
-            if not math.isfinite(value):
-                group.problems.setdefault(f"device sent {value!r}", []).append(point.field)
-                continue
-            measurement = contract.MEASUREMENTS[point.measurement]
-            group.fields[point.field] = int(value) if point.field in measurement.integer_fields else value
-            group.time_ms = max(group.time_ms, *(received[a] for a in addresses))
         points = []
         for (measurement_name, asset), group in groups.items():
             fields: dict[str, float | int | str] = dict(group.fields)
