@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 
+from bulkdaq import contract
 from bulkdaq.evidence_chain import EvidenceLedger, load_private_key
 from bulkdaq.influx_writer import InfluxWriter
+from bulkdaq.line_protocol import Point
 from bulkdaq.site_config import LoadedSite, resolve_credentials
-from bulkdaq.spool import DurableSpool, SpoolForwarder
+from bulkdaq.spool import DurableSpool, SpoolForwarder, SpoolFull
 from collectors.modbus_collector import DeviceStatus, ModbusCollector
 
 
@@ -45,6 +48,9 @@ class CollectorService:
 
             self.opcua = OpcUaCollector(config.opcua, config.site.name, self.spool, collector_name=collector_name)
         self._stop = asyncio.Event()
+        self.site_name = config.site.name
+        self.collector_name = collector_name
+        self._last_health: tuple[float, int] | None = None  # (monotonic time, forwarded count) of the last report
 
     @property
     def statuses(self) -> list[DeviceStatus]:
@@ -59,14 +65,38 @@ class CollectorService:
             if self.opcua is not None:
                 group.create_task(self.opcua.run(), name="opcua")
 
-    async def run(self, on_tick: Callable[[], None] | None = None, tick_s: float = 0.5) -> None:
+    def forwarder_health(self) -> Point:
+        """The forwarder's own `collector_health` point: backlog, its age, drain rate and quarantine."""
+        now, forwarded = time.monotonic(), self.spool.stats.forwarded
+        previous = self._last_health or (now, forwarded)
+        rate = (forwarded - previous[1]) / (now - previous[0]) if now > previous[0] else 0.0
+        self._last_health = (now, forwarded)
+        health = contract.COLLECTOR_HEALTH
+        return Point(
+            health.name,
+            {contract.SITE_TAG: self.site_name, contract.COLLECTOR_TAG: self.collector_name, health.asset_tag: contract.FORWARDER_SOURCE},
+            {
+                "spool_depth": self.spool.depth,
+                "lag_s": float(self.spool.lag_s),
+                "forwarded_per_s": float(rate),
+                "quarantined": self.writer.stats.lines_quarantined,
+            },
+            time.time_ns() // 1_000_000,
+        )
+
+    async def run(self, on_tick: Callable[[], None] | None = None, tick_s: float = 0.5, health_every_s: float = 5.0) -> None:
         """Collect until `stop()`; then stop polling and flush every accepted reading to InfluxDB."""
         self.forwarder.start()
         devices = asyncio.create_task(self._collect(), name="collectors")
+        next_health = time.monotonic()
         try:
             while not self._stop.is_set() and not devices.done():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), timeout=tick_s)
+                if time.monotonic() >= next_health:
+                    next_health += health_every_s
+                    with contextlib.suppress(SpoolFull):  # refused and counted by the spool itself
+                        await self.spool.submit([self.forwarder_health()])
                 if on_tick is not None:
                     on_tick()
         finally:

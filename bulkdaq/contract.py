@@ -191,8 +191,10 @@ COLLECTOR_HEALTH = Measurement(
         "errors": "failed polls since the collector started [-]",
         "spool_depth": "readings waiting to reach InfluxDB [-]",
         "lag_s": "age of the oldest reading not yet in InfluxDB [s]",
+        "forwarded_per_s": "readings moved from the spool to InfluxDB per second since the last report (source `forwarder`) [1/s]",
+        "quarantined": "readings InfluxDB rejected (HTTP 400) and kept in quarantine since start (source `forwarder`) [-]",
     },
-    integer_fields=frozenset({"connected", "errors", "spool_depth"}),
+    integer_fields=frozenset({"connected", "errors", "spool_depth", "quarantined"}),
     extra_tags=("collector",),
 )
 
@@ -212,6 +214,8 @@ EVENT_KINDS = {
 
 # Tag key for the collector process in collector_health (the asset tag is the device it polls).
 COLLECTOR_TAG = COLLECTOR_HEALTH.extra_tags[0]
+# The `source` of the forwarder's own health point (spool → InfluxDB), beside one per device.
+FORWARDER_SOURCE = "forwarder"
 
 MEASUREMENTS: dict[str, Measurement] = {
     m.name: m for m in (METER, TANK, SCALE, DRAFT, SIGNAL, EVENT, QUANTITY, CLEARANCE, COLLECTOR_HEALTH)

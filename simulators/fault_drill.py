@@ -167,7 +167,7 @@ async def _inject_faults(simulator: FlowmeterSimulator, server, influxd: LocalIn
 def _audit(reader: InfluxReader, simulator: FlowmeterSimulator, report: DrillReport) -> None:
     counts = {
         "meter": "SELECT count(quality) FROM meter",
-        "collector_health": "SELECT count(connected) FROM collector_health",
+        "collector_health": "SELECT count(spool_depth) FROM collector_health",  # device and forwarder reports
         "event": "SELECT count(message) FROM event",
     }
     report.readings_stored = sum(s.values[0][1] for q in counts.values() for s in reader.query(q))

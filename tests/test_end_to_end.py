@@ -58,3 +58,6 @@ async def test_loading_ticket_equals_simulator_ground_truth(influx_db: InfluxRea
     assert {s.tags["meter"]: s.values[0][1] for s in peaks} == {"FT-101": 1_000_000.0, "FT-102": 1_000_000.0}
     health = influx_db.query("SELECT last(connected), last(errors) FROM collector_health GROUP BY source")
     assert {s.tags["source"]: tuple(s.values[0][1:]) for s in health} == {"FT-101": (1, 0), "FT-102": (1, 0)}
+    # The forwarder reports itself too: backlog, drain rate and quarantine (none here).
+    forwarder = influx_db.query("SELECT last(quarantined), last(forwarded_per_s) FROM collector_health WHERE \"source\" = 'forwarder'")
+    assert forwarder and forwarder[0].values[0][1] == 0 and forwarder[0].values[0][2] >= 0
