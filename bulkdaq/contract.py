@@ -224,5 +224,9 @@ MEASUREMENTS: dict[str, Measurement] = {
 # Measurements a device point may write into (the others are written by bulkdaq itself).
 DEVICE_MEASUREMENTS = ("meter", "tank", "scale", "draft", "signal")
 
+# Fields whose value cannot be real unless positive: a reading of 0 (a dead transmitter, an unset register)
+# is stored with quality bad, never as good data.
+MUST_BE_POSITIVE = frozenset({"density_kg_m3"})
+
 # Totalizer fields: configured as float32 they lose resolution as they grow, so the site loader warns.
 TOTALIZER_FIELDS = frozenset({"mass_total_kg", "volume_total_m3", "total_t"})

@@ -167,6 +167,9 @@ class ModbusDeviceCollector:
             if not math.isfinite(value):
                 group.problems.setdefault(f"device sent {value!r}", []).append(reader.field)
                 continue
+            if value <= 0 and reader.field in contract.MUST_BE_POSITIVE:
+                group.problems.setdefault(f"{value!r} cannot be real", []).append(reader.field)
+                continue
             group.fields[reader.field] = int(value) if reader.integer else value
             if stamp > group.time_ms:
                 group.time_ms = stamp

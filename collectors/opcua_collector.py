@@ -294,6 +294,8 @@ class OpcUaServerCollector:
         index = item.ClientHandle - 1
         status = datavalue.StatusCode.value if datavalue.StatusCode is not None else 0
         value, problem = _number(event.value, self._integer[index])
+        if problem is None and value is not None and value <= 0 and self._nodes[index].field in contract.MUST_BE_POSITIVE:
+            value, problem = None, f"{value!r} cannot be real"
         if value is None and problem is None and quality_of(status) is not contract.Quality.BAD:
             problem = "the server sent no value"
         return OpcUaReading(

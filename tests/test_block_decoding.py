@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 
+from bulkdaq import contract
 from bulkdaq.point_codec import decode_point, encode_point
 from bulkdaq.register_codec import INTEGER_TYPES
 from bulkdaq.site_config import ModbusDevice
@@ -59,5 +60,20 @@ def test_block_decoder_agrees_with_the_point_codec() -> None:
                 stored = {(p.tags["meter"], k): v for p in points for k, v in p.fields.items() if k != "quality"}
                 for point in device.points:
                     expected = decode_point(device, point, image)
+                    if expected <= 0 and point.field in contract.MUST_BE_POSITIVE:
+                        assert (point.asset, point.field) not in stored  # cannot be real: bad, no value
+                        continue
                     got = stored[(point.asset, point.field)]
                     assert got == expected or (math.isnan(got) and math.isnan(expected)), (point, got, expected)
+
+
+def test_a_density_of_zero_is_bad_not_good() -> None:
+    device = ModbusDevice.model_validate({"name": "D", "host": "127.0.0.1", "points": [
+        {"name": "m", "address": 0, "data_type": "float64", "measurement": "meter", "asset": "FT", "field": "mass_total_kg"},
+        {"name": "d", "address": 4, "data_type": "float32", "measurement": "meter", "asset": "FT", "field": "density_kg_m3"},
+    ]})
+    collector = ModbusDeviceCollector(device, "s", _NoSink())
+    image = {**encode_point(device, device.points[0], 1234.5), **encode_point(device, device.points[1], 0.0)}
+    answers = [([image[(b.register, b.start + i)] for i in range(b.count)], 1000) for b in collector.blocks]
+    (point,) = collector._decoded_points(answers, [None] * len(collector.blocks))
+    assert point.fields == {"mass_total_kg": 1234.5, "quality": "bad", "quality_reason": "0.0 cannot be real (density_kg_m3)"}
