@@ -22,9 +22,10 @@ from bulkdaq.input_validation import problems_error, pydantic_problems
 from calculators import vcf_1980, volume_correction
 from calculators.coriolis_ticket import coriolis_ticket
 from calculators.measurement_policy import MeasurementPolicy, Ticket
-from calculators.meter_ticket import InvalidMeterInput, flow_weighted_average, meter_ticket
+from calculators.meter_ticket import flow_weighted_average, meter_ticket
+from calculators.quantity_error import QuantityError
 from calculators.strapping_table import InvalidStrappingTable, OutsideStrappingTable, StrappingTable
-from calculators.tank_ticket import FloatingRoof, InvalidTankInput, ShellCorrection, tank_ticket
+from calculators.tank_ticket import FloatingRoof, ShellCorrection, tank_ticket
 from calculators.totalizer import TotalizerWentBackwards
 from calculators.weight_in_air import DensityNotPhysical
 
@@ -308,7 +309,7 @@ def _computed(path: Path, fields: dict[str, str], compute: Callable[[], Ticket])
         return compute()
     except TotalizerWentBackwards as error:
         raise InputError(path, fields["closing"], str(error)) from None
-    except (volume_correction.OutsideStandardLimits, vcf_1980.OutsideTableRange, InvalidMeterInput, InvalidTankInput) as error:
+    except QuantityError as error:  # out of a standard's range, off a table, or not a measurement
         quantity = "density" if error.quantity == "alpha60" else error.quantity
         raise InputError(path, fields.get(quantity, quantity), str(error)) from None
     except DensityNotPhysical as error:

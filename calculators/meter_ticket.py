@@ -18,11 +18,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from calculators.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
+from calculators.quantity_error import QuantityError
 from calculators.totalizer import indicated_quantity
 from calculators.weight_in_air import weight_conversion_factor, weight_in_air_from_mass
 
 
-class InvalidMeterInput(ValueError):
+class InvalidMeterInput(QuantityError):
     """A meter-ticket input that is not a measurement (e.g. a meter factor that is not positive).
 
     Attributes
@@ -30,10 +31,6 @@ class InvalidMeterInput(ValueError):
     quantity : str
         The argument at fault.
     """
-
-    def __init__(self, quantity: str, message: str) -> None:
-        self.quantity = quantity
-        super().__init__(message)
 
 
 def flow_weighted_average(values: ArrayLike, quantities: ArrayLike) -> float:

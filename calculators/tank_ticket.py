@@ -18,12 +18,13 @@ from dataclasses import dataclass
 
 from calculators.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
 from calculators.meter_ticket import mass_and_weight_in_air
+from calculators.quantity_error import QuantityError
 
 MILD_STEEL_EXPANSION_PER_C = 1.12e-5
 """Linear thermal expansion coefficient of mild carbon steel [1/°C] (API MPMS 12.1.1, Table 1)."""
 
 
-class InvalidTankInput(ValueError):
+class InvalidTankInput(QuantityError):
     """A tank-ticket input that is not a measurement.
 
     Attributes
@@ -31,10 +32,6 @@ class InvalidTankInput(ValueError):
     quantity : str
         The argument at fault.
     """
-
-    def __init__(self, quantity: str, message: str) -> None:
-        self.quantity = quantity
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

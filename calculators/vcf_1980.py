@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from calculators.quantity_error import QuantityError
 from calculators.volume_correction import round_half_away
 
 BASE_TEMPERATURE_C = 15.0
@@ -71,7 +72,7 @@ TABLE_FOR_COMMODITY = {"crude": "54A", "crude_oil": "54A", "refined": "54B", "re
 """Which table serves each commodity family of the 2004 edition's vocabulary."""
 
 
-class OutsideTableRange(ValueError):
+class OutsideTableRange(QuantityError):
     """An input lies outside the range printed in the 1980 table; the table is never extrapolated.
 
     Attributes
@@ -79,10 +80,6 @@ class OutsideTableRange(ValueError):
     quantity : str
         ``"density"`` or ``"temperature"``.
     """
-
-    def __init__(self, quantity: str, message: str) -> None:
-        self.quantity = quantity
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from calculators.quantity_error import QuantityError
+
 # ---------------------------------------------------------------------------------------------------
 # Constants of the standard
 # ---------------------------------------------------------------------------------------------------
@@ -102,7 +104,7 @@ single refined group forces it (its density range is then enforced)."""
 Base = Literal["60F", "15C", "20C"]
 
 
-class OutsideStandardLimits(ValueError):
+class OutsideStandardLimits(QuantityError):
     """An input lies outside the range for which API MPMS 11.1-2004 is defined; it is never
     extrapolated.
 
@@ -111,10 +113,6 @@ class OutsideStandardLimits(ValueError):
     quantity : str
         Which input was out of range: ``"density"``, ``"temperature"``, ``"pressure"`` or ``"alpha60"``.
     """
-
-    def __init__(self, quantity: str, message: str) -> None:
-        self.quantity = quantity
-        super().__init__(message)
 
 
 class DidNotConverge(ValueError):
