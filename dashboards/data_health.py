@@ -29,9 +29,13 @@ POLL_MS = field(HEALTH, "poll_ms")
 ERRORS = field(HEALTH, "errors")
 SPOOL_DEPTH = field(HEALTH, "spool_depth")
 LAG_S = field(HEALTH, "lag_s")
+FORWARDED = field(HEALTH, "forwarded_per_s")
+QUARANTINED = field(HEALTH, "quarantined")
 LIVE_FIELDS = [CONNECTED, POLL_MS, ERRORS, SPOOL_DEPTH, LAG_S]
 UNITS = {CONNECTED: "none", POLL_MS: "ms", ERRORS: "none", SPOOL_DEPTH: "none", LAG_S: "s"}
 WHERE = f'"{contract.SITE_TAG}" =~ /^$site$/ AND "{COLLECTOR_TAG}" =~ /^$collector$/'
+# The devices' own reports; the forwarder's (spool → InfluxDB) has a panel of its own.
+DEVICES = f"{WHERE} AND \"{SOURCE_TAG}\" != '{contract.FORWARDER_SOURCE}'"
 
 
 def connected_mapping() -> ValueMap:
@@ -59,8 +63,8 @@ def sources_table() -> table.Panel:
         .title("Sources now / 数据源状态")
         .description("Newest health of each device a collector polls. STALE: no health point in the last $stale_after.")
         .datasource(datasource_ref())
-        .with_target(seen_query("seen", HEALTH.name, POLL_MS, [COLLECTOR_TAG, SOURCE_TAG], WHERE))
-        .with_target(live_query("live", HEALTH.name, LIVE_FIELDS, SOURCE_TAG, WHERE))
+        .with_target(seen_query("seen", HEALTH.name, POLL_MS, [COLLECTOR_TAG, SOURCE_TAG], DEVICES))
+        .with_target(live_query("live", HEALTH.name, LIVE_FIELDS, SOURCE_TAG, DEVICES))
         .unit("none")
         .override_by_name("Time 1", last_seen_properties())
     )
@@ -106,6 +110,14 @@ def build() -> Dashboard:
         )
         .height(8).span(12)
     )
+    forwarder = (
+        _timeseries("Forwarder: drained and quarantined / 转发与隔离", "none")
+        .description("Readings moved from the spool to InfluxDB per second, and readings InfluxDB rejected (kept in quarantine) since start.")
+        .with_target(_health_series("A", FORWARDED, COLLECTOR_TAG))
+        .with_target(_health_series("B", QUARANTINED, COLLECTOR_TAG))
+        .override_by_query("A", [DynamicConfigValue(id_val="unit", value="reqps")])
+        .height(8).span(12)
+    )
     return number_panels(
         Dashboard(TITLE)
         .uid(UID)
@@ -123,5 +135,6 @@ def build() -> Dashboard:
         .with_panel(errors)
         .with_panel(spool)
         .with_panel(not_good_readings().height(8).span(12))
+        .with_panel(forwarder)
         .build()
     )

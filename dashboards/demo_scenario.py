@@ -135,6 +135,11 @@ def points(now_ms: int) -> list[Point]:
                                  {contract.SITE_TAG: SITE, contract.COLLECTOR_TAG: collector, contract.COLLECTOR_HEALTH.asset_tag: source},
                                  {"connected": 1, "poll_ms": 12.0 + (i % 7), "errors": i // 200, "spool_depth": 3 + (i % 5),
                                   "lag_s": 0.4 + 0.1 * (i % 3)}, t))
+    for collector in COLLECTORS:
+        for i, t in enumerate(range(start, now_ms - 1_000, 5_000)):
+            out.append(Point(contract.COLLECTOR_HEALTH.name,
+                             {contract.SITE_TAG: SITE, contract.COLLECTOR_TAG: collector, contract.COLLECTOR_HEALTH.asset_tag: contract.FORWARDER_SOURCE},
+                             {"spool_depth": 3 + (i % 5), "lag_s": 0.4, "forwarded_per_s": 40.0 + (i % 3), "quarantined": i // 300}, t))
     for story in SHIPMENTS:
         first = now_ms - 2 * 24 * HOUR_MS
         step = (2 * 24 * HOUR_MS - 5 * MINUTE_MS) // len(story.states)
