@@ -63,7 +63,8 @@ class ModbusTcpAdapter:
         # reconnect_delay=0 switches pymodbus's own reconnect loop off: the collector decides when to retry.
         client = AsyncModbusTcpClient(self.host, port=self.port, timeout=self.timeout_s, retries=0, reconnect_delay=0)
         try:
-            ok = await asyncio.wait_for(client.connect(), timeout=self.timeout_s + 0.5)
+            async with asyncio.timeout(self.timeout_s + 0.5):
+                ok = await client.connect()
         except (TimeoutError, OSError, ModbusException) as error:
             client.close()
             raise ConnectionError(f"cannot connect to {self.host}:{self.port}: {error or type(error).__name__}") from None
@@ -126,7 +127,8 @@ class SerialBus:
             self.close()
             client = AsyncModbusSerialClient(self.port, timeout=self.timeout_s, retries=0, reconnect_delay=0, **self.settings)
             try:
-                ok = await asyncio.wait_for(client.connect(), timeout=self.timeout_s + 0.5)
+                async with asyncio.timeout(self.timeout_s + 0.5):
+                    ok = await client.connect()
             except (TimeoutError, OSError, ModbusException) as error:
                 client.close()
                 raise ConnectionError(f"cannot open {self.port}: {error or type(error).__name__}") from None
@@ -178,7 +180,10 @@ class ModbusRtuAdapter:
 async def _read(client, unit_id: int, timeout_s: float, register: str, address: int, count: int) -> list[int]:  # noqa: ANN001
     call = client.read_holding_registers if register == "holding" else client.read_input_registers
     try:
-        response = await asyncio.wait_for(call(address, count=count, device_id=unit_id), timeout=timeout_s + 0.5)
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that arrives as the
+        # request completes, and a device task that ignores its cancellation never lets the collector stop.
+        async with asyncio.timeout(timeout_s + 0.5):
+            response = await call(address, count=count, device_id=unit_id)
     except (TimeoutError, ModbusIOException):
         # pymodbus reports a device that stays silent as ModbusIOException("No response received").
         raise ModbusReadError(f"no answer within {timeout_s} s", connection_lost=True) from None

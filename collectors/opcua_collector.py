@@ -206,7 +206,8 @@ class OpcUaServerCollector:
         try:
             while not reason:
                 with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(lost.wait(), timeout=check_s)
+                    async with asyncio.timeout(check_s):  # not wait_for: see modbus_adapter._read
+                        await lost.wait()
                 await self._flush()
                 if lost.is_set() or consumer.done():
                     reason = self._lost_reason or f"{self.server.endpoint}: connection lost"
@@ -219,9 +220,11 @@ class OpcUaServerCollector:
             # Deleting the subscription ends the consumer's iteration *after* the notifications already
             # queued, so everything received is submitted before the session closes.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(subscription.delete(), timeout=1.0)
+                async with asyncio.timeout(1.0):
+                    await subscription.delete()
             try:
-                await asyncio.wait_for(asyncio.shield(consumer), timeout=5.0)
+                async with asyncio.timeout(5.0):
+                    await asyncio.shield(consumer)
             except (asyncio.TimeoutError, Exception):
                 consumer.cancel()
         return reason

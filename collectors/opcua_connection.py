@@ -97,21 +97,20 @@ async def open_client(settings: ConnectionSettings) -> Client:
                 raise OpcUaConnectError(f"security mode {settings.security_mode} needs the collector's certificate and private key")
             # The server compares the URI in our certificate with the one we announce; take it from the certificate.
             client.application_uri = application_uri_of(settings.certificate)
-            await asyncio.wait_for(
-                client.set_security(
+            async with asyncio.timeout(settings.timeout_s * 2):  # not wait_for: see modbus_adapter._read
+                await client.set_security(
                     security_policies.SecurityPolicyBasic256Sha256,
                     str(settings.certificate),
                     str(settings.private_key),
                     server_certificate=str(settings.server_certificate) if settings.server_certificate else None,
                     mode=_MODES[settings.security_mode],
-                ),
-                timeout=settings.timeout_s * 2,
-            )
+                )
             if settings.trusted_certificates is not None:
                 client.certificate_validator = await _trust_list_validator(settings.trusted_certificates)
             elif settings.server_certificate is None:
                 log.warning("%s: the server's certificate is accepted unchecked (no server_certificate or trusted_certificates)", settings.endpoint)
-        await asyncio.wait_for(client.connect(), timeout=settings.timeout_s * 2)
+        async with asyncio.timeout(settings.timeout_s * 2):
+            await client.connect()
     except OpcUaConnectError:
         await _abandon(client)
         raise
@@ -157,7 +156,8 @@ def explain(error: BaseException, settings: ConnectionSettings) -> str:
 async def close_client(client: Client) -> None:
     """Close the session and socket; a server that is already gone is not an error here."""
     try:
-        await asyncio.wait_for(client.disconnect(), timeout=2.0)
+        async with asyncio.timeout(2.0):
+            await client.disconnect()
     except Exception:  # the connection is being dropped anyway
         log.debug("disconnect failed", exc_info=True)
         client.disconnect_socket()
