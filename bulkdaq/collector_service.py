@@ -92,7 +92,8 @@ class CollectorService:
         try:
             while not self._stop.is_set() and not devices.done():
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), timeout=tick_s)
+                    async with asyncio.timeout(tick_s):  # not wait_for: see collectors/cancellation.py
+                        await self._stop.wait()
                 if time.monotonic() >= next_health:
                     next_health += health_every_s
                     with contextlib.suppress(SpoolFull):  # refused and counted by the spool itself

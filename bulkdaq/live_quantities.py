@@ -22,6 +22,7 @@ At completion the same snapshot, over the whole loading window, gives the final 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -446,10 +447,9 @@ async def watch(
                 report.findings = tuple(findings)
                 report.stopped_because = "blocked: " + "; ".join(f.message for f in findings)
                 break
-            try:
-                await asyncio.wait_for(stop.wait(), interval_s)
-            except TimeoutError:
-                pass
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval_s):  # not wait_for: see collectors/cancellation.py
+                    await stop.wait()
         else:
             report.stopped_because = "stopped"
     finally:

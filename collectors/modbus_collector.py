@@ -23,6 +23,7 @@ from bulkdaq.line_protocol import Point
 from bulkdaq.register_codec import block_value_reader, engineering_converter
 from bulkdaq.site_config import ModbusDevice, ModbusPoint
 from bulkdaq.spool import SpoolFull
+from collectors.cancellation import raise_if_cancel_requested
 from collectors.integrity_watch import IntegrityEvent, IntegrityWatch
 from collectors.modbus_adapter import ModbusReadError, ModbusRtuAdapter, ModbusTcpAdapter, SerialBus
 from collectors.read_plan import ReadBlock, plan_reads
@@ -93,6 +94,7 @@ class ModbusDeviceCollector:
                 except Exception as error:  # a bug or an odd answer from one device must not stop the others
                     log.exception("device %s: poll failed", self.device.name)
                     self._note_error(f"poll failed: {type(error).__name__}: {error}")
+                raise_if_cancel_requested()
                 next_due += interval
                 now = time.monotonic()
                 if next_due < now:

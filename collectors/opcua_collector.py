@@ -40,6 +40,7 @@ from bulkdaq import contract
 from bulkdaq.forwarder import ReadingSink
 from bulkdaq.line_protocol import FieldValue, Point
 from bulkdaq.opcua_config import OpcUaSection, OpcUaServer, resolve_opcua_password
+from collectors.cancellation import raise_if_cancel_requested
 from collectors.modbus_collector import DeviceStatus
 from collectors.opcua_connection import ConnectionSettings, OpcUaConnectError, close_client, open_client
 from collectors.opcua_nodes import NodeProblem, describe_all, resolve_nodes
@@ -174,6 +175,7 @@ class OpcUaServerCollector:
                     if time.monotonic() - started > self.server.reconnect_max_delay_s:
                         delay = FIRST_RECONNECT_DELAY_S  # it was up for a while: try again quickly
                     await self._down(reason)
+                raise_if_cancel_requested()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.server.reconnect_max_delay_s)
         finally:
@@ -208,6 +210,7 @@ class OpcUaServerCollector:
                 with contextlib.suppress(asyncio.TimeoutError):
                     async with asyncio.timeout(check_s):  # not wait_for: see modbus_adapter._read
                         await lost.wait()
+                raise_if_cancel_requested()
                 await self._flush()
                 if lost.is_set() or consumer.done():
                     reason = self._lost_reason or f"{self.server.endpoint}: connection lost"
