@@ -186,7 +186,7 @@ COLLECTOR_HEALTH = Measurement(
     name="collector_health",
     asset_tag="source",
     fields={
-        "connected": "1 when the device answered the last poll, else 0 [-]",
+        "connected": "1 when the device answered the last poll, else 0; a Modbus device reports with every poll up to 1 Hz, about once a second when polled faster, and at once when this or `errors` changes [-]",
         "poll_ms": "duration of the last poll [ms]",
         "errors": "failed polls since the collector started [-]",
         "spool_depth": "readings waiting to reach InfluxDB [-]",

@@ -1,6 +1,8 @@
 """The durable spool: every reading a collector accepts is on disk before it counts as collected.
 
-SQLite in WAL mode, one table of line-protocol lines in arrival order. Collectors `submit` points;
+SQLite in WAL mode, one table of line-protocol text in arrival order, one row per commit (the lines of
+every collector that joined that commit, newline-separated): a site's few commits per second then cost a
+few row inserts, not one B-tree insert per reading. Collectors `submit` points;
 the call returns once the transaction holding them is committed (group commit: the readings of all
 collectors that arrive while one commit runs go into the next one, so a site of hundreds of devices
 costs a few commits per second, not hundreds). A `SpoolForwarder` drains the oldest lines to InfluxDB in
@@ -31,6 +33,8 @@ from bulkdaq.line_protocol import Point
 log = logging.getLogger(__name__)
 
 Synchronous = Literal["full", "normal"]
+ROW_OVERHEAD_BYTES = 24  # counted per line towards `max_bytes`, as when every line had a row of its own
+ROW_LINES = 1000  # a bigger commit takes several rows, so a forwarder batch overshoots its size by < 1 row
 
 
 class SpoolFull(RuntimeError):
@@ -79,13 +83,20 @@ class DurableSpool:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
-        self._db.execute("CREATE TABLE IF NOT EXISTS reading (id INTEGER PRIMARY KEY AUTOINCREMENT, enqueued REAL NOT NULL, line TEXT NOT NULL)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS reading_batch "
+            "(id INTEGER PRIMARY KEY AUTOINCREMENT, enqueued REAL NOT NULL, line_count INTEGER NOT NULL, lines TEXT NOT NULL)"
+        )
+        self._take_over_line_table()
         self.ledger = ledger
         if ledger is not None:
             ledger.attach(self._db)
-        self._depth, oldest = self._db.execute("SELECT count(*), min(enqueued) FROM reading").fetchone()
+        depth, oldest, size = self._db.execute(
+            f"SELECT coalesce(sum(line_count), 0), min(enqueued), coalesce(sum(length(lines) + line_count * {ROW_OVERHEAD_BYTES}), 0) FROM reading_batch"
+        ).fetchone()
+        self._depth: int = depth
         self._oldest: float | None = oldest
-        self._bytes = self._data_bytes()
+        self._bytes: int = size
         self._pending: list[tuple[list[str], asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
 
@@ -117,7 +128,8 @@ class DurableSpool:
         return self._bytes
 
     # --- draining ----------------------------------------------------------------------------
-    async def oldest(self, limit: int) -> list[tuple[int, str]]:
+    async def oldest(self, limit: int) -> tuple[int, list[str]] | None:
+        """The oldest rows, whole, until they hold `limit` lines or more (< `limit` + ROW_LINES): (last row id, lines)."""
         return await self._run(self._select, limit)
 
     async def acknowledge(self, last_id: int) -> None:
@@ -159,41 +171,55 @@ class DurableSpool:
 
     def _insert(self, lines: list[str]) -> None:
         now = time.time()
+        rows = [(now, len(part), "\n".join(part)) for part in (lines[i : i + ROW_LINES] for i in range(0, len(lines), ROW_LINES))]
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("INSERT INTO reading (enqueued, line) VALUES (?, ?)", ((now, line) for line in lines))
+            self._db.executemany("INSERT INTO reading_batch (enqueued, line_count, lines) VALUES (?, ?, ?)", rows)
             if self.ledger is not None:
                 self.ledger.append(self._db, lines, now)
         self._depth += len(lines)
-        self._bytes += sum(len(line) + 24 for line in lines)
+        self._bytes += sum(len(text) for _, _, text in rows) + len(lines) * ROW_OVERHEAD_BYTES
         if self._oldest is None:
             self._oldest = now
         self.stats.accepted += len(lines)
         self.stats.commits += 1
 
-    def _select(self, limit: int) -> list[tuple[int, str]]:
-        return self._db.execute("SELECT id, line FROM reading ORDER BY id LIMIT ?", (limit,)).fetchall()
+    def _select(self, limit: int) -> tuple[int, list[str]] | None:
+        last_id, texts, count = None, [], 0
+        for row_id, line_count, text in self._db.execute("SELECT id, line_count, lines FROM reading_batch ORDER BY id"):
+            last_id = row_id
+            texts.append(text)
+            count += line_count
+            if count >= limit:
+                break
+        return None if last_id is None else (last_id, "\n".join(texts).split("\n"))
 
     def _delete_through(self, last_id: int) -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            # the size of what goes, read over the primary-key range (not a scan of the whole backlog)
-            gone_bytes = self._db.execute(
-                "SELECT coalesce(sum(length(line)) + 24 * count(*), 0) FROM reading WHERE id <= ?", (last_id,)
-            ).fetchone()[0]
-            removed = self._db.execute("DELETE FROM reading WHERE id <= ?", (last_id,)).rowcount
-        self._depth = max(0, self._depth - removed)
-        self.stats.forwarded += removed
-        row = self._db.execute("SELECT min(enqueued) FROM reading").fetchone()
-        self._oldest = row[0]
-        if self._depth == 0:
-            self._bytes = 0
-        else:
-            self._bytes = max(0, self._bytes - int(gone_bytes))
+            # what goes, read over the primary-key range (not a scan of the whole backlog)
+            gone_lines, gone_bytes = self._db.execute(
+                f"SELECT coalesce(sum(line_count), 0), coalesce(sum(length(lines) + line_count * {ROW_OVERHEAD_BYTES}), 0) "
+                "FROM reading_batch WHERE id <= ?",
+                (last_id,),
+            ).fetchone()
+            self._db.execute("DELETE FROM reading_batch WHERE id <= ?", (last_id,))
+            # rows are in arrival order, so the oldest left is the first row (its key, not a scan)
+            row = self._db.execute("SELECT enqueued FROM reading_batch ORDER BY id LIMIT 1").fetchone()
+        self._depth = max(0, self._depth - int(gone_lines))
+        self.stats.forwarded += int(gone_lines)
+        self._oldest = None if row is None else row[0]
+        self._bytes = 0 if self._depth == 0 else max(0, self._bytes - int(gone_bytes))
 
-    def _data_bytes(self) -> int:
-        row = self._db.execute("SELECT coalesce(sum(length(line)) + 24 * count(*), 0) FROM reading").fetchone()
-        return int(row[0])
+    def _take_over_line_table(self) -> None:
+        """A spool written by an earlier bulkdaq (one row per line, table `reading`) keeps every line:
+        each becomes a commit of one line, in the same order, in one transaction."""
+        if self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reading'").fetchone() is None:
+            return
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("INSERT INTO reading_batch (enqueued, line_count, lines) SELECT enqueued, 1, line FROM reading ORDER BY id")
+            self._db.execute("DROP TABLE reading")
 
 
 class SpoolForwarder:
@@ -223,12 +249,13 @@ class SpoolForwarder:
 
     async def drain_once(self) -> int:
         """Send the oldest batch (if any); returns the number of lines moved out of the spool."""
-        rows = await self.spool.oldest(self.batch_size)
-        if not rows:
+        oldest = await self.spool.oldest(self.batch_size)
+        if oldest is None:
             return 0
-        await self.writer.write([line for _, line in rows])  # returns once stored or quarantined
-        await self.spool.acknowledge(rows[-1][0])
-        return len(rows)
+        last_id, lines = oldest
+        await self.writer.write(lines)  # returns once stored or quarantined
+        await self.spool.acknowledge(last_id)
+        return len(lines)
 
     async def close(self, drain_timeout_s: float = 10.0) -> None:
         """Drain what is in the spool and stop; if InfluxDB does not take it within `drain_timeout_s`,

@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 
 
-def raise_if_cancel_requested() -> None:
-    """Raise `asyncio.CancelledError` if the running task has a cancellation pending that it did not see."""
-    task = asyncio.current_task()
+def raise_if_cancel_requested(task: asyncio.Task | None = None) -> None:
+    """Raise `asyncio.CancelledError` if `task` (default: the running task) has a cancellation pending that
+    it did not see. A loop that runs often passes its own task, looked up once."""
+    task = task or asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError("cancellation requested while a library call swallowed it")

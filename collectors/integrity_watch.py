@@ -34,7 +34,7 @@ class IntegrityEvent:
     time_ms: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _TotalState:
     value: float
     time_ms: int
@@ -91,14 +91,14 @@ class IntegrityWatch:
             state.totals[name] = _TotalState(value, time_ms, rate_per_h, time_ms)
             return []
         events: list[IntegrityEvent] = []
-        old, new = repr(previous.value), repr(value)
         if value < previous.value:
+            old, new = repr(previous.value), repr(value)
             span = self._spans.get((asset, name))
             rolled = span is not None and previous.value > 0.9 * span and value < 0.1 * span
             kind = "totalizer_rollover" if rolled else "totalizer_reset"
             why = f"wrapped at the register span {span!r}" if rolled else "went backwards (reset)"
             events.append(IntegrityEvent(asset, kind, f"{name} {why}: {old} then {new}", old, new, time_ms))
-        else:
+        elif value != previous.value:
             # Measured from the last change, so a device that froze and then caught up is not a jump.
             hours = (time_ms - previous.last_change_ms) / 3_600_000
             rates = [r for r in (previous.rate_per_h, rate_per_h) if r is not None]
@@ -108,18 +108,17 @@ class IntegrityWatch:
                     events.append(IntegrityEvent(
                         asset, "totalizer_jump",
                         f"{name} advanced {value - previous.value!r} in {hours * 3600:.3f} s; the flow rate allows at most {allowed!r}",
-                        old, new, time_ms,
+                        repr(previous.value), repr(value), time_ms,
                     ))
-        changed = value != previous.value
-        last_change = time_ms if changed else previous.last_change_ms
-        frozen_reported = previous.frozen_reported and not changed
-        flowing = rate_per_h is not None and rate_per_h > 0
-        if not changed and flowing and not frozen_reported and time_ms - last_change >= self.limits.frozen_after_s * 1000:
+        if value != previous.value:
+            previous.last_change_ms = time_ms
+            previous.frozen_reported = False
+        elif rate_per_h is not None and rate_per_h > 0 and not previous.frozen_reported and time_ms - previous.last_change_ms >= self.limits.frozen_after_s * 1000:
             events.append(IntegrityEvent(
                 asset, "frozen",
-                f"{name} has not moved for {(time_ms - last_change) / 1000:.1f} s while the flow rate reads {rate_per_h!r}",
-                old, new, time_ms,
+                f"{name} has not moved for {(time_ms - previous.last_change_ms) / 1000:.1f} s while the flow rate reads {rate_per_h!r}",
+                repr(previous.value), repr(value), time_ms,
             ))
-            frozen_reported = True
-        state.totals[name] = _TotalState(value, time_ms, rate_per_h, last_change, frozen_reported)
+            previous.frozen_reported = True
+        previous.value, previous.time_ms, previous.rate_per_h = value, time_ms, rate_per_h
         return events

@@ -31,6 +31,7 @@ from collectors.read_plan import ReadBlock, plan_reads
 log = logging.getLogger(__name__)
 
 MAX_RECONNECT_DELAY_S = 5.0
+HEALTH_EVERY_S = 1.0
 FIRST_RECONNECT_DELAY_S = 0.25
 
 
@@ -80,11 +81,14 @@ class ModbusDeviceCollector:
         self.integrity = IntegrityWatch(device)
         self._down_since_ms: int | None = None  # first failed poll of the current outage
         self._last_good_ms: int | None = None
+        self._next_health = 0.0
+        self._last_reported: tuple[bool, int] | None = None
 
     async def run(self) -> None:
         """Poll until cancelled, on a fixed schedule (missed ticks are skipped, not bunched up)."""
         interval = self.device.poll_interval_s
         next_due = time.monotonic()
+        task = asyncio.current_task()
         try:
             while True:
                 try:
@@ -94,7 +98,7 @@ class ModbusDeviceCollector:
                 except Exception as error:  # a bug or an odd answer from one device must not stop the others
                     log.exception("device %s: poll failed", self.device.name)
                     self._note_error(f"poll failed: {type(error).__name__}: {error}")
-                raise_if_cancel_requested()
+                raise_if_cancel_requested(task)
                 next_due += interval
                 now = time.monotonic()
                 if next_due < now:
@@ -122,7 +126,8 @@ class ModbusDeviceCollector:
         self.status.polls += 1
         self.status.connected = self.adapter.connected
         self.status.last_poll_ms = (time.monotonic() - started) * 1000
-        points.append(self._health_point())
+        if self._health_due(started):
+            points.append(self._health_point())
         await self.sink.submit(points)
         return points
 
@@ -229,6 +234,16 @@ class ModbusDeviceCollector:
     def _point(self, measurement_name: str, asset: str, fields: dict[str, float | int | str], time_ms: int) -> Point:
         measurement = contract.MEASUREMENTS[measurement_name]
         return Point(measurement_name, {contract.SITE_TAG: self.site, measurement.asset_tag: asset}, fields, time_ms)
+
+    def _health_due(self, now: float) -> bool:
+        """A health point with every poll up to 1 Hz; a faster device reports about once a second, and at
+        once when it connects, disconnects or fails (a health line per 10 ms poll is noise, not news)."""
+        reported = (self.status.connected, self.status.errors)
+        if now < self._next_health and reported == self._last_reported:
+            return False
+        self._next_health = now + HEALTH_EVERY_S - min(self.device.poll_interval_s, HEALTH_EVERY_S) / 2
+        self._last_reported = reported
+        return True
 
     def _health_point(self) -> Point:
         health = contract.COLLECTOR_HEALTH

@@ -11,7 +11,7 @@ from simulators.fault_drill import run_fault_drill
 async def test_fault_drill_loses_nothing_and_reports_every_fault(tmp_path: Path) -> None:
     report = await run_fault_drill(tmp_path)
     print(report.markdown())
-    assert report.readings_acknowledged > 200
+    assert report.readings_acknowledged > 150  # meter readings (> 100 good ones, below), events and collector_health
     assert report.readings_stored == report.readings_acknowledged
     for fault in report.faults:
         assert fault.seen_events == fault.expected_events, fault

@@ -19,7 +19,7 @@ from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.influx_writer import InfluxWriter
 from bulkdaq.line_protocol import Point
 from bulkdaq.local_influxd import LocalInfluxd, free_port
-from bulkdaq.spool import DurableSpool, SpoolForwarder, SpoolFull
+from bulkdaq.spool import ROW_LINES, DurableSpool, SpoolForwarder, SpoolFull
 
 T0 = 1_790_000_000_000
 BIN = Path(sys.executable).parent
@@ -31,7 +31,8 @@ def reading(i: int, meter_id: str = "FT-1") -> Point:
 
 async def test_spool_drains_in_batches_and_empties(influx_db: InfluxReader, tmp_path: Path) -> None:
     spool = DurableSpool(tmp_path / "spool.sqlite")
-    await spool.submit([reading(i) for i in range(1000)])
+    for commit in range(10):  # ten commits of 100 lines: the forwarder takes whole commits up to its batch size
+        await spool.submit([reading(100 * commit + i) for i in range(100)])
     assert spool.depth == 1000 and spool.lag_s >= 0
     writer = InfluxWriter(influx_db.url, influx_db.database, quarantine_dir=tmp_path / "q")
     forwarder = SpoolForwarder(spool, writer, batch_size=300, flush_interval_s=0.05)
@@ -79,6 +80,48 @@ async def test_outage_keeps_readings_on_disk_across_restarts_then_drains(tmp_pat
         await asyncio.to_thread(server.stop)
 
 
+async def test_a_big_commit_is_sent_in_batches_of_whole_rows(influx_db: InfluxReader, tmp_path: Path) -> None:
+    spool = DurableSpool(tmp_path / "spool.sqlite")
+    await spool.submit([reading(i) for i in range(2500)])  # one commit, stored as rows of ROW_LINES lines
+    assert spool.stats.commits == 1 and spool.depth == 2500
+    assert [len(text.split("\n")) for (text,) in sqlite3.connect(tmp_path / "spool.sqlite").execute("SELECT lines FROM reading_batch ORDER BY id")] == [
+        ROW_LINES, ROW_LINES, 2500 - 2 * ROW_LINES
+    ]
+    writer = InfluxWriter(influx_db.url, influx_db.database, quarantine_dir=tmp_path / "q")
+    forwarder = SpoolForwarder(spool, writer, batch_size=1500, flush_interval_s=0.05)
+    forwarder.start()
+    await forwarder.close()
+    await writer.aclose()
+    assert writer.stats.batches_written == 2 and writer.stats.lines_written == 2500  # 2 rows (2,000 lines), then 1 row
+    rows = influx_db.query("SELECT mass_total_kg FROM meter")[0].values
+    assert [r[1] for r in rows] == [1000.0 + i for i in range(2500)]
+    await spool.close()
+
+
+async def test_a_spool_written_one_row_per_line_is_taken_over_whole(influx_db: InfluxReader, tmp_path: Path) -> None:
+    """An earlier bulkdaq kept one row per line in table `reading`: opening it keeps every line, in order."""
+    path = tmp_path / "spool.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE reading (id INTEGER PRIMARY KEY AUTOINCREMENT, enqueued REAL NOT NULL, line TEXT NOT NULL)")
+        db.executemany("INSERT INTO reading (enqueued, line) VALUES (?, ?)", [(1.7e9 + i, reading(i).to_line()) for i in range(700)])
+    spool = DurableSpool(path)
+    assert spool.depth == 700
+    assert spool.size_bytes == sum(len(reading(i).to_line()) + 24 for i in range(700))
+    assert spool.lag_s > 0  # the oldest line's enqueue time came along
+    assert _spool_lines(path) == [reading(i).to_line() for i in range(700)]
+    await spool.submit([reading(700)])  # and new readings go after them
+    writer = InfluxWriter(influx_db.url, influx_db.database, quarantine_dir=tmp_path / "q")
+    forwarder = SpoolForwarder(spool, writer, batch_size=300, flush_interval_s=0.05)
+    forwarder.start()
+    await forwarder.close()
+    await writer.aclose()
+    rows = influx_db.query("SELECT mass_total_kg FROM meter")[0].values
+    assert [r[1] for r in rows] == [1000.0 + i for i in range(701)]
+    assert spool.depth == 0
+    await spool.close()
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM sqlite_master WHERE name = 'reading'").fetchone()[0] == 0
+
+
 async def test_full_spool_refuses_new_readings_and_keeps_the_old(tmp_path: Path) -> None:
     spool = DurableSpool(tmp_path / "spool.sqlite", max_bytes=20_000)
     accepted = 0
@@ -88,7 +131,7 @@ async def test_full_spool_refuses_new_readings_and_keeps_the_old(tmp_path: Path)
             accepted += 1
     assert 100 < accepted < 1000
     assert spool.depth == accepted and spool.stats.refused_full == 1
-    first = sqlite3.connect(tmp_path / "spool.sqlite").execute("SELECT line FROM reading ORDER BY id LIMIT 1").fetchone()[0]
+    first = _spool_lines(tmp_path / "spool.sqlite")[0]
     assert first == reading(0).to_line()  # the oldest reading is never discarded
     await spool.close()
 
@@ -161,21 +204,26 @@ def _spooled(path: Path) -> int:
         return 0
     with sqlite3.connect(path) as db:
         try:
-            return db.execute("SELECT count(*) FROM reading").fetchone()[0]
+            return db.execute("SELECT coalesce(sum(line_count), 0) FROM reading_batch").fetchone()[0]
         except sqlite3.OperationalError:
             return 0
 
 
-def _good_meter_lines(path: Path) -> dict[int, float]:
-    """time_ms -> mass_total_kg of every good meter reading in the spool."""
+def _spool_lines(path: Path) -> list[str]:
+    """Every line in the spool file, oldest first (read with sqlite3, not through DurableSpool)."""
     if not path.exists():
-        return {}
+        return []
     with sqlite3.connect(path) as db:
         try:
-            rows = db.execute("SELECT line FROM reading WHERE line LIKE 'meter,%' AND line LIKE '%quality=\"good\"%'").fetchall()
+            rows = db.execute("SELECT lines FROM reading_batch ORDER BY id").fetchall()
         except sqlite3.OperationalError:
-            return {}
-        lines = [row[0] for row in rows]
+            return []
+    return [line for (text,) in rows for line in text.split("\n")]
+
+
+def _good_meter_lines(path: Path) -> dict[int, float]:
+    """time_ms -> mass_total_kg of every good meter reading in the spool."""
+    lines = [line for line in _spool_lines(path) if line.startswith("meter,") and 'quality="good"' in line]
     out = {}
     for line in lines:
         _, fields, stamp = line.rsplit(" ", 2)
