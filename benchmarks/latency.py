@@ -52,12 +52,12 @@ async def _measure(port: int, influx_url: str, database: str, flush_interval_s: 
     class TimedWriter:
         """The real writer; notes when each device-clock value was first acknowledged by InfluxDB."""
 
-        async def write(self, lines: list[str]) -> None:
-            await real_writer.write(lines)
+        async def write_text(self, text: str, line_count: int) -> None:
+            await real_writer.write_text(text, line_count)
             if not measuring:
                 return
             now = time.time()
-            for line in lines:
+            for line in text.split("\n"):
                 if line.startswith("meter,"):
                     match = CLOCK_VALUE.search(line)
                     if match:

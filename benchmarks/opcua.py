@@ -101,12 +101,12 @@ async def _collector(endpoint: str, variables: int, influx_url: str, database: s
     class TimedWriter:
         """The real writer; notes, per stored line, how long after its source timestamp it was stored."""
 
-        async def write(self, lines: list[str]) -> None:
+        async def write_text(self, text: str, line_count: int) -> None:
             nonlocal stored
-            await real_writer.write(lines)
+            await real_writer.write_text(text, line_count)
             if measuring:
                 now_ms = time.time() * 1000
-                signal_lines = [line for line in lines if line.startswith("signal")]
+                signal_lines = [line for line in text.split("\n") if line.startswith("signal")]
                 lags.extend((now_ms - int(line.rsplit(" ", 1)[1])) / 1000 for line in signal_lines[::10])
                 stored += len(signal_lines)
 

@@ -68,10 +68,13 @@ class InfluxWriter:
 
     async def write(self, lines: Sequence[str]) -> None:
         """Store `lines` (retrying as the rules above say) or quarantine them; never drop them."""
-        if not lines:
-            return
+        if lines:
+            await self.write_text("\n".join(lines), len(lines))
+
+    async def write_text(self, text: str, line_count: int) -> None:
+        """`write` for `line_count` lines already joined by newlines (as the spool keeps them)."""
         delay = self.first_retry_delay_s
-        body = ("\n".join(lines) + "\n").encode("utf-8")
+        body = (text + "\n").encode("utf-8")
         while True:
             try:
                 response = await self._client.post(f"{self.url}/write", params=self._params, content=body)
@@ -79,35 +82,36 @@ class InfluxWriter:
                 reason = f"{type(error).__name__}: {error}"
             else:
                 if response.status_code == 204:
-                    self.stats.lines_written += len(lines)
+                    self.stats.lines_written += line_count
                     self.stats.batches_written += 1
                     return
-                if response.status_code == 413 and len(lines) > 1:
+                if response.status_code == 413 and line_count > 1:
+                    lines = text.split("\n")
                     half = len(lines) // 2
                     await self.write(lines[:half])
                     await self.write(lines[half:])
                     return
                 reason = f"HTTP {response.status_code}: {response.text.strip()[:500]}"
                 if response.status_code == 400 or (400 <= response.status_code < 500 and response.status_code not in {401, 403, 404, 408, 429}):
-                    self._quarantine(lines, reason)
+                    self._quarantine(text, line_count, reason)
                     return
             self.stats.retries += 1
             self.stats.last_error = reason
-            log.warning("InfluxDB write of %d lines failed (%s); retrying in %.1f s", len(lines), reason, delay)
+            log.warning("InfluxDB write of %d lines failed (%s); retrying in %.1f s", line_count, reason, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.max_retry_delay_s)
 
-    def _quarantine(self, lines: Sequence[str], reason: str) -> None:
+    def _quarantine(self, text: str, line_count: int, reason: str) -> None:
         self.quarantine_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
         path = self.quarantine_dir / f"{self.database}-{stamp}-{self.stats.batches_quarantined}.lp"
         header = f"# quarantined {stamp}: {reason}\n# database {self.database}; valid lines may already be stored (partial write)\n"
-        path.write_text(header + "\n".join(lines) + "\n", encoding="utf-8")
+        path.write_text(header + text + "\n", encoding="utf-8")
         self.stats.batches_quarantined += 1
-        self.stats.lines_quarantined += len(lines)
+        self.stats.lines_quarantined += line_count
         self.stats.last_error = reason
         self.stats.quarantine_files.append(path)
-        log.error("InfluxDB rejected a batch of %d lines (%s); quarantined in %s", len(lines), reason, path)
+        log.error("InfluxDB rejected a batch of %d lines (%s); quarantined in %s", line_count, reason, path)
 
     async def aclose(self) -> None:
         await self._client.aclose()

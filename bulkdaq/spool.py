@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from bulkdaq.evidence_chain import EvidenceLedger
 from bulkdaq.influx_writer import InfluxWriter
@@ -35,6 +35,14 @@ log = logging.getLogger(__name__)
 Synchronous = Literal["full", "normal"]
 ROW_OVERHEAD_BYTES = 24  # counted per line towards `max_bytes`, as when every line had a row of its own
 ROW_LINES = 1000  # a bigger commit takes several rows, so a forwarder batch overshoots its size by < 1 row
+
+
+class SpooledLines(NamedTuple):
+    """The oldest lines in the spool, newline-joined, and the last row they come from."""
+
+    last_id: int
+    line_count: int
+    text: str
 
 
 class SpoolFull(RuntimeError):
@@ -85,14 +93,14 @@ class DurableSpool:
         self._db.execute(f"PRAGMA synchronous={synchronous.upper()}")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS reading_batch "
-            "(id INTEGER PRIMARY KEY AUTOINCREMENT, enqueued REAL NOT NULL, line_count INTEGER NOT NULL, lines TEXT NOT NULL)"
+            "(id INTEGER PRIMARY KEY AUTOINCREMENT, enqueued REAL NOT NULL, line_count INTEGER NOT NULL, size INTEGER NOT NULL, lines TEXT NOT NULL)"
         )
         self._take_over_line_table()
         self.ledger = ledger
         if ledger is not None:
             ledger.attach(self._db)
         depth, oldest, size = self._db.execute(
-            f"SELECT coalesce(sum(line_count), 0), min(enqueued), coalesce(sum(length(lines) + line_count * {ROW_OVERHEAD_BYTES}), 0) FROM reading_batch"
+            "SELECT coalesce(sum(line_count), 0), min(enqueued), coalesce(sum(size), 0) FROM reading_batch"
         ).fetchone()
         self._depth: int = depth
         self._oldest: float | None = oldest
@@ -128,8 +136,8 @@ class DurableSpool:
         return self._bytes
 
     # --- draining ----------------------------------------------------------------------------
-    async def oldest(self, limit: int) -> tuple[int, list[str]] | None:
-        """The oldest rows, whole, until they hold `limit` lines or more (< `limit` + ROW_LINES): (last row id, lines)."""
+    async def oldest(self, limit: int) -> SpooledLines | None:
+        """The oldest rows, whole, until they hold `limit` lines or more (< `limit` + ROW_LINES)."""
         return await self._run(self._select, limit)
 
     async def acknowledge(self, last_id: int) -> None:
@@ -171,20 +179,24 @@ class DurableSpool:
 
     def _insert(self, lines: list[str]) -> None:
         now = time.time()
-        rows = [(now, len(part), "\n".join(part)) for part in (lines[i : i + ROW_LINES] for i in range(0, len(lines), ROW_LINES))]
+        rows = []
+        for start in range(0, len(lines), ROW_LINES):
+            text = "\n".join(lines[start : start + ROW_LINES])
+            count = min(ROW_LINES, len(lines) - start)
+            rows.append((now, count, len(text) + count * ROW_OVERHEAD_BYTES, text))
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.executemany("INSERT INTO reading_batch (enqueued, line_count, lines) VALUES (?, ?, ?)", rows)
+            self._db.executemany("INSERT INTO reading_batch (enqueued, line_count, size, lines) VALUES (?, ?, ?, ?)", rows)
             if self.ledger is not None:
                 self.ledger.append(self._db, lines, now)
         self._depth += len(lines)
-        self._bytes += sum(len(text) for _, _, text in rows) + len(lines) * ROW_OVERHEAD_BYTES
+        self._bytes += sum(size for _, _, size, _ in rows)
         if self._oldest is None:
             self._oldest = now
         self.stats.accepted += len(lines)
         self.stats.commits += 1
 
-    def _select(self, limit: int) -> tuple[int, list[str]] | None:
+    def _select(self, limit: int) -> SpooledLines | None:
         last_id, texts, count = None, [], 0
         for row_id, line_count, text in self._db.execute("SELECT id, line_count, lines FROM reading_batch ORDER BY id"):
             last_id = row_id
@@ -192,16 +204,14 @@ class DurableSpool:
             count += line_count
             if count >= limit:
                 break
-        return None if last_id is None else (last_id, "\n".join(texts).split("\n"))
+        return None if last_id is None else SpooledLines(last_id, count, "\n".join(texts))
 
     def _delete_through(self, last_id: int) -> None:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             # what goes, read over the primary-key range (not a scan of the whole backlog)
             gone_lines, gone_bytes = self._db.execute(
-                f"SELECT coalesce(sum(line_count), 0), coalesce(sum(length(lines) + line_count * {ROW_OVERHEAD_BYTES}), 0) "
-                "FROM reading_batch WHERE id <= ?",
-                (last_id,),
+                "SELECT coalesce(sum(line_count), 0), coalesce(sum(size), 0) FROM reading_batch WHERE id <= ?", (last_id,)
             ).fetchone()
             self._db.execute("DELETE FROM reading_batch WHERE id <= ?", (last_id,))
             # rows are in arrival order, so the oldest left is the first row (its key, not a scan)
@@ -218,7 +228,10 @@ class DurableSpool:
             return
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT INTO reading_batch (enqueued, line_count, lines) SELECT enqueued, 1, line FROM reading ORDER BY id")
+            self._db.execute(
+                f"INSERT INTO reading_batch (enqueued, line_count, size, lines) SELECT enqueued, 1, length(line) + {ROW_OVERHEAD_BYTES}, line "
+                "FROM reading ORDER BY id"
+            )
             self._db.execute("DROP TABLE reading")
 
 
@@ -252,10 +265,9 @@ class SpoolForwarder:
         oldest = await self.spool.oldest(self.batch_size)
         if oldest is None:
             return 0
-        last_id, lines = oldest
-        await self.writer.write(lines)  # returns once stored or quarantined
-        await self.spool.acknowledge(last_id)
-        return len(lines)
+        await self.writer.write_text(oldest.text, oldest.line_count)  # returns once stored or quarantined
+        await self.spool.acknowledge(oldest.last_id)
+        return oldest.line_count
 
     async def close(self, drain_timeout_s: float = 10.0) -> None:
         """Drain what is in the spool and stop; if InfluxDB does not take it within `drain_timeout_s`,
