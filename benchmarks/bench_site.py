@@ -14,6 +14,9 @@ Shared by `modbus_fanout`, `ingest`, `latency`, `catch_up` and `memory`. It has 
     bottleneck.
   - ``pymodbus``: the project's simulator, `FlowmeterSimulator` units (unit id 1…N) behind one
     `ModbusDeviceServer` (pymodbus), which computes each meter's registers at the moment of the read.
+* Optionally an OPC UA source: `PlantProcess` starts the plant simulator with N bulk variables in its
+  own process (as `benchmarks/opcua.py` does), `plant_opcua_section` maps them onto `signal/B00000/value`
+  …, and `bench_site(..., opcua=...)` adds that section to the site.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+from bulkdaq.opcua_config import OpcUaSection, opcua_cross_checks
 from bulkdaq.register_codec import encode
 from bulkdaq.site_config import (
     InfluxTarget,
@@ -44,6 +49,7 @@ from bulkdaq.site_config import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
+PLANT_NAMESPACE = "urn:bulkdaq:plant"  # where the plant simulator puts its bulk variables
 BLOCK_REGISTERS = 125
 CLOCK_ADDRESS = 20  # float64 device clock, right after the 20-register meter map
 
@@ -104,9 +110,16 @@ def bench_site(
     synchronous: str = "full",
     flush_interval_s: float = 1.0,
     max_retry_delay_s: float = 30.0,
+    opcua: dict[str, Any] | None = None,
 ) -> LoadedSite:
-    """A site config built in code (as `simulators/fault_drill.py` does) around `devices`."""
+    """A site config built in code (as `simulators/fault_drill.py` does) around `devices`, plus the
+    `[opcua]` section `opcua` (as the TOML would hold it, e.g. from `plant_opcua_section`) if given."""
     meters = sorted({d.points[0].asset for d in devices if d.points[0].measurement == "meter"})
+    section = OpcUaSection.model_validate(opcua or {})
+    # `load_site` runs these checks on a file; a site built in code must not skip them.
+    problems = list(opcua_cross_checks(section))
+    if problems:
+        raise ValueError("; ".join(f"{key}: {problem}" for key, problem in problems[:5]))
     config = SiteConfig(
         site=SiteInfo(name="bench"),
         influxdb=InfluxTarget(
@@ -114,9 +127,35 @@ def bench_site(
         ),
         spool=SpoolSettings(path=workdir / "spool.sqlite", synchronous=synchronous),  # type: ignore[arg-type]
         modbus=ModbusSection(devices=devices),
+        opcua=section,
         meters=[Meter(id=m) for m in meters],
     )
     return LoadedSite(workdir / "bench.toml", config, ())
+
+
+def plant_identifier(index: int) -> str:
+    """Node id (string, without namespace) of the plant simulator's bulk variable `index`."""
+    return f"B{index:05d}"
+
+
+def plant_opcua_section(endpoint: str, variables: int) -> dict[str, Any]:
+    """The `[opcua]` section for `variables` bulk variables of the plant at `endpoint`, with the
+    subscription settings of `benchmarks/opcua.py` (publishing 500 ms, sampling 0, queue 10)."""
+    nodes = [
+        {"node_id": f"s={plant_identifier(i)}", "measurement": "signal", "asset": plant_identifier(i), "field": "value"}
+        for i in range(variables)
+    ]
+    server = {
+        "name": "plant",
+        "endpoint": endpoint,
+        "namespace_uri": PLANT_NAMESPACE,
+        "publishing_interval_ms": 500,
+        "sampling_interval_ms": 0,
+        "queue_size": 10,
+        "stale_after_s": 30,
+        "nodes": nodes,
+    }
+    return {"servers": [server]}
 
 
 # --- the raw responder ------------------------------------------------------------------------
@@ -219,7 +258,11 @@ class ServerProcess:
             [sys.executable, "-m", "benchmarks.bench_site", "--serve", self.kind, "--port", str(self.port), "--meters", str(self.meters)],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        wait_for_port(self.port)
+        try:
+            wait_for_port(self.port)
+        except BaseException:
+            self.__exit__()  # __exit__ does not run when __enter__ raises: do not leave the server behind
+            raise
         return self
 
     def cpu_s(self) -> float:
@@ -236,6 +279,32 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+
+
+class PlantProcess(ServerProcess):
+    """The plant simulator with `variables` bulk variables, each changing once per second, in its own
+    process, started exactly as `benchmarks/opcua.py` starts it; stopped on exit."""
+
+    def __init__(self, port: int, variables: int) -> None:
+        super().__init__("plant", port)
+        self.variables = variables
+
+    @property
+    def endpoint(self) -> str:
+        return f"opc.tcp://127.0.0.1:{self.port}/bulkdaq/plant"
+
+    def __enter__(self) -> PlantProcess:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "bulkdaq.cli.main", "simulate", "plant", "--port", str(self.port), "--speedup", "1",
+             "--update-interval-s", "0.25", "--bulk-variables", str(self.variables)],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(self.port, timeout_s=60.0)  # building thousands of nodes takes a few seconds
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
 
 
 def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
