@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 
 from scenario import run_collector_until
@@ -102,3 +103,42 @@ async def test_modbus_exception_and_nan_mark_quality_bad_with_the_reason(influx_
     assert rows[0]["quality"] == "bad"
     assert rows[0]["mass_total_kg"] is None  # no value is invented for a failed read
     assert "exception code 2 (illegal data address)" in rows[0]["quality_reason"]
+
+
+async def _wrong_unit_gateway(values: bytes) -> tuple[asyncio.Server, int]:
+    """A Modbus TCP gateway that answers every read with `values`, but in the name of the next unit id."""
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                transaction, _protocol, length, unit = struct.unpack(">HHHB", await reader.readexactly(7))
+                pdu = await reader.readexactly(length - 1)
+                count = struct.unpack(">H", pdu[3:5])[0]
+                body = bytes((pdu[0], 2 * count)) + values[: 2 * count]
+                writer.write(struct.pack(">HHHB", transaction, 0, len(body) + 1, (unit + 1) % 256) + body)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_an_answer_from_another_unit_id_is_never_a_good_reading(influx_db: InfluxReader, tmp_path) -> None:  # noqa: ANN001
+    """A gateway that mixes up its units answers unit 7's request as unit 8: that value is not unit 7's."""
+    gateway, port = await _wrong_unit_gateway(struct.pack(">d", 1234.5))
+    site = load_site(write_site(
+        tmp_path, device("FT-7", port, point(0, "float64", "FT-7", "mass_total_kg"), unit_id=7, poll=POLL_S, timeout=TIMEOUT_S),
+        url=influx_db.url, database=influx_db.database,
+    ))
+    service = CollectorService(site)
+    try:
+        await run_collector_until(service, lambda: service.statuses[0].polls >= 3, timeout_s=10)
+    finally:
+        gateway.close()
+    rows = influx_db.query("SELECT quality, quality_reason, mass_total_kg FROM meter")[0].rows()
+    assert len(rows) >= 3
+    assert {row["quality"] for row in rows} == {"bad"}
+    assert {row["mass_total_kg"] for row in rows} == {None}  # 1234.5 was never stored
+    # pymodbus drops a frame for another unit without a word, so the poll times out (and the socket is reset)
+    assert {row["quality_reason"] for row in rows} == {f"no answer within {TIMEOUT_S} s (mass_total_kg)"}
