@@ -35,8 +35,8 @@ class CollectorService:
             quarantine_dir=target.quarantine_dir,
         )
         settings = config.spool
-        key_file = config.evidence.key_file
-        ledger = EvidenceLedger(load_private_key(key_file) if key_file else None)
+        key_file, keep_days = config.evidence.key_file, config.evidence.keep_days
+        ledger = EvidenceLedger(load_private_key(key_file) if key_file else None, keep_s=None if keep_days is None else keep_days * 86400)
         self.spool = DurableSpool(
             settings.path_for(config.site.name), max_bytes=settings.max_bytes, synchronous=settings.synchronous, ledger=ledger
         )

@@ -96,8 +96,9 @@ class EvidenceLedger:
         "created REAL NOT NULL, lines TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL)"
     )
 
-    def __init__(self, key: Ed25519PrivateKey | None) -> None:
+    def __init__(self, key: Ed25519PrivateKey | None, *, keep_s: float | None = None) -> None:
         self.key = key
+        self.keep_s = keep_s  # None: every block is kept
         self._seq: int | None = None
         self._prev_hash = GENESIS
 
@@ -120,6 +121,13 @@ class EvidenceLedger:
         block = Block(seq, self._prev_hash, created, tuple(lines), digest, signature)
         self._seq, self._prev_hash = seq, digest
         return block
+
+
+    def prune(self, db: sqlite3.Connection, before: float) -> int:
+        """Delete the blocks created before `before` [Unix s] (call inside a transaction); returns how many.
+        The newest block always stays: the chain goes on from its hash, also after a restart."""
+        assert self._seq is not None, "attach() first"
+        return db.execute("DELETE FROM evidence_block WHERE created < ? AND seq < ?", (before, self._seq)).rowcount
 
 
 def read_blocks(db_path: Path, start: float | None = None, end: float | None = None) -> list[Block]:

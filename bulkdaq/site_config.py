@@ -80,6 +80,7 @@ class EvidenceSettings(_Strict):
     """Signing of the evidence chain (bulkdaq/evidence_chain.py); the chain itself is always kept."""
 
     key_file: Path | None = None  # the site's Ed25519 private key (PEM), from `bulkdaq evidence keygen`
+    keep_days: Annotated[float, Field(gt=0)] | None = None  # blocks older than this are removed; None keeps every block
 
 
 class Overflow(_Strict):

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Synchronous = Literal["full", "normal"]
 ROW_OVERHEAD_BYTES = 24  # counted per line towards `max_bytes`, as when every line had a row of its own
 ROW_LINES = 1000  # a bigger commit takes several rows, so a forwarder batch overshoots its size by < 1 row
+PRUNE_EVERY_S = 600.0  # how often, at most, evidence past its retention is removed
 
 
 class SpooledLines(NamedTuple):
@@ -105,6 +106,7 @@ class DurableSpool:
         self._depth: int = depth
         self._oldest: float | None = oldest
         self._bytes: int = size
+        self._next_prune = 0.0
         self._pending: list[tuple[list[str], asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
 
@@ -216,10 +218,24 @@ class DurableSpool:
             self._db.execute("DELETE FROM reading_batch WHERE id <= ?", (last_id,))
             # rows are in arrival order, so the oldest left is the first row (its key, not a scan)
             row = self._db.execute("SELECT enqueued FROM reading_batch ORDER BY id LIMIT 1").fetchone()
+            self._prune_evidence(oldest_unsent=None if row is None else row[0])
         self._depth = max(0, self._depth - int(gone_lines))
         self.stats.forwarded += int(gone_lines)
         self._oldest = None if row is None else row[0]
         self._bytes = 0 if self._depth == 0 else max(0, self._bytes - int(gone_bytes))
+
+    def _prune_evidence(self, oldest_unsent: float | None) -> None:
+        """Drop evidence blocks past the ledger's retention (checked every tenth of it, at most every
+        10 minutes). The evidence of readings not yet in InfluxDB stays, however old."""
+        keep_s = self.ledger.keep_s if self.ledger is not None else None
+        now = time.time()
+        if keep_s is None or now < self._next_prune:
+            return
+        self._next_prune = now + min(PRUNE_EVERY_S, keep_s / 10)
+        before = now - keep_s if oldest_unsent is None else min(now - keep_s, oldest_unsent)
+        pruned = self.ledger.prune(self._db, before)  # type: ignore[union-attr]
+        if pruned:
+            log.info("evidence blocks older than %.1f days removed from %s: %d", keep_s / 86400, self.path, pruned)
 
     def _take_over_line_table(self) -> None:
         """A spool written by an earlier bulkdaq (one row per line, table `reading`) keeps every line:

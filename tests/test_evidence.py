@@ -157,3 +157,74 @@ def test_cli_verify_exit_codes(signed_loading, tmp_path: Path) -> None:  # noqa:
     failed = subprocess.run([BULKDAQ, "evidence", "verify", str(bad), "--trusted-key", str(public)], capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1
     assert "NOT VERIFIED" in failed.stdout and "missing" in failed.stdout
+
+
+async def test_blocks_past_their_retention_go_but_the_chain_and_unsent_evidence_stay(tmp_path: Path) -> None:
+    """`[evidence] keep_days`: old blocks are removed when the forwarder acknowledges a batch; the newest
+    block and the evidence of readings not yet in InfluxDB stay; after a restart the chain goes on."""
+    import asyncio
+    import sqlite3
+
+    from bulkdaq.evidence_chain import GENESIS, EvidenceLedger, block_hash
+    from bulkdaq.line_protocol import Point
+    from bulkdaq.spool import DurableSpool
+
+    def reading(i: int) -> Point:
+        return Point("meter", {"site": "s", "meter": "FT-1"}, {"mass_total_kg": float(i), "quality": "good"}, 1_700_000_000_000 + i)
+
+    path = tmp_path / "spool.sqlite"
+    keep_s = 0.3
+    spool = DurableSpool(path, ledger=EvidenceLedger(None, keep_s=keep_s))
+    await spool.submit([reading(1)])  # block 1, reading row 1
+    await asyncio.sleep(0.4)
+    await spool.submit([reading(2)])  # block 2, reading row 2
+    await asyncio.sleep(0.4)
+    await spool.submit([reading(3)])  # block 3, reading row 3
+
+    def blocks() -> list[int]:
+        with sqlite3.connect(path) as db:
+            return [seq for (seq,) in db.execute("SELECT seq FROM evidence_block ORDER BY seq")]
+
+    await spool.acknowledge(1)  # row 1 is in InfluxDB; rows 2 and 3 are not
+    assert blocks() == [2, 3]  # block 1 is past its retention; block 2 is too, but its reading is not sent yet
+    await asyncio.sleep(0.05)  # the next check is due a tenth of the retention later
+    await spool.acknowledge(3)
+    assert blocks() == [3]  # the newest block always stays
+    await spool.close()
+
+    reopened = DurableSpool(path, ledger=EvidenceLedger(None, keep_s=keep_s))
+    await reopened.submit([reading(4)])
+    await reopened.close()
+    kept = read_blocks(path)
+    assert [b.seq for b in kept] == [3, 4]
+    assert kept[1].prev_hash == kept[0].hash  # the chain goes on from the newest kept block
+    assert kept[1].hash == block_hash(4, kept[0].hash, kept[1].created, list(kept[1].lines))
+    assert kept[0].prev_hash not in (GENESIS, "")
+
+
+async def test_without_a_retention_every_block_is_kept(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bulkdaq.evidence_chain import EvidenceLedger
+    from bulkdaq.line_protocol import Point
+    from bulkdaq.spool import DurableSpool
+
+    spool = DurableSpool(tmp_path / "spool.sqlite", ledger=EvidenceLedger(None))
+    for i in range(3):
+        await spool.submit([Point("meter", {"site": "s", "meter": "FT-1"}, {"mass_total_kg": float(i)}, 1_700_000_000_000 + i)])
+    await spool.acknowledge(3)
+    await spool.close()
+    with sqlite3.connect(tmp_path / "spool.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM evidence_block").fetchone()[0] == 3
+
+
+def test_keep_days_must_be_positive(tmp_path: Path) -> None:
+    from site_files import write_site
+
+    from bulkdaq.input_error import InputError
+    from bulkdaq.site_config import load_site
+
+    site = write_site(tmp_path, "\n[evidence]\nkeep_days = 0\n")
+    with pytest.raises(InputError, match=r"evidence\.keep_days: .*greater than 0"):
+        load_site(site)
+    assert load_site(write_site(tmp_path, "\n[evidence]\nkeep_days = 400\n")).config.evidence.keep_days == 400
