@@ -40,6 +40,7 @@ DURATION_S = float(os.environ.get("BULKDAQ_BENCH_MEMORY_S", "1800"))
 WARMUP_S = 30.0
 SAMPLE_S = 10.0
 TRACE_MAX = 60  # numbers in the markdown trace; more would not be read
+FLAT_NOISE_MIB = 1.0  # a new high of RSS by more than this in the second half of the run counts as growth
 
 
 class _ProblemLog(logging.Handler):
@@ -152,6 +153,11 @@ def _markdown(result: dict[str, Any]) -> str:
     cpu = (end[6] - start[6]) / max(window_s, 1) * 100
     step = max(1, math.ceil(len(samples) / TRACE_MAX))
     trace = ", ".join(f"{s[1]:.1f}" for s in samples[::step])
+    half = len(measured) // 2
+    # Flat = no new high-water mark in the second half of the window beyond allocator noise: Python's RSS
+    # settles in steps during the first minutes, so the start → end difference alone would call that growth.
+    rise = max(s[1] for s in measured[half:]) - max(s[1] for s in measured[:half]) if half else float("nan")
+    verdict = "flat" if rise <= FLAT_NOISE_MIB else "**growing**"
     gc_objects = result["gc_objects"]
     problems = f"{result['log_problems']:,}" + (f" (first: {'; '.join(result['log_first'][:2])})" if result["log_first"] else "")
     return (
@@ -177,7 +183,9 @@ def _markdown(result: dict[str, Any]) -> str:
         f"{result['stored']:,}, quarantined {result['quarantined']:,}; notifications received but not submitted "
         f"{result['not_submitted']:,}; OPC UA sessions {result['sessions']} (1 = no reconnect), nodes refused "
         f"{result['node_problems']}; warnings/errors logged {problems}. Collector CPU: {cpu:.0f} % of one core.\n\n"
-        f"RSS every {SAMPLE_S * step:.0f} s from the start of the service [MiB]: {trace}.\n"
+        f"RSS every {SAMPLE_S * step:.0f} s from the start of the service [MiB]: {trace}.\n\n"
+        f"Target: flat (no growth). Highest RSS of the second half of the window against the first half: "
+        f"**{rise:+.1f} MiB** (flat if ≤ {FLAT_NOISE_MIB:.0f} MiB): {verdict}.\n"
     )
 
 

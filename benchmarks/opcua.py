@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,17 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.bench_site import PLANT_NAMESPACE, PlantProcess, plant_identifier
 from benchmarks.performance_report import write_section
 
 VARIABLES = int(os.environ.get("BULKDAQ_BENCH_OPCUA_VARIABLES", "5000"))
 WARMUP_S = 8.0
 MEASURE_S = 20.0
-NAMESPACE = "urn:bulkdaq:plant"
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _identifier(index: int) -> str:
-    return f"B{index:05d}"
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -48,9 +43,9 @@ async def _bare(endpoint: str, variables: int) -> dict:
     lags: list[float] = []
     count = 0
     async with Client(endpoint) as client:
-        ns = await client.get_namespace_index(NAMESPACE)
+        ns = await client.get_namespace_index(PLANT_NAMESPACE)
         subscription = await client.create_subscription(500, None, queue_maxsize=0)
-        nodes = [client.get_node(ua.NodeId(_identifier(i), ns)) for i in range(variables)]
+        nodes = [client.get_node(ua.NodeId(plant_identifier(i), ns)) for i in range(variables)]
         for start in range(0, len(nodes), 1000):
             await subscription.subscribe_data_change(nodes[start : start + 1000], sampling_interval=0)
         loop = asyncio.get_running_loop()
@@ -84,14 +79,14 @@ async def _collector(endpoint: str, variables: int, influx_url: str, database: s
     measuring = False
     folder = Path(tempfile.mkdtemp())
     nodes = "".join(
-        f'[[opcua.servers.nodes]]\nnode_id = "s={_identifier(i)}"\nmeasurement = "signal"\nasset = "{_identifier(i)}"\nfield = "value"\n'
+        f'[[opcua.servers.nodes]]\nnode_id = "s={plant_identifier(i)}"\nmeasurement = "signal"\nasset = "{plant_identifier(i)}"\nfield = "value"\n'
         for i in range(variables)
     )
     site_file = folder / "bench.toml"
     site_file.write_text(
         f'[site]\nname = "bench"\n[influxdb]\nurl = "{influx_url}"\ndatabase = "{database}"\nflush_interval_s = 0.2\n'
         f'quarantine_dir = "{folder / "quarantine"}"\n[spool]\npath = "{folder / "spool.sqlite"}"\n'
-        f'[[opcua.servers]]\nname = "bench"\nendpoint = "{endpoint}"\nnamespace_uri = "{NAMESPACE}"\n'
+        f'[[opcua.servers]]\nname = "bench"\nendpoint = "{endpoint}"\nnamespace_uri = "{PLANT_NAMESPACE}"\n'
         "publishing_interval_ms = 500\nsampling_interval_ms = 0\nqueue_size = 10\nstale_after_s = 30\n" + nodes,
         encoding="utf-8",
     )
@@ -135,38 +130,17 @@ def _phase(args: list[str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _wait_for_port(port: int, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"the plant did not listen on {port} within {timeout_s} s")
-
-
 def main() -> None:
     """Run both phases against one plant process and write the `opcua` section of docs/performance.md."""
     from bulkdaq.influx_reader import InfluxReader
     from bulkdaq.local_influxd import LocalInfluxd, free_port
 
-    port = free_port()
-    endpoint = f"opc.tcp://127.0.0.1:{port}/bulkdaq/plant"
     with tempfile.TemporaryDirectory() as folder, LocalInfluxd(Path(folder) / "influxd") as influxd:
         reader = InfluxReader(influxd.url, "bench_opcua")
         reader.create_database()
-        plant = subprocess.Popen(
-            [sys.executable, "-m", "bulkdaq.cli.main", "simulate", "plant", "--port", str(port), "--speedup", "1",
-             "--update-interval-s", "0.25", "--bulk-variables", str(VARIABLES)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_for_port(port)
-            bare = _phase(["--phase", "bare", "--endpoint", endpoint])
-            collector = _phase(["--phase", "collector", "--endpoint", endpoint, "--influx-url", influxd.url, "--database", "bench_opcua"])
-        finally:
-            plant.terminate()
-            plant.wait(timeout=30)
+        with PlantProcess(free_port(), VARIABLES) as plant:
+            bare = _phase(["--phase", "bare", "--endpoint", plant.endpoint])
+            collector = _phase(["--phase", "collector", "--endpoint", plant.endpoint, "--influx-url", influxd.url, "--database", "bench_opcua"])
         in_db = reader.query("SELECT count(value) FROM signal")[0].values[0][1]
         reader.close()
     rows = []
