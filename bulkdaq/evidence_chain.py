@@ -47,7 +47,21 @@ class Block:
 
 def block_hash(seq: int, prev_hash: str, created: float, lines: list[str] | tuple[str, ...]) -> str:
     """SHA-256 (hex) of the block's canonical JSON: keys sorted, no spaces, UTF-8."""
-    canonical = json.dumps({"seq": seq, "prev_hash": prev_hash, "created": created, "lines": list(lines)}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _hash_of(seq, prev_hash, created, _lines_json(lines))
+
+
+def _lines_json(lines: list[str] | tuple[str, ...]) -> str:
+    """The lines as a compact JSON array: the `lines` member of the canonical JSON, and what a block stores."""
+    return json.dumps(list(lines), separators=(",", ":"), ensure_ascii=False)
+
+
+def _hash_of(seq: int, prev_hash: str, created: float, lines_json: str) -> str:
+    # The canonical JSON written out, keys in sorted order, so the lines (nearly all of it) are encoded once
+    # per block for both the hash and the stored copy; identical to json.dumps(..., sort_keys=True,
+    # separators=(",", ":"), ensure_ascii=False) of the whole block (tests/test_evidence.py checks it).
+    canonical = (
+        f'{{"created":{json.dumps(created)},"lines":{lines_json},"prev_hash":{json.dumps(prev_hash, ensure_ascii=False)},"seq":{json.dumps(seq)}}}'
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -112,11 +126,12 @@ class EvidenceLedger:
         """Write the next block (call inside the transaction that stores `lines`)."""
         assert self._seq is not None, "attach() first"
         seq = self._seq + 1
-        digest = block_hash(seq, self._prev_hash, created, lines)
+        lines_json = _lines_json(lines)
+        digest = _hash_of(seq, self._prev_hash, created, lines_json)
         signature = self.key.sign(bytes.fromhex(digest)).hex() if self.key else ""
         db.execute(
             "INSERT INTO evidence_block (seq, prev_hash, created, lines, hash, signature) VALUES (?, ?, ?, ?, ?, ?)",
-            (seq, self._prev_hash, created, json.dumps(lines, ensure_ascii=False), digest, signature),
+            (seq, self._prev_hash, created, lines_json, digest, signature),
         )
         block = Block(seq, self._prev_hash, created, tuple(lines), digest, signature)
         self._seq, self._prev_hash = seq, digest

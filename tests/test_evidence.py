@@ -228,3 +228,19 @@ def test_keep_days_must_be_positive(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"evidence\.keep_days: .*greater than 0"):
         load_site(site)
     assert load_site(write_site(tmp_path, "\n[evidence]\nkeep_days = 400\n")).config.evidence.keep_days == 400
+
+
+def test_block_hash_is_the_hash_of_the_whole_blocks_canonical_json() -> None:
+    """The hash is written out field by field for speed; it must equal the canonical JSON of the block."""
+    import hashlib
+
+    from bulkdaq.evidence_chain import block_hash
+
+    cases = [
+        (1, "0" * 64, 1_700_000_000.123456, ['meter,meter=FT-1,site=s mass_total_kg=1.5,quality="good" 1700000000000']),
+        (42, "ab" * 32, 1e9, ['event,kind=frozen message="a \\"quoted\\" text, ünïcode 重量鉴定" 1', "signal,signal=B1 value=-0.0 2"]),
+        (7, "", 0.1 + 0.2, []),
+    ]
+    for seq, prev_hash, created, lines in cases:
+        canonical = json.dumps({"seq": seq, "prev_hash": prev_hash, "created": created, "lines": lines}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert block_hash(seq, prev_hash, created, lines) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
