@@ -137,7 +137,6 @@ class EvidenceLedger:
         self._seq, self._prev_hash = seq, digest
         return block
 
-
     def prune(self, db: sqlite3.Connection, before: float) -> int:
         """Delete the blocks created before `before` [Unix s] (call inside a transaction); returns how many.
         The newest block always stays: the chain goes on from its hash, also after a restart."""
