@@ -27,7 +27,6 @@ import json
 import math
 import os
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bulkdaq.local_influxd import wait_listening
 from bulkdaq.opcua_config import OpcUaSection, opcua_cross_checks
 from bulkdaq.register_codec import encode
 from bulkdaq.site_config import (
@@ -259,7 +259,7 @@ class ServerProcess:
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
-            wait_for_port(self.port)
+            wait_listening(self.port)
         except BaseException:
             self.__exit__()  # __exit__ does not run when __enter__ raises: do not leave the server behind
             raise
@@ -300,21 +300,11 @@ class PlantProcess(ServerProcess):
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
-            wait_for_port(self.port, timeout_s=60.0)  # building thousands of nodes takes a few seconds
+            wait_listening(self.port, timeout_s=60.0)  # building thousands of nodes takes a few seconds
         except BaseException:
             self.__exit__()
             raise
         return self
-
-
-def wait_for_port(port: int, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"no server listening on port {port} within {timeout_s} s")
 
 
 def run_phase(module: str, args: list[str], timeout_s: float = 300.0) -> dict:

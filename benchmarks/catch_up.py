@@ -125,7 +125,7 @@ def main() -> None:
         f"{METERS} Modbus meters at 1 Hz + a 125-register block per meter every 10 s (raw responder, own process) and "
         f"{VARIABLES:,} OPC UA variables changing once per second (plant simulator, own process) → one `CollectorService` "
         f"(spool synchronous=full) → private influxd, which is stopped for **{OUTAGE_S:.0f} s ({OUTAGE_S / 60:.1f} min)** and started again. "
-        "Collecting goes on throughout. {machine}. Drain = "
+        f"Collecting goes on throughout. {machine()}. Drain = "
         "from the first batch stored after the restart until the spool is back to its steady depth; *retry wait* = from influxd "
         "answering again to that first batch (the writer's capped exponential backoff).\n\n"
         "| writer max_retry_delay_s | arrival [lines/s] | outage | backlog [lines] | spool on disk | retry wait | drain time | drain [lines/s] "
@@ -135,7 +135,6 @@ def main() -> None:
         + f"\n\nTarget: drains at ≥ 5× the arrival rate: **{ratio:.0f}×** ({'met' if ratio >= 5 else 'not met'}). Time to be "
         "current again = retry wait + drain time.\n"
     )
-    markdown = markdown.replace("{machine}", machine())
     write_section("catch_up", markdown)
     print(markdown)
 

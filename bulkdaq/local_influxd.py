@@ -24,6 +24,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_listening(port: int, timeout_s: float = 30.0) -> None:
+    """Return once something accepts connections on 127.0.0.1:`port` (a simulator or server started in
+    another process); raise RuntimeError after `timeout_s` [s]."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout_s:g} s")
+
+
 class LocalInfluxd:
     """Starts `influxd` with its data under `data_dir`, listening on 127.0.0.1 only."""
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from bulkdaq.certificates import application_uri_of, load_certificate
-from bulkdaq.local_influxd import free_port
+from bulkdaq.local_influxd import free_port, wait_listening
 
 BULKDAQ = [sys.executable, "-m", "bulkdaq.cli.main"]
 REPO = Path(__file__).resolve().parents[1]
@@ -19,16 +17,6 @@ REPO = Path(__file__).resolve().parents[1]
 def _bulkdaq(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*BULKDAQ, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO,
                           env={**os.environ, "COLUMNS": "250", **(env or {})})
-
-
-def _wait_for_port(port: int, timeout_s: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listens on {port}")
 
 
 def test_certs_create_writes_a_usable_pair_and_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -57,7 +45,7 @@ def test_simulated_plant_can_be_browsed_with_security_and_a_user(tmp_path: Path)
         cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
-        _wait_for_port(port)
+        wait_listening(port, timeout_s=20.0)
         endpoint = f"opc.tcp://127.0.0.1:{port}/bulkdaq/plant"
         listing = _bulkdaq("opcua", "browse", endpoint, "--security-mode", "SignAndEncrypt", "--certificate", str(cert),
                            "--private-key", str(key), "--username", "operator", "--password-env", "PLANT_PASSWORD", env=env)

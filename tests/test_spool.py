@@ -18,7 +18,7 @@ from site_files import device, meter, point, write_site
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.influx_writer import InfluxWriter
 from bulkdaq.line_protocol import Point
-from bulkdaq.local_influxd import LocalInfluxd, free_port
+from bulkdaq.local_influxd import LocalInfluxd, free_port, wait_listening
 from bulkdaq.spool import ROW_LINES, DurableSpool, SpoolForwarder, SpoolFull
 
 T0 = 1_790_000_000_000
@@ -159,7 +159,7 @@ def test_kill_9_loses_no_acknowledged_reading(tmp_path: Path) -> None:
     )
     collector = None
     try:
-        _wait_listening(modbus_port)
+        wait_listening(modbus_port)
         collector = subprocess.Popen([BIN / "bulkdaq", "collect", site], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
         spool_path = tmp_path / "spool.sqlite"
         deadline = time.monotonic() + 30
@@ -185,18 +185,6 @@ def test_kill_9_loses_no_acknowledged_reading(tmp_path: Path) -> None:
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
-
-
-def _wait_listening(port: int) -> None:
-    import socket
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"simulator did not listen on {port}")
 
 
 def _spooled(path: Path) -> int:
