@@ -403,7 +403,9 @@ async def watch(
 
     Ends when the shipment leaves ``loading`` (completed or blocked by someone else), when `stop` is set,
     or when the batch fails an integrity check — then the shipment is moved to ``blocked`` with the
-    findings as evidence, and that state is written too.
+    findings as evidence, and that state is written too. Setting `stop` ends the watch after one more
+    cycle, so the last figure written covers every reading stored by then (a caller that stops the
+    collector first, then the watch, gets the final figure on the board).
     """
     shipment = registry.shipment(shipment_id)
     start = loading_start(registry, shipment_id)
@@ -413,7 +415,8 @@ async def watch(
     writer = writer_for(site)
     reader = InfluxReader(influx_url or target.url, target.database, resolve_credentials(target, site.path))
     try:
-        while not stop.is_set():
+        while True:
+            stopping = stop.is_set()
             state = registry.state(shipment_id)
             if state != ClearanceState.LOADING.value:
                 report.stopped_because = f"shipment is {state}"
@@ -447,11 +450,12 @@ async def watch(
                 report.findings = tuple(findings)
                 report.stopped_because = "blocked: " + "; ".join(f.message for f in findings)
                 break
+            if stopping:
+                report.stopped_because = "stopped"
+                break
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(interval_s):  # not wait_for: see collectors/cancellation.py
                     await stop.wait()
-        else:
-            report.stopped_because = "stopped"
     finally:
         reader.close()
         await writer.aclose()

@@ -69,8 +69,21 @@ async def test_live_quantities_follow_the_simulated_loading(influx_db: InfluxRea
         service = CollectorService(site, collector_name="test")
         stop = asyncio.Event()
 
+        polls_at_end: list[int] = []
+
+        def loading_over_and_read() -> bool:
+            # Stop only once every meter has answered two polls after pumping stopped: the first of them
+            # is then stored, whatever the machine's load made of the 0.1 s poll interval.
+            if clock.seconds() <= scenario_end:
+                return False
+            if not polls_at_end:
+                polls_at_end.extend(server.requests for server in servers)
+            return all(server.requests >= before + 2 for server, before in zip(servers, polls_at_end))
+
         async def collect_then_stop() -> None:
-            await run_collector_until(service, lambda: clock.seconds() > scenario_end, timeout_s=30)
+            # The collector flushes every accepted reading to InfluxDB before it returns; the watch then
+            # makes one last cycle over them (its final figure is the last stored reading's).
+            await run_collector_until(service, loading_over_and_read, timeout_s=30)
             stop.set()
 
         _, report = await asyncio.gather(
