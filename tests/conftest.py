@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.local_influxd import LocalInfluxd
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 _database_numbers = itertools.count()
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import pytest
+from reference_cases import reference_case
 
 from calculators.draft_survey import (
     NO_ROUNDING,
@@ -36,10 +35,7 @@ from calculators.draft_survey import (
 )
 from calculators.hydrostatics import HydrostaticTable
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-CASES = {case["id"]: case for case in json.loads((SHARED / "reference" / "draft_survey_cases.json").read_text())["cases"]}
-EVERSHIP = CASES["DS-EVERSHIP-COAL-2019"]
+EVERSHIP = reference_case("DS-EVERSHIP-COAL-2019")
 
 
 def source_decimals(expected: float | int) -> int:
@@ -166,7 +162,7 @@ def test_evership_workbook_cargo_constant_and_bill_of_lading():
     # cargo; the source's 0.863 % is the unrounded cargo's (759.74 / 88000)
     assert result.bill_of_lading_difference_pct == pytest.approx(760.28 / 88000 * 100, abs=1e-6)
     assert [w.code for w in result.warnings] == ["bill_of_lading"]
-    assert "88000" in result.warnings[0].message and "+0.864 %" in result.warnings[0].message
+    assert "88,000.000 t" in result.warnings[0].message and "+0.864 %" in result.warnings[0].message
 
 
 def test_evership_unrounded_nets_and_cargo():
@@ -275,9 +271,9 @@ def test_evership_table_readings_mode_gives_the_same_survey():
 
 
 def test_sevensurveyor_perpendicular_corrections():
-    case = CASES["DS-PERP-SEVENSURVEYOR"]
-    given, expected, recomputed = case["inputs"], case["expected"], case["expected_recomputed"]
-    tolerance = case["tolerance"]["m"]
+    sevensurveyor = reference_case("DS-PERP-SEVENSURVEYOR")
+    given, expected, recomputed = sevensurveyor["inputs"], sevensurveyor["expected"], sevensurveyor["expected_recomputed"]
+    tolerance = sevensurveyor["tolerance"]["m"]
     fwd = MarkPosition(given["fwd_mark_aft_of_FP"], "aft").offset_m
     mid = MarkPosition(given["mid_mark_aft_of_midship"], "aft").offset_m
     aft = MarkPosition(given["aft_mark_fwd_of_AP"], "forward").offset_m
@@ -300,8 +296,8 @@ def test_sevensurveyor_perpendicular_corrections():
 
 
 def test_geludug_perpendicular_corrections():
-    case = CASES["DS-PERP-GELUDUG"]
-    given, expected, tolerance = case["inputs"], case["expected"], case["tolerance"]["m"]
+    geludug = reference_case("DS-PERP-GELUDUG")
+    given, expected, tolerance = geludug["inputs"], geludug["expected"], geludug["tolerance"]["m"]
     assert given["trim_direction"] == "stern" and given["trim_m"] > 0
     # marks inside the perpendiculars: the forward mark aft of the FP, the aft mark forward of the AP
     fwd = MarkPosition(given["fwd_mark_distance_to_FP_m"], "aft").offset_m

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference_cases import reference_case
 
 from calculators.hydrostatics import (
     DraftOutsideTable,
@@ -13,12 +14,15 @@ from calculators.hydrostatics import (
     lcf_from_midship_aft_positive,
 )
 
-# Four rows of the EVER SHIP table (shared reference case DS-EVERSHIP-COAL-2019)
+# Four rows of the EVER SHIP table (reference case DS-EVERSHIP-COAL-2019, tests/reference): displacements
+# 45914, 45990, 49716, 49792 t; TPC 75.8, 75.8, 76.3, 76.3 t/cm; LCF -7.71, -7.69, -7.12, -7.11 m from
+# midships, aft positive; MTC 1081.0, 1081.4, 1102.4, 1102.8 t·m/cm.
 DRAFTS = [6.43, 6.44, 6.93, 6.94]
-DISPLACEMENTS = [45914, 45990, 49716, 49792]
-TPCS = [75.8, 75.8, 76.3, 76.3]
-LCFS = [-7.71, -7.69, -7.12, -7.11]
-MTCS = [1081.0, 1081.4, 1102.4, 1102.8]
+_ROWS = {row["draft_m"]: row for row in reference_case("DS-EVERSHIP-COAL-2019")["hydrostatic_rows_subset"]}
+DISPLACEMENTS = [_ROWS[draft]["displacement_t"] for draft in DRAFTS]
+TPCS = [_ROWS[draft]["tpc"] for draft in DRAFTS]
+LCFS = [_ROWS[draft]["lcf_m_aftpos"] for draft in DRAFTS]
+MTCS = [_ROWS[draft]["mtc"] for draft in DRAFTS]
 
 
 @pytest.fixture

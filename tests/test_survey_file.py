@@ -7,16 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from reference_cases import reference_case
 
 from bulkdaq.input_error import InputError
 from bulkdaq.survey_file import NumberTextError, load_survey_file, parse_number_text, parse_survey_document
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "surveys" / "evership.json"
-SHARED = REPO.parent / "shared"
-REFERENCE = {
-    case["id"]: case for case in json.loads((SHARED / "reference" / "draft_survey_cases.json").read_text())["cases"]
-}["DS-EVERSHIP-COAL-2019"]
+REFERENCE = reference_case("DS-EVERSHIP-COAL-2019")
 
 
 @pytest.fixture
@@ -40,7 +38,7 @@ def error_for(tmp_path: Path, document: object) -> InputError:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The shipped example is the shared reference survey
+# The shipped example is the reference survey (tests/reference, DS-EVERSHIP-COAL-2019)
 
 
 def test_example_file_reproduces_the_reference_survey():

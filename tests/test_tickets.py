@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from reference_cases import reference_case
 
 from bulkdaq.input_error import InputError
 from bulkdaq.ticket_files import coriolis_ticket_from_file, meter_ticket_from_file, tank_ticket_from_file
@@ -19,8 +20,7 @@ from calculators.tank_ticket import FloatingRoof, ShellCorrection, shell_correct
 from calculators.totalizer import TotalizerWentBackwards
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = json.loads((REPO.parent / "shared" / "reference" / "petroleum_cases.json").read_text(encoding="utf-8"))["cases"]
-CHAIN = next(c for c in CASES if c["id"] == "QTY-BUNKER-WORKSHEET-VLSFO")
+CHAIN = reference_case("QTY-BUNKER-WORKSHEET-VLSFO")
 EXAMPLES = REPO / "examples" / "tickets"
 
 POLICY_1980 = MeasurementPolicy("1980", "15C", "standard")

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from reference_cases import petroleum_cases
 
 from calculators import vcf_1980, volume_correction
 
-REPO = Path(__file__).resolve().parents[1]
-CASES = json.loads((REPO.parent / "shared" / "reference" / "petroleum_cases.json").read_text(encoding="utf-8"))["cases"]
-TABLE_54B = [c for c in CASES if c["family"] == "table_54B_1980_field"]
+TABLE_54B = petroleum_cases("table_54B_1980_field")
 
 
 def test_five_worksheet_cases_are_in_the_reference_file():

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from reference_cases import petroleum_cases
 
 from calculators import volume_correction as vc
 
-REPO = Path(__file__).resolve().parents[1]
-CASES = json.loads((REPO.parent / "shared" / "reference" / "petroleum_cases.json").read_text(encoding="utf-8"))["cases"]
-API_CASES = [c for c in CASES if c["family"] == "api_11_1_2004_60F"]
+API_CASES = petroleum_cases("api_11_1_2004_60F")
 
 # The reference file names the group; crude is the caller's choice, refined groups are picked by density.
 COMMODITY = {"crude_oil": "crude", "lubricating_oils": "lube"}

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from reference_cases import petroleum_cases
 
 from calculators import weight_in_air as wia
 
-REPO = Path(__file__).resolve().parents[1]
-CASES = json.loads((REPO.parent / "shared" / "reference" / "petroleum_cases.json").read_text(encoding="utf-8"))["cases"]
-TABLE_56 = [c for c in CASES if c["family"] == "table_56"]
-CHAIN = next(c for c in CASES if c["family"] == "tank_gauging_chain")
+TABLE_56 = petroleum_cases("table_56")
+(CHAIN,) = petroleum_cases("tank_gauging_chain")
 
 
 def test_four_table_56_cases_are_in_the_reference_file():
