@@ -1,4 +1,4 @@
-"""The clearance lifecycle (DESIGN.md §7): states, the transitions allowed between them, and refusals.
+"""The clearance lifecycle (docs/design.md, "Clearance lifecycle"): states, the transitions allowed between them, and refusals.
 
     declared → precheck → loading → complete → measured → reconciled → verified ──────────┐
                    │          │         │                              └→ discrepancy      │

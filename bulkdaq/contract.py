@@ -11,7 +11,7 @@ from enum import Enum
 
 
 class Quality(str, Enum):
-    """Quality of a reading (DESIGN.md §3). The device's own status code is kept beside it."""
+    """Quality of a reading (docs/design.md, "The data contract"). The device's own status code is kept beside it."""
 
     GOOD = "good"
     UNCERTAIN = "uncertain"
@@ -133,6 +133,9 @@ SIGNAL = Measurement(
     string_fields=frozenset(_READING_FIELDS),
 )
 
+# `field` is a tag only on events about one field (totalizer, meter factor, device clock): two events of one
+# poll and asset (a reset zeroing the mass and volume totals together) then stay two points, where the same
+# measurement, tags and millisecond would make InfluxDB keep one. Quote it in InfluxQL: FIELD is a keyword.
 EVENT = Measurement(
     name="event",
     asset_tag="asset",
@@ -142,7 +145,7 @@ EVENT = Measurement(
         "new": "value after",
     },
     string_fields=frozenset({"message", "old", "new"}),
-    extra_tags=("kind",),
+    extra_tags=("kind", "field"),
 )
 
 QUANTITY = Measurement(
@@ -165,7 +168,7 @@ CLEARANCE = Measurement(
     name="clearance",
     asset_tag="shipment",
     fields={
-        "state": "clearance lifecycle state (DESIGN.md §7)",
+        "state": "clearance lifecycle state (docs/design.md, 'Clearance lifecycle')",
         "declared_t": "declared quantity [t]",
         "measured_t": "measured quantity [t]",
         "difference_pct": "(measured − declared) / declared [%]",
@@ -198,8 +201,20 @@ COLLECTOR_HEALTH = Measurement(
     extra_tags=("collector",),
 )
 
-# Tag of `event` naming what happened, and the kinds bulkdaq writes.
-EVENT_KIND_TAG = EVENT.extra_tags[0]
+EVIDENCE_HEAD = Measurement(
+    name="evidence_head",
+    asset_tag="site",
+    fields={
+        "seq": "sequence number of the evidence chain's newest block when the head was taken [-]",
+        "hash": "SHA-256 of that block (hex)",
+        "signature": "Ed25519 signature of the site key over the head (bulkdaq/chain_heads.py), hex",
+    },
+    integer_fields=frozenset({"seq"}),
+    string_fields=frozenset({"hash", "signature"}),
+)
+
+# Tags of `event` naming what happened and, for an event about one field, that field; the kinds bulkdaq writes.
+EVENT_KIND_TAG, EVENT_FIELD_TAG = EVENT.extra_tags
 # `quantity` is tagged with the shipment and the method as well as the asset measured.
 QUANTITY_SHIPMENT_TAG, QUANTITY_METHOD_TAG = QUANTITY.extra_tags
 EVENT_KINDS = {
@@ -209,7 +224,8 @@ EVENT_KINDS = {
     "frozen": "a totalizer stopped moving while flow was reported",
     "meter_factor_change": "the meter factor changed",
     "clock_jump": "the device clock moved against the collector clock",
-    "comms_gap": "a device was unreachable and came back",
+    "comms_gap": "a device was unreachable and came back, or the collector was not running (restart, crash): "
+    "`old` and `new` are the last reading before and the first after, and a restart's message starts with `collector restart`",
 }
 
 # Tag key for the collector process in collector_health (the asset tag is the device it polls).
@@ -218,7 +234,7 @@ COLLECTOR_TAG = COLLECTOR_HEALTH.extra_tags[0]
 FORWARDER_SOURCE = "forwarder"
 
 MEASUREMENTS: dict[str, Measurement] = {
-    m.name: m for m in (METER, TANK, SCALE, DRAFT, SIGNAL, EVENT, QUANTITY, CLEARANCE, COLLECTOR_HEALTH)
+    m.name: m for m in (METER, TANK, SCALE, DRAFT, SIGNAL, EVENT, QUANTITY, CLEARANCE, COLLECTOR_HEALTH, EVIDENCE_HEAD)
 }
 
 # Measurements a device point may write into (the others are written by bulkdaq itself).

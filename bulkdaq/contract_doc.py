@@ -24,13 +24,28 @@ def schema_markdown() -> str:
         "",
     ]
     for measurement in contract.MEASUREMENTS.values():
-        tags = ", ".join(f"`{t}`" for t in (contract.SITE_TAG, measurement.asset_tag, *measurement.extra_tags))
+        tags = ", ".join(f"`{t}`" for t in dict.fromkeys((contract.SITE_TAG, measurement.asset_tag, *measurement.extra_tags)))
         out += [f"## `{measurement.name}`", "", f"Tags: {tags}", "", "| field | type | unit and meaning |", "|---|---|---|"]
         for field, meaning in measurement.fields.items():
             kind = "integer" if field in measurement.integer_fields else "string" if field in measurement.string_fields else "float"
             out.append(f"| `{field}` | {kind} | {meaning} |")
         out.append("")
+        if measurement is contract.EVENT:
+            out += _event_notes()
     return "\n".join(out)
+
+
+def _event_notes() -> list[str]:
+    return [
+        f"`{contract.EVENT_FIELD_TAG}` names the field an event is about (`mass_total_kg`, `meter_factor`, `device_clock_s`, …) and is",
+        "absent on an event about a whole device (`comms_gap`); it keeps two events of one poll (a reset zeroing the mass and",
+        f"the volume totals together) apart. `{contract.EVENT_FIELD_TAG}` is an InfluxQL keyword: write it in double quotes.",
+        "",
+        "| kind | meaning |",
+        "|---|---|",
+        *(f"| `{kind}` | {meaning} |" for kind, meaning in contract.EVENT_KINDS.items()),
+        "",
+    ]
 
 
 if __name__ == "__main__":

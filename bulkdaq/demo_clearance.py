@@ -4,22 +4,30 @@
   watched live (`quantity` / `clearance` written every second), completed with the final meter tickets,
   measured against the shore tank's drop (tank tickets from the DCS feed) and the ship's figure,
   reconciled under examples/tolerances.toml → *verified*, certified, released.
-* **DEMO-IMP-ORE** — a bulk import weighed by draft survey (the real EVER SHIP survey read as a
-  discharge) and by the unloader's belt scale, which the demo makes under-read by 1.2 % → *discrepancy*,
-  and the officer opens an investigation.
+* **DEMO-IMP-ORE** — a bulk import weighed by draft survey and by the unloader's belt scale, which the
+  demo makes under-read by 1.2 % → *discrepancy*, and the officer opens an investigation. The survey is
+  examples/surveys/evership-discharge.json: an illustrative *discharge* (arrival loaded → after discharge
+  light), declared as one in the file and built from the readings of the published EVER SHIP loading
+  survey (examples/surveys/evership.json, kept as published). Its vessel, bill of lading and operation
+  are checked against the shipment before its figure is used, and its figure is the one
+  `bulkdaq survey draft` prints for the same file.
 
-Each gets its weight certificate (HTML). The files live in examples/demo/ beside the site file.
+The shipment registry is opened with the site's signing key, so every event of the demo's history is
+signed. Each shipment gets its measurement report for customs (HTML). The files live in examples/demo/
+and examples/surveys/ beside the site file.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from bulkdaq.cli.shipment import complete_loading, officer_step, reconcile_shipment, record_figures, start_loading
+from bulkdaq.evidence_chain import load_private_key
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.live_quantities import loading_start, watch
 from bulkdaq.method_figures import belt_scale_figure, draft_survey_figure, shore_tank_figure
@@ -28,7 +36,10 @@ from bulkdaq.shipment_registry import ShipmentRegistry
 from bulkdaq.site_config import LoadedSite
 from bulkdaq.survey_file import SurveyJob, load_survey_file
 from bulkdaq.tolerance_rules import RuleSet, load_rule_set
+from dashboards.glossary import DIRECTION_OPERATION
 from dashboards.weight_certificate import certificate_data, write_certificate
+
+DISCHARGE_SURVEY = Path("surveys") / "evership-discharge.json"
 
 ACTOR = "bulkdaq demo"
 BELT_SCALE_ERROR = -0.012  # the demo's belt scale under-reads by 1.2 %: the injected discrepancy
@@ -43,26 +54,72 @@ class Outcome:
     certificate: Path
 
 
-class DemoClearance:
-    """Declares, follows and clears the demo's two shipments."""
+class SurveyMismatch(ValueError):
+    """The survey file the demo cites is not about the shipment it is used for."""
 
-    def __init__(self, examples: Path, data_dir: Path) -> None:
+
+def check_survey_matches(job: SurveyJob, shipment: Shipment) -> None:
+    """The survey must be of the shipment's vessel, for its bill of lading and its product, and its declared
+    operation must be the shipment's direction (loading for an export, discharge for an import)."""
+    problems = []
+    if job.operation != DIRECTION_OPERATION[shipment.direction]:
+        problems.append(f"operation is {job.operation or 'not declared'}, but {shipment.id} is an {shipment.direction} "
+                        f"(needs '{DIRECTION_OPERATION[shipment.direction]}')")
+    if (job.vessel_name or "").casefold() != (shipment.assets.vessel or "").casefold():
+        problems.append(f"vessel is {job.vessel_name!r}, but {shipment.id} names {shipment.assets.vessel!r}")
+    if job.job_details.get("bill_of_lading") != shipment.bill_of_lading:
+        problems.append(f"job.bill_of_lading is {job.job_details.get('bill_of_lading')!r}, but {shipment.id}'s is {shipment.bill_of_lading!r}")
+    cargo = job.job_details.get("cargo_description", "")
+    if shipment.product.casefold() not in cargo.casefold():
+        problems.append(f"job.cargo_description is {cargo!r}, which does not name {shipment.id}'s product {shipment.product!r}")
+    if problems:
+        raise SurveyMismatch(f"{job.source}: not the survey of shipment {shipment.id}: " + "; ".join(problems))
+
+
+class DemoClearance:
+    """Declares, follows and clears the demo's two shipments.
+
+    The registry is opened with the site's signing key: pass `signing_key`, or it is read from the site's
+    ``[evidence] key_file`` when the shipments are declared (:meth:`declare_and_start`), whichever the
+    caller has first. A demo history is never unsigned.
+    """
+
+    def __init__(self, examples: Path, data_dir: Path, signing_key: Ed25519PrivateKey | None = None) -> None:
         self.examples = examples
-        self.registry = ShipmentRegistry(data_dir / "shipments.sqlite")
+        self.registry_path = data_dir / "shipments.sqlite"
+        self._registry: ShipmentRegistry | None = None
+        if signing_key is not None:
+            self._registry = ShipmentRegistry(self.registry_path, signing_key=signing_key)
         self.rules: RuleSet = load_rule_set(examples / "tolerances.toml")
         self.jet = load_shipment(examples / "demo" / "jet-fuel-export.toml")
         self.ore = load_shipment(examples / "demo" / "ore-import.toml")
         self.ship_figures = load_figures(examples / "demo" / "jet-fuel-export.figures.toml", self.jet)
-        survey = load_survey_file(examples / "surveys" / "evership.json")
-        # The EVER SHIP survey loads her (initial light → draft_check loaded); the demo discharges her.
-        self.survey: SurveyJob = dataclasses.replace(survey, cargo_from="draft_check", cargo_to="final")
+        self.survey: SurveyJob = load_survey_file(examples / DISCHARGE_SURVEY)
+        check_survey_matches(self.survey, self.ore)
         self.certificates = data_dir / "certificates"
+
+    @property
+    def registry(self) -> ShipmentRegistry:
+        """The signed shipment registry (open once the signing key is known)."""
+        if self._registry is None:
+            raise RuntimeError("the demo's registry opens with the site's signing key: give signing_key, or call declare_and_start(site, …) first")
+        return self._registry
+
+    def open_registry(self, site: LoadedSite) -> ShipmentRegistry:
+        """Open the registry with the site's signing key (``[evidence] key_file``), unless it is open already."""
+        if self._registry is None:
+            key_file = site.config.evidence.key_file
+            if key_file is None:
+                raise ValueError(f"{site.path}: evidence.key_file: the demo signs its shipment history; the site needs its signing key")
+            self._registry = ShipmentRegistry(self.registry_path, signing_key=load_private_key(key_file))
+        return self._registry
 
     def belt_scale_target_t(self) -> float:
         """What the demo's belt scale will total: the survey's cargo, less the injected error."""
         return draft_survey_figure(self.survey, self.ore).value * (1 + BELT_SCALE_ERROR)
 
     def declare_and_start(self, site: LoadedSite, at: datetime) -> None:
+        self.open_registry(site)
         for shipment in (self.jet, self.ore):
             self.registry.declare(shipment, ACTOR, "declared for the demo", at=at)
             start_loading(self.registry, shipment.id, ACTOR, site, at)
@@ -90,7 +147,8 @@ class DemoClearance:
             else:
                 officer_step(self.registry, shipment.id, "investigating", "officer (demo)", "belt scale and draft survey disagree beyond the rule", site)
             self.certificates.mkdir(parents=True, exist_ok=True)
-            path = write_certificate(certificate_data(self.registry, shipment.id), self.certificates / f"certificate-{shipment.id}.html")
+            data = certificate_data(self.registry, shipment.id, time_zone=site.config.site.time_zone)
+            path = write_certificate(data, self.certificates / f"certificate-{shipment.id}.html")
             outcomes.append(Outcome(
                 shipment,
                 self.registry.state(shipment.id),

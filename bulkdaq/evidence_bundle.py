@@ -1,80 +1,195 @@
-"""Evidence bundles: export the signed blocks of a time window with the figures they support, and verify
-a bundle offline — chain, signatures, key, and the figures recomputed from the raw readings.
+"""Evidence bundles: export the signed blocks of a time window (or a shipment) with the figures they
+support, and verify a bundle offline — completeness, integrity, history and key.
 
 A bundle is one JSON document::
 
-    {"format": "bulkdaq-evidence/1", "site": …, "window": {"from": …, "to": …},
-     "public_key_pem": …, "key_fingerprint": …, "calculator_version": …,
+    {"format": "bulkdaq-evidence/2",
+     "manifest": {…what the bundle claims, signed…}, "manifest_signature": hex,
+     "public_key_pem": …,
      "blocks": [{"seq", "prev_hash", "created", "lines", "hash", "signature"}, …],
-     "figures": {"FT-101": {"mass_total_kg": {"opening": {"time_ms", "value"}, "closing": {…}, "indicated": "450000.000"}}}}
+     "boundary": {"before": block | null, "after": block | null},
+     "figures": {"FT-101": {"mass_total_kg": {"opening": {…}, "closing": {…}, "indicated": "450000.000"}}},
+     "shipment": {"id", "events": […], "documents": {hash: {"kind", "body"}}}}   (shipment bundles only)
 
-`verify_bundle` names every problem it finds: an altered reading (hash), a deleted block (sequence gap),
-a reordering, a block that does not chain to its predecessor, a signature that does not match, a key
-that is not the site's, and a figure that the raw readings do not give.
+The **manifest** holds the site, the shipment, the window, the first and last block (seq, hash), the
+blocks just outside the window (or the chain head at export when nothing follows), the digests of the
+figures and of the shipment history, the calculator version and the key fingerprint; the site key signs
+its canonical JSON. Nothing a reader relies on lies outside what is signed, so a cut (at either end),
+a narrowed window, a renamed site, an emptied bundle or a forged history is refused, and the refusal
+names it. The boundary blocks are carried whole: their signatures and times prove that the block before
+the first was committed before the window and the block after the last after it, so no block of the
+window can be left out.
+
+**Witnessed chain heads** (bulkdaq/chain_heads.py) go further: the manifest is signed with the site's
+own key, so the terminal itself could cut and re-sign. A head published outside the terminal before the
+cut contradicts it: the bundle gives another hash at the head's sequence number, or the bundle says the
+chain ended before a block witnessed before the export.
+
+docs/evidence.md states what each check proves, against whom, and what is not proven.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 import bulkdaq
 from bulkdaq import contract
-from bulkdaq.evidence_chain import Block, block_hash, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
+from bulkdaq.canonical_json import canonical_json, sha256_hex
+from bulkdaq.chain_heads import ChainHead
+from bulkdaq.evidence_chain import GENESIS, Block, block_hash, chain_head, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
 from bulkdaq.input_error import InputError
 from bulkdaq.line_protocol import parse_line
 from bulkdaq.live_quantities import METER_TICKETS, loading_start
-from bulkdaq.shipment_registry import ShipmentRegistry, evidence_hash
+from bulkdaq.shipment_registry import ShipmentRegistry, check_event_chain, event_from_dict, evidence_hash
 from bulkdaq.site_config import LoadedSite
 from calculators.totalizer import TotalizerWentBackwards, indicated_quantity
 
-FORMAT = "bulkdaq-evidence/1"
+FORMAT = "bulkdaq-evidence/2"
+MANIFEST_FORMAT = "bulkdaq-evidence-manifest/1"
 TOTALIZER_FIELDS = ("mass_total_kg", "volume_total_m3")
+# Blocks committed up to this long after the window's end are taken too: a reading of the window's last
+# moments is committed a little after it was read.
+COMMIT_MARGIN_MS = 60_000
+
+
+class BundleMalformed(ValueError):
+    """The document is not a well-formed bundle: `where` names the member, the message what was expected."""
+
+    def __init__(self, where: str, expected: str) -> None:
+        self.where = where
+        super().__init__(f"{where}: {expected}")
 
 
 @dataclass
 class Verification:
+    """What verifying a bundle found: what it covers, and every problem, named."""
+
+    site: str = ""
+    shipment: str | None = None
+    window: dict[str, Any] = field(default_factory=dict)
+    key_fingerprint: str = ""
+    key_trusted: bool = False  # the key is the one the caller trusts (not merely the bundle's own)
     blocks_checked: int = 0
     readings_checked: int = 0
+    events_checked: int = 0
+    heads_checked: int = 0  # witnessed heads that bore on this bundle (matched a block, or bounded its end)
+    evidence_hash: str | None = None  # the newest event's hash: what the certificate shows
+    figures: dict[str, dict[str, str]] = field(default_factory=dict)  # meter → totalizer → indicated
     problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "key_trusted": self.key_trusted, "site": self.site, "shipment": self.shipment, "window": self.window,
+            "key_fingerprint": self.key_fingerprint, "blocks": self.blocks_checked, "readings": self.readings_checked,
+            "events": self.events_checked, "witnessed_heads": self.heads_checked, "evidence_hash": self.evidence_hash,
+            "figures": self.figures, "problems": list(self.problems),
+        }
 
-def export_bundle(site: LoadedSite, start: datetime, end: datetime) -> dict[str, Any]:
-    """The blocks committed in [start, end] (plus a minute, for readings committed just after) and the
-    meter figures they give."""
+
+# -- export ------------------------------------------------------------------------------------------
+
+
+def export_bundle(site: LoadedSite, start: datetime, end: datetime, shipment: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The blocks committed in [start, end] (plus `COMMIT_MARGIN_MS`), the blocks just outside, the meter
+    figures they give, and (for a shipment) its history; all described by a manifest signed with the site key."""
     config = site.config
     spool_path = config.spool.path_for(config.site.name)
     if not spool_path.exists():
         raise InputError(site.path, "spool.path", f"{spool_path} does not exist: no evidence was collected here")
-    blocks = read_blocks(spool_path, start.timestamp(), end.timestamp() + 60)
     key_file = config.evidence.key_file
     if key_file is None:
         raise InputError(site.path, "evidence.key_file", "no signing key is configured; unsigned evidence cannot be exported")
-    public = load_private_key(key_file).public_key()
+    key = load_private_key(key_file)
     start_ms, end_ms = round(start.timestamp() * 1000), round(end.timestamp() * 1000)
-    return {
-        "format": FORMAT,
+    until_ms = end_ms + COMMIT_MARGIN_MS
+    blocks = read_blocks(spool_path, start_ms / 1000, until_ms / 1000)
+    if not blocks:
+        raise InputError(site.path, "spool", f"no evidence block was committed between {start.isoformat()} and {end.isoformat()}: nothing to export")
+    before = _single(read_blocks(spool_path, seq=blocks[0].seq - 1)) if blocks[0].seq > 1 else None
+    if blocks[0].seq > 1 and before is None:
+        raise InputError(site.path, "evidence.keep_days",
+                         f"block {blocks[0].seq - 1}, just before the window, is no longer kept: the window's start cannot be proven")
+    after = _single(read_blocks(spool_path, seq=blocks[-1].seq + 1))
+    head_seq, head_hash = chain_head(spool_path)
+    figures = meter_figures(blocks, start_ms, end_ms)
+    manifest: dict[str, Any] = {
+        "format": MANIFEST_FORMAT,
         "site": config.site.name,
-        "window": {"from": start.isoformat(), "to": end.isoformat(), "from_ms": start_ms, "to_ms": end_ms},
-        "public_key_pem": public_pem(public),
-        "key_fingerprint": fingerprint(public),
+        "shipment": None if shipment is None else shipment["id"],
+        "window": {"from": start.isoformat(), "to": end.isoformat(), "from_ms": start_ms, "to_ms": end_ms, "blocks_until_ms": until_ms},
+        "exported_ms": _now_ms(),
+        "key_fingerprint": fingerprint(key.public_key()),
         "calculator_version": bulkdaq.__version__,
-        "blocks": [b.as_dict() for b in blocks],
-        "figures": meter_figures(blocks, start_ms, end_ms),
+        "blocks": {
+            "count": len(blocks),
+            "readings": sum(len(b.lines) for b in blocks),
+            "first": _ref(blocks[0]),
+            "last": _ref(blocks[-1]),
+            "before": None if before is None else _ref(before),
+            "after": None if after is None else _ref(after),
+            "chain_head": {"seq": head_seq, "hash": head_hash},
+        },
+        "figures_digest": sha256_hex(figures),
+        "history_digest": None if shipment is None else history_digest(shipment),
     }
+    bundle: dict[str, Any] = {
+        "format": FORMAT,
+        "manifest": manifest,
+        "manifest_signature": sign_manifest(key, manifest),
+        "public_key_pem": public_pem(key.public_key()),
+        "blocks": [b.as_dict() for b in blocks],
+        "boundary": {"before": None if before is None else before.as_dict(), "after": None if after is None else after.as_dict()},
+        "figures": figures,
+    }
+    if shipment is not None:
+        bundle["shipment"] = shipment
+    return bundle
 
 
-def meter_figures(blocks: list[Block], start_ms: int, end_ms: int) -> dict[str, dict[str, Any]]:
+def export_shipment_bundle(site: LoadedSite, registry: ShipmentRegistry, shipment_id: str) -> dict[str, Any]:
+    """The evidence of one shipment: the signed readings of its loading window, its registry history
+    (events and every document they rest on) and the meter figures on its certificate."""
+    registry.verify_history(shipment_id)
+    found = registry.latest_evidence(shipment_id, METER_TICKETS)
+    events = registry.events(shipment_id)
+    if found is not None:
+        body = found[1].body
+        start, end = datetime.fromisoformat(body["from"]), datetime.fromisoformat(body["to"])
+    else:
+        start = loading_start(registry, shipment_id)
+        end = next((e.time for e in events if e.to_state == "complete"), events[-1].time)
+    documents = {digest: registry.evidence(digest) for event in events for digest in event.evidence}
+    history = {
+        "id": shipment_id,
+        "events": [event.as_dict() for event in events],
+        "documents": {digest: {"kind": item.kind, "body": item.body} for digest, item in documents.items()},
+    }
+    return export_bundle(site, start, end, history)
+
+
+def history_digest(shipment: dict[str, Any]) -> str:
+    """SHA-256 of the shipment part of a bundle: its id, events and documents."""
+    return sha256_hex({"id": shipment.get("id"), "events": shipment.get("events"), "documents": shipment.get("documents")})
+
+
+def sign_manifest(key: Ed25519PrivateKey, manifest: dict[str, Any]) -> str:
+    return key.sign(canonical_json(manifest)).hex()
+
+
+def meter_figures(blocks: Iterable[Block], start_ms: int, end_ms: int) -> dict[str, dict[str, Any]]:
     """Opening, closing and indicated quantity of every meter totalizer, from the good readings in the window."""
     first: dict[tuple[str, str], tuple[int, float]] = {}
     last: dict[tuple[str, str], tuple[int, float]] = {}
@@ -109,34 +224,106 @@ def meter_figures(blocks: list[Block], start_ms: int, end_ms: int) -> dict[str, 
     return figures
 
 
-def verify_bundle(bundle: dict[str, Any], trusted_fingerprint: str | None = None) -> Verification:
-    """Check a bundle offline; every problem is named in `.problems`."""
+# -- verification ------------------------------------------------------------------------------------
+
+
+def verify_bundle(
+    bundle: Any,
+    trusted_fingerprint: str | None = None,
+    heads: Sequence[ChainHead] = (),
+) -> Verification:
+    """Check a bundle offline; every problem is named in `.problems`.
+
+    Parameters
+    ----------
+    bundle
+        The parsed JSON document.
+    trusted_fingerprint
+        The site key's fingerprint as registered with customs. Without it the bundle is checked against
+        its own key only, which proves nothing about who made it (`Verification.key_trusted` is False).
+    heads
+        Chain heads witnessed outside the terminal (the `evidence_head` measurement): each one the bundle
+        reaches must agree with it.
+
+    Raises
+    ------
+    BundleMalformed
+        The document is not a bundle of this format (a member missing or of the wrong type).
+    """
     result = Verification()
-    if bundle.get("format") != FORMAT:
-        result.problems.append(f"not a bulkdaq evidence bundle (format {bundle.get('format')!r}, expected {FORMAT!r})")
-        return result
+    document = _members(bundle, "bundle", {"format": str})
+    if document["format"] != FORMAT:
+        hint = " (a bundle of format 1 has no signed manifest; export it again)" if document["format"] == "bulkdaq-evidence/1" else ""
+        raise BundleMalformed("format", f"expected {FORMAT!r}, found {document['format']!r}{hint}")
+    _members(bundle, "bundle", {"manifest": dict, "manifest_signature": str, "public_key_pem": str, "blocks": list, "boundary": dict, "figures": dict})
+    manifest = _manifest(bundle["manifest"])
     try:
         key = load_public_key(bundle["public_key_pem"])
-    except (ValueError, KeyError) as error:
-        result.problems.append(f"the bundle's public key cannot be read: {error}")
-        return result
+    except ValueError as error:
+        raise BundleMalformed("public_key_pem", f"an Ed25519 public key in PEM ({error})") from None
     actual = fingerprint(key)
-    if trusted_fingerprint is not None and actual != trusted_fingerprint.lower():
-        result.problems.append(f"the bundle is signed with key {actual}, not the site's trusted key {trusted_fingerprint.lower()}")
-    blocks = [Block(b["seq"], b["prev_hash"], b["created"], tuple(b["lines"]), b["hash"], b["signature"]) for b in bundle.get("blocks", [])]
+    result.site, result.shipment, result.window, result.key_fingerprint = manifest["site"], manifest["shipment"], manifest["window"], actual
+    if trusted_fingerprint is not None:
+        trusted = normalise_fingerprint(trusted_fingerprint)
+        result.key_trusted = actual == trusted
+        if not result.key_trusted:
+            result.problems.append(f"the bundle is signed with key {actual}, not the site's trusted key {trusted}")
+    if manifest["key_fingerprint"] != actual:
+        result.problems.append(f"the manifest names key {manifest['key_fingerprint']}, the bundle carries key {actual}")
+    try:
+        key.verify(bytes.fromhex(bundle["manifest_signature"]), canonical_json(manifest))
+    except (InvalidSignature, ValueError):
+        result.problems.append(
+            f"the manifest's signature is not key {actual}'s: what the bundle claims (site, window, first and last block, "
+            "figures, history) was changed after it was signed"
+        )
+
+    blocks = [_block(b, f"blocks[{i}]") for i, b in enumerate(bundle["blocks"])]
+    boundary = bundle["boundary"]
+    before = None if boundary.get("before") is None else _block(boundary["before"], "boundary.before")
+    after = None if boundary.get("after") is None else _block(boundary["after"], "boundary.after")
+    _check_blocks(blocks, key, actual, result)
+    _check_completeness(manifest, blocks, before, after, key, actual, result)
+
+    window = manifest["window"]
+    recomputed = meter_figures(blocks, window["from_ms"], window["to_ms"])
+    stated = bundle["figures"]
+    for meter in sorted(set(recomputed) | set(stated)):
+        for name in sorted(set(recomputed.get(meter, {})) | set(_dict(stated.get(meter)))):
+            said = _dict(_dict(stated.get(meter)).get(name)).get("indicated")
+            found = recomputed.get(meter, {}).get(name, {}).get("indicated")
+            if said != found:
+                result.problems.append(f"figure {meter} {name}: the bundle states {said}, the raw readings give {found}")
+    result.figures = {meter: {name: f["indicated"] for name, f in totals.items()} for meter, totals in recomputed.items()}
+    if sha256_hex(stated) != manifest["figures_digest"]:
+        result.problems.append("the figures are not the ones the manifest signed (figures digest differs)")
+
+    _check_shipment(bundle, manifest, key, result)
+    if heads:
+        _check_heads(manifest, blocks, before, after, heads, key, result)
+    return result
+
+
+def normalise_fingerprint(text: str) -> str:
+    """A fingerprint as people copy it (upper or lower case, with spaces or colons) → 64 lower-case hex digits.
+
+    Raises
+    ------
+    ValueError
+        Not 64 hexadecimal digits.
+    """
+    digits = "".join(c for c in text.strip().lower() if c not in " :-")
+    if len(digits) != 64 or any(c not in "0123456789abcdef" for c in digits):
+        raise ValueError(f"a key fingerprint is 64 hexadecimal digits (as `bulkdaq evidence keygen` prints it), got {text!r}")
+    return digits
+
+
+def _check_blocks(blocks: list[Block], key: Ed25519PublicKey, actual: str, result: Verification) -> None:
     previous: Block | None = None
     for block in blocks:
         result.blocks_checked += 1
         result.readings_checked += len(block.lines)
-        if block_hash(block.seq, block.prev_hash, block.created, block.lines) != block.hash:
-            result.problems.append(f"block {block.seq}: content altered (its hash does not match its readings)")
-        if not block.signature:
-            result.problems.append(f"block {block.seq}: not signed")
-        else:
-            try:
-                key.verify(bytes.fromhex(block.signature), bytes.fromhex(block.hash))
-            except (InvalidSignature, ValueError):
-                result.problems.append(f"block {block.seq}: signature does not match the bundle's key {actual}")
+        _check_block_seal(block, key, actual, f"block {block.seq}", result)
         if previous is not None:
             if block.seq <= previous.seq:
                 result.problems.append(f"blocks out of order: block {block.seq} comes after block {previous.seq}")
@@ -146,65 +333,278 @@ def verify_bundle(bundle: dict[str, Any], trusted_fingerprint: str | None = None
             elif block.prev_hash != previous.hash:
                 result.problems.append(f"block {block.seq} does not chain to block {previous.seq} (prev_hash differs)")
         previous = block
-    window = bundle.get("window", {})
-    recomputed = meter_figures(blocks, window.get("from_ms", 0), window.get("to_ms", 2**63))
-    stated = bundle.get("figures", {})
-    for meter in sorted(set(recomputed) | set(stated)):
-        for name in sorted(set(recomputed.get(meter, {})) | set(stated.get(meter, {}))):
-            said = stated.get(meter, {}).get(name, {}).get("indicated")
-            found = recomputed.get(meter, {}).get(name, {}).get("indicated")
-            if said != found:
-                result.problems.append(f"figure {meter} {name}: the bundle states {said}, the raw readings give {found}")
-    if "shipment" in bundle:
-        _verify_shipment(bundle, result)
-    return result
+
+
+def _check_block_seal(block: Block, key: Ed25519PublicKey, actual: str, label: str, result: Verification) -> None:
+    if block_hash(block.seq, block.prev_hash, block.created, block.lines) != block.hash:
+        result.problems.append(f"{label}: content altered (its hash does not match its readings)")
+    if not block.signature:
+        result.problems.append(f"{label}: not signed")
+        return
+    try:
+        key.verify(bytes.fromhex(block.signature), bytes.fromhex(block.hash))
+    except (InvalidSignature, ValueError):
+        result.problems.append(f"{label}: signature does not match the bundle's key {actual}")
+
+
+def _check_completeness(
+    manifest: dict[str, Any], blocks: list[Block], before: Block | None, after: Block | None,
+    key: Ed25519PublicKey, actual: str, result: Verification,
+) -> None:
+    """The blocks are exactly those the manifest names, and the boundary blocks prove nothing of the window is left out."""
+    claimed = manifest["blocks"]
+    window = manifest["window"]
+    if not blocks:
+        result.problems.append(f"the bundle holds no blocks, the manifest names {claimed['count']}: nothing is proven")
+        return
+    if len(blocks) != claimed["count"]:
+        result.problems.append(f"the manifest names {claimed['count']} blocks, the bundle holds {len(blocks)}")
+    for end, block in (("first", blocks[0]), ("last", blocks[-1])):
+        if (block.seq, block.hash) != (claimed[end]["seq"], claimed[end]["hash"]):
+            cut = "its start was cut" if end == "first" else "its end was cut"
+            result.problems.append(
+                f"the manifest's {end} block is {claimed[end]['seq']}, the bundle's is {block.seq}: {cut}"
+                if block.seq != claimed[end]["seq"] else f"the {end} block {block.seq} is not the one the manifest names (hash differs)"
+            )
+    readings = sum(len(b.lines) for b in blocks)
+    if readings != claimed["readings"]:
+        result.problems.append(f"the manifest names {claimed['readings']} readings, the bundle holds {readings}")
+    first, last = blocks[0], blocks[-1]
+    # The start: the block before the first was committed before the window (or the first block is the chain's first).
+    if claimed["before"] is None:
+        if first.seq != 1 or first.prev_hash != GENESIS:
+            result.problems.append(f"the window's start is not proven: block {first.seq - 1}, before block {first.seq}, is not in the bundle")
+    elif before is None or (before.seq, before.hash) != (claimed["before"]["seq"], claimed["before"]["hash"]):
+        result.problems.append(f"the block before the window (block {claimed['before']['seq']}) is missing or not the one the manifest names")
+    else:
+        _check_block_seal(before, key, actual, f"boundary block {before.seq}", result)
+        if before.seq != first.seq - 1 or first.prev_hash != before.hash:
+            result.problems.append(f"block {first.seq} does not follow boundary block {before.seq}: the window's start was cut")
+        if before.created * 1000 >= window["from_ms"]:
+            result.problems.append(f"boundary block {before.seq} was committed inside the window: the window's start was cut")
+    # The end: the block after the last was committed after the window, or the last block was the chain head at export.
+    if claimed["after"] is None:
+        head = claimed["chain_head"]
+        if (head["seq"], head["hash"]) != (last.seq, last.hash):
+            result.problems.append(f"the bundle ends at block {last.seq} but names block {head['seq']} as the chain head: its end was cut")
+    elif after is None or (after.seq, after.hash) != (claimed["after"]["seq"], claimed["after"]["hash"]):
+        result.problems.append(f"the block after the window (block {claimed['after']['seq']}) is missing or not the one the manifest names")
+    else:
+        _check_block_seal(after, key, actual, f"boundary block {after.seq}", result)
+        if after.seq != last.seq + 1 or after.prev_hash != last.hash:
+            result.problems.append(f"boundary block {after.seq} does not follow block {last.seq}: the window's end was cut")
+        if after.created * 1000 <= window["blocks_until_ms"]:
+            result.problems.append(f"boundary block {after.seq} was committed inside the window: the window's end was cut")
+
+
+def _check_shipment(bundle: dict[str, Any], manifest: dict[str, Any], key: Ed25519PublicKey, result: Verification) -> None:
+    """The shipment's history is the registry's own: numbered, chained, signed events, and every document they name."""
+    claimed = manifest["shipment"]
+    part = bundle.get("shipment")
+    if claimed is None:
+        if part is not None:
+            result.problems.append("the bundle carries a shipment history the manifest does not name")
+        return
+    if not isinstance(part, dict):
+        result.problems.append(f"the shipment history of {claimed} is missing from the bundle")
+        return
+    if part.get("id") != claimed:
+        result.problems.append(f"the bundle's shipment is {part.get('id')!r}, the manifest names {claimed!r}")
+    if history_digest(part) != manifest["history_digest"]:
+        result.problems.append(f"shipment {claimed}: the history is not the one the manifest signed (an event or document was changed, added or removed)")
+    raw_events = part.get("events")
+    documents = part.get("documents")
+    if not isinstance(raw_events, list) or not isinstance(documents, dict):
+        raise BundleMalformed("shipment", "expected `events` (a list) and `documents` (an object)")
+    events = []
+    for i, raw in enumerate(raw_events):
+        try:
+            events.append(event_from_dict(raw))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise BundleMalformed(f"shipment.events[{i}]", f"an event as the registry writes it ({error!r})") from None
+    result.events_checked = len(events)
+    result.evidence_hash = events[-1].hash if events else None
+    result.problems += check_event_chain(claimed, events, key)
+    named = {digest for event in events for digest in event.evidence}
+    for digest in sorted(named - set(documents)):
+        result.problems.append(f"shipment {claimed}: document {digest[:12]}… named by an event is missing")
+    for digest in sorted(set(documents) - named):
+        result.problems.append(f"shipment {claimed}: document {digest[:12]}… is named by no event")
+    for digest, document in documents.items():
+        if not isinstance(document, dict) or "body" not in document or "kind" not in document:
+            raise BundleMalformed(f"shipment.documents.{digest[:12]}", "an object with `kind` and `body`")
+        if evidence_hash(document["body"]) != digest:
+            result.problems.append(f"shipment {claimed}: document {document['kind']} altered (its hash is not {digest[:12]}…)")
+    figures = bundle["figures"]
+    for document in documents.values():
+        if document["kind"] != METER_TICKETS:
+            continue
+        body = document["body"]
+        window = manifest["window"]
+        if (body.get("from"), body.get("to")) != (window["from"], window["to"]):
+            result.problems.append(
+                f"shipment {claimed}: the window is {window['from']} – {window['to']}, the meter tickets were made for "
+                f"{body.get('from')} – {body.get('to')}"
+            )
+        for run in body.get("meters", []):
+            raw = _dict(_dict(figures.get(run["meter"])).get(run["totalizer"])).get("indicated")
+            if raw != run["indicated_exact"]:
+                result.problems.append(
+                    f"shipment {claimed} meter {run['meter']}: the measurement report's indicated {run['totalizer']} is "
+                    f"{run['indicated_exact']}, the raw readings give {raw}"
+                )
+
+
+def _check_heads(
+    manifest: dict[str, Any], blocks: list[Block], before: Block | None, after: Block | None,
+    heads: Sequence[ChainHead], key: Ed25519PublicKey, result: Verification,
+) -> None:
+    """Each witnessed head the bundle reaches agrees with it: same hash at the same sequence number, and no
+    head witnessed before the export lies beyond where the bundle says the chain ended."""
+    known = {b.seq: b for b in (before, *blocks, after) if b is not None}
+    last = blocks[-1] if blocks else None
+    ends_at_head = manifest["blocks"]["after"] is None
+    for head in sorted((h for h in heads if h.site == manifest["site"]), key=lambda h: h.time_ms):
+        at = datetime.fromtimestamp(head.time_ms / 1000, timezone.utc).isoformat(timespec="seconds")
+        if not head.verify(key):
+            result.problems.append(f"witnessed head {head.seq} at {at} is not signed by the bundle's key")
+            continue
+        if head.seq in known:
+            result.heads_checked += 1
+            if known[head.seq].hash != head.hash:
+                result.problems.append(
+                    f"block {head.seq}: the bundle's hash {known[head.seq].hash[:16]}… differs from the head witnessed at {at} "
+                    f"({head.hash[:16]}…): the chain was rewritten after that head was published"
+                )
+        elif last is not None and head.seq > last.seq and head.time_ms <= manifest["window"]["blocks_until_ms"]:
+            # Block `head.seq` was committed by the head's time, inside the window: it belongs in the bundle.
+            result.heads_checked += 1
+            result.problems.append(
+                f"the chain had reached block {head.seq} by {at} (witnessed), inside the window, but the bundle ends at block {last.seq}: blocks were cut"
+            )
+        elif last is not None and head.seq > last.seq and ends_at_head and head.time_ms <= manifest["exported_ms"]:
+            result.heads_checked += 1
+            result.problems.append(
+                f"the chain had reached block {head.seq} by {at} (witnessed), but the bundle says block {last.seq} was the chain head "
+                "when it was exported: blocks were cut"
+            )
+        elif after is not None and head.seq > after.seq and after.created * 1000 > head.time_ms:
+            result.heads_checked += 1
+            result.problems.append(
+                f"boundary block {after.seq} claims to be committed after the head witnessed at {at} (block {head.seq}): the chain was rewritten"
+            )
+
+
+# -- reading -----------------------------------------------------------------------------------------
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(path, "(file)", "no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "(file)", "not UTF-8 text: an evidence bundle is a JSON file") from None
     except json.JSONDecodeError as error:
         raise InputError(path, "(syntax)", f"not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise InputError(path, "(document)", f"an evidence bundle is a JSON object, not {type(document).__name__}")
+    return document
 
 
-def export_shipment_bundle(site: LoadedSite, registry: ShipmentRegistry, shipment_id: str) -> dict[str, Any]:
-    """The evidence of one shipment: the signed readings of its loading window, its registry history
-    (events and every document they rest on, with their hashes) and the meter figures on its certificate."""
-    found = registry.latest_evidence(shipment_id, METER_TICKETS)
-    if found is not None:
-        body = found[1].body
-        start, end = datetime.fromisoformat(body["from"]), datetime.fromisoformat(body["to"])
-    else:
-        events = registry.events(shipment_id)
-        start = loading_start(registry, shipment_id)
-        end = next((e.time for e in events if e.to_state == "complete"), events[-1].time)
-    bundle = export_bundle(site, start, end)
-    events = registry.events(shipment_id)
-    documents = {digest: registry.evidence(digest) for event in events for digest in event.evidence}
-    bundle["shipment"] = {
-        "id": shipment_id,
-        "events": [event.as_dict() for event in events],
-        "documents": {digest: {"kind": item.kind, "body": item.body} for digest, item in documents.items()},
-    }
-    return bundle
+def read_heads(path: Path) -> list[ChainHead]:
+    """Witnessed heads from a file: a JSON list of {"site", "seq", "hash", "time_ms", "signature"}
+    (`bulkdaq evidence heads` writes it)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "(file)", "no such file") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(path, "(syntax)", f"not a JSON file: {error}") from None
+    if not isinstance(document, list):
+        raise InputError(path, "(document)", "a JSON list of chain heads")
+    heads = []
+    for i, item in enumerate(document):
+        try:
+            checked = _members(item, f"[{i}]", {"site": str, "seq": int, "hash": str, "time_ms": int, "signature": str})
+        except BundleMalformed as error:
+            raise InputError(path, error.where, str(error).split(": ", 1)[1]) from None
+        heads.append(ChainHead(checked["site"], checked["seq"], checked["hash"], checked["time_ms"], checked["signature"]))
+    return heads
 
 
-def _verify_shipment(bundle: dict[str, Any], result: Verification) -> None:
-    """The shipment's documents are the ones its events name, and its meter figures are the raw readings'."""
-    part = bundle["shipment"]
-    for digest, document in part.get("documents", {}).items():
-        if evidence_hash(document["body"]) != digest:
-            result.problems.append(f"shipment {part['id']}: document {document['kind']} altered (its hash is not {digest[:12]}…)")
-    figures = bundle.get("figures", {})
-    for document in part.get("documents", {}).values():
-        if document["kind"] != METER_TICKETS:
-            continue
-        for run in document["body"].get("meters", []):
-            raw = figures.get(run["meter"], {}).get(run["totalizer"], {}).get("indicated")
-            if raw != run["indicated_exact"]:
-                result.problems.append(
-                    f"shipment {part['id']} meter {run['meter']}: the certificate's indicated {run['totalizer']} is "
-                    f"{run['indicated_exact']}, the raw readings give {raw}"
-                )
+def _manifest(value: Any) -> dict[str, Any]:
+    manifest = _members(value, "manifest", {
+        "format": str, "site": str, "window": dict, "exported_ms": int, "key_fingerprint": str, "calculator_version": str,
+        "blocks": dict, "figures_digest": str,
+    })
+    if manifest["format"] != MANIFEST_FORMAT:
+        raise BundleMalformed("manifest.format", f"expected {MANIFEST_FORMAT!r}, found {manifest['format']!r}")
+    if not (manifest.get("shipment") is None or isinstance(manifest["shipment"], str)):
+        raise BundleMalformed("manifest.shipment", "a shipment id or null")
+    _members(manifest["window"], "manifest.window", {"from": str, "to": str, "from_ms": int, "to_ms": int, "blocks_until_ms": int})
+    claimed = _members(manifest["blocks"], "manifest.blocks", {"count": int, "readings": int, "first": dict, "last": dict, "chain_head": dict})
+    for name in ("first", "last", "before", "after", "chain_head"):
+        if claimed.get(name) is not None:
+            _members(claimed[name], f"manifest.blocks.{name}", {"seq": int, "hash": str})
+    return manifest
+
+
+def _block(value: Any, where: str) -> Block:
+    b = _members(value, where, {"seq": int, "prev_hash": str, "created": (int, float), "lines": list, "hash": str, "signature": str})
+    if not all(isinstance(line, str) for line in b["lines"]):
+        raise BundleMalformed(f"{where}.lines", "a list of line-protocol strings")
+    return Block(b["seq"], b["prev_hash"], b["created"], tuple(b["lines"]), b["hash"], b["signature"])
+
+
+def _members(value: Any, where: str, expected: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:
+    """`value` is an object with each expected member of its type (bool is not taken for a number)."""
+    if not isinstance(value, dict):
+        raise BundleMalformed(where, f"expected an object, found {_kind(value)}")
+    for name, kind in expected.items():
+        if name not in value:
+            raise BundleMalformed(f"{where}.{name}", "missing")
+        member = value[name]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(member, bool) and bool not in kinds or not isinstance(member, kinds):
+            names = " or ".join({int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object"}[k] for k in kinds)
+            raise BundleMalformed(f"{where}.{name}", f"expected {names}, found {_kind(member)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "an integer", float: "a number"}.get(type(value), "null" if value is None else type(value).__name__) + (f" ({value!r})" if isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(repr(value)) < 40 else "")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _ref(block: Block) -> dict[str, Any]:
+    return {"seq": block.seq, "hash": block.hash}
+
+
+def _single(blocks: list[Block]) -> Block | None:
+    return blocks[0] if blocks else None
+
+
+def _now_ms() -> int:
+    return round(datetime.now(timezone.utc).timestamp() * 1000)
+
+
+__all__ = [
+    "COMMIT_MARGIN_MS",
+    "FORMAT",
+    "MANIFEST_FORMAT",
+    "BundleMalformed",
+    "Verification",
+    "export_bundle",
+    "export_shipment_bundle",
+    "history_digest",
+    "meter_figures",
+    "normalise_fingerprint",
+    "read_bundle",
+    "read_heads",
+    "sign_manifest",
+    "verify_bundle",
+]

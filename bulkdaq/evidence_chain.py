@@ -22,6 +22,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from bulkdaq.chain_heads import ChainHead, sign_head
+
 GENESIS = "0" * 64
 
 
@@ -115,15 +117,18 @@ class EvidenceLedger:
         self.keep_s = keep_s  # None: every block is kept
         self._seq: int | None = None
         self._prev_hash = GENESIS
+        self._head: tuple[int, str] = (0, GENESIS)  # one tuple, so a reader on another thread sees a consistent pair
 
     def attach(self, db: sqlite3.Connection) -> None:
         """Create the table if needed and continue the chain where it stopped."""
         db.execute(self.TABLE)
         row = db.execute("SELECT seq, hash FROM evidence_block ORDER BY seq DESC LIMIT 1").fetchone()
         self._seq, self._prev_hash = (row[0], row[1]) if row else (0, GENESIS)
+        self._head = (self._seq, self._prev_hash)
 
     def append(self, db: sqlite3.Connection, lines: list[str], created: float) -> Block:
-        """Write the next block (call inside the transaction that stores `lines`)."""
+        """Write the next block (call inside the transaction that stores `lines`), then `advance` to it
+        once that transaction has committed: a commit that fails leaves the chain where it was."""
         assert self._seq is not None, "attach() first"
         seq = self._seq + 1
         lines_json = _lines_json(lines)
@@ -133,9 +138,19 @@ class EvidenceLedger:
             "INSERT INTO evidence_block (seq, prev_hash, created, lines, hash, signature) VALUES (?, ?, ?, ?, ?, ?)",
             (seq, self._prev_hash, created, lines_json, digest, signature),
         )
-        block = Block(seq, self._prev_hash, created, tuple(lines), digest, signature)
-        self._seq, self._prev_hash = seq, digest
-        return block
+        return Block(seq, self._prev_hash, created, tuple(lines), digest, signature)
+
+    def advance(self, block: Block) -> None:
+        """The block is committed: the next one chains to it, and heads name it."""
+        self._seq, self._prev_hash = block.seq, block.hash
+        self._head = (block.seq, block.hash)
+
+    def signed_head(self, site: str, time_ms: int) -> ChainHead | None:
+        """The newest block's sequence number and hash, signed for publication; None without a key."""
+        if self.key is None:
+            return None
+        seq, digest = self._head
+        return sign_head(self.key, site, seq, digest, time_ms)
 
     def prune(self, db: sqlite3.Connection, before: float) -> int:
         """Delete the blocks created before `before` [Unix s] (call inside a transaction); returns how many.
@@ -144,12 +159,27 @@ class EvidenceLedger:
         return db.execute("DELETE FROM evidence_block WHERE created < ? AND seq < ?", (before, self._seq)).rowcount
 
 
-def read_blocks(db_path: Path, start: float | None = None, end: float | None = None) -> list[Block]:
-    """Blocks committed between `start` and `end` (Unix seconds), in sequence order."""
+def read_blocks(db_path: Path, start: float | None = None, end: float | None = None, *, seq: int | None = None) -> list[Block]:
+    """The blocks from the first committed at or after `start` to the last committed at or before `end`
+    (Unix seconds), every block between them included, in sequence order; or the one block `seq`.
+
+    Selecting by sequence between the two ends, not by commit time, keeps the run contiguous even if
+    the machine's clock stepped back while committing."""
     with sqlite3.connect(db_path) as db:
-        rows = db.execute(
-            "SELECT seq, prev_hash, created, lines, hash, signature FROM evidence_block "
-            "WHERE created >= ? AND created <= ? ORDER BY seq",
-            (start if start is not None else float("-inf"), end if end is not None else float("inf")),
-        ).fetchall()
+        columns = "SELECT seq, prev_hash, created, lines, hash, signature FROM evidence_block"
+        if seq is not None:
+            rows = db.execute(f"{columns} WHERE seq = ?", (seq,)).fetchall()
+        else:
+            low, high = db.execute(
+                "SELECT (SELECT min(seq) FROM evidence_block WHERE created >= ?), (SELECT max(seq) FROM evidence_block WHERE created <= ?)",
+                (start if start is not None else float("-inf"), end if end is not None else float("inf")),
+            ).fetchone()
+            rows = [] if low is None or high is None else db.execute(f"{columns} WHERE seq BETWEEN ? AND ? ORDER BY seq", (low, high)).fetchall()
     return [Block(seq, prev, created, tuple(json.loads(lines)), digest, signature) for seq, prev, created, lines, digest, signature in rows]
+
+
+def chain_head(db_path: Path) -> tuple[int, str]:
+    """The newest block's sequence number and hash (0 and the genesis hash for an empty chain)."""
+    with sqlite3.connect(db_path) as db:
+        row = db.execute("SELECT seq, hash FROM evidence_block ORDER BY seq DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (0, GENESIS)

@@ -13,9 +13,10 @@ from bulkdaq.line_protocol import Point
 
 
 class ReadingSink(Protocol):
-    """Where collectors put readings. `submit` returns once the readings are safely accepted."""
+    """Where collectors put readings. `submit` returns once the readings are safely accepted; `source`
+    names the device or server they come from (the spool keeps its last reading time, for restart gaps)."""
 
-    async def submit(self, points: Sequence[Point]) -> None: ...
+    async def submit(self, points: Sequence[Point], *, source: str | None = None) -> None: ...
 
     @property
     def depth(self) -> int: ...

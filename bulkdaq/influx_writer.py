@@ -1,6 +1,6 @@
 """Writes line protocol to InfluxDB's v1 ``POST /write`` — the one write surface every InfluxDB serves.
 
-Rules learned on a real server (DESIGN.md §4):
+Rules learned on a real server (docs/design.md, "Storage and dashboards, and why"):
 
 * ``204``: stored.
 * ``400``: may be a *partial write* (the valid lines were stored). Never retried: the batch is put in

@@ -9,8 +9,8 @@ totalizers (`bulkdaq/live_quantities.py`); this module gives:
   the shipment's laboratory density and policy; the delivered quantity is opening − closing in the
   declared basis (GSV/NSV for m³, mass or weight in air for tonnes);
 * **belt scale** — closing − opening totalizer (decimal-exact), in tonnes;
-* **draft survey** — the cargo of the survey job (`bulkdaq/survey_file.py`), loaded for an export,
-  discharged for an import.
+* **draft survey** — the cargo weight of the survey job (`bulkdaq/survey_file.py`), loaded for an export,
+  discharged for an import: the same figure and labels as `bulkdaq survey draft`.
 
 Each figure carries its intermediate values for the certificate. A missing reading is an error naming
 the tank or scale and the field, never a default.
@@ -27,6 +27,8 @@ from bulkdaq.influx_reader import InfluxReader, Reading
 from bulkdaq.shipment import MethodFigure, Shipment
 from bulkdaq.survey_file import SurveyJob
 from calculators.tank_ticket import tank_ticket
+from dashboards.glossary import DIRECTION_OPERATION
+from dashboards.survey_report import cargo_line, constant_note
 from calculators.totalizer import indicated_quantity
 
 # The tank-ticket figure that gives the quantity in each declared basis.
@@ -114,28 +116,38 @@ def belt_scale_figure(reader: InfluxReader, shipment: Shipment, start: datetime,
 def draft_survey_figure(job: SurveyJob, shipment: Shipment) -> MethodFigure:
     """The draft survey's cargo as the shipment's figure (weight in air, tonnes).
 
-    The survey's cargo is net(`cargo_to`) − net(`cargo_from`): positive for a loading, negative for a
-    discharge. An export must be a loading and an import a discharge; anything else is an error.
+    An export must be a loading and an import a discharge; anything else is an error. The figure is the
+    survey's cargo weight (loaded or discharged, always positive) exactly as `bulkdaq survey draft` and
+    the survey report give it: the details are each survey's net displacement and the cargo, labelled
+    with the operation (装货 / 卸货), and the source names the file by its SHA-256.
     """
     if shipment.declared.basis != "t_air":
         raise ValueError(f"shipment {shipment.id}: a draft survey weighs in air; the declared basis is {shipment.declared.basis}")
     result = job.compute()
-    if result.cargo_t is None:
+    if result.cargo_t is None or result.cargo_weight_t is None:
         raise ValueError(f"{job.source}: the survey job gives no cargo (it needs two conditions)")
-    loaded = result.cargo_t > 0
-    if loaded != (shipment.direction == "export"):
+    expected = DIRECTION_OPERATION[shipment.direction]
+    if result.operation != expected:
         raise ValueError(
-            f"{job.source}: the survey {'loads' if loaded else 'discharges'} {abs(result.cargo_t):.3f} t "
+            f"{job.source}: the survey {'loads' if result.operation == 'loading' else 'discharges'} {result.cargo_weight_t:.3f} t "
             f"({result.cargo_from} → {result.cargo_to}) but shipment {shipment.id} is an {shipment.direction}"
         )
     details: list[tuple[str, float | str, str]] = []
     for survey in result.surveys:
-        details.append((f"{survey.name}: net displacement", survey.net_displacement_t, "t"))
-    details.append((f"cargo = net {result.cargo_to} − net {result.cargo_from}", result.cargo_t, "t"))
+        condition = job.survey_details.get(survey.name, {}).get("condition")
+        details.append((f"{survey.name}{f' ({condition})' if condition else ''}: net displacement", survey.net_displacement_t, "t"))
+    english, chinese, _, how = cargo_line(result)  # type: ignore[misc]
+    details.append((f"{english} {chinese} = {how}", result.cargo_weight_t, "t"))
+    if result.constant_t is not None:
+        details.append((f"constant = {constant_note(result)}", result.constant_t, "t"))
+    for warning in result.warnings:
+        details.append(("survey warning", warning.message, ""))
+    digest = f", SHA-256 {job.sha256}" if job.sha256 else ""
     return MethodFigure(
         method="draft_survey",
-        value=abs(result.cargo_t),
+        value=result.cargo_weight_t,
         basis="t_air",
-        source=f"draft survey of {job.vessel_name} ({Path(job.source).name}), rounding {result.rounding}",
+        source=f"draft survey of {job.vessel_name}, {result.operation} ({Path(job.source).name}{digest}), rounding {result.rounding}; "
+        f"the figure `bulkdaq survey draft {Path(job.source).name}` gives",
         details=details,
     )

@@ -17,24 +17,20 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bulkdaq.input_error import InputError
 from bulkdaq.input_validation import problems_error, read_text, validated
 from calculators.measurement_policy import MeasurementPolicy
 from calculators.reconciliation import vef_adjusted
+from dashboards.glossary import BASES
 
 Direction = Literal["export", "import"]
 Method = Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"]
 Basis = Literal["t_air", "t_vacuum", "m3_15C", "m3_20C"]
 
 METHODS: tuple[str, ...] = ("meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale")
-BASIS_LABELS = {
-    "t_air": ("t in air", "空气中重量 t"),
-    "t_vacuum": ("t in vacuum", "真空中质量 t"),
-    "m3_15C": ("m³ at 15 °C", "15 °C 标准体积 m³"),
-    "m3_20C": ("m³ at 20 °C", "20 °C 标准体积 m³"),
-}
+BASIS_LABELS = BASES  # English and Chinese of each basis, from the one glossary (dashboards/glossary.py)
 BASIS_UNITS = {"t_air": "t", "t_vacuum": "t", "m3_15C": "m3", "m3_20C": "m3"}
 TONNE_BASES = ("t_air", "t_vacuum")
 # Methods that weigh the cargo and give no volume: a shipment declared in m³ cannot use them.
@@ -42,6 +38,34 @@ WEIGHING_METHODS = ("draft_survey", "belt_scale")
 
 Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.:/\-]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=500)]
+ShortText = Annotated[str, Field(min_length=1, max_length=120)]
+# The ship's call: which voyage, which vessel (IMO number), where. Required in a shipment file; a
+# declaration stored before these keys existed still reads from the registry (they are then absent).
+CALL_KEYS = ("voyage", "imo_number", "port", "berth")
+
+
+def imo_check_digit(first_six: str) -> int:
+    """The check digit of an IMO ship identification number: Σ digit × (7, 6, 5, 4, 3, 2), last digit.
+
+    IMO Resolution A.1117(30), Annex: 9074729 → 9×7 + 0×6 + 7×5 + 4×4 + 7×3 + 2×2 = 139 → 9.
+    """
+    return sum(int(digit) * weight for digit, weight in zip(first_six, (7, 6, 5, 4, 3, 2), strict=True)) % 10
+
+
+def check_imo_number(value: object) -> str:
+    """An IMO number written as text: seven digits (``"9074729"``, or ``"IMO 9074729"``) whose last digit is
+    the check digit. Returns the seven digits; anything else raises ValueError saying what was expected."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        shown = repr(value)
+        hint = f'; write it as text, e.g. "{value}"' if isinstance(value, int) and not isinstance(value, bool) else ""
+        raise ValueError(f"expected the IMO number as text of seven digits, e.g. \"9074729\"; got {shown}{hint}")
+    digits = value.strip().removeprefix("IMO").strip()
+    if len(digits) != 7 or not digits.isascii() or not digits.isdigit():
+        raise ValueError(f"expected seven digits (optionally after 'IMO '), e.g. \"9074729\"; got {value!r}")
+    expected = imo_check_digit(digits[:6])
+    if int(digits[6]) != expected:
+        raise ValueError(f"IMO number {digits} fails its check digit: the seventh digit must be {expected} (IMO Resolution A.1117(30))")
+    return digits
 
 
 class _Strict(BaseModel):
@@ -119,6 +143,15 @@ class Shipment(_Strict):
     tolerance_rules: Identifier
     metering: Metering | None = None
     instruments: list[Instrument] = []
+    voyage: ShortText | None = None
+    imo_number: str | None = None
+    port: ShortText | None = None
+    berth: ShortText | None = None
+
+    @field_validator("imo_number", mode="before")
+    @classmethod
+    def _imo_number(cls, value: object) -> object:
+        return None if value is None else check_imo_number(value)
 
     @property
     def primary_method(self) -> str:
@@ -175,13 +208,38 @@ def _cross_checks(shipment: Shipment) -> list[tuple[str, str]]:
     return problems
 
 
-def shipment_from_data(raw: Any, source: str | Path) -> Shipment:
-    """Validate already-parsed shipment data; problems raise InputError naming `source` and the key path."""
-    shipment = validated(Shipment, raw, source, docs="docs/shipments.md")
-    problems = _cross_checks(shipment)
+def shipment_from_data(raw: Any, source: str | Path, *, require_call: bool = False) -> Shipment:
+    """Validate already-parsed shipment data; problems raise InputError naming `source` and the key path.
+
+    `require_call`: the voyage, IMO number, port and berth must be given (a shipment file); without it a
+    declaration stored before those keys existed still reads.
+    """
+    problems: list[tuple[str, str]] = []
+    if require_call and isinstance(raw, dict):
+        problems = [(key, "required key is missing (the ship's call: voyage, imo_number, port, berth; see docs/shipments.md)")
+                    for key in CALL_KEYS if raw.get(key) is None]
+    try:
+        shipment = validated(Shipment, raw, source, docs="docs/shipments.md")
+    except InputError as error:
+        if not problems:
+            raise
+        raise problems_error(source, [*getattr(error, "problems", [(error.field, error.problem)]), *problems]) from None
+    problems = _cross_checks(shipment) + problems
     if problems:
         raise problems_error(source, problems)
     return shipment
+
+
+def quantity_decimals(shipment: Shipment) -> int:
+    """Decimals of the shipment's quantities in its declared basis: the metering policy's mass or volume
+    decimals, or for a shipment without meters the measurement policy's default (3: 1 kg, 1 L)."""
+    policy = shipment.metering.policy.policy() if shipment.metering is not None else MeasurementPolicy("2004", "15C", "standard")
+    return policy.shown_decimals(shipment.declared.unit)
+
+
+def shown_policy(shipment: Shipment) -> MeasurementPolicy:
+    """The policy whose decimals the shipment's figures are shown with (its metering policy, or the default)."""
+    return shipment.metering.policy.policy() if shipment.metering is not None else MeasurementPolicy("2004", "15C", "standard")
 
 
 def load_shipment(path: str | Path) -> Shipment:
@@ -190,8 +248,8 @@ def load_shipment(path: str | Path) -> Shipment:
     Raises
     ------
     InputError
-        Naming the file, the key path (``declared.basis``, ``instruments[1].meter_factor``) and what was
-        expected; every problem of the file is listed.
+        Naming the file, the key path (``declared.basis``, ``instruments[1].meter_factor``,
+        ``imo_number``) and what was expected; every problem of the file is listed.
     """
     path = Path(path)
     text = read_text(path)
@@ -200,7 +258,7 @@ def load_shipment(path: str | Path) -> Shipment:
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
         raise InputError(path, "(syntax)", f"not valid {kind}: {error}") from None
-    return shipment_from_data(raw, path)
+    return shipment_from_data(raw, path, require_call=True)
 
 
 class MethodFigure(_Strict):
@@ -219,15 +277,20 @@ class MethodFigure(_Strict):
 
 __all__ = [
     "BASIS_LABELS",
+    "CALL_KEYS",
     "METHODS",
     "Basis",
     "DeclaredQuantity",
     "Instrument",
     "MethodFigure",
     "Shipment",
+    "check_imo_number",
+    "imo_check_digit",
     "load_figures",
     "load_shipment",
+    "quantity_decimals",
     "shipment_from_data",
+    "shown_policy",
 ]
 
 

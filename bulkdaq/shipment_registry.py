@@ -7,13 +7,22 @@ stored once, content-addressed by that hash (sha256 of their canonical JSON). Ea
 the hash of the shipment's previous event, so an edit made behind SQLite's back breaks the chain and
 `verify_history` names the first event that no longer matches.
 
+Events are numbered per shipment, 1, 2, 3 … with no gaps, so a reader of a certificate can see that
+none is missing. When the registry is opened with the site's Ed25519 key, every event is also signed
+(the signature covers the event's canonical JSON, which holds its number, the previous event's hash and
+the hashes of its evidence), and the registry remembers the key: from then on it refuses to append an
+unsigned event, so a signed history never gains an unsigned link. An evidence bundle carries the events
+and documents, and verification offline checks numbering, chain, hashes and signatures.
+
+Registries written before events were numbered per shipment (format 1: hash over the registry-wide
+row number, unsigned) still open and verify; their events are numbered by position.
+
 Transitions run inside ``BEGIN IMMEDIATE`` so two processes (the live watcher and an officer's CLI)
 cannot both move the same shipment from the same state.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -23,7 +32,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from bulkdaq.canonical_json import canonical_json, sha256_hex
 from bulkdaq.clearance_lifecycle import ClearanceState, check_transition
+from bulkdaq.evidence_chain import fingerprint, load_public_key, public_pem
 from bulkdaq.shipment import Shipment, shipment_from_data
 
 DECLARATION = "declaration"
@@ -52,23 +66,26 @@ CREATE TABLE IF NOT EXISTS events (
     hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_shipment ON events (shipment, seq);
+CREATE TABLE IF NOT EXISTS signing_key (
+    fingerprint TEXT PRIMARY KEY,
+    public_key_pem TEXT NOT NULL,
+    since TEXT NOT NULL
+);
 """
+# Columns added when events became numbered per shipment and signed (format 2); older rows keep NULL.
+_EVENT_COLUMNS_V2 = {"number": "INTEGER", "signature": "TEXT"}
+EVENT_FORMAT = 2
 _APPEND_ONLY = [
     f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
     f"BEGIN SELECT RAISE(ABORT, '{table} are append-only: history is never changed'); END;"
-    for table in ("shipments", "events", "evidence")
+    for table in ("shipments", "events", "evidence", "signing_key")
     for verb in ("UPDATE", "DELETE")
 ]
 
 
-def canonical_json(document: Any) -> bytes:
-    """The canonical bytes of a JSON document: sorted keys, no spaces, UTF-8, floats as Python's repr."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
 def evidence_hash(document: Any) -> str:
-    """sha256 (hex) of a document's canonical JSON."""
-    return hashlib.sha256(canonical_json(document)).hexdigest()
+    """sha256 (hex) of a document's canonical JSON (bulkdaq/canonical_json.py)."""
+    return sha256_hex(document)
 
 
 @dataclass(frozen=True)
@@ -85,7 +102,10 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Event:
-    seq: int
+    """One lifecycle transition of a shipment: its `number` (1, 2, 3 … per shipment), what, who, why,
+    the evidence hashes, and the hash chain; `signature` is hex Ed25519, empty when unsigned."""
+
+    number: int
     shipment: str
     time: datetime
     from_state: str | None
@@ -95,10 +115,19 @@ class Event:
     evidence: tuple[str, ...]
     previous_hash: str | None
     hash: str
+    signature: str = ""
+    format: int = EVENT_FORMAT
+    row: int | None = None  # the registry-wide row number; hashed only by format-1 events
+
+    def hashed_fields(self) -> dict[str, Any]:
+        """What the event's hash (and signature) cover."""
+        return _event_fields(self.format, self.row if self.format == 1 else self.number, self.shipment, _iso(self.time),
+                             self.from_state, self.to_state, self.actor, self.reason, list(self.evidence), self.previous_hash)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
+        document: dict[str, Any] = {
+            "format": self.format,
+            "number": self.number,
             "shipment": self.shipment,
             "time": _iso(self.time),
             "from": self.from_state,
@@ -108,7 +137,67 @@ class Event:
             "evidence": list(self.evidence),
             "previous_hash": self.previous_hash,
             "hash": self.hash,
+            "signature": self.signature,
         }
+        if self.format == 1:
+            document["row"] = self.row
+        return document
+
+
+def event_from_dict(document: dict[str, Any]) -> Event:
+    """An event as `Event.as_dict` wrote it (e.g. read back from an evidence bundle).
+
+    Raises
+    ------
+    KeyError, TypeError, ValueError
+        A member is missing or of the wrong type.
+    """
+    evidence = document["evidence"]
+    if not isinstance(evidence, list) or not all(isinstance(h, str) for h in evidence):
+        raise TypeError("evidence must be a list of hashes")
+    for name in ("number", "format"):
+        if type(document[name]) is not int:
+            raise TypeError(f"{name} must be an integer, not {document[name]!r}")
+    for name in ("shipment", "time", "to", "actor", "reason", "hash", "signature"):
+        if not isinstance(document[name], str):
+            raise TypeError(f"{name} must be a string, not {document[name]!r}")
+    return Event(
+        document["number"], document["shipment"], _parse(document["time"]), document["from"], document["to"], document["actor"],
+        document["reason"], tuple(evidence), document["previous_hash"], document["hash"], document["signature"],
+        document["format"], document.get("row"),
+    )
+
+
+def check_event_chain(shipment_id: str, events: Sequence[Event], key: Ed25519PublicKey | None) -> list[str]:
+    """Every problem of a shipment's event history, named: numbering (1, 2, 3 … with no gap), chain links,
+    hashes, and — when `key` is given — each event's signature by that key. Evidence documents are not
+    checked here (the registry and the bundle each check their own copies)."""
+    problems: list[str] = []
+    previous: str | None = None
+    if not events:
+        return [f"shipment {shipment_id}: no events (a declared shipment has at least its declaration)"]
+    if events[0].from_state is not None or events[0].to_state != ClearanceState.DECLARED.value:
+        problems.append(f"shipment {shipment_id}: the history does not begin with its declaration (event #{events[0].number} is {events[0].from_state} → {events[0].to_state})")
+    for position, event in enumerate(events, start=1):
+        label = f"event #{event.number} of {shipment_id} ({event.from_state} → {event.to_state})"
+        if event.shipment != shipment_id:
+            problems.append(f"{label} belongs to shipment {event.shipment}")
+        if event.number != position:
+            problems.append(f"{label}: numbered {event.number} where #{position} is expected (an event is missing, added or moved)")
+        if event.previous_hash != previous:
+            problems.append(f"{label} does not follow the event before it (chain broken)")
+        if sha256_hex(event.hashed_fields()) != event.hash:
+            problems.append(f"{label} does not match its hash (altered)")
+        if key is not None:
+            if not event.signature:
+                problems.append(f"{label} is not signed")
+            else:
+                try:
+                    key.verify(bytes.fromhex(event.signature), canonical_json(event.hashed_fields()))
+                except (InvalidSignature, ValueError):
+                    problems.append(f"{label}: signature is not the site key's")
+        previous = event.hash
+    return problems
 
 
 class UnknownShipment(ValueError):
@@ -126,11 +215,25 @@ class HistoryAltered(ValueError):
     """An event no longer matches its hash or its predecessor: the history was edited outside bulkdaq."""
 
 
-class ShipmentRegistry:
-    """One SQLite file of shipments, evidence and events."""
+class SigningKeyRequired(ValueError):
+    """The registry signs its history with a site key and was opened without it."""
 
-    def __init__(self, path: str | Path) -> None:
+
+class ShipmentRegistry:
+    """One SQLite file of shipments, evidence and events.
+
+    Parameters
+    ----------
+    path
+        The SQLite file (created with its folder if missing).
+    signing_key
+        The site's Ed25519 key (`[evidence] key_file`): every event appended is signed with it. A registry
+        that has signed once refuses, from then on, to append without its key or with another key.
+    """
+
+    def __init__(self, path: str | Path, signing_key: Ed25519PrivateKey | None = None) -> None:
         self.path = Path(path)
+        self.signing_key = signing_key
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) so a check and its write are one unit.
         # check_same_thread=False: a command may hand the registry to a worker thread (one user at a time).
@@ -138,6 +241,38 @@ class ShipmentRegistry:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA + "\n".join(_APPEND_ONLY))
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
+        for name, kind in _EVENT_COLUMNS_V2.items():
+            if name not in columns:
+                self._db.execute(f"ALTER TABLE events ADD COLUMN {name} {kind}")
+
+    @property
+    def key_fingerprint(self) -> str | None:
+        """Fingerprint of the key this registry signs its history with (None: unsigned history)."""
+        row = self._db.execute("SELECT fingerprint FROM signing_key ORDER BY since LIMIT 1").fetchone()
+        return None if row is None else row[0]
+
+    def public_key(self) -> Ed25519PublicKey | None:
+        row = self._db.execute("SELECT public_key_pem FROM signing_key ORDER BY since LIMIT 1").fetchone()
+        return None if row is None else load_public_key(row[0])
+
+    def _check_signing_key(self, db: sqlite3.Connection) -> None:
+        """Bind the registry to its key at the first signed event; refuse an unsigned or foreign append after."""
+        bound = self.key_fingerprint
+        if self.signing_key is None:
+            if bound is not None:
+                raise SigningKeyRequired(
+                    f"registry {self.path} signs its history with site key {bound}; open it with that key "
+                    "(give --site with the site file whose [evidence] key_file it is)"
+                )
+            return
+        public = self.signing_key.public_key()
+        mine = fingerprint(public)
+        if bound is None:
+            db.execute("INSERT INTO signing_key (fingerprint, public_key_pem, since) VALUES (?, ?, ?)",
+                       (mine, public_pem(public), _iso(datetime.now(timezone.utc))))
+        elif bound != mine:
+            raise SigningKeyRequired(f"registry {self.path} signs its history with site key {bound}, not with key {mine}")
 
     def close(self) -> None:
         self._db.close()
@@ -209,17 +344,20 @@ class ShipmentRegistry:
         self, db: sqlite3.Connection, shipment_id: str, from_state: str | None, to_state: str, actor: str, reason: str,
         hashes: list[str], at: datetime,
     ) -> Event:
-        previous = db.execute("SELECT hash FROM events WHERE shipment = ? ORDER BY seq DESC LIMIT 1", (shipment_id,)).fetchone()
-        previous_hash = previous[0] if previous else None
-        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events").fetchone()[0]
-        fields = _event_fields(seq, shipment_id, _iso(at), from_state, to_state, actor, reason, hashes, previous_hash)
-        digest = evidence_hash(fields)
+        self._check_signing_key(db)
+        previous_hash, number = db.execute(
+            "SELECT (SELECT hash FROM events WHERE shipment = ?1 ORDER BY seq DESC LIMIT 1), COUNT(*) + 1 FROM events WHERE shipment = ?1",
+            (shipment_id,),
+        ).fetchone()
+        fields = _event_fields(EVENT_FORMAT, number, shipment_id, _iso(at), from_state, to_state, actor, reason, hashes, previous_hash)
+        digest = sha256_hex(fields)
+        signature = self.signing_key.sign(canonical_json(fields)).hex() if self.signing_key is not None else ""
         db.execute(
-            "INSERT INTO events (seq, shipment, time, from_state, to_state, actor, reason, evidence, previous_hash, hash) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, shipment_id, _iso(at), from_state, to_state, actor, reason, json.dumps(hashes), previous_hash, digest),
+            "INSERT INTO events (shipment, number, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, signature) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (shipment_id, number, _iso(at), from_state, to_state, actor, reason, json.dumps(hashes), previous_hash, digest, signature),
         )
-        return Event(seq, shipment_id, _parse(_iso(at)), from_state, to_state, actor, reason, tuple(hashes), previous_hash, digest)
+        return Event(number, shipment_id, _parse(_iso(at)), from_state, to_state, actor, reason, tuple(hashes), previous_hash, digest, signature)
 
     # -- reading -------------------------------------------------------------------------------------
 
@@ -245,13 +383,17 @@ class ShipmentRegistry:
 
     def events(self, shipment_id: str) -> list[Event]:
         rows = self._db.execute(
-            "SELECT seq, shipment, time, from_state, to_state, actor, reason, evidence, previous_hash, hash "
+            "SELECT seq, shipment, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, number, signature "
             "FROM events WHERE shipment = ? ORDER BY seq",
             (shipment_id,),
         ).fetchall()
         if not rows:
             raise UnknownShipment(shipment_id, self.ids())
-        return [Event(r[0], r[1], _parse(r[2]), r[3], r[4], r[5], r[6], tuple(json.loads(r[7])), r[8], r[9]) for r in rows]
+        return [
+            Event(r[10] if r[10] is not None else position, r[1], _parse(r[2]), r[3], r[4], r[5], r[6], tuple(json.loads(r[7])), r[8], r[9],
+                  r[11] or "", EVENT_FORMAT if r[10] is not None else 1, r[0])
+            for position, r in enumerate(rows, start=1)
+        ]
 
     def evidence(self, digest: str) -> Evidence:
         row = self._db.execute("SELECT kind, body FROM evidence WHERE hash = ?", (digest,)).fetchone()
@@ -276,20 +418,20 @@ class ShipmentRegistry:
         HistoryAltered
             Naming the first event (or evidence) that does not match.
         """
-        previous: str | None = None
-        for event in self.events(shipment_id):
-            fields = _event_fields(
-                event.seq, event.shipment, _iso(event.time), event.from_state, event.to_state, event.actor, event.reason,
-                list(event.evidence), event.previous_hash,
-            )
-            if event.previous_hash != previous:
-                raise HistoryAltered(f"event {event.seq} of {shipment_id} does not follow the event before it (chain broken)")
-            if evidence_hash(fields) != event.hash:
-                raise HistoryAltered(f"event {event.seq} of {shipment_id} ({event.from_state} → {event.to_state}) does not match its hash")
+        events = self.events(shipment_id)
+        # Only a signed event is checked against the key, so a history begun before the registry had its key
+        # still verifies here; an evidence bundle, verified with the site key, names every unsigned event.
+        key = self.public_key()
+        problems = check_event_chain(shipment_id, events, None)
+        if key is not None:
+            signed = [e for e in events if e.signature]
+            problems += [p for p in check_event_chain(shipment_id, signed, key) if "signature" in p]
+        if problems:
+            raise HistoryAltered(problems[0])
+        for event in events:
             for digest in event.evidence:
                 if evidence_hash(self.evidence(digest).body) != digest:
-                    raise HistoryAltered(f"evidence {digest} of event {event.seq} of {shipment_id} does not match its hash")
-            previous = event.hash
+                    raise HistoryAltered(f"evidence {digest} of event #{event.number} of {shipment_id} does not match its hash")
 
     def summaries(self) -> list[tuple[Shipment, Event]]:
         """Every shipment with its newest event (its current state), in declaration order."""
@@ -297,13 +439,16 @@ class ShipmentRegistry:
 
 
 def _event_fields(
-    seq: int, shipment: str, time: str, from_state: str | None, to_state: str, actor: str, reason: str,
+    format_: int, number: int | None, shipment: str, time: str, from_state: str | None, to_state: str, actor: str, reason: str,
     evidence: list[str], previous_hash: str | None,
 ) -> dict[str, Any]:
-    return {
-        "seq": seq, "shipment": shipment, "time": time, "from": from_state, "to": to_state, "actor": actor,
+    fields = {
+        "shipment": shipment, "time": time, "from": from_state, "to": to_state, "actor": actor,
         "reason": reason, "evidence": evidence, "previous_hash": previous_hash,
     }
+    if format_ == 1:  # registry-wide row number, no format member
+        return {"seq": number, **fields}
+    return {"format": f"bulkdaq-event/{format_}", "number": number, **fields}
 
 
 def _iso(moment: datetime) -> str:
@@ -317,12 +462,16 @@ def _parse(text: str) -> datetime:
 
 
 __all__ = [
+    "EVENT_FORMAT",
     "Event",
     "Evidence",
     "HistoryAltered",
     "ShipmentExists",
     "ShipmentRegistry",
+    "SigningKeyRequired",
     "UnknownShipment",
     "canonical_json",
+    "check_event_chain",
+    "event_from_dict",
     "evidence_hash",
 ]

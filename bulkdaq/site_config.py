@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -35,6 +36,20 @@ class _Strict(BaseModel):
 
 class SiteInfo(_Strict):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    # The site's local time zone, an IANA name ("Asia/Shanghai"): documents for officers show local time
+    # with its zone beside UTC. None: not configured (documents then say so and show UTC only).
+    time_zone: str | None = None
+
+    @field_validator("time_zone")
+    @classmethod
+    def _iana_time_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone name; write e.g. \"Asia/Shanghai\" or \"UTC\"") from None
+        return value
 
 
 class InfluxTarget(_Strict):
@@ -81,6 +96,8 @@ class EvidenceSettings(_Strict):
 
     key_file: Path | None = None  # the site's Ed25519 private key (PEM), from `bulkdaq evidence keygen`
     keep_days: Annotated[float, Field(gt=0)] | None = None  # blocks older than this are removed; None keeps every block
+    # How often the collector publishes the chain's signed head to InfluxDB (`evidence_head`) [s]; with a key only.
+    head_interval_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0
 
 
 class Overflow(_Strict):

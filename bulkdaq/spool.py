@@ -11,6 +11,12 @@ moment loses nothing acknowledged, and a batch sent twice is harmless (the same 
 
 The spool is bounded (`max_bytes`). When it is full, new readings are refused loudly — counted,
 logged, shown in `collector_health` — and the oldest are never discarded: what was accepted stays.
+
+A collector that names itself when it submits (`source`) has the time of its last committed reading
+kept in table `source_seen`, one row per source, in the same transaction as the readings. The rows
+outlive the readings (which go once forwarded), so when the spool is opened again after a restart or a
+crash, the first commit of each known source can carry a record of the hole between the two runs
+(`on_resume`, see `Resumed`).
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from bulkdaq import contract
 from bulkdaq.evidence_chain import EvidenceLedger
 from bulkdaq.influx_writer import InfluxWriter
 from bulkdaq.line_protocol import Point
@@ -44,6 +51,40 @@ class SpooledLines(NamedTuple):
     last_id: int
     line_count: int
     text: str
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """A source's first commit after the spool was opened again: the hole between two runs of its collector."""
+
+    source: str
+    last_ms: int  # its last reading committed by the previous run [Unix ms]
+    first_ms: int  # its first reading committed by this run [Unix ms]
+    stopped_ms: int | None  # when the previous run closed the spool [Unix ms]; None when it did not (crash, kill, power loss)
+
+    @property
+    def seconds(self) -> float:
+        """Length of the hole [s]."""
+        return (self.first_ms - self.last_ms) / 1000.0
+
+
+# What a source's reading says about when the collector had it: the receive time when the source sends
+# its own timestamps (OPC UA: an unchanged value keeps an old source time), else the point's time.
+_RECEIVE_TIME = "receive_time_ms"
+_READING_MEASUREMENTS = frozenset(contract.DEVICE_MEASUREMENTS)
+
+
+def _reading_span(points: Sequence[Point]) -> tuple[int, int] | None:
+    """(first, last) collection time [Unix ms] of the device readings among `points`; None without any."""
+    first = last = None
+    for point in points:
+        if point.measurement in _READING_MEASUREMENTS:
+            when = point.fields.get(_RECEIVE_TIME, point.time_ms)
+            if first is None or when < first:
+                first = when
+            if last is None or when > last:
+                last = when
+    return None if first is None else (int(first), int(last))  # type: ignore[arg-type]
 
 
 class SpoolFull(RuntimeError):
@@ -74,6 +115,10 @@ class DurableSpool:
     ledger
         When given, every commit is also one hashed, chained and signed evidence block, written in
         the same transaction (bulkdaq/evidence_chain.py).
+    on_resume
+        Called at the first commit of each source that an earlier run of the spool had seen; the points
+        it returns (a gap event) are committed with that source's first readings, so the hole is on
+        record exactly when the new readings are, and a crash in between cannot lose it.
     """
 
     def __init__(
@@ -83,6 +128,7 @@ class DurableSpool:
         max_bytes: int = 1 << 30,
         synchronous: Synchronous = "full",
         ledger: EvidenceLedger | None = None,
+        on_resume: Callable[[Resumed], Sequence[Point]] | None = None,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,6 +143,15 @@ class DurableSpool:
             "(id INTEGER PRIMARY KEY AUTOINCREMENT, enqueued REAL NOT NULL, line_count INTEGER NOT NULL, size INTEGER NOT NULL, lines TEXT NOT NULL)"
         )
         self._take_over_line_table()
+        self._db.execute("CREATE TABLE IF NOT EXISTS source_seen (source TEXT PRIMARY KEY, time_ms INTEGER NOT NULL) WITHOUT ROWID")
+        self._db.execute("CREATE TABLE IF NOT EXISTS spool_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID")
+        # What the previous run left: each source's last committed reading, and whether it closed the spool.
+        self._resume: dict[str, int] = dict(self._db.execute("SELECT source, time_ms FROM source_seen").fetchall())
+        row = self._db.execute("SELECT value FROM spool_state WHERE key = 'closed_ms'").fetchone()
+        self.previous_stop_ms: int | None = None if row is None else row[0]
+        # From now on the spool is open: only close() writes the marker back, so a crash leaves none.
+        self._db.execute("DELETE FROM spool_state WHERE key = 'closed_ms'")
+        self.on_resume = on_resume
         self.ledger = ledger
         if ledger is not None:
             ledger.attach(self._db)
@@ -107,18 +162,23 @@ class DurableSpool:
         self._oldest: float | None = oldest
         self._bytes: int = size
         self._next_prune = 0.0
-        self._pending: list[tuple[list[str], asyncio.Future[None]]] = []
+        self._pending: list[tuple[list[str], tuple[str, int, int] | None, asyncio.Future[None]]] = []
         self._committing: asyncio.Task[None] | None = None
 
     # --- ReadingSink -------------------------------------------------------------------------
-    async def submit(self, points: Sequence[Point]) -> None:
-        """Returns once `points` are committed to disk; raises SpoolFull if the spool is full."""
+    async def submit(self, points: Sequence[Point], *, source: str | None = None) -> None:
+        """Returns once `points` are committed to disk; raises SpoolFull if the spool is full.
+
+        `source` names the device or server the readings come from (a Modbus device, an OPC UA server):
+        the time of its last reading is then kept with them, for the gap a restart leaves."""
         lines = [point.to_line() for point in points]  # a point that cannot be written fails here, in its collector
         if not lines:
             return
+        span = _reading_span(points) if source is not None else None
+        mark = None if span is None or source is None else (source, span[0], span[1])
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        self._pending.append((lines, done))
+        self._pending.append((lines, mark, done))
         if self._committing is None or self._committing.done():
             self._committing = asyncio.create_task(self._commit_pending())
         await done
@@ -147,8 +207,11 @@ class DurableSpool:
         await self._run(self._delete_through, last_id)
 
     async def close(self) -> None:
+        """Finish the commits under way and close the file, marking it closed (the next run tells a
+        restart after a stop from one after a crash)."""
         while self._committing is not None and not self._committing.done():
             await self._committing
+        await self._run(self._mark_closed)
         await self._run(self._db.close)
         self._executor.shutdown(wait=True)
 
@@ -157,29 +220,46 @@ class DurableSpool:
         while self._pending:
             batch, self._pending = self._pending, []
             if self._bytes >= self.max_bytes:
-                refused = sum(len(lines) for lines, _ in batch)
+                refused = sum(len(lines) for lines, _, _ in batch)
                 self.stats.refused_full += refused
                 log.error("spool %s is full (%d bytes, limit %d): %d readings refused", self.path, self._bytes, self.max_bytes, refused)
-                for _, done in batch:
+                for _, _, done in batch:
                     if not done.done():
                         done.set_exception(SpoolFull(f"spool {self.path} is full ({self._bytes} of {self.max_bytes} bytes)"))
                 continue
-            lines = [line for lines, _ in batch for line in lines]
+            lines = [line for lines, _, _ in batch for line in lines]
             try:
-                await self._run(self._insert, lines)
+                seen = _merge_marks(mark for _, mark, _ in batch)
+                resumed = self._resumed_lines(seen, lines)
+                await self._run(self._insert, lines, {source: last for source, (_, last) in seen.items()})
             except Exception as error:  # a disk error: every waiting collector must hear of it
-                for _, done in batch:
+                for _, _, done in batch:
                     if not done.done():
                         done.set_exception(error)
                 continue
-            for _, done in batch:
+            for source in resumed:
+                del self._resume[source]
+            for _, _, done in batch:
                 if not done.done():
                     done.set_result(None)
+
+    def _resumed_lines(self, seen: dict[str, tuple[int, int]], lines: list[str]) -> list[str]:
+        """Append to `lines` the records of the sources seen again for the first time since the spool was
+        opened; returns those sources (forgotten once the commit holding their record succeeded)."""
+        if not self._resume or self.on_resume is None:
+            return []
+        resumed = []
+        for source, (first, _) in seen.items():
+            last = self._resume.get(source)
+            if last is not None:
+                lines.extend(point.to_line() for point in self.on_resume(Resumed(source, last, first, self.previous_stop_ms)))
+                resumed.append(source)
+        return resumed
 
     async def _run(self, function, *args):  # noqa: ANN001, ANN202
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
-    def _insert(self, lines: list[str]) -> None:
+    def _insert(self, lines: list[str], seen: dict[str, int] | None = None) -> None:
         now = time.time()
         rows = []
         for start in range(0, len(lines), ROW_LINES):
@@ -189,14 +269,25 @@ class DurableSpool:
         with self._db:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.executemany("INSERT INTO reading_batch (enqueued, line_count, size, lines) VALUES (?, ?, ?, ?)", rows)
-            if self.ledger is not None:
-                self.ledger.append(self._db, lines, now)
+            if seen:
+                # One row per source in this commit (a few per commit, not one per reading).
+                self._db.executemany(
+                    "INSERT INTO source_seen (source, time_ms) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET time_ms = excluded.time_ms",
+                    seen.items(),
+                )
+            block = self.ledger.append(self._db, lines, now) if self.ledger is not None else None
+        if block is not None:
+            self.ledger.advance(block)  # type: ignore[union-attr]
         self._depth += len(lines)
         self._bytes += sum(size for _, _, size, _ in rows)
         if self._oldest is None:
             self._oldest = now
         self.stats.accepted += len(lines)
         self.stats.commits += 1
+
+    def _mark_closed(self) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO spool_state (key, value) VALUES ('closed_ms', ?)", (time.time_ns() // 1_000_000,))
 
     def _select(self, limit: int) -> SpooledLines | None:
         last_id, texts, count = None, [], 0
@@ -249,6 +340,18 @@ class DurableSpool:
                 "FROM reading ORDER BY id"
             )
             self._db.execute("DROP TABLE reading")
+
+
+def _merge_marks(marks: Iterable[tuple[str, int, int] | None]) -> dict[str, tuple[int, int]]:
+    """(first, last) reading time per source over the submits of one commit."""
+    seen: dict[str, tuple[int, int]] = {}
+    for mark in marks:
+        if mark is None:
+            continue
+        source, first, last = mark
+        known = seen.get(source)
+        seen[source] = (first, last) if known is None else (min(known[0], first), max(known[1], last))
+    return seen
 
 
 class SpoolForwarder:

@@ -11,7 +11,9 @@ meaning, and rejected when it could mean two (``"1,374"`` — 1374 or 1.374?).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import hashlib
 import json
 import math
 import re
@@ -30,6 +32,8 @@ from calculators.draft_survey import (
     MarkPosition,
     MarkPositions,
     MarkReadings,
+    OPERATIONS,
+    OperationMismatch,
     RoundingPolicy,
     SurveyConditionInput,
     TableReadings,
@@ -150,9 +154,12 @@ class SurveyJob:
     audit_tolerance_fraction: float
     job_details: Mapping[str, str] = field(default_factory=dict)
     survey_details: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    operation: str | None = None  # 'loading' or 'discharge' as the file declares it; None: from the sign
+    sha256: str = ""  # of the file's bytes, so a report or certificate can name exactly which file it used
 
     def compute(self) -> DraftSurveyResult:
-        """Run the draft survey; a mean draft outside a table becomes an InputError naming that table."""
+        """Run the draft survey; a mean draft outside a table becomes an InputError naming that table, and
+        surveys that contradict the declared operation an InputError naming ``operation``."""
         try:
             return draft_survey(
                 self.vessel,
@@ -165,7 +172,10 @@ class SurveyJob:
                 self.bill_of_lading_t,
                 self.audit_tolerance_t,
                 self.audit_tolerance_fraction,
+                self.operation,  # type: ignore[arg-type]
             )
+        except OperationMismatch as error:
+            raise InputError(self.source, "operation", str(error)) from None
         except DraftOutsideTable as error:
             where = (
                 f"surveys.{error.survey}.table_readings.rows"
@@ -269,7 +279,7 @@ SURVEY_KEYS = (
     "marks_m", "mark_positions", "dock_density_t_m3", "list_tpc_t_cm", "table_readings", "deductibles",
     "details",
 )
-TOP_KEYS = ("vessel", "rounding", "surveys", "mean_method", "cargo", "bill_of_lading_t", "job")
+TOP_KEYS = ("vessel", "rounding", "surveys", "mean_method", "cargo", "operation", "bill_of_lading_t", "job")
 DEDUCTIBLE_KEYS = ("kind", "name", "t", "volume_m3", "density_t_m3")
 
 
@@ -510,6 +520,7 @@ def parse_survey_document(document: Any, source: str) -> SurveyJob:
         cargo_to = reader.text(cargo.get("to", cargo_to), "cargo.to")
         if cargo_from == cargo_to:
             raise reader.fail("cargo", f"'from' and 'to' must name two different surveys, got {cargo_from!r} twice")
+    operation = None if top.get("operation") is None else reader.choice(top["operation"], "operation", OPERATIONS)
     bill_of_lading = reader.optional_number(top, "bill_of_lading_t", "", "tonnes", positive=True)
 
     surveys_node = reader.mapping(reader.require(top, "surveys", ""), "surveys")
@@ -553,6 +564,7 @@ def parse_survey_document(document: Any, source: str) -> SurveyJob:
         audit_tolerance_fraction=audit_fraction,
         job_details=job_details,
         survey_details=survey_details,
+        operation=operation,
     )
 
 
@@ -570,7 +582,8 @@ def load_survey_file(path: str | Path) -> SurveyJob:
     """
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8-sig")
     except OSError as error:
         raise InputError(source, "(file)", f"cannot read the file: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
@@ -582,4 +595,4 @@ def load_survey_file(path: str | Path) -> SurveyJob:
         raise InputError(source, f"(line {error.lineno}, column {error.colno})", f"not valid JSON: {error.msg}") from None
     except ValueError as error:
         raise InputError(source, "(document)", f"not valid JSON: {error}") from None
-    return parse_survey_document(document, source)
+    return dataclasses.replace(parse_survey_document(document, source), sha256=hashlib.sha256(raw).hexdigest())

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from bulkdaq.input_error import InputError
 from bulkdaq.input_validation import problems_error, pydantic_problems
-from calculators import vcf_1980, volume_correction
+from calculators import volume_correction
 from calculators.coriolis_ticket import coriolis_ticket
 from calculators.measurement_policy import MeasurementPolicy, Ticket
 from calculators.meter_ticket import flow_weighted_average, meter_ticket

@@ -11,7 +11,8 @@ The chain follows the UN/ECE Code and common surveyor practice, one named step p
 4. displacement, TPC and LCF at the quarter mean; MTC at quarter mean ± 0.5 m;
 5. first and second (Nemoto) trim corrections, list correction, dock-water density correction;
 6. deductibles (ballast tanks by volume × density, fresh water, fuels, lube, others) → net
-   displacement; constant = light net − lightship; cargo = final net − initial net.
+   displacement; constant = light net − lightship; cargo = final net − initial net (negative for a
+   discharge: the cargo weight is its magnitude, and the result names the operation).
 
 Every figure is kept in the result, and the rounding policy that produced it is named in the input and
 recorded in the output. Functions are pure: numbers in, numbers out, no I/O.
@@ -61,6 +62,14 @@ DEDUCTIBLE_KINDS: tuple[str, ...] = get_args(DeductibleKind)
 
 class SurveyInputError(ValueError):
     """Survey input that is physically impossible or inconsistent (e.g. a negative density)."""
+
+
+class OperationMismatch(SurveyInputError):
+    """The surveys contradict the operation the job declares (a 'discharge' whose ship got heavier)."""
+
+
+Operation = Literal["loading", "discharge"]
+OPERATIONS: tuple[str, ...] = ("loading", "discharge")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -134,18 +143,32 @@ class RoundingPolicy:
     name: str
     decimals: Mapping[str, int]
     description: str
+    shown: Mapping[str, int] = field(default_factory=lambda: dict(SHOWN_DECIMALS))
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.decimals) - set(ROUNDABLE_FIGURES))
         if unknown:
             raise ValueError(f"rounding policy {self.name!r} names unknown figures: {', '.join(unknown)}")
         object.__setattr__(self, "decimals", MappingProxyType(dict(self.decimals)))
+        object.__setattr__(self, "shown", MappingProxyType({**SHOWN_DECIMALS, **self.shown}))
 
     def apply(self, figure: str, value: float) -> float:
         """`value` rounded as this policy rounds `figure` (unchanged when the policy leaves it)."""
         decimals = self.decimals.get(figure)
         return value if decimals is None else round_half_away_from_zero(value, decimals)
 
+    def shown_decimals(self, unit: str) -> int:
+        """Decimals a computed figure in `unit` is shown with on the form ('m', 't', 't/cm', 't·m/cm', 't/m³')."""
+        return self.shown.get(unit, SHOWN_DECIMALS["t"])
+
+
+# Decimals each kind of figure is shown with on the form, by unit: drafts and distances to 0.1 mm (the
+# workbook carries corrections to 4 dp), weights to the kilogram (the form's 3 dp), TPC and MTC to 3 dp,
+# densities to 0.0001 t/m³. A policy that rounds to 3 dp shows its drafts to 3 dp.
+SHOWN_DECIMALS: Mapping[str, int] = MappingProxyType({"m": 4, "t": 3, "t/cm": 3, "t·m/cm": 3, "t/m³": 4, "mm": 0, "m³": 3})
+# Inputs as read (never rounded in the calculation), shown at the resolution they are read to: draft marks
+# and mark distances to 1 mm, weights to 1 kg, densities to 0.0001 t/m³, volumes to 1 L, TPC to 0.001 t/cm.
+INPUT_DECIMALS: Mapping[str, int] = MappingProxyType({"m": 3, "t": 3, "t/cm": 3, "t·m/cm": 3, "t/m³": 4, "mm": 0, "m³": 3})
 
 NO_ROUNDING = RoundingPolicy("none", {}, "full precision at every step")
 UNECE_3DP = RoundingPolicy(
@@ -157,6 +180,7 @@ UNECE_3DP = RoundingPolicy(
     },
     "every figure the UN/ECE form reports rounded half away from zero to 3 decimals; later steps use "
     "the rounded value",
+    {"m": 3},
 )
 WORKBOOK = RoundingPolicy(
     "workbook",
@@ -356,7 +380,7 @@ def length_between_marks(lbp_m: float, fwd_offset_m: float, aft_offset_m: float)
 
     References
     ----------
-    UN/ECE Code (1992) § 5.3; formulas.md A.3.
+    UN/ECE Code (1992) § 5.3; docs/formulas.md A.3.
     """
     return lbp_m - aft_offset_m + fwd_offset_m
 
@@ -381,7 +405,7 @@ def perpendicular_correction(mark_offset_m: float, apparent_trim_m: float, lengt
 
     References
     ----------
-    UN/ECE Code (1992) § 5.3; formulas.md A.4.
+    UN/ECE Code (1992) § 5.3; docs/formulas.md A.4.
     """
     return mark_offset_m * apparent_trim_m / length_between_marks_m
 
@@ -446,7 +470,7 @@ def first_trim_correction(true_trim_m: float, lcf_m: float, tpc_t_cm: float, lbp
 
     References
     ----------
-    UN/ECE Code (1992) § 5.5; formulas.md A.7.
+    UN/ECE Code (1992) § 5.5; docs/formulas.md A.7.
     """
     return true_trim_m * lcf_m * tpc_t_cm * 100.0 / lbp_m
 
@@ -470,7 +494,7 @@ def second_trim_correction(true_trim_m: float, mtc_difference_t_m_cm: float, lbp
 
     References
     ----------
-    UN/ECE Code (1992) § 5.5; formulas.md A.8.
+    UN/ECE Code (1992) § 5.5; docs/formulas.md A.8.
     """
     return 50.0 * true_trim_m * true_trim_m * mtc_difference_t_m_cm / lbp_m
 
@@ -492,7 +516,7 @@ def list_correction(mid_port_m: float, mid_stbd_m: float, tpc_port_t_cm: float, 
 
     References
     ----------
-    Surveyor practice (not in the UN/ECE Code); formulas.md A.9.
+    Surveyor practice (not in the UN/ECE Code); docs/formulas.md A.9.
     """
     return 6.0 * abs(mid_port_m - mid_stbd_m) * abs(tpc_port_t_cm - tpc_stbd_t_cm)
 
@@ -621,6 +645,12 @@ class DraftSurveyResult:
     bill_of_lading_t: float | None
     bill_of_lading_difference_pct: float | None
     warnings: tuple[SurveyWarning, ...] = field(default=())
+    operation: str = "loading"  # 'loading' (cargo_t ≥ 0) or 'discharge' (cargo_t < 0)
+
+    @property
+    def cargo_weight_t(self) -> float | None:
+        """The cargo loaded or discharged [t], a positive figure: |net(to) − net(from)|."""
+        return None if self.cargo_t is None else abs(self.cargo_t)
 
     def survey(self, name: str) -> ConditionResult:
         """The survey called `name`."""
@@ -628,6 +658,12 @@ class DraftSurveyResult:
             if condition.name == name:
                 return condition
         raise KeyError(f"no survey named {name!r}; surveys: {', '.join(c.name for c in self.surveys)}")
+
+
+def _tonnes(value: float, signed: bool = False) -> str:
+    """A weight in a warning, as the form shows weights: to the kilogram (SHOWN_DECIMALS['t']), grouped."""
+    rounded = round_half_away_from_zero(value, SHOWN_DECIMALS["t"])
+    return f"{rounded:{'+' if signed else ''},.{SHOWN_DECIMALS['t']}f} t"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -870,6 +906,7 @@ def draft_survey(
     bill_of_lading_t: float | None = None,
     audit_tolerance_t: float = 1.0,
     audit_tolerance_fraction: float = 0.01,
+    operation: Operation | None = None,
 ) -> DraftSurveyResult:
     """Compute a survey job: every survey, the cargo between two of them, the constant, the warnings.
 
@@ -889,17 +926,23 @@ def draft_survey(
         Declared cargo [t]; a difference over 0.5 % is a warning.
     audit_tolerance_t, audit_tolerance_fraction : float
         Tolerances of the table audit (see :func:`calculators.hydrostatics.audit_table`).
+    operation : {'loading', 'discharge'}, optional
+        What the job declares it measures. A loading needs net(to) ≥ net(from), a discharge
+        net(to) < net(from). Default: taken from the sign of the cargo.
 
     Returns
     -------
     DraftSurveyResult
-        cargo_t, and constant_t = net of the light survey − lightship [t] when lightship is given. The
-        light survey is the one before loading (cargo_from) or after discharge (cargo_to).
+        cargo_t (signed), operation, and constant_t = net of the light survey − lightship [t] when
+        lightship is given. The light survey is the one before loading (cargo_from) or after discharge
+        (cargo_to).
 
     Raises
     ------
     SurveyInputError
         Duplicate survey names or cargo between surveys that do not exist.
+    OperationMismatch
+        The surveys contradict the declared operation.
     DraftOutsideTable
         A mean draft outside the table.
 
@@ -935,6 +978,15 @@ def draft_survey(
 
     by_name = {result.name: result for result in results}
     cargo = by_name[cargo_to].net_displacement_t - by_name[cargo_from].net_displacement_t
+    found = "loading" if cargo >= 0 else "discharge"
+    if operation is not None and operation not in OPERATIONS:
+        raise SurveyInputError(f"operation must be one of {', '.join(OPERATIONS)}, got {operation!r}")
+    if operation is not None and operation != found:
+        raise OperationMismatch(
+            f"the job declares a {operation}, but net {cargo_to} {by_name[cargo_to].net_displacement_t:.3f} t − net {cargo_from} "
+            f"{by_name[cargo_from].net_displacement_t:.3f} t = {cargo:+.3f} t is a {found} "
+            f"(a {operation} needs net {cargo_to} {'≥' if operation == 'loading' else '<'} net {cargo_from})"
+        )
 
     constant = constant_survey = None
     if vessel.lightship_t is not None:
@@ -946,9 +998,9 @@ def draft_survey(
                 SurveyWarning(
                     "constant",
                     constant_survey,
-                    f"constant {constant:.2f} t (survey {constant_survey!r} net {by_name[constant_survey].net_displacement_t:.2f} t "
-                    f"− lightship {vessel.lightship_t:g} t) differs from the declared {declared:g} t by "
-                    f"{constant - declared:+.2f} t, more than {CONSTANT_TOLERANCE_FRACTION:.0%}; check for "
+                    f"constant {_tonnes(constant)} (survey {constant_survey!r} net {_tonnes(by_name[constant_survey].net_displacement_t)} "
+                    f"− lightship {_tonnes(vessel.lightship_t)}) differs from the declared {_tonnes(declared)} by "
+                    f"{_tonnes(constant - declared, signed=True)}, more than {CONSTANT_TOLERANCE_FRACTION * 100:.0f} %; check for "
                     "unsounded tanks or undeclared weights",
                 )
             )
@@ -963,7 +1015,7 @@ def draft_survey(
                 SurveyWarning(
                     "bill_of_lading",
                     "",
-                    f"cargo {abs(cargo):.2f} t differs from the bill of lading {bill_of_lading_t:g} t by "
+                    f"cargo {_tonnes(abs(cargo))} differs from the bill of lading {_tonnes(bill_of_lading_t)} by "
                     f"{difference_pct:+.3f} %, more than {BILL_OF_LADING_TOLERANCE_PCT} %",
                 )
             )
@@ -984,6 +1036,7 @@ def draft_survey(
         bill_of_lading_t=bill_of_lading_t,
         bill_of_lading_difference_pct=difference_pct,
         warnings=tuple(warnings),
+        operation=found,
     )
 
 
@@ -1001,9 +1054,14 @@ __all__ = [
     "MarkPosition",
     "MarkPositions",
     "MarkReadings",
+    "INPUT_DECIMALS",
     "NO_ROUNDING",
+    "OPERATIONS",
+    "Operation",
+    "OperationMismatch",
     "ROUNDING_POLICIES",
     "RoundingPolicy",
+    "SHOWN_DECIMALS",
     "SurveyConditionInput",
     "SurveyInputError",
     "SurveyWarning",

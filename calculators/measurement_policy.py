@@ -37,6 +37,31 @@ WCF_DECIMALS = 4
 METER_FACTOR_DECIMALS = 4
 """Meter factors are proved and stated to 4 decimals (API MPMS 12.2.3)."""
 
+# Decimals a figure is *shown* with when the policy gives it no rounding of its own: readings and laboratory
+# values used as given (they are never rounded in the calculation), and every figure of an unrounded
+# policy. Volumes and masses follow the policy's volume and mass decimals. The other resolutions are the
+# ones a ticket states its readings to: 0.01 °C / 0.1 °F, 0.1 kPa, 0.1 kg/m³, 1 mm of level, 1 g on a
+# mass totalizer, 0.001 % S&W, a factor given as input (meter factor, VEF) to 4 decimals like a proved
+# meter factor, WCF to 4 (Table 56), a shell expansion coefficient to 0.01 × 10⁻⁶ /°C.
+READING_DECIMALS: dict[str, int] = {
+    "degC": 2,
+    "degF": 1,
+    "kPa": 1,
+    "bar": 3,
+    "psi": 1,
+    "kg/m3": 1,
+    "m": 3,
+    "mm": 0,
+    "kg": 3,
+    "%": 3,
+    "-": METER_FACTOR_DECIMALS,
+    "t/m3": WCF_DECIMALS,
+    "1/degC": 8,
+}
+UNROUNDED_SHOWN_EXTRA_DECIMALS = 3
+"""An unrounded policy computes at full precision; its volumes, masses, factors and WCF are shown with
+3 decimals more than the standard rounding would keep (never as raw floating-point digits)."""
+
 
 @dataclass(frozen=True)
 class MeasurementPolicy:
@@ -119,6 +144,24 @@ class MeasurementPolicy:
     def round(self, value: ArrayLike, kind: str) -> NDArray[np.float64] | np.float64:
         """Round ``value`` as this policy rounds figures of ``kind`` (see :meth:`decimals_for`)."""
         return self._round(value, self.decimals_for(kind))
+
+    def shown_decimals(self, unit: str, decimals: int | None = None) -> int:
+        """The decimals a figure in ``unit`` is shown with on a ticket, report or certificate.
+
+        ``decimals`` is what the figure was rounded to (None: as given, or unrounded). A rounded figure
+        is shown at its own decimals; a reading or laboratory value at its unit's reading resolution
+        (``READING_DECIMALS``; volumes and masses at this policy's decimals); a computed figure of an
+        unrounded policy at the standard decimals plus ``UNROUNDED_SHOWN_EXTRA_DECIMALS``.
+        """
+        if decimals is not None:
+            return decimals
+        standard = {"m3": self.volume_decimals, "t": self.mass_decimals}
+        if self.rounding == "unrounded":
+            factors = volume_correction.ROUNDING_DECIMALS if self.edition == "2004" else vcf_1980.VCF_DECIMALS
+            computed = {**standard, "-": factors, "t/m3": WCF_DECIMALS}
+            if unit in computed:
+                return computed[unit] + UNROUNDED_SHOWN_EXTRA_DECIMALS
+        return standard.get(unit, READING_DECIMALS.get(unit, self.mass_decimals))
 
     # -- description ---------------------------------------------------------------------------------
 
@@ -252,9 +295,6 @@ class Figure:
     def as_dict(self) -> dict[str, Any]:
         return {"label": self.label, "value": float(self.value), "unit": self.unit, "decimals": self.decimals}
 
-    def formatted(self) -> str:
-        """The value printed with its decimals (full precision when unrounded)."""
-        return f"{self.value:.{self.decimals}f}" if self.decimals is not None else f"{float(self.value):.10g}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ Fed every good reading of a meter, the watch reports, as `event` points:
 * ``comms_gap`` — the device was unreachable and came back (reported by the collector).
 
 Events never change the readings: the values are stored as read, and the event says what is wrong.
+An event about one field (a totalizer, the meter factor, the device clock) names it in the `field` tag,
+so two events of one poll (a flow-computer reset zeroes the mass and the volume totals together) are two
+points in InfluxDB, not one overwriting the other.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class IntegrityEvent:
     old: str
     new: str
     time_ms: int
+    field: str | None = None  # the field the event is about; None for the whole device (comms_gap)
 
 
 @dataclass(slots=True)
@@ -72,7 +76,10 @@ class IntegrityWatch:
         if "meter_factor" in fields:
             factor = float(fields["meter_factor"])
             if state.meter_factor is not None and factor != state.meter_factor:
-                events.append(IntegrityEvent(asset, "meter_factor_change", f"meter factor changed from {state.meter_factor!r} to {factor!r}", repr(state.meter_factor), repr(factor), time_ms))
+                events.append(IntegrityEvent(
+                    asset, "meter_factor_change", f"meter factor changed from {state.meter_factor!r} to {factor!r}",
+                    repr(state.meter_factor), repr(factor), time_ms, "meter_factor",
+                ))
             state.meter_factor = factor
         if "device_clock_s" in fields:
             offset = float(fields["device_clock_s"]) - time_ms / 1000
@@ -80,7 +87,7 @@ class IntegrityWatch:
                 jump = offset - state.clock_offset_s
                 events.append(IntegrityEvent(
                     asset, "clock_jump", f"device clock jumped {jump:+.3f} s against the collector clock",
-                    f"{state.clock_offset_s:+.3f}", f"{offset:+.3f}", time_ms,
+                    f"{state.clock_offset_s:+.3f}", f"{offset:+.3f}", time_ms, "device_clock_s",
                 ))
             state.clock_offset_s = offset
         return events
@@ -97,7 +104,7 @@ class IntegrityWatch:
             rolled = span is not None and previous.value > 0.9 * span and value < 0.1 * span
             kind = "totalizer_rollover" if rolled else "totalizer_reset"
             why = f"wrapped at the register span {span!r}" if rolled else "went backwards (reset)"
-            events.append(IntegrityEvent(asset, kind, f"{name} {why}: {old} then {new}", old, new, time_ms))
+            events.append(IntegrityEvent(asset, kind, f"{name} {why}: {old} then {new}", old, new, time_ms, name))
         elif value != previous.value:
             # Measured from the last change, so a device that froze and then caught up is not a jump.
             hours = (time_ms - previous.last_change_ms) / 3_600_000
@@ -108,7 +115,7 @@ class IntegrityWatch:
                     events.append(IntegrityEvent(
                         asset, "totalizer_jump",
                         f"{name} advanced {value - previous.value!r} in {hours * 3600:.3f} s; the flow rate allows at most {allowed!r}",
-                        repr(previous.value), repr(value), time_ms,
+                        repr(previous.value), repr(value), time_ms, name,
                     ))
         if value != previous.value:
             previous.last_change_ms = time_ms
@@ -117,7 +124,7 @@ class IntegrityWatch:
             events.append(IntegrityEvent(
                 asset, "frozen",
                 f"{name} has not moved for {(time_ms - previous.last_change_ms) / 1000:.1f} s while the flow rate reads {rate_per_h!r}",
-                repr(previous.value), repr(value), time_ms,
+                repr(previous.value), repr(value), time_ms, name,
             ))
             previous.frozen_reported = True
         previous.value, previous.time_ms, previous.rate_per_h = value, time_ms, rate_per_h

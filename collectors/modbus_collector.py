@@ -128,7 +128,7 @@ class ModbusDeviceCollector:
         self.status.last_poll_ms = (time.monotonic() - started) * 1000
         if self._health_due(started):
             points.append(self._health_point())
-        await self.sink.submit(points)
+        await self.sink.submit(points, source=self.device.name)
         return points
 
     async def _read_all(self) -> list[Point]:
@@ -216,12 +216,10 @@ class ModbusDeviceCollector:
         return events
 
     def _event_point(self, event: IntegrityEvent) -> Point:
-        return Point(
-            contract.EVENT.name,
-            {contract.SITE_TAG: self.site, contract.EVENT.asset_tag: event.asset, contract.EVENT_KIND_TAG: event.kind},
-            {"message": event.message, "old": event.old, "new": event.new},
-            event.time_ms,
-        )
+        tags = {contract.SITE_TAG: self.site, contract.EVENT.asset_tag: event.asset, contract.EVENT_KIND_TAG: event.kind}
+        if event.field is not None:
+            tags[contract.EVENT_FIELD_TAG] = event.field
+        return Point(contract.EVENT.name, tags, {"message": event.message, "old": event.old, "new": event.new}, event.time_ms)
 
     def _all_bad(self, reason: str) -> list[Point]:
         stamp = now_ms()

@@ -315,7 +315,7 @@ class OpcUaServerCollector:
                 return
             readings, self._pending = self._pending, []
             points = self.points_of(readings)
-            await self.sink.submit(points)
+            await self.sink.submit(points, source=self.server.name)
             self.readings_submitted += len(readings)
             self.status.polls = self.notifications
             self.status.last_good_time = time.time()
@@ -330,7 +330,7 @@ class OpcUaServerCollector:
             if group is None:
                 group = groups[key] = ({}, [], [0])
             fields, reasons, rank = group
-            # The source's own times and status code, kept beside the value (DESIGN.md §3).
+            # The source's own times and status code, kept beside the value (docs/design.md, "The data contract").
             fields["receive_time_ms"] = max(int(fields.get("receive_time_ms", 0)), reading.receive_time_ms)
             if reading.server_time_ms is not None:
                 fields["server_time_ms"] = max(int(fields.get("server_time_ms", 0)), reading.server_time_ms)
@@ -385,7 +385,7 @@ class OpcUaServerCollector:
         points = [
             self._point(m, a, {contract.QUALITY_FIELD: quality.value, contract.QUALITY_REASON_FIELD: reason}, stamp) for m, a in self._assets
         ]
-        await self.sink.submit(points)
+        await self.sink.submit(points, source=self.server.name)
 
     async def _mark_nodes_bad(self, problems: Sequence[NodeProblem]) -> None:
         stamp = now_ms()
@@ -396,7 +396,8 @@ class OpcUaServerCollector:
             [
                 self._point(m, a, {contract.QUALITY_FIELD: contract.Quality.BAD.value, contract.QUALITY_REASON_FIELD: "; ".join(r)}, stamp)
                 for (m, a), r in by_asset.items()
-            ]
+            ],
+            source=self.server.name,
         )
 
     def _gap_event(self, gap: Gap) -> Point:

@@ -20,9 +20,12 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from bulkdaq import contract
+from calculators.measurement_policy import MeasurementPolicy
 from dashboards.contract_names import field, site_filter
 from dashboards.dashboard_json import number_panels
+from dashboards.figure_format import PERCENT_DECIMALS
 from dashboards.freshness import STALE_AFTER_VARIABLE, STALE_COLOR, STALE_TEXT, stale_after_variable
+from dashboards.glossary import TERMS, board_state_text
 from dashboards.influxql_query import InfluxQL, datasource_ref
 from dashboards.template_variables import site_variable, tag_values_variable
 
@@ -39,34 +42,42 @@ MEASURED = field(CLEARANCE, "measured_t")
 DIFFERENCE = field(CLEARANCE, "difference_pct")
 TOLERANCE = field(CLEARANCE, "tolerance_pct")
 PROGRESS = field(contract.QUANTITY, "progress")
+MASS_DECIMALS = MeasurementPolicy("2004", "15C", "standard").shown_decimals("t")  # 1 kg, as on the measurement report
 
-# Lifecycle order (DESIGN.md §7) with the officer's labels and colours.
-STATE_LABELS: dict[str, tuple[str, str]] = {
-    "declared": ("已申报 declared", "text"),
-    "precheck": ("预检 precheck", "light-blue"),
-    "loading": ("装货中 loading", "blue"),
-    "complete": ("已完成 complete", "dark-blue"),
-    "measured": ("已计量 measured", "purple"),
-    "reconciled": ("已核对 reconciled", "light-green"),
-    "verified": ("已验证 verified", "green"),
-    "discrepancy": ("差异 discrepancy", "red"),
-    "investigating": ("调查中 investigating", "orange"),
-    "resolved": ("已解决 resolved", "yellow"),
-    "certified": ("已出证 certified", "dark-green"),
-    "released": ("放行 released", "super-light-green"),
-    "blocked": ("阻止 blocked", "dark-red"),
+# Lifecycle order (docs/design.md, "Clearance lifecycle") with the officer's colours; the labels are the glossary's
+# (dashboards/glossary.py), the same words as on the measurement report.
+STATE_COLOURS: dict[str, str] = {
+    "declared": "text",
+    "precheck": "light-blue",
+    "loading": "blue",
+    "complete": "dark-blue",
+    "measured": "purple",
+    "reconciled": "light-green",
+    "verified": "green",
+    "discrepancy": "red",
+    "investigating": "orange",
+    "resolved": "yellow",
+    "certified": "dark-green",
+    "released": "super-light-green",
+    "blocked": "dark-red",
 }
+STATE_LABELS: dict[str, tuple[str, str]] = {state: (board_state_text(state), colour) for state, colour in STATE_COLOURS.items()}
 ATTENTION_STATES = ("discrepancy", "blocked", "investigating")
 DONE_STATES = ("released",)
 
+def _column(term: str, unit: str = "") -> str:
+    english, chinese = TERMS[term]
+    return f"{english.lower()} / {chinese}" + (f" ({unit})" if unit else "")
+
+
 COLUMN_LABELS = {
-    SHIPMENT_TAG: "shipment / 货运",
-    STATE: "state / 状态",
-    DECLARED: "declared / 申报 (t)",
-    MEASURED: "measured / 实测 (t)",
-    DIFFERENCE: "difference / 差异 (%)",
-    TOLERANCE: "tolerance / 允差 (%)",
-    PROGRESS: "progress / 进度",
+    SHIPMENT_TAG: _column("shipment"),
+    STATE: _column("status"),
+    DECLARED: _column("declared", "t"),
+    MEASURED: _column("measured", "t"),
+    DIFFERENCE: _column("difference", "%"),
+    TOLERANCE: _column("tolerance", "%"),
+    PROGRESS: _column("progress"),
 }
 COLUMN_ORDER = [SHIPMENT_TAG, STATE, DECLARED, MEASURED, DIFFERENCE, TOLERANCE, PROGRESS]
 
@@ -135,10 +146,10 @@ def _shipment_table(title: str, description: str, state_filter: dict[str, object
             DynamicConfigValue(id_val="mappings", value=[state_mapping()]),
             DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background"}),
         ])
-        .override_by_name(DECLARED, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[DECLARED]), DynamicConfigValue(id_val="unit", value="masst"), DynamicConfigValue(id_val="decimals", value=3)])
-        .override_by_name(MEASURED, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[MEASURED]), DynamicConfigValue(id_val="unit", value="masst"), DynamicConfigValue(id_val="decimals", value=3)])
-        .override_by_name(DIFFERENCE, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[DIFFERENCE]), DynamicConfigValue(id_val="unit", value="percent"), DynamicConfigValue(id_val="decimals", value=3)])
-        .override_by_name(TOLERANCE, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[TOLERANCE]), DynamicConfigValue(id_val="unit", value="percent"), DynamicConfigValue(id_val="decimals", value=2)])
+        .override_by_name(DECLARED, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[DECLARED]), DynamicConfigValue(id_val="unit", value="masst"), DynamicConfigValue(id_val="decimals", value=MASS_DECIMALS)])
+        .override_by_name(MEASURED, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[MEASURED]), DynamicConfigValue(id_val="unit", value="masst"), DynamicConfigValue(id_val="decimals", value=MASS_DECIMALS)])
+        .override_by_name(DIFFERENCE, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[DIFFERENCE]), DynamicConfigValue(id_val="unit", value="percent"), DynamicConfigValue(id_val="decimals", value=PERCENT_DECIMALS)])
+        .override_by_name(TOLERANCE, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[TOLERANCE]), DynamicConfigValue(id_val="unit", value="percent"), DynamicConfigValue(id_val="decimals", value=PERCENT_DECIMALS)])
         .override_by_name(PROGRESS, [DynamicConfigValue(id_val="displayName", value=COLUMN_LABELS[PROGRESS]), 
             DynamicConfigValue(id_val="unit", value="percentunit"),
             DynamicConfigValue(id_val="custom.cellOptions", value={"type": "gauge", "mode": "basic"}),
@@ -217,7 +228,7 @@ def build() -> Dashboard:
         .timezone("browser")
         .readonly()
         .with_variable(site_variable(CLEARANCE))
-        .with_variable(tag_values_variable("shipment", "shipment / 货运", CLEARANCE, SHIPMENT_TAG))
+        .with_variable(tag_values_variable("shipment", _column("shipment"), CLEARANCE, SHIPMENT_TAG))
         .with_variable(stale_after_variable())
         .with_panel(attention_count)
         .with_panel(live_meters)

@@ -12,7 +12,7 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.models.dashboard import DynamicConfigValue, ValueMap, ValueMappingResult
 
 from bulkdaq import contract
-from dashboards.contract_names import field, fields
+from dashboards.contract_names import field
 from dashboards.dashboard_json import number_panels
 from dashboards.freshness import join_seen_and_live, last_seen_properties, live_query, seen_query, stale_after_variable, stale_override_properties
 from dashboards.influxql_query import InfluxQL, datasource_ref

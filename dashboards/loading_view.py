@@ -116,7 +116,6 @@ def events_annotation() -> AnnotationQuery:
 
 
 def build() -> Dashboard:
-    meter_where = site_filter(METER, asset_variable="meter")
     line_conditions = (
         _timeseries("Density · temperature · pressure / 密度 · 温度 · 压力", "none")
         .with_target(_series_query("A", METER, "density_kg_m3", "meter"))

@@ -8,7 +8,7 @@
     alerting/bulkdaq.yaml           alert rules: discrepancy, blocked, stale source, spool backlog
 
 Credentials never appear in the files: the password is an environment reference (``${NAME}``) that
-Grafana expands when it reads the file (DESIGN.md §8).
+Grafana expands when it reads the file (docs/design.md, "Reliability and security rules").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The printable bilingual HTML report page that the draft survey report and the weight certificate share.
+"""The printable bilingual HTML report page that the draft survey report and the measurement report for customs share.
 
 One self-contained A4 page (no scripts, no external files): the page style, every label in English with
 its Chinese beside it, the particulars table at the top and the signature line at the bottom. Each
@@ -57,11 +57,11 @@ def bilingual(english: str, chinese: str) -> str:
     return f"{html.escape(english)} {zh(chinese)}" if chinese else html.escape(english)
 
 
-def particulars_rows(particulars: Iterable[tuple[str, str, str]]) -> str:
-    """The rows of the particulars table: (english, chinese, value) each, the value in bold."""
-    return "\n".join(
-        f"<tr><td>{bilingual(english, chinese)}</td><td><b>{html.escape(value)}</b></td></tr>" for english, chinese, value in particulars
-    )
+def particulars_rows(particulars: Iterable[tuple[str, str, str]], per_row: int = 1) -> str:
+    """The rows of the particulars table: (english, chinese, value) each, the value in bold; `per_row`
+    label/value pairs side by side (2 makes a compact two-column block)."""
+    cells = [f'<td class="label">{bilingual(english, chinese)}</td><td><b>{html.escape(value)}</b></td>' for english, chinese, value in particulars]
+    return "\n".join("<tr>" + "".join(cells[i:i + per_row]) + "</tr>" for i in range(0, len(cells), per_row))
 
 
 def page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 HEADER = """
@@ -65,3 +66,14 @@ def write_site(folder: Path, body: str, *, url: str = "http://127.0.0.1:8086", d
     spool = folder / "spool.sqlite"
     path.write_text(HEADER.format(url=url, database=database, quarantine=quarantine, spool=spool) + body, encoding="utf-8")
     return path
+
+
+def spooled(path: Path) -> int:
+    """Readings waiting in a spool file for InfluxDB (0 when the file or its table does not exist yet)."""
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as db:
+        try:
+            return db.execute("SELECT coalesce(sum(line_count), 0) FROM reading_batch").fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0

@@ -20,7 +20,7 @@ class _NoSink:
     depth = 0
     lag_s = 0.0
 
-    async def submit(self, points) -> None:  # noqa: ANN001
+    async def submit(self, points, *, source=None) -> None:  # noqa: ANN001
         raise AssertionError("not used")
 
 

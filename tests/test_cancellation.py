@@ -34,7 +34,7 @@ class SwallowingSink:
         self.swallowed = False
         self.task: asyncio.Task[None] | None = None
 
-    async def submit(self, points: Sequence[Point]) -> None:
+    async def submit(self, points: Sequence[Point], *, source: str | None = None) -> None:
         loop = asyncio.get_running_loop()
         self.submits += 1
         committed: asyncio.Future[None] = loop.create_future()

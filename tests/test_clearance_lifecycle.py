@@ -173,7 +173,7 @@ def test_an_edit_behind_sqlites_back_breaks_the_hash_chain(registry: ShipmentReg
     raw.execute("UPDATE events SET reason = 'precheck waived' WHERE to_state = 'loading'")
     raw.commit()
     raw.close()
-    with pytest.raises(HistoryAltered, match=r"event 3 of EXP-2026-0417 \(precheck → loading\) does not match its hash"):
+    with pytest.raises(HistoryAltered, match=r"event #3 of EXP-2026-0417 \(precheck → loading\) does not match its hash \(altered\)"):
         registry.verify_history(shipment_id)
 
 

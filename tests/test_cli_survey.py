@@ -42,7 +42,7 @@ def test_json_output_has_the_contract_keys_and_the_reference_cargo():
     assert result["surveys"]["initial"]["lcf_m"] == -7.7066  # midship, aft positive
     assert result["surveys"]["draft_check"]["first_trim_correction_t"] == 27.8
     assert [w["code"] for w in result["warnings"]] == ["bill_of_lading"]
-    assert result["warnings"][0]["message"].startswith("cargo 88760.28 t differs from the bill of lading 88000 t")
+    assert result["warnings"][0]["message"].startswith("cargo 88,760.280 t differs from the bill of lading 88,000.000 t")
 
 
 def test_tables_show_every_figure_and_the_cargo(tmp_path):
@@ -52,12 +52,12 @@ def test_tables_show_every_figure_and_the_cargo(tmp_path):
     out = run.stdout
     for text in ("Initial 初始", "Draft check", "Final 最终", "Length between marks", "214.0450", "Corrected aft draft",
                  "7.3805", "45,926.920", "-439.400", "Net displacement", "14,987.520", "103,747.800",
-                 "Cargo 货物重量", "88,760.280 t", "350.520 t", "bill of lading"):
+                 "Cargo loaded 装货重量", "88,760.280 t", "350.520 t", "Bill of lading"):
         assert text in out, text
     assert report.exists()
     page = report.read_text(encoding="utf-8")
     for text in ("水尺计重", "首吃水平均", "中吃水平均", "尾吃水平均", "纵倾校正", "港水密度校正", "扣除量", "净排水量",
-                 "货物重量", "EVER SHIP", "88,760.280 t", "45,425.200", "workbook", "hog 中拱"):
+                 "装货重量", "EVER SHIP", "88,760.280 t", "45,425.200", "workbook", "hog 中拱"):
         assert text in page, text
 
 

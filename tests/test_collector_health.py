@@ -24,7 +24,7 @@ class RecordingSink:
     def __init__(self) -> None:
         self.polls: list[list[Point]] = []
 
-    async def submit(self, points: Sequence[Point]) -> None:
+    async def submit(self, points: Sequence[Point], *, source: str | None = None) -> None:
         self.polls.append(list(points))
 
 

@@ -92,16 +92,16 @@ def test_clearance_board_lists_problem_shipments_first_with_bilingual_states(sce
     attention = _table(clearance_board.UID, "Needs attention", reader, now)
     assert {r["shipment"][0]: r["state"] for r in attention} == {
         "EXP-2409-GAS": ("差异 discrepancy", "red"),
-        "EXP-2412-LUB": ("阻止 blocked", "dark-red"),
+        "EXP-2412-LUB": ("已阻止 blocked", "dark-red"),
         "EXP-2408-ORE": ("调查中 investigating", "orange"),
     }
     gas = next(r for r in attention if r["shipment"][0] == "EXP-2409-GAS")
     assert gas["declared_t"][0] == "30000" and gas["measured_t"][0] == "30212.400" and gas["difference_pct"][0] == "0.708"
-    assert gas["tolerance_pct"][0] == "0.30" and float(gas["progress"][0]) == pytest.approx(1.007)
+    assert gas["tolerance_pct"][0] == "0.300" and float(gas["progress"][0]) == pytest.approx(1.007)
     active = _table(clearance_board.UID, "Active shipments", reader, now)
     states = {r["shipment"][0]: r["state"][0] for r in active}
     assert "EXP-2405-DSL" not in states  # released: no longer active
-    assert states["EXP-2411-JET"] == "装货中 loading" and states["EXP-2407-FO"] == "已验证 verified"
+    assert states["EXP-2411-JET"] == "装卸中 loading / discharging" and states["EXP-2407-FO"] == "验证通过 verified"
     jet = next(r for r in active if r["shipment"][0] == "EXP-2411-JET")
     assert float(jet["progress"][0]) == pytest.approx(0.25 + 0.2083)  # two loading arms add up
 

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from figure_checks import figure_problems, page_text
+
 from bulkdaq.evidence_bundle import verify_bundle
+from bulkdaq.evidence_chain import fingerprint as key_fingerprint, load_public_key
+from bulkdaq.shipment_registry import ShipmentRegistry
 
 REPO = Path(__file__).resolve().parents[1]
 BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))
@@ -30,7 +34,7 @@ def test_demo_clears_one_shipment_and_flags_the_other(tmp_path: Path) -> None:
     assert "state: released" in out and "state: investigating" in out
     assert re.search(r"draft_survey vs belt_scale \(draft-survey-vs-belt-scale\)\s*│\s*\+1\.2\d\d\s*│\s*0\.559\s*│\s*NO", out)
     # The jet-fuel shipment's signed evidence verifies offline, figures recomputed from the raw readings.
-    assert re.search(r"Evidence \S+evidence-DEMO-EXP-JET.json: \d+ signed blocks, \d+ readings, key [0-9a-f]{16}… → VERIFIED", out)
+    assert re.search(r"Evidence \S+evidence-DEMO-EXP-JET.json: \d+ signed blocks, \d+ readings, (\d+ signed events, )?key [0-9a-f]{16}….* → VERIFIED", out)
     check = subprocess.run(
         [BULKDAQ, "evidence", "verify", str(data / "evidence-DEMO-EXP-JET.json"), "--trusted-key", str(data / "site.pub")],
         capture_output=True, text=True, timeout=60,
@@ -41,9 +45,27 @@ def test_demo_clears_one_shipment_and_flags_the_other(tmp_path: Path) -> None:
     bundle = json.loads((data / "evidence-DEMO-EXP-JET.json").read_text(encoding="utf-8"))
     tickets = next(d for d in bundle["shipment"]["documents"].values() if d["kind"] == "meter_tickets")
     tickets["body"]["meters"][0]["indicated_exact"] = "45100000.000"
-    problems = verify_bundle(bundle, bundle["key_fingerprint"]).problems
+    problems = verify_bundle(bundle, bundle["manifest"]["key_fingerprint"]).problems
     assert any(p.startswith("shipment DEMO-EXP-JET: document meter_tickets altered") for p in problems)
-    assert any("meter FT-101: the certificate's indicated mass_total_kg is 45100000.000, the raw readings give 45000000.000" in p for p in problems)
-    for shipment in ("DEMO-EXP-JET", "DEMO-IMP-ORE"):
-        certificate = (data / "certificates" / f"certificate-{shipment}.html").read_text(encoding="utf-8")
-        assert shipment in certificate and "重量鉴定" in certificate
+    assert any("meter FT-101: the measurement report's indicated mass_total_kg is 45100000.000, the raw readings give 45000000.000" in p for p in problems)
+    # The measurement reports: what the document is, final once released and provisional before, the site's
+    # key fingerprint over a history signed event by event, every figure at its policy's decimals.
+    fingerprint = key_fingerprint(load_public_key((data / "site.pub").read_bytes()))
+    with ShipmentRegistry(data / "shipments.sqlite") as registry:
+        assert registry.key_fingerprint == fingerprint
+        assert all(e.signature for sid in ("DEMO-EXP-JET", "DEMO-IMP-ORE") for e in registry.events(sid))
+    pages = {s: (data / "certificates" / f"certificate-{s}.html").read_text(encoding="utf-8") for s in ("DEMO-EXP-JET", "DEMO-IMP-ORE")}
+    for shipment, page in pages.items():
+        assert shipment in page and "码头计量报告（供海关核查）" in page and fingerprint in page
+        assert "— history not signed" not in page and "Asia/Shanghai (UTC+08:00)" in page
+        assert figure_problems(page, prose=("API MPMS 11.1-2004 (ASTM D1250-04) at 15 °C",) if "JET" in shipment else ()) == [], shipment
+    assert "FINAL 最终" in page_text(pages["DEMO-EXP-JET"]) and "PROVISIONAL" not in pages["DEMO-EXP-JET"]
+    assert "PROVISIONAL 临时" in page_text(pages["DEMO-IMP-ORE"])
+    # The ore import cites the discharge survey, with the figure `bulkdaq survey draft` gives for that file.
+    survey = subprocess.run([BULKDAQ, "survey", "draft", "examples/surveys/evership-discharge.json"], cwd=REPO, capture_output=True, text=True,
+                            timeout=60, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"})
+    printed = re.search(r"Cargo discharged 卸货重量\s+([\d,]+\.\d{3} t)", survey.stdout)
+    assert printed is not None and printed.group(1) == "88,798.400 t"
+    ore = page_text(pages["DEMO-IMP-ORE"])
+    assert f"Draft survey 水尺计重 — Measured 实测 {printed.group(1)}" in ore and "import 进口 · discharge 卸货" in ore and "装货" not in ore
+    assert "evership-discharge.json" in ore and "IMO 9745017" in ore and "Voyage 航次 0902E" in ore

@@ -15,7 +15,7 @@ import pytest
 from scenario import example_site, loading, run_collector_until, simulators_for
 
 from bulkdaq.collector_service import CollectorService
-from bulkdaq.evidence_bundle import export_bundle, verify_bundle
+from bulkdaq.evidence_bundle import export_bundle, sign_manifest, verify_bundle
 from bulkdaq.evidence_chain import create_site_key, fingerprint, load_private_key, read_blocks
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.site_config import EvidenceSettings, LoadedSite
@@ -57,7 +57,7 @@ def signed_loading(tmp_path_factory: pytest.TempPathFactory, influxd) -> tuple[L
     asyncio.run(load())
     end = datetime.now(timezone.utc) + timedelta(seconds=1)
     bundle = export_bundle(site, start, end)
-    assert bundle["key_fingerprint"] == site_fingerprint
+    assert bundle["manifest"]["key_fingerprint"] == site_fingerprint
     yield site, bundle, start, end, reader
     reader.close()
 
@@ -80,7 +80,7 @@ def test_every_commit_is_a_signed_chained_block(signed_loading) -> None:  # noqa
 
 def test_bundle_verifies_and_its_figures_equal_the_stored_ticket(signed_loading) -> None:  # noqa: ANN001
     site, bundle, start, end, reader = signed_loading
-    result = verify_bundle(bundle, bundle["key_fingerprint"])
+    result = verify_bundle(bundle, bundle["manifest"]["key_fingerprint"])
     assert result.ok, result.problems
     assert result.readings_checked == sum(len(b["lines"]) for b in bundle["blocks"])
     for meter in site.config.meters:
@@ -104,7 +104,7 @@ def test_altered_reading_is_detected_and_named(signed_loading) -> None:  # noqa:
     line = bundle["blocks"][b]["lines"][i]
     field = next(f for f in line.split(" ")[1].split(",") if f.startswith("mass_total_kg="))
     bundle["blocks"][b]["lines"][i] = line.replace(field, "mass_total_kg=1.0")
-    problems = verify_bundle(bundle, bundle["key_fingerprint"]).problems
+    problems = verify_bundle(bundle, bundle["manifest"]["key_fingerprint"]).problems
     seq = bundle["blocks"][b]["seq"]
     assert f"block {seq}: content altered (its hash does not match its readings)" in problems
     assert any(p.startswith("figure FT-10") and "the raw readings give" in p for p in problems)
@@ -113,7 +113,7 @@ def test_altered_reading_is_detected_and_named(signed_loading) -> None:  # noqa:
 def test_deleted_block_is_detected_and_named(signed_loading) -> None:  # noqa: ANN001
     bundle = copy.deepcopy(signed_loading[1])
     removed = bundle["blocks"].pop(5)
-    problems = verify_bundle(bundle, bundle["key_fingerprint"]).problems
+    problems = verify_bundle(bundle, bundle["manifest"]["key_fingerprint"]).problems
     assert f"block(s) {removed['seq']} missing: block {removed['seq'] + 1} follows block {removed['seq'] - 1}" in problems
 
 
@@ -121,7 +121,7 @@ def test_reordered_blocks_are_detected_and_named(signed_loading) -> None:  # noq
     bundle = copy.deepcopy(signed_loading[1])
     blocks = bundle["blocks"]
     blocks[7], blocks[8] = blocks[8], blocks[7]
-    problems = verify_bundle(bundle, bundle["key_fingerprint"]).problems
+    problems = verify_bundle(bundle, bundle["manifest"]["key_fingerprint"]).problems
     assert f"blocks out of order: block {blocks[8]['seq']} comes after block {blocks[7]['seq']}" in problems
 
 
@@ -132,15 +132,20 @@ def test_swapped_key_is_detected(signed_loading, tmp_path: Path) -> None:  # noq
     # 1. Another key put in the bundle: no signature matches it.
     swapped = copy.deepcopy(original)
     swapped["public_key_pem"] = (tmp_path / "forged.pub").read_text()
-    problems = verify_bundle(swapped, original["key_fingerprint"]).problems
-    assert f"the bundle is signed with key {fingerprint(forged_key.public_key())}, not the site's trusted key {original['key_fingerprint']}" in problems
-    assert sum("signature does not match" in p for p in problems) == len(original["blocks"])
+    problems = verify_bundle(swapped, original["manifest"]["key_fingerprint"]).problems
+    forged = fingerprint(forged_key.public_key())
+    assert f"the bundle is signed with key {forged}, not the site's trusted key {original['manifest']['key_fingerprint']}" in problems
+    assert sum("signature does not match" in p for p in problems) == len(original["blocks"]) + sum(b is not None for b in original["boundary"].values())
+    assert any(p.startswith(f"the manifest's signature is not key {forged}'s") for p in problems)
     # 2. Everything re-signed with the forger's key: consistent in itself, but not the site's key.
     resigned = copy.deepcopy(swapped)
-    for block in resigned["blocks"]:
+    for block in [*resigned["blocks"], *(b for b in resigned["boundary"].values() if b is not None)]:
         block["signature"] = forged_key.sign(bytes.fromhex(block["hash"])).hex()
-    problems = verify_bundle(resigned, original["key_fingerprint"]).problems
-    assert problems == [f"the bundle is signed with key {fingerprint(forged_key.public_key())}, not the site's trusted key {original['key_fingerprint']}"]
+    resigned["manifest"]["key_fingerprint"] = forged
+    resigned["manifest_signature"] = sign_manifest(forged_key, resigned["manifest"])
+    result = verify_bundle(resigned, original["manifest"]["key_fingerprint"])
+    assert result.problems == [f"the bundle is signed with key {forged}, not the site's trusted key {original['manifest']['key_fingerprint']}"]
+    assert not result.key_trusted
 
 
 def test_cli_verify_exit_codes(signed_loading, tmp_path: Path) -> None:  # noqa: ANN001
@@ -244,3 +249,37 @@ def test_block_hash_is_the_hash_of_the_whole_blocks_canonical_json() -> None:
     for seq, prev_hash, created, lines in cases:
         canonical = json.dumps({"seq": seq, "prev_hash": prev_hash, "created": created, "lines": lines}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert block_hash(seq, prev_hash, created, lines) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+async def test_a_commit_that_fails_leaves_the_chain_where_it_was(tmp_path: Path) -> None:
+    """A spool commit rolled back (disk full, I/O error) must not advance the chain: the next block
+    follows the last one stored, with no gap and the right prev_hash, and a head names a stored block."""
+    import sqlite3
+
+    from bulkdaq.evidence_chain import EvidenceLedger
+    from bulkdaq.line_protocol import Point
+    from bulkdaq.spool import DurableSpool
+
+    create_site_key(tmp_path / "k.key", tmp_path / "k.pub")
+    path = tmp_path / "spool.sqlite"
+    ledger = EvidenceLedger(load_private_key(tmp_path / "k.key"))
+    spool = DurableSpool(path, ledger=ledger)
+
+    def reading(i: int) -> Point:
+        return Point("meter", {"site": "s", "meter": "FT-1"}, {"mass_total_kg": float(i)}, 1_700_000_000_000 + i)
+
+    await spool.submit([reading(1)])
+    with sqlite3.connect(path) as db:  # the next commit fails inside its transaction
+        db.execute("CREATE TRIGGER fail BEFORE INSERT ON reading_batch BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(sqlite3.IntegrityError, match="disk full"):
+        await spool.submit([reading(2)])
+    head = ledger.signed_head("s", 1)
+    assert head is not None and head.seq == 1
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TRIGGER fail")
+    await spool.submit([reading(3)])
+    await spool.close()
+    blocks = read_blocks(path)
+    assert [b.seq for b in blocks] == [1, 2]
+    assert blocks[1].prev_hash == blocks[0].hash == head.hash
+    assert blocks[1].lines == (reading(3).to_line(),)

@@ -70,7 +70,7 @@ async def test_type_conflict_is_quarantined_and_the_valid_lines_are_kept(influx_
     saved = writer.stats.quarantine_files[0].read_text()
     assert "HTTP 400" in saved and "field type conflict" in saved
     assert poison[1] in saved.splitlines()
-    rows = influx_db.query(f'SELECT mass_total_kg FROM meter WHERE meter = \'FT-1\'')[0].values
+    rows = influx_db.query('SELECT mass_total_kg FROM meter WHERE meter = \'FT-1\'')[0].values
     assert [r[1] for r in rows] == [1.0, 2.0]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -62,7 +61,10 @@ def test_draft_survey_figure_follows_the_direction() -> None:
     ore = load_shipment(REPO / "examples" / "demo" / "ore-import.toml")
     with pytest.raises(ValueError, match="the survey loads 88760.280 t .initial → draft_check. but shipment DEMO-IMP-ORE is an import"):
         draft_survey_figure(job, ore)
-    discharge = dataclasses.replace(job, cargo_from="draft_check", cargo_to="final")
+    discharge = load_survey_file(REPO / "examples" / "surveys" / "evership-discharge.json")
     figure = draft_survey_figure(discharge, ore)
     result = discharge.compute()
-    assert figure.value == -result.cargo_t == pytest.approx(result.survey("draft_check").net_displacement_t - result.survey("final").net_displacement_t)
+    assert figure.value == result.cargo_weight_t == -result.cargo_t == result.survey("initial").net_displacement_t - result.survey("final").net_displacement_t
+    # labelled as the discharge it is: positive weight, net initial − net final, 卸货
+    assert ("Cargo discharged 卸货重量 = net initial − net final (discharge 卸货)", 88798.4, "t") in figure.details
+    assert f"SHA-256 {discharge.sha256}" in figure.source and "discharge" in figure.source

@@ -67,7 +67,7 @@ def test_ore_import_from_declaration_to_release_through_a_discrepancy(tmp_path: 
         events = opened.events(sid)
         reason = events[-1].reason
     # −539.72 / 89,300 × 100 = −0.6043897… %; limit max(0.5, √(0.5² + 0.25²) = 0.5590…) → outside
-    assert reason == "outside: draft_survey vs belt_scale -0.6044 % (limit 0.5 %, draft-survey-vs-belt-scale)"
+    assert reason == "outside: draft_survey vs belt_scale -0.604 % (limit 0.5 %, draft-survey-vs-belt-scale)"
 
     with pytest.raises(TransitionRefused, match=r"is 'discrepancy'; it cannot go to 'certified' \(allowed from 'discrepancy': investigating\)"):
         raise run(registry, "shipment", "certify", sid, "--reason", "skip", "--actor", "x").exception  # type: ignore[misc]
@@ -89,13 +89,15 @@ def test_ore_import_from_declaration_to_release_through_a_discrepancy(tmp_path: 
     assert "released" in ok(registry, "shipment", "list")
 
     certificate = tmp_path / "cert.html"
-    assert "weight certificate written" in ok(registry, "certificate", sid, "--out", str(certificate))
+    written = ok(registry, "certificate", sid, "--out", str(certificate), "--site", str(REPO / "examples" / "site.toml"))
+    assert "measurement report IMP-2026-0522-11-" in written and "final" in written
     page = certificate.read_text(encoding="utf-8")
-    for label in ("重量鉴定", "放行", "申报", "计量", "核对", "差异", "水尺计重", "皮带秤", "超差", "已放行"):
+    for label in ("码头计量报告（供海关核查）", "放行", "申报", "实测", "核对", "差异", "水尺计重", "皮带秤", "超差", "已放行", "最终"):
         assert label in page, label
-    for figure in ("88,800.000 t", "88,760.280 t", "89,300.000 t", "−539.720", "-0.6044 %", "-0.0447 %", "99713.612",
-                   "0.559 %", "draft-survey-vs-belt-scale", "customs-example 2026.1", "belt scale out of calibration"):
-        assert figure.replace("−539", "-539") in page, figure
+    assert "重量鉴定证书</h1>" not in page and "临时" not in page.split("<body>")[1].split("</h1>")[0]
+    for figure in ("88,800.000 t", "88,760.280 t", "89,300.000 t", "-539.720 t", "-0.604 %", "-0.045 %", "99,713.612",
+                   "0.559 %", "draft-survey-vs-belt-scale", "customs-example 2026.1", "belt scale out of calibration", "Asia/Shanghai"):
+        assert figure in page, figure
     with ShipmentRegistry(registry) as opened:
         assert opened.events(sid)[-1].hash in page
 
@@ -146,7 +148,7 @@ def test_certificate_of_the_verified_example(tmp_path: Path):
         data = certificate_data(opened, sid)
     assert data.verdict == "verified" and data.state == "verified"
     page = render_certificate(data)
-    # draft 88,760.28 vs belt 88,912.4: −152.12 t, −152.12/88,912.4 × 100 = −0.1711 %
-    assert "-152.120 t" in page and "-0.1711 %" in page and "within 符合" in page and "OUTSIDE" not in page
-    assert "验证通过" in page and "not yet released 尚未放行" in page
+    # draft 88,798.4 vs belt 88,912.4: −114.0 t, −114.0/88,912.4 × 100 = −0.12822… % → −0.128 %
+    assert "-114.000 t" in page and "-0.128 %" in page and "within 符合" in page and "OUTSIDE" not in page
+    assert "验证通过" in page and "not yet released 尚未放行" in page and "PROVISIONAL" in page
     assert page.count("<script") == 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bulkdaq.input_error import InputError
-from bulkdaq.shipment import load_figures, load_shipment
+from bulkdaq.shipment import imo_check_digit, load_figures, load_shipment, shipment_from_data
 from bulkdaq.tolerance_rules import load_rule_set, reconcile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,6 +47,10 @@ product = "Jet A-1"
 site = "demo-terminal"
 methods = {methods}
 tolerance_rules = "customs-example"
+voyage = "V-1"
+imo_number = "9074729"
+port = "P"
+berth = "B-1"
 declared = {{ quantity = {quantity}, basis = "{basis}" }}
 [assets]
 meters = ["FT-101"]
@@ -87,6 +91,61 @@ def test_bad_shipment_files_name_every_key_path(tmp_path: Path, fields: dict[str
         load_shipment(path)
     assert error.value.problems == problems  # type: ignore[attr-defined]
     assert str(error.value).splitlines()[0] == f"{path}: {problems[0][0]}: {problems[0][1]}"
+
+
+def test_examples_carry_the_ships_call():
+    for path in (JET, EXAMPLES / "shipments" / "ore-import.toml", EXAMPLES / "demo" / "jet-fuel-export.toml", EXAMPLES / "demo" / "ore-import.toml"):
+        shipment = load_shipment(path)
+        assert shipment.voyage and shipment.port and shipment.berth, path
+        assert shipment.imo_number is not None and len(shipment.imo_number) == 7
+        assert imo_check_digit(shipment.imo_number[:6]) == int(shipment.imo_number[6])
+    assert load_shipment(EXAMPLES / "demo" / "ore-import.toml").imo_number == "9745017"
+
+
+def test_imo_check_digit_worked_by_hand():
+    # IMO 9074729: 9×7 + 0×6 + 7×5 + 4×4 + 7×3 + 2×2 = 63 + 0 + 35 + 16 + 21 + 4 = 139 → 9
+    assert imo_check_digit("907472") == 9
+    # 974501: 63 + 42 + 20 + 20 + 0 + 2 = 147 → 7
+    assert imo_check_digit("974501") == 7
+
+
+@pytest.mark.parametrize(
+    ("line", "problems"),
+    [
+        ('imo_number = "9074728"', [("imo_number", "IMO number 9074728 fails its check digit: the seventh digit must be 9 (IMO Resolution A.1117(30))")]),
+        ("imo_number = 9074729", [("imo_number", 'expected the IMO number as text of seven digits, e.g. "9074729"; got 9074729; write it as text, e.g. "9074729"')]),
+        ('imo_number = "907472"', [("imo_number", "expected seven digits (optionally after 'IMO '), e.g. \"9074729\"; got '907472'")]),
+        ('imo_number = "IMO 9O74729"', [("imo_number", "expected seven digits (optionally after 'IMO '), e.g. \"9074729\"; got 'IMO 9O74729'")]),
+        ('voyage = ""', [("voyage", "String should have at least 1 character; got ''")]),
+        ('berth = 3', [("berth", "Input should be a valid string; got 3")]),
+    ],
+)
+def test_bad_ships_call_names_file_key_and_expectation(tmp_path: Path, line: str, problems: list[tuple[str, str]]):
+    key = line.split(" = ")[0]
+    text = SHIPMENT.format(methods='["meters"]', quantity=1, basis="t_air", metering=METERING)
+    original = next(existing for existing in text.splitlines() if existing.startswith(f"{key} = "))
+    path = write(tmp_path, "call.toml", text.replace(original, line))
+    with pytest.raises(InputError) as error:
+        load_shipment(path)
+    assert error.value.problems == problems  # type: ignore[attr-defined]
+    assert str(error.value).splitlines()[0] == f"{path}: {problems[0][0]}: {problems[0][1]}"
+
+
+def test_the_ships_call_is_required_in_a_file_and_optional_in_a_stored_declaration(tmp_path: Path):
+    text = SHIPMENT.format(methods='["meters"]', quantity=1, basis="t_air", metering=METERING)
+    for key in ("voyage", "imo_number", "port", "berth"):
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(f"{key} = "))
+    path = write(tmp_path, "no-call.toml", text)
+    with pytest.raises(InputError) as error:
+        load_shipment(path)
+    assert [field for field, _ in error.value.problems] == ["voyage", "imo_number", "port", "berth"]  # type: ignore[attr-defined]
+    assert all("required key is missing" in problem for _, problem in error.value.problems)  # type: ignore[attr-defined]
+    # a declaration stored in a registry before the call existed still reads (its call is then absent)
+    stored = load_shipment(JET).as_document()
+    for key in ("voyage", "imo_number", "port", "berth"):
+        del stored[key]
+    legacy = shipment_from_data(stored, "registry (legacy declaration)")
+    assert (legacy.voyage, legacy.imo_number, legacy.port, legacy.berth) == (None, None, None, None)
 
 
 def test_shipment_file_syntax_and_missing(tmp_path: Path):

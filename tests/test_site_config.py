@@ -168,3 +168,18 @@ def test_retries_cannot_hold_a_device_for_long(tmp_path: Path) -> None:
     error = _error(tmp_path, body)
     assert error.field == "modbus.devices[0].retries"
     assert error.problem == "3 retries × 4.0 s timeout could hold the device 16 s per read; keep timeout_s × (retries + 1) ≤ 10 s"
+
+
+def test_head_interval_must_be_a_positive_number_of_seconds(tmp_path: Path) -> None:
+    body = device("D", 502, point(0, "uint16", "M", "status"))
+    assert load_site(write_site(tmp_path, body)).config.evidence.head_interval_s == 60.0  # the default
+    assert load_site(write_site(tmp_path, "[evidence]\nhead_interval_s = 15\n" + body)).config.evidence.head_interval_s == 15.0
+    for value, problem in (
+        ("0", "Input should be greater than 0; got 0"),
+        ("-5.0", "Input should be greater than 0; got -5.0"),
+        ("inf", "Input should be a finite number; got inf"),
+        ('"1m"', "Input should be a valid number, unable to parse string as a number; got '1m'"),
+    ):
+        error = _error(tmp_path, f"[evidence]\nhead_interval_s = {value}\n" + body)
+        assert (error.field, error.problem) == ("evidence.head_interval_s", problem), value
+        assert str(error).startswith(f"{tmp_path / 'site.toml'}: evidence.head_interval_s: ")

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from site_files import device, meter, point, write_site
+from site_files import device, meter, point, spooled, write_site
 
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.influx_writer import InfluxWriter
@@ -168,7 +168,7 @@ def test_kill_9_loses_no_acknowledged_reading(tmp_path: Path) -> None:
         os.kill(collector.pid, signal.SIGKILL)
         collector.wait()
         good_before = _good_meter_lines(spool_path)
-        assert _spooled(spool_path) > len(good_before) >= 40  # meter readings plus collector_health
+        assert spooled(spool_path) > len(good_before) >= 40  # meter readings plus collector_health
 
         with LocalInfluxd(tmp_path / "influxd", port=influx_port) as server, InfluxReader(server.url, "crash") as reader:
             reader.create_database()
@@ -179,22 +179,12 @@ def test_kill_9_loses_no_acknowledged_reading(tmp_path: Path) -> None:
             collector.send_signal(signal.SIGINT)
             collector.wait(timeout=30)
             assert _stored(reader, good_before) == len(good_before)
-            assert _spooled(spool_path) == 0  # drained on the clean stop
+            assert spooled(spool_path) == 0  # drained on the clean stop
     finally:
         for process in (collector, simulator):
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
-
-
-def _spooled(path: Path) -> int:
-    if not path.exists():
-        return 0
-    with sqlite3.connect(path) as db:
-        try:
-            return db.execute("SELECT coalesce(sum(line_count), 0) FROM reading_batch").fetchone()[0]
-        except sqlite3.OperationalError:
-            return 0
 
 
 def _spool_lines(path: Path) -> list[str]:

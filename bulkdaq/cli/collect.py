@@ -54,4 +54,20 @@ def collect(site_file: Path = typer.Argument(..., help="Site configuration (TOML
     console.print(f"collecting {site.config.site.name} → {site.config.influxdb.url} db={site.config.influxdb.database} (Ctrl-C stops)")
     with Live(status_table(service), console=console, refresh_per_second=2) as live:
         asyncio.run(collect_until_stopped(service, live))
-    console.print("stopped; every accepted reading was flushed to InfluxDB or quarantined.")
+    console.print(shutdown_summary(service, site_file), highlight=False, markup=False)
+
+
+def shutdown_summary(service: CollectorService, site_file: Path) -> str:
+    """What became of the accepted readings, as it is after the shutdown: in InfluxDB, quarantined, or still spooled."""
+    quarantined = service.writer.stats.lines_quarantined
+    refused = (
+        f" {quarantined} readings InfluxDB refused (HTTP 400) are kept in {service.writer.quarantine_dir} with its reasons."
+        if quarantined else ""
+    )
+    left = service.spool.depth
+    if left == 0:
+        return ("stopped; every accepted reading reached InfluxDB." if not quarantined else "stopped; nothing is left in the spool.") + refused
+    return (
+        f"stopped; {left} accepted readings did not reach InfluxDB and stay in the spool {service.spool.path}; "
+        f"they will be sent at the next start (bulkdaq collect {site_file}).{refused}"
+    )

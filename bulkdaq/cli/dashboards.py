@@ -37,7 +37,7 @@ def push(
 ) -> None:
     """Create or update the dashboards in a running Grafana over its HTTP API (needs the `grafana` extra)."""
     try:
-        from grafana_client import GrafanaApi  # optional: it replaces urllib3 in its environment (DESIGN.md §4)
+        from grafana_client import GrafanaApi  # optional: it replaces urllib3 in its environment (docs/design.md, "Storage and dashboards, and why")
     except ImportError:
         raise InputError(
             "bulkdaq dashboards push", "grafana-client",

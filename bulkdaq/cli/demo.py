@@ -4,8 +4,8 @@ Starts a private influxd (data under var/demo), a simulated flowmeter for every 
 site and the simulated plant (OPC UA) for every OPC UA server, and the collectors; declares the two demo
 shipments (examples/demo/); runs the loading while the jet-fuel export is watched live; prints each
 meter's ticket beside the simulator's ground truth, the tank drop, both shipments' figures,
-reconciliation and verdict, and writes their weight certificates; stops everything it started (also on
-Ctrl-C).
+reconciliation and verdict, and writes their measurement reports for customs verification; stops
+everything it started (also on Ctrl-C).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from bulkdaq.evidence_chain import create_site_key
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.local_influxd import LocalInfluxd, free_port
 from bulkdaq.site_config import EvidenceSettings, LoadedSite, load_site
+from bulkdaq.witnessed_heads import query_heads
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.plant import PlantServer
@@ -52,7 +53,7 @@ def demo(
     rate_t_h: float = typer.Option(2_500.0, help="Steady rate per meter [t/h]."),
     seconds: float = typer.Option(40.0, help="Real seconds the loading takes (sets the speed-up)."),
 ) -> None:
-    """Two shipments through simulators → collectors → InfluxDB → tickets → reconciliation → certificates."""
+    """Two shipments through simulators → collectors → InfluxDB → tickets → reconciliation → measurement reports."""
     site = load_site(site_file)
     if data_dir.exists():
         shutil.rmtree(data_dir)  # each demo starts from nothing: the registry is append-only
@@ -69,7 +70,10 @@ def demo(
         # The collector signs what it acquires with the site's key (made here, as `bulkdaq evidence keygen` would).
         key_file = data_dir / "site.key"
         fingerprint = create_site_key(key_file, key_file.with_suffix(".pub"))
-        site = LoadedSite(site.path, site.config.model_copy(update={"evidence": EvidenceSettings(key_file=key_file)}), site.warnings)
+        console.print(f"site key fingerprint {fingerprint} (what the terminal registers with customs: the trust anchor of every check below)")
+        # Heads every 2 s of the demo's minute (60 s at a real site), so the bundle meets several witnesses.
+        evidence = EvidenceSettings(key_file=key_file, head_interval_s=2.0)
+        site = LoadedSite(site.path, site.config.model_copy(update={"evidence": evidence}), site.warnings)
         with InfluxReader(influxd.url, site.config.influxdb.database) as reader:
             reader.create_database()
         clock = ScenarioClock(speedup, running=False)  # starts once every collector is connected
@@ -90,7 +94,7 @@ def demo(
         for meter in site.config.meters:
             ticket = ticket_from_store(site, meter.id, started, ended)
             metered_kg += sum((t.indicated for t in ticket.totals if t.field == "mass_total_kg"), Decimal(0))
-            console.print(render_ticket(ticket))
+            console.print(render_ticket(ticket, site))
             truth = next(s for s in simulators if any(p.asset == meter.id for p in s.device.points))
             for total in ticket.totals:
                 opening = truth.reported(meter.id, total.field, 0.0)
@@ -157,11 +161,19 @@ def _export_and_verify(site: LoadedSite, clearance: DemoClearance, data_dir: Pat
     bundle = export_shipment_bundle(site, clearance.registry, clearance.jet.id)
     path = data_dir / f"evidence-{clearance.jet.id}.json"
     path.write_text(json.dumps(bundle, ensure_ascii=False), encoding="utf-8")
-    result = verify_bundle(bundle, fingerprint)
+    # The heads the collector published to InfluxDB: at a real site the customs office's copy of them.
+    target = site.config.influxdb
+    heads = query_heads(target.url, target.database, site.config.site.name)
+    heads_path = data_dir / f"heads-{site.config.site.name}.json"
+    heads_path.write_text(json.dumps([h.as_dict() for h in heads], indent=1), encoding="utf-8")
+    result = verify_bundle(bundle, fingerprint, heads)
     verdict = "[green]VERIFIED[/]" if result.ok else "[red]NOT VERIFIED[/]: " + "; ".join(result.problems)
     console.print(
-        f"Evidence {path}: {result.blocks_checked} signed blocks, {result.readings_checked} readings, key {fingerprint[:16]}… → {verdict}\n"
-        f"  (check it yourself: bulkdaq evidence verify {path} --trusted-key {data_dir / 'site.pub'})"
+        f"Evidence {path}: {result.blocks_checked} signed blocks, {result.readings_checked} readings, {result.events_checked} signed events, "
+        f"key {fingerprint[:16]}…, {result.heads_checked} of {len(heads)} witnessed heads bear on it → {verdict}\n"
+        f"  (check it yourself against the registered fingerprint, not the key beside the bundle:\n"
+        f"   bulkdaq evidence verify {path} --fingerprint {fingerprint} --heads {heads_path})",
+        soft_wrap=True,
     )
 
 
@@ -174,7 +186,7 @@ def _outcome_table(outcome: Outcome) -> Table:
     for name, difference, limit, within in outcome.comparisons:
         table.add_row(name, f"{difference:+.3f}", f"{limit:.3f}", "[green]yes[/]" if within else "[red]NO[/]")
     figures = ", ".join(f"{method} {value:,.3f}" for method, value in outcome.figures.items())
-    table.caption = f"figures [t]: {figures}\nstate: [{colour}]{outcome.state}[/] · certificate: {outcome.certificate}"
+    table.caption = f"figures [t]: {figures}\nstate: [{colour}]{outcome.state}[/] · measurement report: {outcome.certificate}"
     return table
 
 

@@ -1,4 +1,5 @@
-"""`bulkdaq evidence keygen|export|verify`: the site's signing key and offline-verifiable bundles."""
+"""`bulkdaq evidence keygen|export|heads|verify`: the site's signing key, offline-verifiable bundles and
+the chain heads witnessed outside the terminal."""
 
 from __future__ import annotations
 
@@ -8,15 +9,28 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkdaq.cli.ticket import parse_time
+from bulkdaq.chain_heads import ChainHead
 from bulkdaq.cli.shipment import open_registry
-from bulkdaq.evidence_bundle import export_bundle, export_shipment_bundle, read_bundle, verify_bundle
+from bulkdaq.cli.ticket import parse_time
+from bulkdaq.evidence_bundle import (
+    BundleMalformed,
+    export_bundle,
+    export_shipment_bundle,
+    normalise_fingerprint,
+    read_bundle,
+    read_heads,
+    verify_bundle,
+)
 from bulkdaq.evidence_chain import create_site_key, fingerprint, load_public_key
 from bulkdaq.input_error import InputError
-from bulkdaq.site_config import load_site
+from bulkdaq.site_config import Credentials, load_site
+from bulkdaq.witnessed_heads import query_heads
 
 evidence_app = typer.Typer(help="Evidence: signed, chained readings and offline verification.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)  # hashes and fingerprints are copied from here: never broken across lines
+
+# Exit codes of `verify`: 0 verified against a trusted key, 1 a problem found, 3 no trust anchor given.
+EXIT_UNTRUSTED = 3
 
 
 @evidence_app.command("keygen")
@@ -43,7 +57,7 @@ def export(
     start: str | None = typer.Option(None, "--from", help="Window start, ISO 8601 with time zone (without --shipment)."),
     end: str = typer.Option("now", "--to", help="Window end, ISO 8601 with time zone, or 'now' (without --shipment)."),
 ) -> None:
-    """Write the signed blocks of a shipment (or a time window) and the figures they give."""
+    """Write the signed blocks of a shipment (or a time window), the figures they give and a signed manifest."""
     site = load_site(site_file)
     if shipment is not None:
         with open_registry(registry) as opened:
@@ -53,24 +67,130 @@ def export(
     else:
         raise InputError("command line", "--shipment, --from", "give a shipment or the start of a time window")
     output.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
-    readings = sum(len(b["lines"]) for b in bundle["blocks"])
-    console.print(f"{output}: {len(bundle['blocks'])} blocks, {readings} readings, key {bundle['key_fingerprint']}")
+    claimed = bundle["manifest"]["blocks"]
+    console.print(f"{output}: blocks {claimed['first']['seq']}–{claimed['last']['seq']} ({claimed['count']}), {claimed['readings']} readings, "
+                  f"key {bundle['manifest']['key_fingerprint']}", highlight=False)
+
+
+@evidence_app.command("heads")
+def heads(
+    output: Path = typer.Argument(..., help="File to write the witnessed heads to (JSON), for `evidence verify --heads`."),
+    influx: str = typer.Option(..., "--influx", help="InfluxDB URL holding the `evidence_head` measurement, e.g. http://customs-influx:8086."),
+    database: str = typer.Option(..., "--database", help="InfluxDB database."),
+    site: str = typer.Option(..., "--site-name", help="The site whose heads to take (the `site` tag)."),
+    username: str | None = typer.Option(None, "--username", help="InfluxDB user."),
+    password_env: str | None = typer.Option(None, "--password-env", help="Environment variable holding the InfluxDB password or token."),
+) -> None:
+    """Export the chain heads a site published to InfluxDB, to check bundles against them offline."""
+    found = query_heads(influx, database, site, _credentials(username, password_env))
+    output.write_text(json.dumps([h.as_dict() for h in found], indent=1), encoding="utf-8")
+    console.print(f"{output}: {len(found)} heads of site {site}" + (f", blocks {found[0].seq}–{found[-1].seq}" if found else ""), highlight=False)
 
 
 @evidence_app.command("verify")
 def verify(
     bundle_file: Path = typer.Argument(..., help="Bundle (JSON) to check."),
     trusted_key: Path | None = typer.Option(None, "--trusted-key", help="The site's public key (PEM) as registered with customs."),
-    trusted_fingerprint: str | None = typer.Option(None, "--fingerprint", help="Or its fingerprint (hex)."),
+    trusted_fingerprint: str | None = typer.Option(None, "--fingerprint", help="Or its fingerprint as registered (64 hex digits; spaces and colons are ignored)."),
+    accept_bundle_key: bool = typer.Option(False, "--accept-bundle-key", help="Check against the key inside the bundle; proves integrity only, not who made it."),
+    heads_file: Path | None = typer.Option(None, "--heads", help="Witnessed chain heads (JSON from `bulkdaq evidence heads`)."),
+    influx: str | None = typer.Option(None, "--influx", help="Or read the witnessed heads from this InfluxDB (with --database)."),
+    database: str | None = typer.Option(None, "--database", help="InfluxDB database of the witnessed heads."),
+    username: str | None = typer.Option(None, "--username", help="InfluxDB user."),
+    password_env: str | None = typer.Option(None, "--password-env", help="Environment variable holding the InfluxDB password or token."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
-    """Check chain, signatures and key, and recompute the figures from the raw readings. Exit 1 on any problem."""
+    """Check completeness, chain, signatures, key and history, and recompute the figures from the raw readings.
+
+    Exit 0: verified against a trusted key; 1: a problem was found; 3: no trusted key or fingerprint was given.
+    """
+    if trusted_key is not None and trusted_fingerprint is not None:
+        raise InputError("command line", "--trusted-key, --fingerprint", "give one trust anchor, not both")
     if trusted_key is not None:
-        trusted_fingerprint = fingerprint(load_public_key(trusted_key.read_bytes()))
-    result = verify_bundle(read_bundle(bundle_file), trusted_fingerprint)
-    if trusted_fingerprint is None:
-        console.print("[yellow]warning:[/] no trusted key given: the bundle is only checked against its own key")
+        trusted_fingerprint = fingerprint(_public_key(trusted_key))
+    elif trusted_fingerprint is not None:
+        try:
+            trusted_fingerprint = normalise_fingerprint(trusted_fingerprint)
+        except ValueError as error:
+            raise InputError("command line", "--fingerprint", str(error)) from None
+    witnessed = _heads(heads_file, influx, database, username, password_env)
+    bundle = read_bundle(bundle_file)
+    try:
+        site = bundle.get("manifest", {}).get("site") if isinstance(bundle.get("manifest"), dict) else None
+        if witnessed is not None and influx is not None and isinstance(site, str):
+            witnessed = [h for h in witnessed if h.site == site]
+        result = verify_bundle(bundle, trusted_fingerprint, witnessed or ())
+    except BundleMalformed as error:
+        raise InputError(bundle_file, error.where, str(error).split(": ", 1)[1]) from None
+    untrusted = trusted_fingerprint is None and not accept_bundle_key
+    if as_json:
+        report = result.as_dict() | {"witnessed_heads_given": None if witnessed is None else len(witnessed)}
+        report["verdict"] = "not verified" if not result.ok else "untrusted key" if untrusted else "verified"
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        _print_report(result, trusted_fingerprint, accept_bundle_key, witnessed)
+    if not result.ok:
+        raise typer.Exit(1)
+    raise typer.Exit(EXIT_UNTRUSTED if untrusted else 0)
+
+
+def _print_report(result, trusted_fingerprint: str | None, accept_bundle_key: bool, witnessed: list[ChainHead] | None) -> None:  # noqa: ANN001
+    window = result.window
+    console.print(f"site {result.site}" + (f", shipment {result.shipment}" if result.shipment else "")
+                  + f", window {window.get('from')} – {window.get('to')}", highlight=False)
+    trust = "trusted (matches the key you gave)" if result.key_trusted else "the bundle's own key (NOT a trust anchor)"
+    console.print(f"key {result.key_fingerprint}: {trust}", highlight=False)
+    console.print(f"{result.blocks_checked} blocks, {result.readings_checked} readings"
+                  + (f", {result.events_checked} events (history signed and chained)" if result.shipment else ""), highlight=False)
+    for meter, totals in sorted(result.figures.items()):
+        for name, indicated in sorted(totals.items()):
+            console.print(f"  {meter} {name}: indicated {indicated}", highlight=False)
+    if result.evidence_hash:
+        console.print(f"evidence hash (newest event, as on the certificate): {result.evidence_hash}", highlight=False)
+    if witnessed is None:
+        console.print("[yellow]no witnessed heads given[/]: a rewrite by the terminal itself, with its own key, is not ruled out (--heads or --influx)")
+    else:
+        console.print(f"witnessed heads: {len(witnessed)} given, {result.heads_checked} bore on this bundle", highlight=False)
     for problem in result.problems:
         console.print(f"[red]✗[/] {problem}", highlight=False)
-    verdict = "[green]VERIFIED[/]" if result.ok else f"[red]NOT VERIFIED[/] ({len(result.problems)} problems)"
-    console.print(f"{verdict}: {result.blocks_checked} blocks, {result.readings_checked} readings checked")
-    raise typer.Exit(0 if result.ok else 1)
+    if not result.ok:
+        console.print(f"[red]NOT VERIFIED[/] ({len(result.problems)} problems)")
+    elif trusted_fingerprint is None and not accept_bundle_key:
+        console.print("[yellow]UNTRUSTED KEY[/]: consistent in itself, but no trusted key or fingerprint was given "
+                      "(--trusted-key or --fingerprint as registered with customs; --accept-bundle-key to accept the bundle's own)")
+    elif trusted_fingerprint is None:
+        console.print("[yellow]CONSISTENT[/] against the bundle's own key (accepted by --accept-bundle-key): integrity only, not who made it")
+    else:
+        console.print("[green]VERIFIED[/]")
+
+
+def _public_key(path: Path):  # noqa: ANN202
+    try:
+        return load_public_key(path.read_bytes())
+    except FileNotFoundError:
+        raise InputError(path, "(file)", "no such file (the site's public key, PEM)") from None
+    except ValueError as error:
+        raise InputError(path, "(file)", f"not an Ed25519 public key in PEM: {error}") from None
+
+
+def _heads(heads_file: Path | None, influx: str | None, database: str | None, username: str | None, password_env: str | None) -> list[ChainHead] | None:
+    if heads_file is not None and influx is not None:
+        raise InputError("command line", "--heads, --influx", "give the witnessed heads from a file or from InfluxDB, not both")
+    if heads_file is not None:
+        return read_heads(heads_file)
+    if influx is None:
+        return None
+    if database is None:
+        raise InputError("command line", "--database", "the InfluxDB database holding `evidence_head` (with --influx)")
+    return query_heads(influx, database, None, _credentials(username, password_env))
+
+
+def _credentials(username: str | None, password_env: str | None) -> Credentials:
+    import os
+
+    if password_env is None:
+        return Credentials(username, None)
+    password = os.environ.get(password_env)
+    if password is None:
+        raise InputError("command line", "--password-env", f"environment variable {password_env} is not set")
+    return Credentials(username, password)

@@ -15,6 +15,7 @@ from bulkdaq.input_error import InputError
 from bulkdaq.ticket_files import TICKET_READERS
 from calculators import vcf_1980, volume_correction
 from calculators.measurement_policy import MeasurementPolicy, Ticket
+from dashboards.figure_format import figure_text, number_text, unit_symbol
 
 console = Console()
 
@@ -80,16 +81,19 @@ def vcf(
     table = Table(title="Volume correction", caption=result["method"])
     table.add_column("figure")
     table.add_column("value", justify="right")
+    policy = MeasurementPolicy(result["edition"], result["base"], result["rounding"])
+    units = {"density_kgm3": "kg/m3", "density_60f_kgm3": "kg/m3", "temperature_c": "degC", "pressure_kpa": "kPa", "ctl": "-", "cpl": "-", "ctpl": "-"}
     for key in ("group", "table", "density_kgm3", "density_60f_kgm3", "temperature_c", "pressure_kpa", "ctl", "cpl", "ctpl"):
-        if result.get(key) is not None:
-            table.add_row(key, _shown(result[key], result["decimals"] if key in {"ctl", "cpl", "ctpl"} else None))
+        value = result.get(key)
+        if value is None:
+            continue
+        if isinstance(value, float):
+            unit = units[key]
+            decimals = result["decimals"] if unit == "-" else None
+            table.add_row(key, figure_text(value, unit, policy.shown_decimals(unit, decimals)))
+        else:
+            table.add_row(key, str(value))
     console.print(table)
-
-
-def _shown(value: Any, decimals: int | None) -> str:
-    if isinstance(value, float):
-        return f"{value:.{decimals}f}" if decimals is not None else f"{value:.10g}"
-    return str(value)
 
 
 def volume_correction_report(
@@ -167,7 +171,8 @@ def volume_correction_report(
 
 
 def render_ticket(ticket: Ticket, source: Path, name: str | None) -> Table:
-    """A ticket as a rich table: every figure with its unit and rounding, the policy in the caption."""
+    """A ticket as a rich table: every figure at the decimals its policy gives, with its unit and rounding,
+    the policy in the caption."""
     title = f"{ticket.kind.capitalize()} ticket" + (f" {name}" if name else "") + f" — {source.name}"
     table = Table(title=title, caption=f"{ticket.policy.method()}\ncommodity {ticket.commodity}, group {ticket.group}")
     table.add_column("figure")
@@ -175,8 +180,14 @@ def render_ticket(ticket: Ticket, source: Path, name: str | None) -> Table:
     table.add_column("unit")
     table.add_column("rounding", justify="right")
     for figure in ticket.figures:
-        rounding = "as given / unrounded" if figure.decimals is None else f"{figure.decimals} dp"
-        table.add_row(figure.label, figure.formatted(), figure.unit, rounding)
+        shown = ticket.policy.shown_decimals(figure.unit, figure.decimals)
+        if figure.decimals is not None:
+            rounding = f"{figure.decimals} dp"
+        elif ticket.policy.rounding == "unrounded":
+            rounding = f"unrounded; shown {shown} dp"
+        else:
+            rounding = f"as given; shown {shown} dp"
+        table.add_row(figure.label, number_text(figure.value, shown), unit_symbol(figure.unit), rounding)
     return table
 
 

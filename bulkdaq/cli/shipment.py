@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.console import Console
 from rich.table import Table
 
 from bulkdaq.clearance_lifecycle import ClearanceState, Finding, certificate_findings, check_transition
 from bulkdaq.clearance_writer import clearance_point, publish
+from bulkdaq.evidence_chain import load_private_key
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.input_error import InputError
 from bulkdaq.live_quantities import (
@@ -40,6 +42,7 @@ from bulkdaq.shipment import BASIS_LABELS, MethodFigure, Shipment, load_figures,
 from bulkdaq.shipment_registry import Event, Evidence, ShipmentRegistry
 from bulkdaq.site_config import LoadedSite, load_site, resolve_credentials
 from bulkdaq.tolerance_rules import Reconciliation, RuleSet, load_rule_set, reconcile
+from dashboards.figure_format import PERCENT_DECIMALS, number_text, percent_text
 
 FIGURES = "figures"
 RECONCILIATION = "reconciliation"
@@ -181,7 +184,7 @@ def reconcile_shipment(registry: ShipmentRegistry, shipment_id: str, actor: str,
     figures = {f.method: f.value for f in recorded_figures(registry, shipment_id)}
     result = reconcile(figures, shipment.declared.quantity, rules, list(shipment.methods))
     evidence = [Evidence(RECONCILIATION, result.as_dict()), Evidence(RULE_SET, rules.as_document())]
-    outside = [f"{c.first} vs {c.second} {c.difference_pct:+.4f} % (limit {c.rule.value}, {c.rule.name})" for c in result.comparisons if not c.within]
+    outside = [f"{c.first} vs {c.second} {percent_text(c.difference_pct, signed=True)} (limit {c.rule.value}, {c.rule.name})" for c in result.comparisons if not c.within]
     events = [
         registry.transition(shipment_id, ClearanceState.RECONCILED.value, actor, f"{len(result.comparisons)} comparisons under {rules.name} {rules.version}", evidence),
         registry.transition(
@@ -241,8 +244,21 @@ def _publish(registry: ShipmentRegistry, shipment_id: str, site: LoadedSite | No
 # -- command line ------------------------------------------------------------------------------------
 
 
-def open_registry(path: Path | None) -> ShipmentRegistry:
-    return ShipmentRegistry(path or Path(os.environ.get("BULKDAQ_REGISTRY", DEFAULT_REGISTRY)))
+def open_registry(path: Path | None, site: LoadedSite | None = None) -> ShipmentRegistry:
+    """The registry; with a site whose `[evidence] key_file` is set, every event appended is signed with that key."""
+    return ShipmentRegistry(path or Path(os.environ.get("BULKDAQ_REGISTRY", DEFAULT_REGISTRY)), registry_signing_key(site))
+
+
+def registry_signing_key(site: LoadedSite | None) -> Ed25519PrivateKey | None:
+    if site is None or site.config.evidence.key_file is None:
+        return None
+    key_file = site.config.evidence.key_file
+    try:
+        return load_private_key(key_file)
+    except FileNotFoundError:
+        raise InputError(site.path, "evidence.key_file", f"{key_file} does not exist; create it with `bulkdaq evidence keygen --site {site.path}`") from None
+    except ValueError as error:
+        raise InputError(site.path, "evidence.key_file", f"{key_file} is not an Ed25519 private key in PEM ({error})") from None
 
 
 def _actor(actor: str | None) -> str:
@@ -283,10 +299,10 @@ def _print_events(result: StepResult) -> None:
 def declare_command(file: Path = typer.Argument(..., help="Shipment file (TOML or JSON)."), registry: Path | None = RegistryOption,
                     actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Declare a shipment from its file (state: declared)."""
-    shipment = load_shipment(file)
-    with open_registry(registry) as opened:
+    shipment, loaded = load_shipment(file), _site(site)
+    with open_registry(registry, loaded) as opened:
         event = opened.declare(shipment, _actor(actor), f"declared from {file.name}")
-        _publish(opened, shipment.id, _site(site))
+        _publish(opened, shipment.id, loaded)
     _print_events(StepResult((event,)))
 
 
@@ -294,8 +310,9 @@ def declare_command(file: Path = typer.Argument(..., help="Shipment file (TOML o
 def start_command(shipment_id: str, site: Path | None = SiteOption, registry: Path | None = RegistryOption, actor: str | None = ActorOption,
                   at: str | None = typer.Option(None, "--at", help="Loading start, ISO 8601 with time zone (default now).")) -> None:
     """Run the prechecks and open the loading window (loading, or blocked with the reasons)."""
-    with open_registry(registry) as opened:
-        result = start_loading(opened, shipment_id, _actor(actor), _site(site), _time(at, "--at"))
+    loaded = _site(site)
+    with open_registry(registry, loaded) as opened:
+        result = start_loading(opened, shipment_id, _actor(actor), loaded, _time(at, "--at"))
     _print_events(result)
 
 
@@ -306,7 +323,7 @@ def watch_command(shipment_id: str, site: Path = typer.Option(..., "--site", hel
                   registry: Path | None = RegistryOption) -> None:
     """Write the live quantities every few seconds while the shipment loads (until it completes, or Ctrl-C)."""
     loaded, rule_set = load_site(site), load_rule_set(rules)
-    with open_registry(registry) as opened:
+    with open_registry(registry, loaded) as opened:
         _check_rule_set(opened.shipment(shipment_id), rule_set)
         try:
             report = asyncio.run(watch(opened, loaded, shipment_id, max_gap_s=rule_set.max_data_gap_s, interval_s=interval))
@@ -324,8 +341,9 @@ def watch_command(shipment_id: str, site: Path = typer.Option(..., "--site", hel
 def complete_command(shipment_id: str, site: Path | None = SiteOption, rules: Path | None = RulesOption, registry: Path | None = RegistryOption,
                      actor: str | None = ActorOption, at: str | None = typer.Option(None, "--at", help="Loading end (default now).")) -> None:
     """Close the loading window: final meter tickets (complete), or blocked if the batch fails its checks."""
-    with open_registry(registry) as opened:
-        result = complete_loading(opened, shipment_id, _actor(actor), _site(site), None if rules is None else load_rule_set(rules), _time(at, "--at"))
+    loaded = _site(site)
+    with open_registry(registry, loaded) as opened:
+        result = complete_loading(opened, shipment_id, _actor(actor), loaded, None if rules is None else load_rule_set(rules), _time(at, "--at"))
     _print_events(result)
 
 
@@ -333,9 +351,10 @@ def complete_command(shipment_id: str, site: Path | None = SiteOption, rules: Pa
 def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None, help="Figures file of the non-meter methods (TOML or JSON)."),
                     registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Record every method's figure (meters from the completion tickets, others from the file): measured."""
-    with open_registry(registry) as opened:
+    loaded = _site(site)
+    with open_registry(registry, loaded) as opened:
         entered = [] if figures is None else load_figures(figures, opened.shipment(shipment_id))
-        result = record_figures(opened, shipment_id, _actor(actor), entered, _site(site))
+        result = record_figures(opened, shipment_id, _actor(actor), entered, loaded)
     _print_events(result)
 
 
@@ -343,8 +362,9 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
 def reconcile_command(shipment_id: str, rules: Path = typer.Option(..., "--rules", help="Tolerance rule file (TOML)."),
                       registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Compare the figures under the tolerance rules: reconciled, then verified or discrepancy."""
-    with open_registry(registry) as opened:
-        result, reconciliation = reconcile_shipment(opened, shipment_id, _actor(actor), load_rule_set(rules), _site(site))
+    loaded = _site(site)
+    with open_registry(registry, loaded) as opened:
+        result, reconciliation = reconcile_shipment(opened, shipment_id, _actor(actor), load_rule_set(rules), loaded)
         console.print(reconciliation_table(opened.shipment(shipment_id), reconciliation))
     _print_events(result)
 
@@ -353,8 +373,9 @@ def _officer_command(name: str, state: str, summary: str) -> None:
     def command(shipment_id: str, reason: str = typer.Option(..., "--reason", help="Why (recorded in the event)."),
                 evidence: list[Path] = typer.Option([], "--evidence", help="A file the step rests on (hashed into the event)."),
                 registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
-        with open_registry(registry) as opened:
-            result = officer_step(opened, shipment_id, state, _actor(actor), reason, _site(site), evidence)
+        loaded = _site(site)
+        with open_registry(registry, loaded) as opened:
+            result = officer_step(opened, shipment_id, state, _actor(actor), reason, loaded, evidence)
         _print_events(result)
 
     command.__doc__ = summary
@@ -374,7 +395,7 @@ def reconciliation_table(shipment: Shipment, result: Reconciliation) -> Table:
     for column in ("first", "second", f"first [{unit}]", f"second [{unit}]", f"difference [{unit}]", "difference [%]", "limit", "rule", "within"):
         table.add_column(column, justify="right" if "[" in column else "left")
     for c in result.comparisons:
-        table.add_row(c.first, c.second, f"{c.first_value:,.3f}", f"{c.second_value:,.3f}", f"{c.difference:+,.3f}", f"{c.difference_pct:+.4f}",
+        table.add_row(c.first, c.second, f"{c.first_value:,.3f}", f"{c.second_value:,.3f}", f"{c.difference:+,.3f}", number_text(c.difference_pct, PERCENT_DECIMALS, signed=True),
                       f"{c.rule.limit_pct:.4g} %" + (" (short only)" if c.rule.sense == "short" else ""), c.rule.name, "yes" if c.within else "[bold red]NO[/]")
     return table
 
@@ -401,7 +422,7 @@ def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_js
     for column in ("#", "time (UTC)", "from", "to", "actor", "reason", "evidence"):
         table.add_column(column)
     for e in events:
-        table.add_row(str(e.seq), e.time.isoformat(timespec="seconds"), e.from_state or "", e.to_state, e.actor, e.reason, " ".join(h[:12] for h in e.evidence))
+        table.add_row(str(e.number), e.time.isoformat(timespec="seconds"), e.from_state or "", e.to_state, e.actor, e.reason, " ".join(h[:12] for h in e.evidence))
     console.print(table)
 
 
@@ -420,14 +441,19 @@ def list_command(registry: Path | None = RegistryOption) -> None:
 
 
 def certificate_command(shipment_id: str, out: Path | None = typer.Option(None, "--out", help="HTML file to write (default: certificate-SHIPMENT.html)."),
-                        registry: Path | None = RegistryOption) -> None:
-    """Write the weight certificate (重量鉴定证书) of a reconciled shipment as printable HTML."""
+                        registry: Path | None = RegistryOption,
+                        site: Path | None = typer.Option(None, "--site", help="Site file (TOML): its site.time_zone gives the local times beside UTC.")) -> None:
+    """Write the terminal's measurement report for customs verification (码头计量报告（供海关核查）) of a
+    reconciled shipment as printable HTML; PROVISIONAL (临时) until the shipment is released."""
     from dashboards.weight_certificate import certificate_data, write_certificate
 
+    loaded = _site(site)
     with open_registry(registry) as opened:
-        data = certificate_data(opened, shipment_id)
+        data = certificate_data(opened, shipment_id, time_zone=None if loaded is None else loaded.config.site.time_zone)
     target = write_certificate(data, out or Path(f"certificate-{shipment_id}.html"))
-    console.print(f"{shipment_id}: weight certificate written to {target} (verdict {data.verdict}, evidence {data.evidence_hash[:16]}…)", highlight=False)
+    status = "PROVISIONAL (not released)" if data.provisional else "final (released)"
+    console.print(f"{shipment_id}: measurement report {data.document_number} written to {target} ({status}; verdict {data.verdict}, "
+                  f"evidence {data.evidence_hash[:16]}…)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,8 @@ from rich.table import Table
 from bulkdaq.input_error import InputError
 from bulkdaq.survey_file import SurveyJob, load_survey_file
 from calculators.draft_survey import DraftSurveyResult
-from dashboards.survey_report import form_rows, format_figure, survey_title, write_report
+from dashboards import glossary
+from dashboards.survey_report import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit, form_rows, survey_title, write_report
 
 survey_app = typer.Typer(help="Surveys: draft survey (水尺计重).", no_args_is_help=True)
 
@@ -40,9 +41,12 @@ def result_as_json(job: SurveyJob, result: DraftSurveyResult) -> dict[str, Any]:
         "lcf_convention_input": job.lcf_convention,
         "lcf_convention_output": "midship_aft_positive",
         "surveys": surveys,
+        "sha256": job.sha256,
+        "operation": result.operation,
         "cargo_from": result.cargo_from,
         "cargo_to": result.cargo_to,
         "cargo_t": result.cargo_t,
+        "cargo_weight_t": result.cargo_weight_t,
         "lightship_t": result.lightship_t,
         "constant_survey": result.constant_survey,
         "constant_t": result.constant_t,
@@ -54,8 +58,9 @@ def result_as_json(job: SurveyJob, result: DraftSurveyResult) -> dict[str, Any]:
 
 
 def _print_tables(console: Console, job: SurveyJob, result: DraftSurveyResult) -> None:
+    operation = glossary.both(glossary.OPERATIONS[result.operation])
     table = Table(
-        title=f"Draft survey 水尺计重 — {job.vessel_name or job.source}",
+        title=f"{glossary.both(glossary.DRAFT_SURVEY)} ({operation}) — {job.vessel_name or job.source}",
         caption=f"rounding: {result.rounding} · mean: {result.mean_method} · trim + by the stern · LCF + aft of midships",
         show_lines=False,
     )
@@ -65,39 +70,28 @@ def _print_tables(console: Console, job: SurveyJob, result: DraftSurveyResult) -
     for survey in result.surveys:
         english, chinese = survey_title(survey.name)
         table.add_column(f"{english} {chinese}".strip(), justify="right", no_wrap=True)
+    bold = {glossary.SURVEY_FORM[key][0] for key in ("net_displacement_t", "displacement_density_corrected_t")}
     for row in form_rows(result):
         if len(row) == 2:
             table.add_section()
             table.add_row(f"[bold]{row[0]}[/]", f"[bold]{row[1]}[/]", "", *["" for _ in result.surveys])
             continue
         english, chinese, unit, figures = row
-        style = "bold" if english in ("Net displacement", "Displacement corrected for density") else None
-        table.add_row(english, chinese, unit, *figures, style=style)
+        table.add_row(english, chinese, unit, *figures, style="bold" if english in bold else None)
     console.print(table)
 
     summary = Table(show_header=False, box=None)
     summary.add_column()
     summary.add_column(justify="right")
     summary.add_column()
-    if result.cargo_t is not None:
-        summary.add_row(
-            "[bold]Cargo 货物重量[/]",
-            f"[bold]{format_figure(result.cargo_t, 't', result.rounding)} t[/]",
-            f"net {result.cargo_to} − net {result.cargo_from}",
-        )
+    cargo = cargo_line(result)
+    if cargo is not None:
+        english, chinese, figure, how = cargo
+        summary.add_row(f"[bold]{english} {chinese}[/]", f"[bold]{figure}[/]", how)
     if result.constant_t is not None:
-        declared = "" if result.declared_constant_t is None else f", declared {result.declared_constant_t:g} t"
-        summary.add_row(
-            "Constant 船舶常数",
-            f"{format_figure(result.constant_t, 't', result.rounding)} t",
-            f"net {result.constant_survey} − lightship {result.lightship_t:g} t{declared}",
-        )
+        summary.add_row(glossary.both(glossary.TERMS["constant"]), figure_with_unit(result.constant_t, "t", result.rounding), constant_note(result))
     if result.bill_of_lading_t is not None:
-        summary.add_row(
-            "Bill of lading 提单",
-            f"{result.bill_of_lading_t:,.3f} t",
-            f"difference {result.bill_of_lading_difference_pct:+.3f} %",
-        )
+        summary.add_row(glossary.both(glossary.TERMS["bill_of_lading_weight"]), *bill_of_lading_cells(result))
     console.print(summary)
     if result.warnings:
         console.print("[bold yellow]Warnings 警告[/]")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -13,7 +14,12 @@ from rich.table import Table
 from bulkdaq.influx_reader import InfluxReader
 from bulkdaq.input_error import InputError
 from bulkdaq.site_config import LoadedSite, load_site, resolve_credentials
+from bulkdaq.register_codec import INTEGER_TYPES
 from bulkdaq.stored_ticket import StoredTicket, stored_meter_ticket
+from calculators.measurement_policy import MeasurementPolicy
+from dashboards.figure_format import number_text
+
+DEFAULT_POLICY = MeasurementPolicy("2004", "15C", "standard")  # its reading resolutions: 1 g, 1 L
 
 ticket_app = typer.Typer(
     help="Tickets: from stored data (--site … --meter … --from … --to …) or from a ticket file (meter, coriolis, tank).",
@@ -35,16 +41,31 @@ def parse_time(text: str, option: str) -> datetime:
     return moment
 
 
-def render_ticket(ticket: StoredTicket) -> Table:
+def totalizer_decimals(site: LoadedSite | None, meter_id: str, field: str, unit: str) -> int:
+    """Decimals a stored totalizer reading is shown with: the register's own resolution when it is an
+    integer with a scale (0.001 kg → 3, 0.000001 m³ → 6), else the measurement policy's reading
+    resolution for the unit (1 g for kg, the policy's volume decimals for m³)."""
+    if site is not None:
+        for device in site.config.modbus.devices:
+            for point in device.points:
+                if (point.measurement, point.asset, point.field) == ("meter", meter_id, field) and point.data_type in INTEGER_TYPES:
+                    return max(0, -int(Decimal(repr(point.scale)).normalize().as_tuple().exponent))
+    return DEFAULT_POLICY.shown_decimals("m3" if unit == "m³" else unit)
+
+
+def render_ticket(ticket: StoredTicket, site: LoadedSite | None = None) -> Table:
+    """The stored ticket as a table: opening, closing and indicated quantity of each totalizer, each at
+    the totalizer's resolution (`totalizer_decimals`; with `site`, from its register map)."""
     table = Table(title=f"Meter ticket {ticket.meter} ({ticket.site}): indicated quantities")
     for column, justify in (("totalizer", "left"), ("", "left"), ("value", "right"), ("time (UTC)", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for total in ticket.totals:
+        decimals = totalizer_decimals(site, ticket.meter, total.field, total.unit)
         label = f"{total.quantity} [{total.unit}]"
-        table.add_row(label, "opening", repr(total.opening.value), total.opening.time.isoformat(timespec="milliseconds"))
-        table.add_row("", "closing", repr(total.closing.value), total.closing.time.isoformat(timespec="milliseconds"))
+        table.add_row(label, "opening", number_text(total.opening.value, decimals), total.opening.time.isoformat(timespec="milliseconds"))
+        table.add_row("", "closing", number_text(total.closing.value, decimals), total.closing.time.isoformat(timespec="milliseconds"))
         note = " (rolled over)" if total.rolled_over else ""
-        table.add_row("", "[bold]indicated[/]", f"[bold]{total.indicated}[/]{note}", "", end_section=True)
+        table.add_row("", "[bold]indicated[/]", f"[bold]{number_text(total.indicated, decimals)}[/]{note}", "", end_section=True)
     table.caption = f"first and last good readings in {ticket.start.isoformat(timespec='seconds')} … {ticket.end.isoformat(timespec='seconds')}"
     return table
 
@@ -74,8 +95,9 @@ def ticket(
     missing = [name for name, value in (("--site", site_file), ("--meter", meter), ("--from", start)) if value is None]
     if missing:
         raise InputError("command line", ", ".join(missing), "required for a ticket from stored data (or use: ticket meter|coriolis|tank FILE.json)")
-    result = ticket_from_store(load_site(site_file), meter, parse_time(start, "--from"), parse_time(end, "--to"))  # type: ignore[arg-type]
+    loaded = load_site(site_file)  # type: ignore[arg-type]
+    result = ticket_from_store(loaded, meter, parse_time(start, "--from"), parse_time(end, "--to"))  # type: ignore[arg-type]
     if as_json:
         print(json.dumps(result.as_dict(), indent=2))
     else:
-        console.print(render_ticket(result))
+        console.print(render_ticket(result, loaded))

@@ -1,0 +1,278 @@
+"""The one glossary of English and Chinese labels for everything an officer reads.
+
+The measurement report (dashboards/weight_certificate.py), the draft survey report
+(dashboards/survey_report.py), the CLI's survey table and the clearance board
+(dashboards/clearance_board.py) take their labels from here, so one state, method or figure has the
+same words wherever it appears. Each entry is ``(english, chinese)``.
+
+Choices worth knowing:
+
+* the lifecycle state ``loading`` covers loading an export and discharging an import, so it reads
+  "loading / discharging 装卸中"; where the direction is known (a survey, a report's particulars) the
+  operation is named: loading 装货, discharge 卸货;
+* ``certified`` is the officer accepting the determined weight (已核定); the terminal's document is a
+  measurement report, not a weight certificate (重量鉴定证书 is the inspection body's certificate).
+"""
+
+from __future__ import annotations
+
+Label = tuple[str, str]
+
+# -- documents ---------------------------------------------------------------------------------------
+
+MEASUREMENT_REPORT: Label = ("Terminal measurement report for customs verification", "码头计量报告（供海关核查）")
+MEASUREMENT_REPORT_NOTE: Label = (
+    "Issued by the terminal from its own measurements for the customs officer's verification; it is not a weight "
+    "certificate of an inspection body.",
+    "本报告由码头根据其自身计量数据出具，供海关核查；不是检验机构出具的重量鉴定证书。",
+)
+PROVISIONAL: Label = ("PROVISIONAL", "临时")
+PROVISIONAL_NOTE: Label = ("the shipment is not released; figures and verdict may still change", "货物尚未放行，数据和结论仍可能变更")
+FINAL: Label = ("FINAL", "最终")
+FINAL_NOTE: Label = ("the shipment has been released", "货物已放行")
+SURVEY_REPORT: Label = ("Draft survey report", "水尺计重报告")
+DRAFT_SURVEY: Label = ("Draft survey", "水尺计重")
+
+# -- clearance lifecycle -----------------------------------------------------------------------------
+
+STATES: dict[str, Label] = {
+    "declared": ("declared", "已申报"),
+    "precheck": ("precheck", "预检"),
+    "loading": ("loading / discharging", "装卸中"),
+    "complete": ("complete", "装卸完成"),
+    "measured": ("measured", "已计量"),
+    "reconciled": ("reconciled", "已核对"),
+    "verified": ("verified", "验证通过"),
+    "discrepancy": ("discrepancy", "差异"),
+    "investigating": ("investigating", "调查中"),
+    "resolved": ("resolved", "已解决"),
+    "certified": ("certified", "已核定"),
+    "released": ("released", "已放行"),
+    "blocked": ("blocked", "已阻止"),
+}
+VERDICTS: dict[str, Label] = {
+    "verified": ("Verified: every comparison within its limit", "验证通过：各项核对均在允差内"),
+    "discrepancy": ("Discrepancy: a comparison is outside its limit", "差异：有核对项超出允差"),
+}
+WITHIN: Label = ("within", "符合")
+OUTSIDE: Label = ("OUTSIDE", "超差")
+SHORT_ONLY: Label = ("short only", "仅短重")
+
+# -- shipments ---------------------------------------------------------------------------------------
+
+METHODS: dict[str, Label] = {
+    "meters": ("Flowmeters", "流量计"),
+    "shore_tanks": ("Shore tanks", "岸罐"),
+    "ship_figure": ("Ship's figure (VEF-adjusted)", "船舱计量（经船舶经验系数修正）"),
+    "draft_survey": DRAFT_SURVEY,
+    "belt_scale": ("Belt scale", "皮带秤"),
+    "declared": ("Declared", "申报"),
+}
+DIRECTIONS: dict[str, Label] = {"export": ("export", "出口"), "import": ("import", "进口")}
+OPERATIONS: dict[str, Label] = {"loading": ("loading", "装货"), "discharge": ("discharge", "卸货")}
+DIRECTION_OPERATION = {"export": "loading", "import": "discharge"}
+CARGO: dict[str, Label] = {"loading": ("Cargo loaded", "装货重量"), "discharge": ("Cargo discharged", "卸货重量")}
+BASES: dict[str, Label] = {
+    "t_air": ("t in air", "空气中重量 t"),
+    "t_vacuum": ("t in vacuum", "真空中质量 t"),
+    "m3_15C": ("m³ at 15 °C", "15 °C 标准体积 m³"),
+    "m3_20C": ("m³ at 20 °C", "20 °C 标准体积 m³"),
+}
+
+TERMS: dict[str, Label] = {
+    "document_number": ("Document number", "文件编号"),
+    "status": ("Status", "状态"),
+    "state": ("Clearance state", "通关状态"),
+    "shipment": ("Shipment", "货运编号"),
+    "declaration": ("Customs declaration", "报关单号"),
+    "bill_of_lading": ("Bill of lading", "提单号"),
+    "direction": ("Direction", "进出口"),
+    "product": ("Product", "货名"),
+    "vessel": ("Vessel", "船名"),
+    "imo_number": ("IMO number", "IMO编号"),
+    "voyage": ("Voyage", "航次"),
+    "port": ("Port", "港口"),
+    "berth": ("Berth", "泊位"),
+    "terminal": ("Terminal", "码头"),
+    "time_zone": ("Local time zone", "当地时区"),
+    "methods": ("Methods", "计量方法"),
+    "tolerance_rules": ("Tolerance rules", "允差规则"),
+    "metering_policy": ("Metering policy", "计量标准"),
+    "issued": ("Issued", "出具时间"),
+    "declared": ("Declared", "申报"),
+    "measured": ("Measured", "实测"),
+    "quantity": ("Quantity", "数量"),
+    "quantities": ("Quantities", "数量"),
+    "in_air": ("Weight in air", "空气中重量"),
+    "in_vacuum": ("Mass in vacuum", "真空中质量"),
+    "nsv": ("Net standard volume", "净标准体积"),
+    "basis": ("Basis", "计量基准"),
+    "source": ("Source", "来源"),
+    "item": ("Item", "项目"),
+    "value": ("Value", "数值"),
+    "unit": ("Unit", "单位"),
+    "uncertainty": ("Expanded uncertainty U (k = 2)", "扩展不确定度 U（k = 2）"),
+    "uncertainty_source": ("Where U comes from", "不确定度来源"),
+    "method_figures": ("Figures of each method", "各方法计量结果及中间数据"),
+    "reconciliation": ("Reconciliation", "核对"),
+    "comparison": ("Comparison", "核对项"),
+    "first": ("First", "被核对值"),
+    "reference": ("Reference", "参照值"),
+    "difference": ("Difference", "差异"),
+    "difference_pct": ("Difference %", "差异率"),
+    "tolerance": ("Tolerance", "允差"),
+    "limit": ("Limit", "允差"),
+    "rule": ("Rule", "规则"),
+    "result": ("Result", "结果"),
+    "not_compared": ("Not compared", "未核对"),
+    "verdict": ("Verdict", "结论"),
+    "release": ("Release", "放行"),
+    "not_released": ("not yet released", "尚未放行"),
+    "history": ("Clearance history", "通关记录"),
+    "local_time": ("Local time", "当地时间"),
+    "utc": ("UTC", "协调世界时"),
+    "actor": ("Actor", "操作人"),
+    "reason": ("Reason", "原因"),
+    "signed": ("Signed", "签名"),
+    "evidence": ("Evidence", "证据"),
+    "evidence_hash": ("Evidence hash (newest event, chains all)", "证据哈希（最新事件，链接全部记录）"),
+    "reconciliation_hash": ("Reconciliation document", "核对记录哈希"),
+    "key_fingerprint": ("Site signing key fingerprint (SHA-256)", "站点签名密钥指纹（SHA-256）"),
+    "rule_set": ("Rule set", "允差规则"),
+    "progress": ("Progress", "进度"),
+    "no_details": ("figure as entered; no intermediate values given", "按录入数据，无中间数据"),
+    "not_determined": ("not determined", "未测定"),
+    "warnings": ("Warnings", "警告"),
+    "none": ("None", "无"),
+    "method": ("Method", "方法"),
+    "rounding": ("Rounding", "修约规则"),
+    "source_file": ("Source file", "数据文件"),
+    "generated": ("generated", "生成时间"),
+    "constant": ("Constant", "船舶常数"),
+    "bill_of_lading_weight": ("Bill of lading", "提单重量"),
+    "survey_figures": ("Survey figures", "计算过程"),
+    "deductibles_detail": ("Deductibles in detail", "扣除量明细"),
+    "survey": ("Survey", "检验"),
+    "kind": ("Kind", "类别"),
+    "tank_item": ("Tank / item", "舱名"),
+    "volume": ("Volume", "体积"),
+    "density": ("Density", "密度"),
+    "weight": ("Weight", "重量"),
+    "sign_conventions": ("Sign conventions", "符号约定"),
+}
+
+SIGNATORIES: dict[str, Label] = {
+    "terminal": ("Terminal", "码头"),
+    "surveyor": ("Surveyor", "检验员"),
+    "master": ("Master / Chief officer", "船长／大副"),
+    "customs": ("Customs officer", "海关关员"),
+}
+
+# -- draft survey ------------------------------------------------------------------------------------
+
+SURVEYS: dict[str, Label] = {
+    "initial": ("Initial", "初始"),
+    "final": ("Final", "最终"),
+    "draft_check": ("Draft check", "中途核查"),
+    "intermediate": ("Intermediate", "中途"),
+}
+DEDUCTIBLES: dict[str, Label] = {
+    "ballast": ("Ballast water", "压载水"),
+    "fresh_water": ("Fresh water", "淡水"),
+    "fuel_oil": ("Fuel oil", "燃油"),
+    "diesel_oil": ("Diesel oil", "柴油"),
+    "lube_oil": ("Lube oil", "润滑油"),
+    "other": ("Others", "其他"),
+}
+DEFLECTIONS: dict[str, Label] = {"hog": ("hog", "中拱"), "sag": ("sag", "中垂"), "none": ("none", "无")}
+SIDES: dict[str, Label] = {"forward": ("fwd", "前"), "aft": ("aft", "后")}
+SURVEY_PARTICULARS: dict[str, Label] = {
+    "vessel": ("Vessel", "船名"),
+    "lbp": ("Length between perpendiculars", "垂线间长"),
+    "breadth": ("Breadth", "型宽"),
+    "table_density": ("Table density", "表载密度"),
+    "keel_plate": ("Keel plate", "龙骨板厚度"),
+    "lcf_convention": ("LCF convention in the tables", "漂心位置表示方法"),
+    "mean_method": ("Mean draft method", "平均吃水计算方法"),
+    "operation": ("Operation", "作业"),
+    "source_sha256": ("Survey file SHA-256", "数据文件 SHA-256"),
+}
+SURVEY_SECTIONS: dict[str, Label] = {
+    "readings": ("Draft readings", "吃水读数"),
+    "perpendiculars": ("Perpendicular corrections", "首尾中垂线校正"),
+    "hydrostatics": ("Hydrostatics at the mean draft", "静水力表查值"),
+    "corrections": ("Trim, list and density corrections", "纵倾、横倾及港水密度校正"),
+    "deductibles": ("Deductibles", "扣除量"),
+}
+SURVEY_FORM: dict[str, Label] = {
+    "fwd_marks": ("Forward port / stbd", "首吃水 左 / 右"),
+    "mid_marks": ("Midship port / stbd", "中吃水 左 / 右"),
+    "aft_marks": ("Aft port / stbd", "尾吃水 左 / 右"),
+    "mean_fwd_m": ("Mean forward draft", "首吃水平均"),
+    "mean_mid_m": ("Mean midship draft", "中吃水平均"),
+    "mean_aft_m": ("Mean aft draft", "尾吃水平均"),
+    "apparent_trim_m": ("Apparent trim (+ by the stern)", "表观纵倾（尾倾为正）"),
+    "fwd_mark_offset_m": ("Forward mark from FP", "首水尺距首垂线"),
+    "mid_mark_offset_m": ("Midship mark from midships", "中水尺距船中"),
+    "aft_mark_offset_m": ("Aft mark from AP", "尾水尺距尾垂线"),
+    "on_fp": ("on FP", "在首垂线"),
+    "on_midships": ("on midships", "在船中"),
+    "on_ap": ("on AP", "在尾垂线"),
+    "length_between_marks_m": ("Length between marks", "首尾水尺间距"),
+    "fwd_correction_m": ("Forward correction", "首吃水校正值"),
+    "mid_correction_m": ("Midship correction", "中吃水校正值"),
+    "aft_correction_m": ("Aft correction", "尾吃水校正值"),
+    "keel_plate_m": ("Keel plate (moulded tables)", "龙骨板厚度（型吃水表）"),
+    "corrected_fwd_m": ("Corrected forward draft", "校正后首吃水"),
+    "corrected_mid_m": ("Corrected midship draft", "校正后中吃水"),
+    "corrected_aft_m": ("Corrected aft draft", "校正后尾吃水"),
+    "true_trim_m": ("True trim (+ by the stern)", "实际纵倾（尾倾为正）"),
+    "mean_fore_aft_m": ("Mean of forward and aft", "首尾平均吃水"),
+    "deflection_m": ("Deflection (+ sag, − hog)", "拱垂值（垂为正，拱为负）"),
+    "deflection": ("Hog / sag", "中拱 / 中垂"),
+    "quarter_mean_m": ("Mean draft for tables (quarter mean)", "拱垂校正后平均吃水"),
+    "displacement_t": ("Displacement (table density)", "排水量（表载密度）"),
+    "tpc_t_cm": ("TPC", "每厘米吃水吨数"),
+    "lcf_m": ("LCF from midships (+ aft)", "漂心距船中（向尾为正）"),
+    "mtc_plus_t_m_cm": ("MTC at mean + 0.5 m", "平均吃水 +0.5 m 厘米纵倾力矩"),
+    "mtc_minus_t_m_cm": ("MTC at mean − 0.5 m", "平均吃水 −0.5 m 厘米纵倾力矩"),
+    "mtc_difference_t_m_cm": ("MTC difference", "厘米纵倾力矩差"),
+    "first_trim_correction_t": ("First trim correction", "第一纵倾校正"),
+    "second_trim_correction_t": ("Second trim correction (Nemoto)", "第二纵倾校正"),
+    "trim_correction_t": ("Trim correction", "纵倾校正"),
+    "list_correction_t": ("List correction", "横倾校正"),
+    "list_not_applied": ("not applied", "未校正"),
+    "displacement_trim_list_corrected_t": ("Displacement corrected for trim and list", "纵倾横倾校正后排水量"),
+    "table_density_t_m3": ("Table density", "表载密度"),
+    "dock_density_t_m3": ("Dock water density", "港水密度"),
+    "density_correction_t": ("Density correction", "港水密度校正"),
+    "displacement_density_corrected_t": ("Displacement corrected for density", "密度校正后排水量"),
+    "deductibles_t": ("Total deductibles", "扣除量合计"),
+    "net_displacement_t": ("Net displacement", "净排水量"),
+    "surveyor_readings": ("surveyor table readings", "检验员查表值"),
+}
+
+
+def both(label: Label, separator: str = " ") -> str:
+    """English and Chinese of a label on one line, plain text (``Shipment 货运编号``)."""
+    english, chinese = label
+    return f"{english}{separator}{chinese}" if chinese else english
+
+
+def state_label(state: str) -> Label:
+    """English and Chinese of a clearance state (a state not in the lifecycle is shown as itself)."""
+    return STATES.get(state, (state, ""))
+
+
+def board_state_text(state: str) -> str:
+    """A state as the clearance board's value mapping shows it: the glossary's Chinese, then its English."""
+    english, chinese = STATES[state]
+    return f"{chinese} {english}"
+
+
+__all__ = [
+    "BASES", "CARGO", "DEDUCTIBLES", "DEFLECTIONS", "DIRECTIONS", "DIRECTION_OPERATION", "DRAFT_SURVEY", "FINAL", "FINAL_NOTE",
+    "Label", "MEASUREMENT_REPORT", "MEASUREMENT_REPORT_NOTE", "METHODS", "OPERATIONS", "OUTSIDE", "PROVISIONAL",
+    "PROVISIONAL_NOTE", "SHORT_ONLY", "SIDES", "SIGNATORIES", "STATES", "SURVEYS", "SURVEY_FORM", "SURVEY_PARTICULARS",
+    "SURVEY_REPORT", "SURVEY_SECTIONS", "TERMS", "VERDICTS", "WITHIN", "board_state_text", "both", "state_label",
+]
