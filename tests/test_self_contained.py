@@ -38,6 +38,8 @@ def repository_files() -> list[Path]:
     for folder, directories, files in os.walk(REPO):
         directories[:] = sorted(d for d in directories if d not in SKIPPED_DIRECTORIES and not d.endswith(".egg-info"))
         for name in files:
+            if name == ".git":  # a git worktree's pointer to its repository: version control, not ours
+                continue
             path = Path(folder) / name
             data = path.read_bytes()
             if b"\0" in data:
