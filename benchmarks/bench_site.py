@@ -34,10 +34,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bulkdaq.local_influxd import wait_listening
-from bulkdaq.opcua_config import OpcUaSection, opcua_cross_checks
+from bulkdaq.store.local_influxd import wait_listening
+from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
 from bulkdaq.register_codec import encode
-from bulkdaq.site_config import (
+from bulkdaq.config.site_file import (
     InfluxTarget,
     LoadedSite,
     Meter,
@@ -112,7 +112,7 @@ def bench_site(
     max_retry_delay_s: float = 30.0,
     opcua: dict[str, Any] | None = None,
 ) -> LoadedSite:
-    """A site config built in code (as `simulators/fault_drill.py` does) around `devices`, plus the
+    """A site config built in code (as `bulkdaq/app/fault_drill.py` does) around `devices`, plus the
     `[opcua]` section `opcua` (as the TOML would hold it, e.g. from `plant_opcua_section`) if given."""
     meters = sorted({d.points[0].asset for d in devices if d.points[0].measurement == "meter"})
     section = OpcUaSection.model_validate(opcua or {})

@@ -35,9 +35,9 @@ RATE_WINDOW_S = 10.0
 
 
 async def _run(port: int, endpoint: str, max_retry_delay_s: float) -> dict:
-    from bulkdaq.collector_service import CollectorService
-    from bulkdaq.influx_reader import InfluxReader
-    from bulkdaq.local_influxd import LocalInfluxd
+    from bulkdaq.app.collector_service import CollectorService
+    from bulkdaq.store.influx_reader import InfluxReader
+    from bulkdaq.store.local_influxd import LocalInfluxd
 
     folder = Path(tempfile.mkdtemp())
     influxd = LocalInfluxd(folder / "influxd")
@@ -102,7 +102,7 @@ async def _run(port: int, endpoint: str, max_retry_delay_s: float) -> dict:
 
 
 def main() -> None:
-    from bulkdaq.local_influxd import free_port
+    from bulkdaq.store.local_influxd import free_port
 
     port, plant_port = free_port(), free_port()
     results = {}

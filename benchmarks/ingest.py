@@ -11,7 +11,7 @@ and each into a database of its own:
    (points → line protocol → group commit → on disk), while `SpoolForwarder` + `InfluxWriter` drain the
    spool into InfluxDB. The rate is what InfluxDB acknowledged per second;
 4. **spool, synchronous=full, with the signed evidence chain**: as 2, with the Ed25519-signed, hashed block
-   per commit that `bulkdaq collect` always writes (`bulkdaq/evidence_chain.py`) — the production path.
+   per commit that `bulkdaq collect` always writes (`bulkdaq/evidence/chain.py`) — the production path.
 
 Decoding Modbus registers is not in this figure (it is in `modbus_fanout`): the collector tasks hand over
 the points a poll produced, so the spool and the forwarder are what is measured.
@@ -41,7 +41,7 @@ SPOOL_PHASES = {"full": ("full", False), "normal": ("normal", False), "full_evid
 
 def poll_points(meter: str, poll: int, time_ms: int) -> list:
     """The two points one poll of one meter yields (as `ModbusDeviceCollector` builds them)."""
-    from bulkdaq.line_protocol import Point
+    from bulkdaq.store.line_protocol import Point
 
     fields = {
         "mass_total_kg": 52_314_706.281 + poll * 0.5,
@@ -93,9 +93,10 @@ async def _raw_post(url: str, database: str) -> dict:
 async def _spool(url: str, database: str, synchronous: str, evidence: bool) -> dict:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from bulkdaq.evidence_chain import EvidenceLedger
-    from bulkdaq.influx_writer import InfluxWriter
-    from bulkdaq.spool import DurableSpool, SpoolForwarder
+    from bulkdaq.evidence.chain import EvidenceLedger
+    from bulkdaq.store.influx_writer import InfluxWriter
+    from bulkdaq.store.forwarder import SpoolForwarder
+    from bulkdaq.store.spool import DurableSpool
 
     folder = Path(tempfile.mkdtemp())
     ledger = EvidenceLedger(Ed25519PrivateKey.generate()) if evidence else None  # as a site with [evidence] key_file
@@ -136,8 +137,8 @@ async def _spool(url: str, database: str, synchronous: str, evidence: bool) -> d
 
 
 def main() -> None:
-    from bulkdaq.influx_reader import InfluxReader
-    from bulkdaq.local_influxd import LocalInfluxd
+    from bulkdaq.store.influx_reader import InfluxReader
+    from bulkdaq.store.local_influxd import LocalInfluxd
 
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder, LocalInfluxd(Path(folder) / "influxd") as influxd:

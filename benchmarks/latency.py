@@ -40,7 +40,7 @@ CLOCK_VALUE = re.compile(r"device_clock_s=([0-9.e+]+)")
 async def _measure(port: int, influx_url: str, database: str, flush_interval_s: float) -> dict:
     import httpx
 
-    from bulkdaq.collector_service import CollectorService
+    from bulkdaq.app.collector_service import CollectorService
 
     folder = Path(tempfile.mkdtemp())
     site = bench_site(folder, influx_url, bench_devices(METERS, port, with_clock=True), database=database, flush_interval_s=flush_interval_s)
@@ -102,8 +102,8 @@ async def _measure(port: int, influx_url: str, database: str, flush_interval_s: 
 
 
 def main() -> None:
-    from bulkdaq.influx_reader import InfluxReader
-    from bulkdaq.local_influxd import LocalInfluxd, free_port
+    from bulkdaq.store.influx_reader import InfluxReader
+    from bulkdaq.store.local_influxd import LocalInfluxd, free_port
 
     port = free_port()
     results = {}

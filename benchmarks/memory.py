@@ -62,9 +62,9 @@ async def _run(port: int, endpoint: str) -> dict[str, Any]:
     """The collector phase: run the service, sample it every `SAMPLE_S`, return the samples as JSON-able data."""
     import gc
 
-    from bulkdaq.collector_service import CollectorService
-    from bulkdaq.influx_reader import InfluxReader
-    from bulkdaq.local_influxd import LocalInfluxd
+    from bulkdaq.app.collector_service import CollectorService
+    from bulkdaq.store.influx_reader import InfluxReader
+    from bulkdaq.store.local_influxd import LocalInfluxd
 
     problems = _ProblemLog()
     logging.getLogger().addHandler(problems)
@@ -191,7 +191,7 @@ def _markdown(result: dict[str, Any]) -> str:
 
 def main() -> None:
     """Start the responder and the plant, run the collector phase, write the `memory` section."""
-    from bulkdaq.local_influxd import free_port
+    from bulkdaq.store.local_influxd import free_port
 
     modbus_port, plant_port = free_port(), free_port()
     while plant_port == modbus_port:  # both sockets are closed again, so the kernel may hand out one port twice

@@ -38,7 +38,7 @@ SHUTDOWN_LIMIT_S = 10.0
 
 async def _collect(port: int, meters: int, interval_s: float, with_block: bool) -> dict:
     """ModbusCollector → DurableSpool; counts requests and poll starts inside the process."""
-    from bulkdaq.spool import DurableSpool
+    from bulkdaq.store.spool import DurableSpool
     from collectors.modbus_collector import ModbusCollector
 
     folder = Path(tempfile.mkdtemp())
@@ -159,7 +159,7 @@ def _shutdown(result: dict) -> str:
 
 
 def main() -> None:
-    from bulkdaq.local_influxd import free_port
+    from bulkdaq.store.local_influxd import free_port
 
     runs = {server: _measure(server, free_port()) for server in ("raw", "pymodbus")}
     sustained_rows, ceiling_rows, ratios = [], [], {}

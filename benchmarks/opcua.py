@@ -71,8 +71,8 @@ async def _bare(endpoint: str, variables: int) -> dict:
 
 async def _collector(endpoint: str, variables: int, influx_url: str, database: str) -> dict:
     """The production path: `CollectorService` (collector → durable spool → forwarder → InfluxDB)."""
-    from bulkdaq.collector_service import CollectorService
-    from bulkdaq.site_config import load_site
+    from bulkdaq.app.collector_service import CollectorService
+    from bulkdaq.config.site_file import load_site
 
     lags: list[float] = []
     stored = 0
@@ -132,8 +132,8 @@ def _phase(args: list[str]) -> dict:
 
 def main() -> None:
     """Run both phases against one plant process and write the `opcua` section of docs/performance.md."""
-    from bulkdaq.influx_reader import InfluxReader
-    from bulkdaq.local_influxd import LocalInfluxd, free_port
+    from bulkdaq.store.influx_reader import InfluxReader
+    from bulkdaq.store.local_influxd import LocalInfluxd, free_port
 
     with tempfile.TemporaryDirectory() as folder, LocalInfluxd(Path(folder) / "influxd") as influxd:
         reader = InfluxReader(influxd.url, "bench_opcua")

@@ -1,4 +1,4 @@
-"""Runs the fault drill (simulators/fault_drill.py) and writes its audit to docs/reliability.md."""
+"""Runs the fault drill (bulkdaq/app/fault_drill.py) and writes its audit to docs/reliability.md."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from simulators.fault_drill import run_fault_drill
+from bulkdaq.app.fault_drill import run_fault_drill
 
 REPORT = Path(__file__).resolve().parent.parent / "docs" / "reliability.md"
 

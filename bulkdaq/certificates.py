@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from bulkdaq.input_error import InputError
+from bulkdaq.errors import InputError
 
 Role = Literal["client", "server", "both"]
 KEY_BITS = 2048  # Basic256Sha256 accepts 2048…4096 bit keys (OPC 10000-7, security policy table)

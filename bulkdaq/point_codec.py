@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bulkdaq.register_codec import decode, encode, register_count, to_engineering, to_raw
-from bulkdaq.site_config import ModbusDevice, ModbusPoint
+from bulkdaq.config.site_file import ModbusDevice, ModbusPoint
 
 RegisterImage = Mapping[tuple[str, int], int]  # (register type, address) -> 16-bit word
 

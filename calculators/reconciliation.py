@@ -12,7 +12,7 @@ difference does not exceed the limit; the limit is fixed by the rule set or, as 
 root-sum-square of both methods' expanded uncertainties, or the wider of the two.
 
 Numbers in, numbers out: scalars or numpy arrays, no I/O. Which pairs to compare and which rule applies
-is configuration (``bulkdaq.tolerance_rules``).
+is configuration (``bulkdaq.shipments.tolerance_rules``).
 
 References
 ----------

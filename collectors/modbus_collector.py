@@ -17,12 +17,12 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from bulkdaq import contract
-from bulkdaq.forwarder import ReadingSink
-from bulkdaq.line_protocol import Point
+from bulkdaq.store import contract
+from bulkdaq.store.forwarder import ReadingSink
+from bulkdaq.store.line_protocol import Point
 from bulkdaq.register_codec import block_value_reader, engineering_converter
-from bulkdaq.site_config import ModbusDevice, ModbusPoint
-from bulkdaq.spool import SpoolFull
+from bulkdaq.config.site_file import ModbusDevice, ModbusPoint
+from bulkdaq.store.spool import SpoolFull
 from collectors.cancellation import raise_if_cancel_requested
 from collectors.integrity_watch import IntegrityEvent, IntegrityWatch
 from collectors.modbus_adapter import ModbusReadError, ModbusRtuAdapter, ModbusTcpAdapter, SerialBus

@@ -36,10 +36,10 @@ from pathlib import Path
 from asyncua import Client, ua
 from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 
-from bulkdaq import contract
-from bulkdaq.forwarder import ReadingSink
-from bulkdaq.line_protocol import FieldValue, Point
-from bulkdaq.opcua_config import OpcUaSection, OpcUaServer, resolve_opcua_password
+from bulkdaq.store import contract
+from bulkdaq.store.forwarder import ReadingSink
+from bulkdaq.store.line_protocol import FieldValue, Point
+from bulkdaq.config.opcua_section import OpcUaSection, OpcUaServer, resolve_opcua_password
 from collectors.cancellation import raise_if_cancel_requested
 from collectors.modbus_collector import DeviceStatus
 from collectors.opcua_connection import ConnectionSettings, OpcUaConnectError, close_client, open_client

@@ -22,7 +22,7 @@ from asyncua.crypto.validator import CertificateValidator, CertificateValidatorO
 from cryptography import x509
 
 from bulkdaq.certificates import application_uri_of
-from bulkdaq.opcua_config import OpcUaServer, SecurityMode
+from bulkdaq.config.opcua_section import OpcUaServer, SecurityMode
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from asyncua import Client, ua
 
-from bulkdaq.opcua_config import OpcUaNode, OpcUaServer
+from bulkdaq.config.opcua_section import OpcUaNode, OpcUaServer
 
 TRANSLATE_CHUNK = 1000  # browse paths per TranslateBrowsePathsToNodeIds request
 

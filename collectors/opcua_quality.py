@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from asyncua import ua
 
-from bulkdaq.contract import Quality
+from bulkdaq.store.contract import Quality
 
 SEVERITY_MASK = 0xC000_0000
 SEVERITY_UNCERTAIN = 0x4000_0000

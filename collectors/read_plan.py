@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bulkdaq.register_codec import register_count
-from bulkdaq.site_config import ModbusDevice
+from bulkdaq.config.site_file import ModbusDevice
 
 Role = Literal["value", "overflow"]
 

@@ -17,7 +17,7 @@ from grafana_foundation_sdk.builders.alerting import Query, Rule, RuleGroup
 from grafana_foundation_sdk.models.alerting import RelativeTimeRange
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
-from bulkdaq import contract
+from bulkdaq.store import contract
 from dashboards.cog_json import plain
 from dashboards.influxql_query import DATASOURCE_UID, InfluxQL
 

@@ -19,7 +19,7 @@ from grafana_foundation_sdk.models.dashboard import (
     ValueMappingResult,
 )
 
-from bulkdaq import contract
+from bulkdaq.store import contract
 from calculators.measurement_policy import MeasurementPolicy
 from dashboards.contract_names import field, site_filter
 from dashboards.dashboard_json import number_panels

@@ -1,4 +1,4 @@
-"""Field and tag names for queries, taken from `bulkdaq.contract` and checked there when a dashboard is built.
+"""Field and tag names for queries, taken from `bulkdaq.store.contract` and checked there when a dashboard is built.
 
 A dashboard that names a field the contract does not have fails at build time with the measurement and
 the field, instead of drawing an empty panel in production.
@@ -6,13 +6,13 @@ the field, instead of drawing an empty panel in production.
 
 from __future__ import annotations
 
-from bulkdaq import contract
+from bulkdaq.store import contract
 
 
 def field(measurement: contract.Measurement, name: str) -> str:
     """`name`, if `measurement` has that field in the data contract."""
     if name not in measurement.fields:
-        raise KeyError(f"measurement {measurement.name!r} has no field {name!r} in bulkdaq.contract; it has {sorted(measurement.fields)}")
+        raise KeyError(f"measurement {measurement.name!r} has no field {name!r} in bulkdaq.store.contract; it has {sorted(measurement.fields)}")
     return name
 
 

@@ -11,7 +11,7 @@ from grafana_foundation_sdk.builders import table, timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.models.dashboard import DynamicConfigValue, ValueMap, ValueMappingResult
 
-from bulkdaq import contract
+from bulkdaq.store import contract
 from dashboards.contract_names import field
 from dashboards.dashboard_json import number_panels
 from dashboards.freshness import join_seen_and_live, last_seen_properties, live_query, seen_query, stale_after_variable, stale_override_properties

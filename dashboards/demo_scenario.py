@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bulkdaq import contract
-from bulkdaq.line_protocol import Point
+from bulkdaq.store import contract
+from bulkdaq.store.line_protocol import Point
 
 SITE = "demo-terminal"
 MINUTE_MS = 60_000

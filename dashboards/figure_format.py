@@ -9,7 +9,7 @@ floating-point digits (``24.987708851042694``) and always with the decimals its 
 * the draft survey: :meth:`calculators.draft_survey.RoundingPolicy.shown_decimals` (the survey's own
   rounding policy);
 * quantities of a shipment in its declared basis: the shipment's metering policy
-  (:func:`bulkdaq.shipment.quantity_decimals`);
+  (:func:`bulkdaq.shipments.model.quantity_decimals`);
 * percentages of a reconciliation: ``PERCENT_DECIMALS``.
 
 Rounding for printing is decimal, halves away from zero, on the shortest decimal that reads back as the

@@ -25,7 +25,7 @@ from grafana_foundation_sdk.models.dashboard import (
     VariableOption,
 )
 
-from bulkdaq.influx_reader import quote_identifier
+from bulkdaq.store.influx_reader import quote_identifier
 from dashboards.influxql_query import InfluxQL
 
 STALE_TEXT = "STALE / 数据过期"

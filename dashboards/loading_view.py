@@ -11,7 +11,7 @@ from grafana_foundation_sdk.builders import table, timeseries
 from grafana_foundation_sdk.builders.dashboard import AnnotationQuery, Dashboard
 from grafana_foundation_sdk.models.dashboard import DynamicConfigValue, ValueMap, ValueMappingResult
 
-from bulkdaq import contract
+from bulkdaq.store import contract
 from dashboards.contract_names import field, fields, site_filter
 from dashboards.dashboard_json import number_panels
 from dashboards.freshness import (

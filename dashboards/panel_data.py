@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bulkdaq.influx_reader import Series
+from bulkdaq.store.influx_reader import Series
 
 
 @dataclass

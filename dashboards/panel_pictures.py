@@ -22,8 +22,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from bulkdaq.influx_reader import InfluxReader  # noqa: E402
-from bulkdaq.local_influxd import LocalInfluxd  # noqa: E402
+from bulkdaq.store.influx_reader import InfluxReader  # noqa: E402
+from bulkdaq.store.local_influxd import LocalInfluxd  # noqa: E402
 from dashboards import catalog, demo_scenario  # noqa: E402
 from dashboards.panel_data import display, displayed_table, field_config_for  # noqa: E402
 from dashboards.panel_runner import dashboard_time_range, panels, run_panel, variables_for  # noqa: E402

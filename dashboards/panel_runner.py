@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from bulkdaq.influx_reader import InfluxReader, Series
+from bulkdaq.store.influx_reader import InfluxReader, Series
 from dashboards.influxql_render import TimeRange, VariableValue, parse_duration_ms, render, resolve_variables
 from dashboards.panel_data import Frame, apply_transformations, frames_from_series
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, Callable
 
-from bulkdaq.survey_file import SurveyJob
+from bulkdaq.inputs.survey_file import SurveyJob
 from calculators.draft_survey import DEDUCTIBLE_KINDS, INPUT_DECIMALS, ConditionResult, DraftSurveyResult, rounding_policy
 from dashboards import glossary
 from dashboards.figure_format import figure_text, number_text, percent_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders.dashboard import QueryVariable
 from grafana_foundation_sdk.models.dashboard import VariableRefresh, VariableSort
 
-from bulkdaq import contract
+from bulkdaq.store import contract
 from dashboards.influxql_query import datasource_ref
 
 

@@ -28,8 +28,8 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bulkdaq.shipment import MethodFigure, Shipment, quantity_decimals, shown_policy
-from bulkdaq.shipment_registry import Event, ShipmentRegistry
+from bulkdaq.shipments.model import MethodFigure, Shipment, quantity_decimals, shown_policy
+from bulkdaq.shipments.registry import Event, ShipmentRegistry
 from calculators.measurement_policy import MeasurementPolicy
 from dashboards import glossary
 from dashboards.figure_format import PERCENT_DECIMALS, figure_text, number_text, percent_text, unit_symbol
@@ -104,7 +104,7 @@ def certificate_data(registry: ShipmentRegistry, shipment_id: str, time_zone: st
     ------
     NotReconciled
         The shipment has not been reconciled yet.
-    bulkdaq.shipment_registry.HistoryAltered
+    bulkdaq.shipments.registry.HistoryAltered
         The history no longer matches its hashes.
     """
     registry.verify_history(shipment_id)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bulkdaq.point_codec import RegisterImage, decode_point, encode_point, point_addresses
-from bulkdaq.site_config import ModbusDevice
+from bulkdaq.config.site_file import ModbusDevice
 from simulators.loading_profile import LoadingProfile
 from simulators.modbus_device_server import ModbusDeviceServer, ServedUnit
 from simulators.scenario_clock import ScenarioClock

@@ -29,7 +29,7 @@ from asyncua.crypto.permission_rules import User, UserRole
 from asyncua.crypto.truststore import TrustStore
 from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
 
-from bulkdaq.opcua_config import SecurityMode
+from bulkdaq.config.opcua_section import SecurityMode
 from simulators.plant_model import PLANT_NAMESPACE_URI, PlantModel, PlantTag
 from simulators.scenario_clock import ScenarioClock
 

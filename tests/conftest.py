@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.local_influxd import LocalInfluxd
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import LocalInfluxd
 
 _database_numbers = itertools.count()
 

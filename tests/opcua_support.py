@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bulkdaq.certificates import create_application_certificate
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.site_config import LoadedSite, load_site
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.config.site_file import LoadedSite, load_site
 from simulators.loading_profile import LoadingProfile
 from simulators.plant import PlantSecurity
 from simulators.plant_model import PlantModel

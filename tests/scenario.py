@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.local_influxd import free_port
-from bulkdaq.site_config import LoadedSite, load_site
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.local_influxd import free_port
+from bulkdaq.config.site_file import LoadedSite, load_site
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

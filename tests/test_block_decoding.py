@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 import random
 
-from bulkdaq import contract
+from bulkdaq.store import contract
 from bulkdaq.point_codec import decode_point, encode_point
 from bulkdaq.register_codec import INTEGER_TYPES
-from bulkdaq.site_config import ModbusDevice
+from bulkdaq.config.site_file import ModbusDevice
 from collectors.modbus_collector import ModbusDeviceCollector
 
 TYPES = ["int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from site_files import device, meter, point
 
-from bulkdaq.chain_heads import ChainHead
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.evidence_chain import create_site_key, load_public_key, read_blocks
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.local_influxd import LocalInfluxd, free_port
-from bulkdaq.site_config import load_site
+from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.evidence.chain import create_site_key, load_public_key, read_blocks
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import LocalInfluxd, free_port
+from bulkdaq.config.site_file import load_site
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bulkdaq.clearance_lifecycle import (
+from bulkdaq.shipments.lifecycle import (
     STATES,
     TRANSITIONS,
     ClearanceState,
@@ -20,8 +20,8 @@ from bulkdaq.clearance_lifecycle import (
     event_findings,
     gap_findings,
 )
-from bulkdaq.shipment import load_shipment
-from bulkdaq.shipment_registry import (
+from bulkdaq.shipments.model import load_shipment
+from bulkdaq.shipments.registry import (
     Evidence,
     HistoryAltered,
     ShipmentExists,

@@ -104,7 +104,7 @@ def test_missing_file_is_one_line(tmp_path):
 def test_report_escapes_text_and_marks_surveyor_readings():
     from datetime import datetime, timezone
 
-    from bulkdaq.survey_file import parse_survey_document
+    from bulkdaq.inputs.survey_file import parse_survey_document
     from dashboards.survey_report import render_report
 
     document = json.loads(EXAMPLE.read_text(encoding="utf-8"))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from site_files import device, meter, point, spooled, write_site
 
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.local_influxd import LocalInfluxd, free_port, wait_listening
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import LocalInfluxd, free_port, wait_listening
 
 BIN = Path(sys.executable).parent
 

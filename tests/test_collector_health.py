@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from site_files import device, point, write_site
 
-from bulkdaq.line_protocol import Point
-from bulkdaq.local_influxd import free_port
-from bulkdaq.site_config import load_site
+from bulkdaq.store.line_protocol import Point
+from bulkdaq.store.local_influxd import free_port
+from bulkdaq.config.site_file import load_site
 from collectors.modbus_collector import ModbusDeviceCollector
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile

@@ -1,13 +1,13 @@
-"""docs/schema.md documents exactly the contract in bulkdaq/contract.py."""
+"""docs/schema.md documents exactly the contract in bulkdaq/store/contract.py."""
 
 from pathlib import Path
 
-from bulkdaq.contract_doc import schema_markdown
+from bulkdaq.store.contract_doc import schema_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_schema_doc_is_generated_from_the_contract() -> None:
     assert (REPO / "docs" / "schema.md").read_text(encoding="utf-8") == schema_markdown(), (
-        "docs/schema.md is out of date: python -m bulkdaq.contract_doc > docs/schema.md"
+        "docs/schema.md is out of date: python -m bulkdaq.store.contract_doc > docs/schema.md"
     )

@@ -10,10 +10,10 @@ import pytest
 from scenario import run_collector_until
 from site_files import device, meter, point, write_site
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.local_influxd import LocalInfluxd, free_port
-from bulkdaq.site_config import Credentials, load_site
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import LocalInfluxd, free_port
+from bulkdaq.config.site_file import Credentials, load_site
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

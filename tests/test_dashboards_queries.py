@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bulkdaq.influx_reader import InfluxReader, QueryError
-from bulkdaq.local_influxd import LocalInfluxd
+from bulkdaq.store.influx_reader import InfluxReader, QueryError
+from bulkdaq.store.local_influxd import LocalInfluxd
 from dashboards import alert_rules, catalog, clearance_board, data_health, demo_scenario, loading_view
 from dashboards.freshness import STALE_TEXT
 from dashboards.influxql_render import TimeRange, UnknownVariable, render

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from figure_checks import figure_problems, page_text
 
-from bulkdaq.evidence_bundle import verify_bundle
-from bulkdaq.evidence_chain import fingerprint as key_fingerprint, load_public_key
-from bulkdaq.shipment_registry import ShipmentRegistry
+from bulkdaq.evidence.bundle import verify_bundle
+from bulkdaq.evidence.chain import fingerprint as key_fingerprint, load_public_key
+from bulkdaq.shipments.registry import ShipmentRegistry
 
 REPO = Path(__file__).resolve().parents[1]
 BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))

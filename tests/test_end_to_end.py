@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from scenario import example_site, loading, run_collector_until, simulators_for
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.stored_ticket import stored_meter_ticket
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.shipments.stored_totals import stored_meter_ticket
 from simulators.scenario_clock import ScenarioClock
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from scenario import example_site, loading, run_collector_until, simulators_for
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.evidence_bundle import export_bundle, sign_manifest, verify_bundle
-from bulkdaq.evidence_chain import create_site_key, fingerprint, load_private_key, read_blocks
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.site_config import EvidenceSettings, LoadedSite
-from bulkdaq.stored_ticket import stored_meter_ticket
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.evidence.bundle import export_bundle, sign_manifest, verify_bundle
+from bulkdaq.evidence.chain import create_site_key, fingerprint, load_private_key, read_blocks
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.config.site_file import EvidenceSettings, LoadedSite
+from bulkdaq.shipments.stored_totals import stored_meter_ticket
 from simulators.scenario_clock import ScenarioClock
 
 BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))
@@ -170,9 +170,9 @@ async def test_blocks_past_their_retention_go_but_the_chain_and_unsent_evidence_
     import asyncio
     import sqlite3
 
-    from bulkdaq.evidence_chain import GENESIS, EvidenceLedger, block_hash
-    from bulkdaq.line_protocol import Point
-    from bulkdaq.spool import DurableSpool
+    from bulkdaq.evidence.chain import GENESIS, EvidenceLedger, block_hash
+    from bulkdaq.store.line_protocol import Point
+    from bulkdaq.store.spool import DurableSpool
 
     def reading(i: int) -> Point:
         return Point("meter", {"site": "s", "meter": "FT-1"}, {"mass_total_kg": float(i), "quality": "good"}, 1_700_000_000_000 + i)
@@ -210,9 +210,9 @@ async def test_blocks_past_their_retention_go_but_the_chain_and_unsent_evidence_
 async def test_without_a_retention_every_block_is_kept(tmp_path: Path) -> None:
     import sqlite3
 
-    from bulkdaq.evidence_chain import EvidenceLedger
-    from bulkdaq.line_protocol import Point
-    from bulkdaq.spool import DurableSpool
+    from bulkdaq.evidence.chain import EvidenceLedger
+    from bulkdaq.store.line_protocol import Point
+    from bulkdaq.store.spool import DurableSpool
 
     spool = DurableSpool(tmp_path / "spool.sqlite", ledger=EvidenceLedger(None))
     for i in range(3):
@@ -226,8 +226,8 @@ async def test_without_a_retention_every_block_is_kept(tmp_path: Path) -> None:
 def test_keep_days_must_be_positive(tmp_path: Path) -> None:
     from site_files import write_site
 
-    from bulkdaq.input_error import InputError
-    from bulkdaq.site_config import load_site
+    from bulkdaq.errors import InputError
+    from bulkdaq.config.site_file import load_site
 
     site = write_site(tmp_path, "\n[evidence]\nkeep_days = 0\n")
     with pytest.raises(InputError, match=r"evidence\.keep_days: .*greater than 0"):
@@ -239,7 +239,7 @@ def test_block_hash_is_the_hash_of_the_whole_blocks_canonical_json() -> None:
     """The hash is written out field by field for speed; it must equal the canonical JSON of the block."""
     import hashlib
 
-    from bulkdaq.evidence_chain import block_hash
+    from bulkdaq.evidence.chain import block_hash
 
     cases = [
         (1, "0" * 64, 1_700_000_000.123456, ['meter,meter=FT-1,site=s mass_total_kg=1.5,quality="good" 1700000000000']),
@@ -256,9 +256,9 @@ async def test_a_commit_that_fails_leaves_the_chain_where_it_was(tmp_path: Path)
     follows the last one stored, with no gap and the right prev_hash, and a head names a stored block."""
     import sqlite3
 
-    from bulkdaq.evidence_chain import EvidenceLedger
-    from bulkdaq.line_protocol import Point
-    from bulkdaq.spool import DurableSpool
+    from bulkdaq.evidence.chain import EvidenceLedger
+    from bulkdaq.store.line_protocol import Point
+    from bulkdaq.store.spool import DurableSpool
 
     create_site_key(tmp_path / "k.key", tmp_path / "k.pub")
     path = tmp_path / "spool.sqlite"

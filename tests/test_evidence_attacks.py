@@ -18,17 +18,17 @@ from typing import Any
 import pytest
 from scenario import example_site, loading, run_collector_until, simulators_for
 
-from bulkdaq.canonical_json import canonical_json, sha256_hex
-from bulkdaq.chain_heads import ChainHead, sign_head
-from bulkdaq.cli.shipment import complete_loading, start_loading
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.evidence_bundle import BundleMalformed, export_shipment_bundle, meter_figures, sign_manifest, verify_bundle
-from bulkdaq.evidence_chain import Block, block_hash, create_site_key, load_private_key
-from bulkdaq.shipment import DeclaredQuantity, load_shipment
-from bulkdaq.shipment_registry import ShipmentRegistry, SigningKeyRequired, evidence_hash
-from bulkdaq.site_config import EvidenceSettings, LoadedSite
-from bulkdaq.tolerance_rules import load_rule_set
-from bulkdaq.witnessed_heads import query_heads
+from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+from bulkdaq.evidence.heads import ChainHead, sign_head
+from bulkdaq.shipments.workflow import complete_loading, start_loading
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.evidence.bundle import BundleMalformed, export_shipment_bundle, meter_figures, sign_manifest, verify_bundle
+from bulkdaq.evidence.chain import Block, block_hash, create_site_key, load_private_key
+from bulkdaq.shipments.model import DeclaredQuantity, load_shipment
+from bulkdaq.shipments.registry import ShipmentRegistry, SigningKeyRequired, evidence_hash
+from bulkdaq.config.site_file import EvidenceSettings, LoadedSite
+from bulkdaq.shipments.tolerance_rules import load_rule_set
+from bulkdaq.evidence.witnessed_heads import query_heads
 from simulators.scenario_clock import ScenarioClock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ SHIPMENT = "EXP-EVIDENCE-1"
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory, influxd) -> dict[str, Any]:  # noqa: ANN001
     """A 900 t loading through two meters, collected and signed; the shipment completed in a signed registry."""
-    from bulkdaq.influx_reader import InfluxReader
+    from bulkdaq.store.influx_reader import InfluxReader
 
     folder = tmp_path_factory.mktemp("attacks")
     key_file = folder / "site.key"

@@ -1,11 +1,11 @@
-"""The fault drill (simulators/fault_drill.py): faults and an InfluxDB restart during a loading; nothing
+"""The fault drill (bulkdaq/app/fault_drill.py): faults and an InfluxDB restart during a loading; nothing
 acknowledged is lost, every fault leaves its event, no good value is invented."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from simulators.fault_drill import run_fault_drill
+from bulkdaq.app.fault_drill import run_fault_drill
 
 
 async def test_fault_drill_loses_nothing_and_reports_every_fault(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bulkdaq.cli.shipment import officer_step, reconcile_shipment, record_figures, start_loading
-from bulkdaq.clearance_lifecycle import ClearanceState
-from bulkdaq.shipment import MethodFigure, load_shipment
-from bulkdaq.shipment_registry import Evidence, ShipmentRegistry
-from bulkdaq.tolerance_rules import load_rule_set
+from bulkdaq.shipments.workflow import officer_step, reconcile_shipment, record_figures, start_loading
+from bulkdaq.shipments.lifecycle import ClearanceState
+from bulkdaq.shipments.model import MethodFigure, load_shipment
+from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
+from bulkdaq.shipments.tolerance_rules import load_rule_set
 from dashboards import clearance_board, glossary, survey_report, weight_certificate
 from dashboards.weight_certificate import certificate_data, render_certificate
 

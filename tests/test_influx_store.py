@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bulkdaq import contract
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.influx_writer import InfluxWriter
-from bulkdaq.line_protocol import Point
-from bulkdaq.local_influxd import LocalInfluxd, free_port
+from bulkdaq.store import contract
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.influx_writer import InfluxWriter
+from bulkdaq.store.line_protocol import Point
+from bulkdaq.store.local_influxd import LocalInfluxd, free_port
 
 T0 = 1_790_000_000_000  # ms since epoch, 2026-09-21
 

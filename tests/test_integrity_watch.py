@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bulkdaq.site_config import ModbusDevice
+from bulkdaq.config.site_file import ModbusDevice
 from collectors.integrity_watch import IntegrityWatch
 
 

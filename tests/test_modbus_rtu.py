@@ -14,10 +14,10 @@ import pytest
 from scenario import run_collector_until
 from site_files import device, meter, point, write_site
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.site_config import load_site
-from bulkdaq.stored_ticket import stored_meter_ticket
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.config.site_file import load_site
+from bulkdaq.shipments.stored_totals import stored_meter_ticket
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.modbus_device_server import ModbusDeviceServer

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bulkdaq.certificates import application_uri_of, load_certificate
-from bulkdaq.local_influxd import free_port, wait_listening
+from bulkdaq.store.local_influxd import free_port, wait_listening
 
 BULKDAQ = [sys.executable, "-m", "bulkdaq.cli.main"]
 REPO = Path(__file__).resolve().parents[1]

@@ -14,11 +14,11 @@ from asyncua import ua
 from opcua_support import plant_model, plant_site, pki, secured_client, secured_plant, served, series
 from scenario import run_collector_until
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.local_influxd import free_port
-from bulkdaq.opcua_config import Deadband
-from bulkdaq.site_config import LoadedSite
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import free_port
+from bulkdaq.config.opcua_section import Deadband
+from bulkdaq.config.site_file import LoadedSite
 from simulators.plant import PlantSecurity, PlantServer
 from simulators.scenario_clock import ScenarioClock
 

@@ -10,12 +10,12 @@ from opcua_support import SITE, plant_model, plant_site, pki, secured_client, se
 from scenario import run_collector_until
 from site_files import write_site
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.input_error import InputError
-from bulkdaq.local_influxd import free_port
-from bulkdaq.opcua_config import OpcUaNode
-from bulkdaq.site_config import LoadedSite, load_site
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.errors import InputError
+from bulkdaq.store.local_influxd import free_port
+from bulkdaq.config.opcua_section import OpcUaNode
+from bulkdaq.config.site_file import LoadedSite, load_site
 from simulators.plant import PlantServer
 from simulators.scenario_clock import ScenarioClock
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from opcua_support import plant_model, plant_site, served, series
 from scenario import run_collector_until
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.local_influxd import free_port
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import free_port
 from simulators.plant import PlantServer
 from simulators.scenario_clock import ScenarioClock
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bulkdaq.canonical_json import canonical_json, sha256_hex
-from bulkdaq.shipment_registry import HistoryAltered, ShipmentRegistry
+from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+from bulkdaq.shipments.registry import HistoryAltered, ShipmentRegistry
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,7 +24,7 @@ CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, shipment TEXT NOT NU
 
 
 def _format_1_registry(path: Path) -> None:
-    from bulkdaq.shipment import load_shipment
+    from bulkdaq.shipments.model import load_shipment
 
     db = sqlite3.connect(path)
     db.executescript(_FORMAT_1)

@@ -19,14 +19,14 @@ from opcua_support import plant_model, plant_site
 from scenario import example_site, loading, run_collector_until, simulators_for
 from site_files import device, meter, point, write_site
 
-from bulkdaq.collector_service import CollectorService, restart_gap_event
-from bulkdaq.evidence_chain import EvidenceLedger
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.line_protocol import Point
-from bulkdaq.live_quantities import batch_findings
-from bulkdaq.local_influxd import free_port, wait_listening
-from bulkdaq.shipment import load_shipment
-from bulkdaq.spool import DurableSpool, Resumed
+from bulkdaq.app.collector_service import CollectorService, restart_gap_event
+from bulkdaq.evidence.chain import EvidenceLedger
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.line_protocol import Point
+from bulkdaq.shipments.live_quantities import batch_findings
+from bulkdaq.store.local_influxd import free_port, wait_listening
+from bulkdaq.shipments.model import load_shipment
+from bulkdaq.store.spool import DurableSpool, Resumed
 from simulators.plant import PlantServer
 from simulators.scenario_clock import ScenarioClock
 

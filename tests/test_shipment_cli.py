@@ -11,9 +11,9 @@ import typer
 from typer.testing import CliRunner
 
 from bulkdaq.cli import shipment as shipment_cli
-from bulkdaq.clearance_lifecycle import TransitionRefused
-from bulkdaq.input_error import InputError
-from bulkdaq.shipment_registry import ShipmentRegistry
+from bulkdaq.shipments.lifecycle import TransitionRefused
+from bulkdaq.errors import InputError
+from bulkdaq.shipments.registry import ShipmentRegistry
 from dashboards.weight_certificate import NotReconciled, certificate_data, render_certificate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bulkdaq.input_error import InputError
-from bulkdaq.shipment import imo_check_digit, load_figures, load_shipment, shipment_from_data
-from bulkdaq.tolerance_rules import load_rule_set, reconcile
+from bulkdaq.errors import InputError
+from bulkdaq.shipments.model import imo_check_digit, load_figures, load_shipment, shipment_from_data
+from bulkdaq.shipments.tolerance_rules import load_rule_set, reconcile
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

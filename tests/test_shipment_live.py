@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from scenario import example_site, loading, run_collector_until, simulators_for
 
-from bulkdaq.cli.shipment import complete_loading, reconcile_shipment, record_figures, start_loading
-from bulkdaq.clearance_writer import writer_for
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.line_protocol import Point
-from bulkdaq.live_quantities import METER_TICKETS, watch
-from bulkdaq.shipment import DeclaredQuantity, Instrument, MethodFigure, load_shipment
-from bulkdaq.shipment_registry import ShipmentRegistry
-from bulkdaq.tolerance_rules import load_rule_set
+from bulkdaq.shipments.workflow import complete_loading, reconcile_shipment, record_figures, start_loading
+from bulkdaq.shipments.clearance_writer import writer_for
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.line_protocol import Point
+from bulkdaq.shipments.live_quantities import METER_TICKETS, watch
+from bulkdaq.shipments.model import DeclaredQuantity, Instrument, MethodFigure, load_shipment
+from bulkdaq.shipments.registry import ShipmentRegistry
+from bulkdaq.shipments.tolerance_rules import load_rule_set
 from calculators.weight_in_air import weight_in_air_from_mass
 from simulators.scenario_clock import ScenarioClock
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from scenario import example_site
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.live_quantities import batch_findings
-from bulkdaq.shipment import load_shipment
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.shipments.live_quantities import batch_findings
+from bulkdaq.shipments.model import load_shipment
 from dashboards import loading_view
 from dashboards.influxql_render import TimeRange, VariableValue, render
 from simulators.flowmeter import FlowmeterSimulator

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from site_files import device, meter, point, write_site
 
-from bulkdaq.input_error import InputError
-from bulkdaq.site_config import load_site, resolve_credentials
+from bulkdaq.errors import InputError
+from bulkdaq.config.site_file import load_site, resolve_credentials
 
 REPO = Path(__file__).resolve().parents[1]
 

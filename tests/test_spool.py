@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from site_files import device, meter, point, spooled, write_site
 
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.influx_writer import InfluxWriter
-from bulkdaq.line_protocol import Point
-from bulkdaq.local_influxd import LocalInfluxd, free_port, wait_listening
-from bulkdaq.spool import ROW_LINES, DurableSpool, SpoolForwarder, SpoolFull
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.influx_writer import InfluxWriter
+from bulkdaq.store.line_protocol import Point
+from bulkdaq.store.local_influxd import LocalInfluxd, free_port, wait_listening
+from bulkdaq.store.forwarder import SpoolForwarder
+from bulkdaq.store.spool import ROW_LINES, DurableSpool, SpoolFull
 
 T0 = 1_790_000_000_000
 BIN = Path(sys.executable).parent
@@ -218,7 +219,7 @@ def _stored(reader: InfluxReader, expected: dict[int, float]) -> int:
 
 
 def _ms(time_ms: int):  # noqa: ANN202
-    from bulkdaq.influx_reader import EPOCH
+    from bulkdaq.store.influx_reader import EPOCH
     from datetime import timedelta
 
     return EPOCH + timedelta(milliseconds=time_ms)

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from site_files import device, meter, point, write_site
 
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.site_config import Meter
-from bulkdaq.stored_ticket import NoReadings, TotalizerDropped, stored_meter_ticket
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.config.site_file import Meter
+from bulkdaq.shipments.stored_totals import NoReadings, TotalizerDropped, stored_meter_ticket
 from calculators.totalizer import TotalizerWentBackwards
 
 T0 = 1_790_000_000_000

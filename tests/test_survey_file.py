@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from reference_cases import reference_case
 
-from bulkdaq.input_error import InputError
-from bulkdaq.survey_file import NumberTextError, load_survey_file, parse_number_text, parse_survey_document
+from bulkdaq.errors import InputError
+from bulkdaq.inputs.survey_file import NumberTextError, load_survey_file, parse_number_text, parse_survey_document
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "surveys" / "evership.json"

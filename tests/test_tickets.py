@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from reference_cases import reference_case
 
-from bulkdaq.input_error import InputError
-from bulkdaq.ticket_files import coriolis_ticket_from_file, meter_ticket_from_file, tank_ticket_from_file
+from bulkdaq.errors import InputError
+from bulkdaq.inputs.ticket_files import coriolis_ticket_from_file, meter_ticket_from_file, tank_ticket_from_file
 from calculators import volume_correction
 from calculators.coriolis_ticket import coriolis_ticket
 from calculators.measurement_policy import MeasurementPolicy

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.site_config import load_site
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.config.site_file import load_site
 
 console = Console()
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bulkdaq.input_error import InputError
+from bulkdaq.errors import InputError
 
 dashboards_app = typer.Typer(help="Grafana dashboards, datasource and alert rules as files (or pushed over Grafana's HTTP API).", no_args_is_help=True)
 

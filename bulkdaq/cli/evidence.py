@@ -9,10 +9,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkdaq.chain_heads import ChainHead
+from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.cli.shipment import open_registry
 from bulkdaq.cli.ticket import parse_time
-from bulkdaq.evidence_bundle import (
+from bulkdaq.evidence.bundle import (
     BundleMalformed,
     export_bundle,
     export_shipment_bundle,
@@ -21,10 +21,10 @@ from bulkdaq.evidence_bundle import (
     read_heads,
     verify_bundle,
 )
-from bulkdaq.evidence_chain import create_site_key, fingerprint, load_public_key
-from bulkdaq.input_error import InputError
-from bulkdaq.site_config import Credentials, load_site
-from bulkdaq.witnessed_heads import query_heads
+from bulkdaq.evidence.chain import create_site_key, fingerprint, load_public_key
+from bulkdaq.errors import InputError
+from bulkdaq.config.site_file import Credentials, load_site
+from bulkdaq.evidence.witnessed_heads import query_heads
 
 evidence_app = typer.Typer(help="Evidence: signed, chained readings and offline verification.", no_args_is_help=True)
 console = Console(soft_wrap=True)  # hashes and fingerprints are copied from here: never broken across lines

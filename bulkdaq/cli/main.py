@@ -7,9 +7,9 @@ import sys
 import typer
 from rich.console import Console
 
-from bulkdaq.influx_reader import QueryError
-from bulkdaq.input_error import InputError
-from bulkdaq.local_influxd import InfluxdUnavailable
+from bulkdaq.store.influx_reader import QueryError
+from bulkdaq.errors import InputError
+from bulkdaq.store.local_influxd import InfluxdUnavailable
 from bulkdaq.cli import dashboards, opcua, petroleum, shipment, survey
 from bulkdaq.cli.collect import collect
 from bulkdaq.cli.demo import demo

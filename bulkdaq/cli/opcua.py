@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkdaq.input_error import InputError
+from bulkdaq.errors import InputError
 
 console = Console()
 opcua_app = typer.Typer(help="Look at OPC UA servers (for writing site files).", no_args_is_help=True)

@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkdaq.input_error import InputError
-from bulkdaq.ticket_files import TICKET_READERS
+from bulkdaq.errors import InputError
+from bulkdaq.inputs.ticket_files import TICKET_READERS
 from calculators import vcf_1980, volume_correction
 from calculators.measurement_policy import MeasurementPolicy, Ticket
 from dashboards.figure_format import figure_text, number_text, unit_symbol

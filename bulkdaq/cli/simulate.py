@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkdaq.input_error import InputError
-from bulkdaq.site_config import ModbusDevice, load_site
+from bulkdaq.errors import InputError
+from bulkdaq.config.site_file import ModbusDevice, load_site
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

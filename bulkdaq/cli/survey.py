@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkdaq.input_error import InputError
-from bulkdaq.survey_file import SurveyJob, load_survey_file
+from bulkdaq.errors import InputError
+from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
 from calculators.draft_survey import DraftSurveyResult
 from dashboards import glossary
 from dashboards.survey_report import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit, form_rows, survey_title, write_report

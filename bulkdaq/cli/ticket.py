@@ -11,11 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.input_error import InputError
-from bulkdaq.site_config import LoadedSite, load_site, resolve_credentials
+from bulkdaq.errors import InputError
+from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.register_codec import INTEGER_TYPES
-from bulkdaq.stored_ticket import StoredTicket, stored_meter_ticket
+from bulkdaq.shipments.stored_totals import StoredTicket, ticket_from_store
 from calculators.measurement_policy import MeasurementPolicy
 from dashboards.figure_format import number_text
 
@@ -68,16 +67,6 @@ def render_ticket(ticket: StoredTicket, site: LoadedSite | None = None) -> Table
         table.add_row("", "[bold]indicated[/]", f"[bold]{number_text(total.indicated, decimals)}[/]{note}", "", end_section=True)
     table.caption = f"first and last good readings in {ticket.start.isoformat(timespec='seconds')} … {ticket.end.isoformat(timespec='seconds')}"
     return table
-
-
-def ticket_from_store(site: LoadedSite, meter_id: str, start: datetime, end: datetime, *, influx_url: str | None = None) -> StoredTicket:
-    try:
-        meter = site.config.meter(meter_id)
-    except KeyError as error:
-        raise InputError(site.path, "meters[].id", str(error.args[0])) from None
-    target = site.config.influxdb
-    with InfluxReader(influx_url or target.url, target.database, resolve_credentials(target, site.path)) as reader:
-        return stored_meter_ticket(reader, site.config.site.name, meter, start, end)
 
 
 @ticket_app.callback()

@@ -27,8 +27,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bulkdaq.input_validation import problems_error, read_toml, validated
-from bulkdaq.shipment import METHODS
+from bulkdaq.config.validation import problems_error, read_toml, validated
+from bulkdaq.shipments.model import METHODS
 from calculators.reconciliation import applicable_limit_pct, compare_pair, overall_verdict
 
 ANY = "any"

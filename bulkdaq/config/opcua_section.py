@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bulkdaq import contract
-from bulkdaq.input_error import InputError
+from bulkdaq.store import contract
+from bulkdaq.errors import InputError
 
 SecurityMode = Literal["None", "Sign", "SignAndEncrypt"]
 SecurityPolicy = Literal["Basic256Sha256"]

@@ -1,16 +1,16 @@
-"""Writes docs/schema.md from the data contract (`python -m bulkdaq.contract_doc > docs/schema.md`)."""
+"""Writes docs/schema.md from the data contract (`python -m bulkdaq.store.contract_doc > docs/schema.md`)."""
 
 from __future__ import annotations
 
-from bulkdaq import contract
+from bulkdaq.store import contract
 
 
 def schema_markdown() -> str:
     out = [
         "# Data contract (InfluxDB schema)",
         "",
-        "Every measurement, tag and field bulkdaq writes. The one source of truth is `bulkdaq/contract.py`;",
-        "this page is generated from it (`python -m bulkdaq.contract_doc > docs/schema.md`) and a test keeps the two equal.",
+        "Every measurement, tag and field bulkdaq writes. The one source of truth is `bulkdaq/store/contract.py`;",
+        "this page is generated from it (`python -m bulkdaq.store.contract_doc > docs/schema.md`) and a test keeps the two equal.",
         "",
         "* Timestamps: milliseconds since the Unix epoch, UTC, written with `precision=ms` (second precision would merge",
         "  readings less than a second apart). For Modbus the time is the **receive time** of the answer.",

@@ -4,7 +4,7 @@ and estimated completion, from the totalizers stored in InfluxDB through the pet
 Every few seconds (``watch``):
 
 1. per meter run, the opening reading (first good totalizer reading at/after the shipment's start) and
-   the current one (last good reading) come from `bulkdaq.stored_ticket`, whose subtraction is decimal
+   the current one (last good reading) come from `bulkdaq.shipments.stored_totals`, whose subtraction is decimal
    exact and which refuses a totalizer that went backwards;
 2. the line conditions are flow-weighted over the batch (API MPMS 12.2.1 §12.2.5.2): InfluxDB groups
    the readings into at most ~200 intervals, each weighted by the totalizer's advance in it;
@@ -29,16 +29,16 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from bulkdaq import contract
-from bulkdaq.clearance_lifecycle import BLOCKING_EVENT_KINDS, ClearanceState, Finding, TransitionRefused, event_findings, gap_findings
-from bulkdaq.clearance_writer import clearance_point, quantity_point, quantity_unit, write_points, writer_for
-from bulkdaq.influx_reader import InfluxReader, quote_identifier, quote_string, time_literal
-from bulkdaq.input_error import InputError
-from bulkdaq.line_protocol import Point
-from bulkdaq.shipment import MethodFigure, Shipment
-from bulkdaq.shipment_registry import Evidence, ShipmentRegistry
-from bulkdaq.site_config import LoadedSite, Meter, resolve_credentials
-from bulkdaq.stored_ticket import NoReadings, StoredTicket, stored_meter_ticket
+from bulkdaq.store import contract
+from bulkdaq.shipments.lifecycle import BLOCKING_EVENT_KINDS, ClearanceState, Finding, TransitionRefused, event_findings, gap_findings
+from bulkdaq.shipments.clearance_writer import clearance_point, quantity_point, quantity_unit, write_points, writer_for
+from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string, time_literal
+from bulkdaq.errors import InputError
+from bulkdaq.store.line_protocol import Point
+from bulkdaq.shipments.model import MethodFigure, Shipment
+from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
+from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
+from bulkdaq.shipments.stored_totals import NoReadings, StoredTicket, stored_meter_ticket
 from calculators.coriolis_ticket import coriolis_ticket
 from calculators.measurement_policy import Ticket
 from calculators.meter_ticket import flow_weighted_average, meter_ticket
@@ -223,7 +223,7 @@ def meter_progress(reader: InfluxReader, site_name: str, shipment: Shipment, met
 
     Raises
     ------
-    bulkdaq.stored_ticket.NoReadings, bulkdaq.stored_ticket.TotalizerDropped
+    bulkdaq.shipments.stored_totals.NoReadings, bulkdaq.shipments.stored_totals.TotalizerDropped
         No good totalizer reading, or a totalizer that went backwards.
     NoMetering
         The shipment has no metering section.

@@ -1,8 +1,8 @@
 """Writes a shipment's derived series to InfluxDB: `clearance` (state, declared vs measured) and
 `quantity` (each method's figures per asset), so Grafana shows them beside the measured data.
 
-Names come from `bulkdaq.contract`. The few names the contract does not have yet are defined below
-(``EXTRA_*``); they are candidates for the contract, and bulkdaq.contract is the place they belong once
+Names come from `bulkdaq.store.contract`. The few names the contract does not have yet are defined below
+(``EXTRA_*``); they are candidates for the contract, and bulkdaq.store.contract is the place they belong once
 the lead adds them (docs/shipments.md lists them).
 """
 
@@ -13,12 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from bulkdaq import contract
-from bulkdaq.influx_reader import QueryError
-from bulkdaq.influx_writer import InfluxWriter
-from bulkdaq.line_protocol import FieldValue, Point
-from bulkdaq.site_config import LoadedSite, resolve_credentials
-from bulkdaq.shipment import TONNE_BASES, Shipment
+from bulkdaq.store import contract
+from bulkdaq.store.influx_reader import QueryError
+from bulkdaq.store.influx_writer import InfluxWriter
+from bulkdaq.store.line_protocol import FieldValue, Point
+from bulkdaq.config.site_file import LoadedSite, resolve_credentials
+from bulkdaq.shipments.model import TONNE_BASES, Shipment
 
 def _time_ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)

@@ -35,10 +35,10 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from bulkdaq.canonical_json import canonical_json, sha256_hex
-from bulkdaq.clearance_lifecycle import ClearanceState, check_transition
-from bulkdaq.evidence_chain import fingerprint, load_public_key, public_pem
-from bulkdaq.shipment import Shipment, shipment_from_data
+from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+from bulkdaq.shipments.lifecycle import ClearanceState, check_transition
+from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
+from bulkdaq.shipments.model import Shipment, shipment_from_data
 
 DECLARATION = "declaration"
 
@@ -84,7 +84,7 @@ _APPEND_ONLY = [
 
 
 def evidence_hash(document: Any) -> str:
-    """sha256 (hex) of a document's canonical JSON (bulkdaq/canonical_json.py)."""
+    """sha256 (hex) of a document's canonical JSON (bulkdaq/evidence/canonical_json.py)."""
     return sha256_hex(document)
 
 

@@ -5,7 +5,7 @@ the site key. The collector publishes one at a fixed cadence to InfluxDB (measur
 in the manner of Certificate Transparency's signed tree heads. Once a head has left the terminal, a
 chain rewritten behind it no longer matches: a block the bundle gives at that sequence number has
 another hash, or the bundle stops before a block that was already witnessed inside its window.
-`bulkdaq/evidence_bundle.py` checks a bundle against the heads; docs/evidence.md states what this
+`bulkdaq/evidence/bundle.py` checks a bundle against the heads; docs/evidence.md states what this
 proves against whom.
 """
 
@@ -17,9 +17,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from bulkdaq import contract
-from bulkdaq.canonical_json import canonical_json
-from bulkdaq.line_protocol import Point
+from bulkdaq.store import contract
+from bulkdaq.evidence.canonical_json import canonical_json
+from bulkdaq.store.line_protocol import Point
 
 HEAD_FORMAT = "bulkdaq-head/1"
 

@@ -6,7 +6,7 @@ Two records the service adds itself, besides the forwarder's health:
   readings. The spool keeps each device's last committed reading time; on the device's first commit
   after the restart a `comms_gap` event (`restart_gap_event`) goes into the same transaction, from the
   last reading before to the first after. A first start (no earlier run in the spool) records none.
-* **chain heads** — with a signing key, the evidence chain's newest block, signed (`bulkdaq/chain_heads.py`),
+* **chain heads** — with a signing key, the evidence chain's newest block, signed (`bulkdaq/evidence/heads.py`),
   goes to the spool as an `evidence_head` point at start, every `[evidence] head_interval_s`, and once
   more at shutdown after the last readings; through the spool it is durable and reaches InfluxDB after
   an outage like any reading.
@@ -21,13 +21,14 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from bulkdaq import contract
-from bulkdaq.chain_heads import ChainHead
-from bulkdaq.evidence_chain import EvidenceLedger, load_private_key
-from bulkdaq.influx_writer import InfluxWriter
-from bulkdaq.line_protocol import Point
-from bulkdaq.site_config import LoadedSite, resolve_credentials
-from bulkdaq.spool import DurableSpool, Resumed, SpoolForwarder, SpoolFull
+from bulkdaq.store import contract
+from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.evidence.chain import EvidenceLedger, load_private_key
+from bulkdaq.store.influx_writer import InfluxWriter
+from bulkdaq.store.line_protocol import Point
+from bulkdaq.config.site_file import LoadedSite, resolve_credentials
+from bulkdaq.store.forwarder import SpoolForwarder
+from bulkdaq.store.spool import DurableSpool, Resumed, SpoolFull
 from collectors.modbus_collector import DeviceStatus, ModbusCollector
 
 log = logging.getLogger(__name__)

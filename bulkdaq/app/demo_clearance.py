@@ -26,16 +26,16 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bulkdaq.cli.shipment import complete_loading, officer_step, reconcile_shipment, record_figures, start_loading
-from bulkdaq.evidence_chain import load_private_key
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.live_quantities import loading_start, watch
-from bulkdaq.method_figures import belt_scale_figure, draft_survey_figure, shore_tank_figure
-from bulkdaq.shipment import Shipment, load_figures, load_shipment
-from bulkdaq.shipment_registry import ShipmentRegistry
-from bulkdaq.site_config import LoadedSite
-from bulkdaq.survey_file import SurveyJob, load_survey_file
-from bulkdaq.tolerance_rules import RuleSet, load_rule_set
+from bulkdaq.shipments.workflow import complete_loading, officer_step, reconcile_shipment, record_figures, start_loading
+from bulkdaq.evidence.chain import load_private_key
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.shipments.live_quantities import loading_start, watch
+from bulkdaq.shipments.method_figures import belt_scale_figure, draft_survey_figure, shore_tank_figure
+from bulkdaq.shipments.model import Shipment, load_figures, load_shipment
+from bulkdaq.shipments.registry import ShipmentRegistry
+from bulkdaq.config.site_file import LoadedSite
+from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
+from bulkdaq.shipments.tolerance_rules import RuleSet, load_rule_set
 from dashboards.glossary import DIRECTION_OPERATION
 from dashboards.weight_certificate import certificate_data, write_certificate
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from bulkdaq import contract
-from bulkdaq.site_config import Credentials
+from bulkdaq.store import contract
+from bulkdaq.config.site_file import Credentials
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

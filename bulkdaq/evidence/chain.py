@@ -7,7 +7,7 @@ append-only table of the spool's SQLite file, written in the same transaction as
 reading is never acknowledged without its evidence.
 
 A gap (missing sequence number), a reordering, an altered reading or a different key are each
-provable from the blocks alone (`bulkdaq/evidence_bundle.py` exports and verifies them).
+provable from the blocks alone (`bulkdaq/evidence/bundle.py` exports and verifies them).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from bulkdaq.chain_heads import ChainHead, sign_head
+from bulkdaq.evidence.heads import ChainHead, sign_head
 
 GENESIS = "0" * 64
 

@@ -2,7 +2,7 @@
 
 The formats are documented field by field in docs/tickets.md, with an example of each in
 examples/tickets/. Every measured value is an object ``{"value": …, "unit": …}`` so that a unit is never
-assumed. Every problem is raised as :class:`bulkdaq.input_error.InputError` naming the file, the key
+assumed. Every problem is raised as :class:`bulkdaq.errors.InputError` naming the file, the key
 path (``base_density.unit``, ``strapping_table.rows[3]``) and what was expected: a missing key, an
 unknown key, a wrong unit, a value outside the standard's range or the group's density range, a
 closing totalizer below the opening one.
@@ -17,8 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bulkdaq.input_error import InputError
-from bulkdaq.input_validation import problems_error, pydantic_problems
+from bulkdaq.errors import InputError
+from bulkdaq.config.validation import problems_error, pydantic_problems
 from calculators import volume_correction
 from calculators.coriolis_ticket import coriolis_ticket
 from calculators.measurement_policy import MeasurementPolicy, Ticket

@@ -207,7 +207,7 @@ EVIDENCE_HEAD = Measurement(
     fields={
         "seq": "sequence number of the evidence chain's newest block when the head was taken [-]",
         "hash": "SHA-256 of that block (hex)",
-        "signature": "Ed25519 signature of the site key over the head (bulkdaq/chain_heads.py), hex",
+        "signature": "Ed25519 signature of the site key over the head (bulkdaq/evidence/heads.py), hex",
     },
     integer_fields=frozenset({"seq"}),
     string_fields=frozenset({"hash", "signature"}),

@@ -1,7 +1,7 @@
 """The draft survey job file: one JSON document per job, read, validated and turned into calculator inputs.
 
 The shape is the contract of issue 4 (documented field by field in docs/draft_survey.md). Every problem
-is raised as :class:`bulkdaq.input_error.InputError` naming the file, the key path (e.g.
+is raised as :class:`bulkdaq.errors.InputError` naming the file, the key path (e.g.
 ``surveys.initial.marks_m.fwd_port``) and what was expected; nothing is filled in silently.
 
 Numbers should be JSON numbers. A number written as a string is read only when it cannot be misread
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from bulkdaq.input_error import InputError
-from bulkdaq.input_validation import join_key
+from bulkdaq.errors import InputError
+from bulkdaq.config.validation import join_key
 from calculators.draft_survey import (
     DEDUCTIBLE_KINDS,
     MEAN_METHODS,

@@ -19,10 +19,10 @@ import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bulkdaq.collector_service import CollectorService
-from bulkdaq.influx_reader import InfluxReader
-from bulkdaq.local_influxd import LocalInfluxd, free_port
-from bulkdaq.site_config import (
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import LocalInfluxd, free_port
+from bulkdaq.config.site_file import (
     InfluxTarget,
     IntegrityLimits,
     LoadedSite,

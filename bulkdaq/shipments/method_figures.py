@@ -2,14 +2,14 @@
 plant's stored feeds, and the draft survey from the surveyor's job file.
 
 At completion a shipment needs a figure from every method it names. Meters come from their stored
-totalizers (`bulkdaq/live_quantities.py`); this module gives:
+totalizers (`bulkdaq/shipments/live_quantities.py`); this module gives:
 
 * **shore tanks** — for each tank, an opening and a closing tank ticket (API MPMS 12.1.1) from the
   first and last good readings in the loading window of TOV, free-water volume and temperature, with
   the shipment's laboratory density and policy; the delivered quantity is opening − closing in the
   declared basis (GSV/NSV for m³, mass or weight in air for tonnes);
 * **belt scale** — closing − opening totalizer (decimal-exact), in tonnes;
-* **draft survey** — the cargo weight of the survey job (`bulkdaq/survey_file.py`), loaded for an export,
+* **draft survey** — the cargo weight of the survey job (`bulkdaq/inputs/survey_file.py`), loaded for an export,
   discharged for an import: the same figure and labels as `bulkdaq survey draft`.
 
 Each figure carries its intermediate values for the certificate. A missing reading is an error naming
@@ -22,10 +22,10 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from bulkdaq import contract
-from bulkdaq.influx_reader import InfluxReader, Reading
-from bulkdaq.shipment import MethodFigure, Shipment
-from bulkdaq.survey_file import SurveyJob
+from bulkdaq.store import contract
+from bulkdaq.store.influx_reader import InfluxReader, Reading
+from bulkdaq.shipments.model import MethodFigure, Shipment
+from bulkdaq.inputs.survey_file import SurveyJob
 from calculators.tank_ticket import tank_ticket
 from dashboards.glossary import DIRECTION_OPERATION
 from dashboards.survey_report import cargo_line, constant_note

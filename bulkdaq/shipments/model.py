@@ -1,8 +1,8 @@
 """A shipment as customs declares it: references, product, declared quantity and basis, methods, assets.
 
 A shipment file (TOML or JSON, see docs/shipments.md and examples/shipments/) is validated here; every
-problem is an :class:`~bulkdaq.input_error.InputError` naming the file, the key path and what was
-expected. The validated shipment is stored unchanged in the registry (``bulkdaq.shipment_registry``);
+problem is an :class:`~bulkdaq.errors.InputError` naming the file, the key path and what was
+expected. The validated shipment is stored unchanged in the registry (``bulkdaq.shipments.registry``);
 its canonical JSON is the evidence of the declaration.
 
 Measured figures (``MethodFigure``) are what each method yields at completion, always in the shipment's
@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bulkdaq.input_error import InputError
-from bulkdaq.input_validation import problems_error, read_text, validated
+from bulkdaq.errors import InputError
+from bulkdaq.config.validation import problems_error, read_text, validated
 from calculators.measurement_policy import MeasurementPolicy
 from calculators.reconciliation import vef_adjusted
 from dashboards.glossary import BASES

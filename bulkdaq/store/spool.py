@@ -5,7 +5,7 @@ every collector that joined that commit, newline-separated): a site's few commit
 few row inserts, not one B-tree insert per reading. Collectors `submit` points;
 the call returns once the transaction holding them is committed (group commit: the readings of all
 collectors that arrive while one commit runs go into the next one, so a site of hundreds of devices
-costs a few commits per second, not hundreds). A `SpoolForwarder` drains the oldest lines to InfluxDB in
+costs a few commits per second, not hundreds). A `SpoolForwarder` (`bulkdaq/store/forwarder.py`) drains the oldest lines to InfluxDB in
 batches and deletes only what InfluxDB stored (or what was quarantined after a 400): a crash at any
 moment loses nothing acknowledged, and a batch sent twice is harmless (the same point overwrites).
 
@@ -22,7 +22,6 @@ crash, the first commit of each known source can carry a record of the hole betw
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 import time
@@ -32,10 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-from bulkdaq import contract
-from bulkdaq.evidence_chain import EvidenceLedger
-from bulkdaq.influx_writer import InfluxWriter
-from bulkdaq.line_protocol import Point
+from bulkdaq.store import contract
+from bulkdaq.evidence.chain import EvidenceLedger
+from bulkdaq.store.line_protocol import Point
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +112,7 @@ class DurableSpool:
         the last commits may be lost on a power cut; faster on slow disks.
     ledger
         When given, every commit is also one hashed, chained and signed evidence block, written in
-        the same transaction (bulkdaq/evidence_chain.py).
+        the same transaction (bulkdaq/evidence/chain.py).
     on_resume
         Called at the first commit of each source that an earlier run of the spool had seen; the points
         it returns (a gap event) are committed with that source's first readings, so the hole is on
@@ -352,60 +350,3 @@ def _merge_marks(marks: Iterable[tuple[str, int, int] | None]) -> dict[str, tupl
         known = seen.get(source)
         seen[source] = (first, last) if known is None else (min(known[0], first), max(known[1], last))
     return seen
-
-
-class SpoolForwarder:
-    """Drains a `DurableSpool` into InfluxDB in order, in batches, deleting only what was stored."""
-
-    def __init__(self, spool: DurableSpool, writer: InfluxWriter, *, batch_size: int = 5000, flush_interval_s: float = 1.0) -> None:
-        self.spool = spool
-        self.writer = writer
-        self.batch_size = batch_size
-        self.flush_interval_s = flush_interval_s
-        self._task: asyncio.Task[None] | None = None
-        self._closing = False
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="spool-forwarder")
-
-    async def _run(self) -> None:
-        while True:
-            moved = await self.drain_once()
-            if moved == 0:
-                if self._closing:
-                    return
-                await asyncio.sleep(self.flush_interval_s)
-            elif moved < self.batch_size and not self._closing:
-                # a partial batch: wait for more rather than sending many tiny writes
-                await asyncio.sleep(min(self.flush_interval_s, 0.2))
-
-    async def drain_once(self) -> int:
-        """Send the oldest batch (if any); returns the number of lines moved out of the spool."""
-        oldest = await self.spool.oldest(self.batch_size)
-        if oldest is None:
-            return 0
-        await self.writer.write_text(oldest.text, oldest.line_count)  # returns once stored or quarantined
-        await self.spool.acknowledge(oldest.last_id)
-        return oldest.line_count
-
-    async def close(self, drain_timeout_s: float = 10.0) -> None:
-        """Drain what is in the spool and stop; if InfluxDB does not take it within `drain_timeout_s`,
-        stop anyway — the spool keeps every unsent reading on disk for the next start."""
-        self._closing = True
-        if self._task is None:
-            return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), timeout=drain_timeout_s)
-        except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            log.warning("InfluxDB did not take the spool within %.0f s; %d readings stay in %s", drain_timeout_s, self.spool.depth, self.spool.path)
-
-    @property
-    def depth(self) -> int:
-        return self.spool.depth
-
-    @property
-    def lag_s(self) -> float:
-        return self.spool.lag_s

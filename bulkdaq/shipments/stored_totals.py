@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from bulkdaq import contract
-from bulkdaq.influx_reader import InfluxReader, Reading, quote_identifier, quote_string, time_literal
-from bulkdaq.site_config import Meter
+from bulkdaq.store import contract
+from bulkdaq.store.influx_reader import InfluxReader, Reading, quote_identifier, quote_string, time_literal
+from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
+from bulkdaq.errors import InputError
 from calculators.totalizer import indicated_quantity
 
 TOTALIZERS = {"mass_total_kg": ("mass", "kg"), "volume_total_m3": ("volume", "m³")}
@@ -119,6 +120,17 @@ def stored_meter_ticket(reader: InfluxReader, site: str, meter: Meter, start: da
             f"{start.isoformat()} and {end.isoformat()}"
         )
     return StoredTicket(site, meter.id, start, end, tuple(totals))
+
+
+def ticket_from_store(site: LoadedSite, meter_id: str, start: datetime, end: datetime, *, influx_url: str | None = None) -> StoredTicket:
+    """`stored_meter_ticket` of a meter of `site`, read from the site's InfluxDB (or `influx_url`)."""
+    try:
+        meter = site.config.meter(meter_id)
+    except KeyError as error:
+        raise InputError(site.path, "meters[].id", str(error.args[0])) from None
+    target = site.config.influxdb
+    with InfluxReader(influx_url or target.url, target.database, resolve_credentials(target, site.path)) as reader:
+        return stored_meter_ticket(reader, site.config.site.name, meter, start, end)
 
 
 def _drops(reader: InfluxReader, meter_id: str, field: str, start: datetime, end: datetime) -> list[tuple[Reading, Reading]]:

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from bulkdaq import contract
-from bulkdaq.input_error import InputError
-from bulkdaq.input_validation import problems_error, read_toml, validated
-from bulkdaq.opcua_config import OpcUaSection, opcua_cross_checks
+from bulkdaq.store import contract
+from bulkdaq.errors import InputError
+from bulkdaq.config.validation import problems_error, read_toml, validated
+from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
 from bulkdaq.register_codec import INTEGER_TYPES, register_count
 
 DataType = Literal["int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]
@@ -81,7 +81,7 @@ class InfluxTarget(_Strict):
 
 
 class SpoolSettings(_Strict):
-    """The durable on-disk spool in front of InfluxDB (bulkdaq/spool.py)."""
+    """The durable on-disk spool in front of InfluxDB (bulkdaq/store/spool.py)."""
 
     path: Path | None = None  # default: var/spool/<site name>.sqlite
     max_bytes: Annotated[int, Field(gt=0)] = 1 << 30
@@ -92,7 +92,7 @@ class SpoolSettings(_Strict):
 
 
 class EvidenceSettings(_Strict):
-    """Signing of the evidence chain (bulkdaq/evidence_chain.py); the chain itself is always kept."""
+    """Signing of the evidence chain (bulkdaq/evidence/chain.py); the chain itself is always kept."""
 
     key_file: Path | None = None  # the site's Ed25519 private key (PEM), from `bulkdaq evidence keygen`
     keep_days: Annotated[float, Field(gt=0)] | None = None  # blocks older than this are removed; None keeps every block

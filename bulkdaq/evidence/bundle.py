@@ -20,7 +20,7 @@ names it. The boundary blocks are carried whole: their signatures and times prov
 the first was committed before the window and the block after the last after it, so no block of the
 window can be left out.
 
-**Witnessed chain heads** (bulkdaq/chain_heads.py) go further: the manifest is signed with the site's
+**Witnessed chain heads** (bulkdaq/evidence/heads.py) go further: the manifest is signed with the site's
 own key, so the terminal itself could cut and re-sign. A head published outside the terminal before the
 cut contradicts it: the bundle gives another hash at the head's sequence number, or the bundle says the
 chain ended before a block witnessed before the export.
@@ -42,15 +42,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 import bulkdaq
-from bulkdaq import contract
-from bulkdaq.canonical_json import canonical_json, sha256_hex
-from bulkdaq.chain_heads import ChainHead
-from bulkdaq.evidence_chain import GENESIS, Block, block_hash, chain_head, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
-from bulkdaq.input_error import InputError
-from bulkdaq.line_protocol import parse_line
-from bulkdaq.live_quantities import METER_TICKETS, loading_start
-from bulkdaq.shipment_registry import ShipmentRegistry, check_event_chain, event_from_dict, evidence_hash
-from bulkdaq.site_config import LoadedSite
+from bulkdaq.store import contract
+from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.evidence.chain import GENESIS, Block, block_hash, chain_head, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
+from bulkdaq.errors import InputError
+from bulkdaq.store.line_protocol import parse_line
+from bulkdaq.shipments.live_quantities import METER_TICKETS, loading_start
+from bulkdaq.shipments.registry import ShipmentRegistry, check_event_chain, event_from_dict, evidence_hash
+from bulkdaq.config.site_file import LoadedSite
 from calculators.totalizer import TotalizerWentBackwards, indicated_quantity
 
 FORMAT = "bulkdaq-evidence/2"

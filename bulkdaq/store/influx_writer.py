@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from bulkdaq.site_config import Credentials
+from bulkdaq.config.site_file import Credentials
 
 log = logging.getLogger(__name__)
 

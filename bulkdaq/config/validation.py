@@ -1,7 +1,7 @@
 """Input validation: how the problems found in an input file are worded and raised.
 
 Every input file (site, shipment, figures, tolerance rules, ticket, survey) reports its problems as
-:class:`~bulkdaq.input_error.InputError` naming the file, the key path
+:class:`~bulkdaq.errors.InputError` naming the file, the key path
 (``modbus.devices[2].points[5].address``) and what was expected. This module holds that wording once:
 the key path (built key by key, or from a pydantic error's ``loc``), the problem text of a pydantic
 error, and the one error that lists every problem of a file.
@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bulkdaq.input_error import InputError
+from bulkdaq.errors import InputError
 
 Problem = tuple[str, str]
 """(key path, what was wrong and what was expected)."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bulkdaq import contract
-from bulkdaq.chain_heads import ChainHead
-from bulkdaq.influx_reader import InfluxReader, quote_identifier, quote_string
-from bulkdaq.site_config import Credentials
+from bulkdaq.store import contract
+from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string
+from bulkdaq.config.site_file import Credentials
 
 
 def query_heads(url: str, database: str, site: str | None, credentials: Credentials = Credentials(None, None)) -> list[ChainHead]:
