@@ -36,7 +36,7 @@ from typing import Any
 
 from bulkdaq.store.local_influxd import wait_listening
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
-from bulkdaq.register_codec import encode
+from collectors.modbus.register_codec import encode
 from bulkdaq.config.site_file import (
     InfluxTarget,
     LoadedSite,

@@ -1,7 +1,7 @@
 """CTPL throughput: the vectorised API MPMS 11.1-2004 computation against a plain-Python loop.
 
 1,000,000 mixed inputs (density across all commodity groups, temperature and pressure across the
-standard's range) through `calculators.volume_correction.ctpl_at_base`, and the same inputs through a
+standard's range) through `calculators.petroleum.volume_correction.ctpl_at_base`, and the same inputs through a
 scalar pure-Python implementation of the same equations. The loop is timed on a subset and scaled,
 because a million iterations of it would take long; the output says so.
 """
@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from benchmarks.performance_report import write_section
-from calculators import volume_correction as vc
+from calculators.petroleum import volume_correction as vc
 
 N = 1_000_000
 LOOP_SUBSET = 20_000

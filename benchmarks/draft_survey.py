@@ -23,19 +23,10 @@ from typing import Callable
 import numpy as np
 
 from benchmarks.performance_report import write_section
-from calculators.draft_survey import (
-    NO_ROUNDING,
-    UNECE_3DP,
-    Deductible,
-    MarkPosition,
-    MarkPositions,
-    MarkReadings,
-    SurveyConditionInput,
-    TableReadings,
-    VesselParticulars,
-    survey_condition,
-)
-from calculators.hydrostatics import HydrostaticTable
+from calculators.survey.draft_survey import survey_condition
+from calculators.survey.inputs import Deductible, MarkPosition, MarkPositions, MarkReadings, SurveyConditionInput, TableReadings, VesselParticulars
+from calculators.survey.rounding import NO_ROUNDING, UNECE_3DP
+from calculators.survey.hydrostatics import HydrostaticTable
 
 TARGET_PER_SECOND = 10_000
 ROWS = 200
@@ -197,7 +188,7 @@ def main() -> None:
     lines = [
         "## Draft survey",
         "",
-        f"One survey = six readings → net displacement (`calculators.draft_survey.survey_condition`), "
+        f"One survey = six readings → net displacement (`calculators.survey.draft_survey.survey_condition`), "
         f"{SURVEYS:,} different surveys over a {ROWS}-row table, best of 7 runs. Target ≥ {TARGET_PER_SECOND:,} surveys/s "
         "with the 200-row table.",
         "",

@@ -39,7 +39,7 @@ SHUTDOWN_LIMIT_S = 10.0
 async def _collect(port: int, meters: int, interval_s: float, with_block: bool) -> dict:
     """ModbusCollector → DurableSpool; counts requests and poll starts inside the process."""
     from bulkdaq.store.spool import DurableSpool
-    from collectors.modbus_collector import ModbusCollector
+    from collectors.modbus.collector import ModbusCollector
 
     folder = Path(tempfile.mkdtemp())
     spool = DurableSpool(folder / "spool.sqlite", synchronous="full")

@@ -1,1 +1,3 @@
-"""Layout room: collectors read devices (Modbus TCP now; OPC UA later), decode, timestamp and mark quality."""
+"""Collectors read devices, decode, timestamp and mark quality, and hand readings to a `ReadingSink`:
+`modbus/` (Modbus TCP and RTU) and `opcua/` (OPC UA subscriptions), each with a README and a sample
+configuration."""

@@ -20,7 +20,7 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from bulkdaq.store import contract
-from calculators.measurement_policy import MeasurementPolicy
+from calculators.petroleum.measurement_policy import MeasurementPolicy
 from dashboards.contract_names import field, site_filter
 from dashboards.dashboard_json import number_panels
 from dashboards.figure_format import PERCENT_DECIMALS

@@ -4,9 +4,9 @@ The measurement report for customs, the draft survey report, the CLI's ticket an
 clearance board print figures through this module and nowhere else, so a figure never appears as raw
 floating-point digits (``24.987708851042694``) and always with the decimals its method and policy give:
 
-* petroleum tickets: :meth:`calculators.measurement_policy.MeasurementPolicy.shown_decimals` (factors
+* petroleum tickets: :meth:`calculators.petroleum.measurement_policy.MeasurementPolicy.shown_decimals` (factors
   to the edition's decimals, volumes and masses to the policy's, readings to their resolution);
-* the draft survey: :meth:`calculators.draft_survey.RoundingPolicy.shown_decimals` (the survey's own
+* the draft survey: :meth:`calculators.survey.rounding.RoundingPolicy.shown_decimals` (the survey's own
   rounding policy);
 * quantities of a shipment in its declared basis: the shipment's metering policy
   (:func:`bulkdaq.shipments.model.quantity_decimals`);

@@ -25,7 +25,9 @@ from string import Template
 from typing import Any, Callable
 
 from bulkdaq.inputs.survey_file import SurveyJob
-from calculators.draft_survey import DEDUCTIBLE_KINDS, INPUT_DECIMALS, ConditionResult, DraftSurveyResult, rounding_policy
+from calculators.survey.inputs import DEDUCTIBLE_KINDS
+from calculators.survey.result import ConditionResult, DraftSurveyResult
+from calculators.survey.rounding import INPUT_DECIMALS, rounding_policy
 from dashboards import glossary
 from dashboards.figure_format import figure_text, number_text, percent_text
 from dashboards.glossary import Label

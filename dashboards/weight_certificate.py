@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from bulkdaq.shipments.model import MethodFigure, Shipment, quantity_decimals, shown_policy
 from bulkdaq.shipments.registry import Event, ShipmentRegistry
-from calculators.measurement_policy import MeasurementPolicy
+from calculators.petroleum.measurement_policy import MeasurementPolicy
 from dashboards import glossary
 from dashboards.figure_format import PERCENT_DECIMALS, figure_text, number_text, percent_text, unit_symbol
 from dashboards.glossary import TERMS, both

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bulkdaq.point_codec import RegisterImage, decode_point, encode_point, point_addresses
+from collectors.modbus.point_codec import RegisterImage, decode_point, encode_point, point_addresses
 from bulkdaq.config.site_file import ModbusDevice
 from simulators.loading_profile import LoadingProfile
 from simulators.modbus_device_server import ModbusDeviceServer, ServedUnit

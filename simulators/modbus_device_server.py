@@ -18,7 +18,7 @@ from pymodbus.constants import ExcCodes
 from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
-from bulkdaq.point_codec import RegisterImage
+from collectors.modbus.point_codec import RegisterImage
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bulkdaq.certificates import create_application_certificate
+from collectors.opcua.x509 import create_application_certificate
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.config.site_file import LoadedSite, load_site
 from simulators.loading_profile import LoadingProfile

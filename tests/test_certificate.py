@@ -28,7 +28,7 @@ from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
 from bulkdaq.config.site_file import load_site
 from bulkdaq.inputs.survey_file import load_survey_file, parse_survey_document
 from bulkdaq.shipments.tolerance_rules import load_rule_set
-from calculators.coriolis_ticket import coriolis_ticket
+from calculators.petroleum.coriolis_ticket import coriolis_ticket
 from dashboards.figure_format import figure_text, number_text, percent_text
 from dashboards.survey_report import render_report
 from dashboards.weight_certificate import certificate_data, render_certificate

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from reference_cases import petroleum_cases
 
-from calculators import vcf_1980, volume_correction
+from calculators.petroleum import vcf_1980
+from calculators.petroleum import volume_correction
 
 REPO = Path(__file__).resolve().parents[1]
 BULKDAQ = Path(sys.executable).parent / "bulkdaq"

@@ -11,7 +11,7 @@ from site_files import device, point, write_site
 from bulkdaq.store.line_protocol import Point
 from bulkdaq.store.local_influxd import free_port
 from bulkdaq.config.site_file import load_site
-from collectors.modbus_collector import ModbusDeviceCollector
+from collectors.modbus.collector import ModbusDeviceCollector
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

@@ -7,33 +7,22 @@ import math
 import pytest
 from reference_cases import reference_case
 
-from calculators.draft_survey import (
-    NO_ROUNDING,
-    UNECE_3DP,
-    WORKBOOK,
+from calculators.survey.corrections import first_trim_correction, list_correction, second_trim_correction
+from calculators.survey.draft_marks import deflection_label, length_between_marks, mean_of_means, perpendicular_correction
+from calculators.survey.draft_survey import draft_survey, survey_condition
+from calculators.survey.hydrostatics import DraftOutsideTable
+from calculators.survey.inputs import (
     Deductible,
-    DraftOutsideTable,
     MarkPosition,
     MarkPositions,
     MarkReadings,
-    RoundingPolicy,
     SurveyConditionInput,
     SurveyInputError,
     TableReadings,
     VesselParticulars,
-    deflection_label,
-    draft_survey,
-    first_trim_correction,
-    length_between_marks,
-    list_correction,
-    mean_of_means,
-    perpendicular_correction,
-    round_half_away_from_zero,
-    rounding_policy,
-    second_trim_correction,
-    survey_condition,
 )
-from calculators.hydrostatics import HydrostaticTable
+from calculators.survey.rounding import NO_ROUNDING, UNECE_3DP, WORKBOOK, RoundingPolicy, round_half_away_from_zero, rounding_policy
+from calculators.survey.hydrostatics import HydrostaticTable
 
 EVERSHIP = reference_case("DS-EVERSHIP-COAL-2019")
 

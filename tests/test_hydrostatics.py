@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from reference_cases import reference_case
 
-from calculators.hydrostatics import (
+from calculators.survey.hydrostatics import (
     DraftOutsideTable,
     HydrostaticTable,
     HydrostaticTableError,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bulkdaq.config.site_file import ModbusDevice
-from collectors.integrity_watch import IntegrityWatch
+from collectors.modbus.integrity import IntegrityWatch
 
 
 def watch(data_type: str = "uint32", scale: float = 1.0, **limits: float) -> IntegrityWatch:

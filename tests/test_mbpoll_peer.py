@@ -12,7 +12,7 @@ import shutil
 import pytest
 from scenario import example_site, loading
 
-from bulkdaq.register_codec import decode
+from collectors.modbus.register_codec import decode
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.scenario_clock import ScenarioClock
 

@@ -12,8 +12,8 @@ from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.shipments.method_figures import MissingFeed, belt_scale_figure, draft_survey_figure, shore_tank_figure
 from bulkdaq.shipments.model import load_shipment
 from bulkdaq.inputs.survey_file import load_survey_file
-from calculators.measurement_policy import MeasurementPolicy
-from calculators.tank_ticket import tank_ticket
+from calculators.petroleum.measurement_policy import MeasurementPolicy
+from calculators.petroleum.tank_ticket import tank_ticket
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = 1_790_000_000_000

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bulkdaq.certificates import application_uri_of, load_certificate
+from collectors.opcua.x509 import application_uri_of, load_certificate
 from bulkdaq.store.local_influxd import free_port, wait_listening
 
 BULKDAQ = [sys.executable, "-m", "bulkdaq.cli.main"]

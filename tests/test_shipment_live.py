@@ -20,7 +20,7 @@ from bulkdaq.shipments.live_quantities import METER_TICKETS, watch
 from bulkdaq.shipments.model import DeclaredQuantity, Instrument, MethodFigure, load_shipment
 from bulkdaq.shipments.registry import ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import load_rule_set
-from calculators.weight_in_air import weight_in_air_from_mass
+from calculators.petroleum.weight_in_air import weight_in_air_from_mass
 from simulators.scenario_clock import ScenarioClock
 
 REPO = Path(__file__).resolve().parents[1]

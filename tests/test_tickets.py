@@ -11,12 +11,12 @@ from reference_cases import reference_case
 
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.ticket_files import coriolis_ticket_from_file, meter_ticket_from_file, tank_ticket_from_file
-from calculators import volume_correction
-from calculators.coriolis_ticket import coriolis_ticket
-from calculators.measurement_policy import MeasurementPolicy
-from calculators.meter_ticket import flow_weighted_average, meter_ticket
-from calculators.strapping_table import InvalidStrappingTable, OutsideStrappingTable, StrappingTable
-from calculators.tank_ticket import FloatingRoof, ShellCorrection, shell_correction_factor, shell_temperature, tank_ticket
+from calculators.petroleum import volume_correction
+from calculators.petroleum.coriolis_ticket import coriolis_ticket
+from calculators.petroleum.measurement_policy import MeasurementPolicy
+from calculators.petroleum.meter_ticket import flow_weighted_average, meter_ticket
+from calculators.petroleum.strapping_table import InvalidStrappingTable, OutsideStrappingTable, StrappingTable
+from calculators.petroleum.tank_ticket import FloatingRoof, ShellCorrection, shell_correction_factor, shell_temperature, tank_ticket
 from calculators.totalizer import TotalizerWentBackwards
 
 REPO = Path(__file__).resolve().parents[1]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from reference_cases import petroleum_cases
 
-from calculators import vcf_1980, volume_correction
+from calculators.petroleum import vcf_1980
+from calculators.petroleum import volume_correction
 
 TABLE_54B = petroleum_cases("table_54B_1980_field")
 

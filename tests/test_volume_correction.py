@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from reference_cases import petroleum_cases
 
-from calculators import volume_correction as vc
+from calculators.petroleum import volume_correction as vc
 
 API_CASES = petroleum_cases("api_11_1_2004_60F")
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from reference_cases import petroleum_cases
 
-from calculators import weight_in_air as wia
+from calculators.petroleum import weight_in_air as wia
 
 TABLE_56 = petroleum_cases("table_56")
 (CHAIN,) = petroleum_cases("tank_gauging_chain")

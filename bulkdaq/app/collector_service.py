@@ -29,7 +29,8 @@ from bulkdaq.store.line_protocol import Point
 from bulkdaq.config.site_file import LoadedSite, resolve_credentials
 from bulkdaq.store.forwarder import SpoolForwarder
 from bulkdaq.store.spool import DurableSpool, Resumed, SpoolFull
-from collectors.modbus_collector import DeviceStatus, ModbusCollector
+from collectors.device_status import DeviceStatus
+from collectors.modbus.collector import ModbusCollector
 
 log = logging.getLogger(__name__)
 RESTART_GAP_KIND = "comms_gap"  # contract.EVENT_KINDS: a restart is a time without data, like any other
@@ -101,7 +102,7 @@ class CollectorService:
         self.modbus = ModbusCollector(config.modbus.devices, config.site.name, self.spool, collector_name=collector_name)
         self.opcua = None
         if config.opcua.servers:
-            from collectors.opcua_collector import OpcUaCollector  # only sites with OPC UA sources need asyncua loaded
+            from collectors.opcua.collector import OpcUaCollector  # only sites with OPC UA sources need asyncua loaded
 
             self.opcua = OpcUaCollector(config.opcua, config.site.name, self.spool, collector_name=collector_name)
         self._stop = asyncio.Event()

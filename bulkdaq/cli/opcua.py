@@ -55,8 +55,8 @@ def browse(
     toml: bool = typer.Option(False, "--toml", help="Print [[opcua.servers.nodes]] entries instead of a table."),
 ) -> None:
     """List the variables below Objects: browse path, node id (without index), namespace URI, type, value."""
-    from collectors.opcua_browse import browse_variables
-    from collectors.opcua_connection import ConnectionSettings, OpcUaConnectError, close_client, open_client
+    from collectors.opcua.browse import browse_variables
+    from collectors.opcua.connection import ConnectionSettings, OpcUaConnectError, close_client, open_client
 
     settings = ConnectionSettings(
         endpoint=endpoint,
@@ -107,7 +107,7 @@ def certs_create(
     force: bool = typer.Option(False, help="Overwrite existing files."),
 ) -> None:
     """Create a self-signed application instance certificate (RSA 2048, SHA-256) and its key."""
-    from bulkdaq.certificates import create_application_certificate
+    from collectors.opcua.x509 import create_application_certificate
 
     if role not in ("client", "server", "both"):
         raise InputError("command line", "--role", f"expected client, server or both; got {role!r}")

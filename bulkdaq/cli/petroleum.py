@@ -13,8 +13,9 @@ from rich.table import Table
 
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.ticket_files import TICKET_READERS
-from calculators import vcf_1980, volume_correction
-from calculators.measurement_policy import MeasurementPolicy, Ticket
+from calculators.petroleum import vcf_1980
+from calculators.petroleum import volume_correction
+from calculators.petroleum.measurement_policy import MeasurementPolicy, Ticket
 from dashboards.figure_format import figure_text, number_text, unit_symbol
 
 console = Console()

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
-from calculators.draft_survey import DraftSurveyResult
+from calculators.survey.result import DraftSurveyResult
 from dashboards import glossary
 from dashboards.survey_report import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit, form_rows, survey_title, write_report
 

@@ -20,10 +20,8 @@ from bulkdaq.store import contract
 from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, read_toml, validated
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
-from bulkdaq.register_codec import INTEGER_TYPES, register_count
+from bulkdaq.config.register_types import INTEGER_TYPES, DataType, Order, register_count
 
-DataType = Literal["int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]
-Order = Literal["big", "little"]
 RegisterType = Literal["holding", "input"]
 MAX_ADDRESS = 65535
 MAX_DEVICE_HOLD_S = 10.0  # longest a silent device may hold one read (timeout × attempts)
@@ -135,7 +133,7 @@ class ModbusPoint(_Strict):
 
 
 class IntegrityLimits(_Strict):
-    """When a reading becomes an integrity event (collectors/integrity_watch.py)."""
+    """When a reading becomes an integrity event (collectors/modbus/integrity.py)."""
 
     frozen_after_s: Annotated[float, Field(gt=0)] = 30.0
     jump_margin: Annotated[float, Field(ge=0)] = 0.5  # the total may run this fraction above rate × time

@@ -23,24 +23,23 @@ from typing import Any, Mapping
 
 from bulkdaq.errors import InputError
 from bulkdaq.config.validation import join_key
-from calculators.draft_survey import (
+from calculators.survey.draft_survey import draft_survey
+from calculators.survey.inputs import (
     DEDUCTIBLE_KINDS,
     MEAN_METHODS,
-    ROUNDING_POLICIES,
     Deductible,
-    DraftSurveyResult,
     MarkPosition,
     MarkPositions,
     MarkReadings,
     OPERATIONS,
     OperationMismatch,
-    RoundingPolicy,
     SurveyConditionInput,
     TableReadings,
     VesselParticulars,
-    draft_survey,
 )
-from calculators.hydrostatics import (
+from calculators.survey.result import DraftSurveyResult
+from calculators.survey.rounding import ROUNDING_POLICIES, RoundingPolicy
+from calculators.survey.hydrostatics import (
     LCF_CONVENTIONS,
     DraftOutsideTable,
     HydrostaticTable,

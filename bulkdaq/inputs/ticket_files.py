@@ -19,15 +19,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, pydantic_problems
-from calculators import volume_correction
-from calculators.coriolis_ticket import coriolis_ticket
-from calculators.measurement_policy import MeasurementPolicy, Ticket
-from calculators.meter_ticket import flow_weighted_average, meter_ticket
+from calculators.petroleum import volume_correction
+from calculators.petroleum.coriolis_ticket import coriolis_ticket
+from calculators.petroleum.measurement_policy import MeasurementPolicy, Ticket
+from calculators.petroleum.meter_ticket import flow_weighted_average, meter_ticket
 from calculators.quantity_error import QuantityError
-from calculators.strapping_table import InvalidStrappingTable, OutsideStrappingTable, StrappingTable
-from calculators.tank_ticket import FloatingRoof, ShellCorrection, tank_ticket
+from calculators.petroleum.strapping_table import InvalidStrappingTable, OutsideStrappingTable, StrappingTable
+from calculators.petroleum.tank_ticket import FloatingRoof, ShellCorrection, tank_ticket
 from calculators.totalizer import TotalizerWentBackwards
-from calculators.weight_in_air import DensityNotPhysical
+from calculators.petroleum.weight_in_air import DensityNotPhysical
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A JSON number (an integer is accepted); never a string, never NaN or infinity."""

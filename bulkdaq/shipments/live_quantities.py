@@ -39,9 +39,9 @@ from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
 from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
 from bulkdaq.shipments.stored_totals import NoReadings, StoredTicket, stored_meter_ticket
-from calculators.coriolis_ticket import coriolis_ticket
-from calculators.measurement_policy import Ticket
-from calculators.meter_ticket import flow_weighted_average, meter_ticket
+from calculators.petroleum.coriolis_ticket import coriolis_ticket
+from calculators.petroleum.measurement_policy import Ticket
+from calculators.petroleum.meter_ticket import flow_weighted_average, meter_ticket
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import InfluxReader, Reading
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.inputs.survey_file import SurveyJob
-from calculators.tank_ticket import tank_ticket
+from calculators.petroleum.tank_ticket import tank_ticket
 from dashboards.glossary import DIRECTION_OPERATION
 from dashboards.survey_report import cargo_line, constant_note
 from calculators.totalizer import indicated_quantity

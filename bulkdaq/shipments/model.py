@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, read_text, validated
-from calculators.measurement_policy import MeasurementPolicy
+from calculators.petroleum.measurement_policy import MeasurementPolicy
 from calculators.reconciliation import vef_adjusted
 from dashboards.glossary import BASES
 

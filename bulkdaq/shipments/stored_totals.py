@@ -2,7 +2,7 @@
 
 Opening = the first good reading in the window, closing = the last. The subtraction is done in
 decimal on the stored values (which carry the device's reading exactly, see
-`bulkdaq.register_codec.to_engineering`), so the ticket equals the device's own difference. A
+`collectors.modbus.register_codec.to_engineering`), so the ticket equals the device's own difference. A
 totalizer that went backwards anywhere in the window is an error naming the readings, never a
 negative or silently short quantity; a configured roll-over is honoured.
 """

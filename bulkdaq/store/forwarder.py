@@ -1,9 +1,8 @@
-"""The forwarder: drains the durable spool into InfluxDB; and the `ReadingSink` interface collectors submit to.
+"""The forwarder: drains the durable spool into InfluxDB.
 
 `SpoolForwarder` sends the oldest lines of a `DurableSpool` (`bulkdaq/store/spool.py`) to InfluxDB in
 batches, in order, and deletes only what InfluxDB stored (or what the writer quarantined after a 400), so
-a crash at any moment loses nothing acknowledged. Collectors know only `ReadingSink`: `submit`, `depth`
-and `lag_s`; the spool implements it.
+a crash at any moment loses nothing acknowledged.
 """
 
 from __future__ import annotations
@@ -11,27 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
-from typing import Protocol
 
 from bulkdaq.store.influx_writer import InfluxWriter
-from bulkdaq.store.line_protocol import Point
 from bulkdaq.store.spool import DurableSpool
 
 log = logging.getLogger(__name__)
-
-
-class ReadingSink(Protocol):
-    """Where collectors put readings. `submit` returns once the readings are safely accepted; `source`
-    names the device or server they come from (the spool keeps its last reading time, for restart gaps)."""
-
-    async def submit(self, points: Sequence[Point], *, source: str | None = None) -> None: ...
-
-    @property
-    def depth(self) -> int: ...
-
-    @property
-    def lag_s(self) -> float: ...
 
 
 class SpoolForwarder:

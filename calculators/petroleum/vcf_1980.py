@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from calculators.quantity_error import QuantityError
-from calculators.volume_correction import round_half_away
+from calculators.petroleum.volume_correction import round_half_away
 
 BASE_TEMPERATURE_C = 15.0
 VCF_DECIMALS = 4

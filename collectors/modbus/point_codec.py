@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bulkdaq.register_codec import decode, encode, register_count, to_engineering, to_raw
+from bulkdaq.config.register_types import register_count
+from collectors.modbus.register_codec import decode, encode, to_engineering, to_raw
 from bulkdaq.config.site_file import ModbusDevice, ModbusPoint
 
 RegisterImage = Mapping[tuple[str, int], int]  # (register type, address) -> 16-bit word

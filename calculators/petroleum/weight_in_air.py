@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calculators.volume_correction import round_half_away
+from calculators.petroleum.volume_correction import round_half_away
 
 AIR_BUOYANCY_KGM3 = 1.1
 """Buoyancy allowance of Table 56: 1.1 kg per m³ of liquid [kg/m³]."""

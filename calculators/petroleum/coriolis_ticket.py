@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import math
 
-from calculators.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
-from calculators.meter_ticket import InvalidMeterInput
+from calculators.petroleum.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
+from calculators.petroleum.meter_ticket import InvalidMeterInput
 from calculators.totalizer import indicated_quantity
-from calculators.weight_in_air import weight_in_air_from_mass
+from calculators.petroleum.weight_in_air import weight_in_air_from_mass
 
 
 def coriolis_ticket(

@@ -17,10 +17,10 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from calculators.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
+from calculators.petroleum.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
 from calculators.quantity_error import QuantityError
 from calculators.totalizer import indicated_quantity
-from calculators.weight_in_air import weight_conversion_factor, weight_in_air_from_mass
+from calculators.petroleum.weight_in_air import weight_conversion_factor, weight_in_air_from_mass
 
 
 class InvalidMeterInput(QuantityError):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bulkdaq.register_codec import INTEGER_TYPES, register_count
+from bulkdaq.config.register_types import INTEGER_TYPES, register_count
 from bulkdaq.config.site_file import IntegrityLimits, ModbusDevice
 
 TOTALIZERS = {"mass_total_kg": "flow_rate_kg_h", "volume_total_m3": "volume_flow_m3_h"}

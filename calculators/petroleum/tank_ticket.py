@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from calculators.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
-from calculators.meter_ticket import mass_and_weight_in_air
+from calculators.petroleum.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
+from calculators.petroleum.meter_ticket import mass_and_weight_in_air
 from calculators.quantity_error import QuantityError
 
 MILD_STEEL_EXPANSION_PER_C = 1.12e-5
@@ -137,7 +137,7 @@ def tank_ticket(
     policy : MeasurementPolicy
     tov_m3 : float
         Total observed volume from the strapping table [m³] (see
-        :meth:`calculators.strapping_table.StrappingTable.volume_at`).
+        :meth:`calculators.petroleum.strapping_table.StrappingTable.volume_at`).
     free_water_m3 : float
         Free water volume [m³], ≤ TOV.
     liquid_temperature_c : float

@@ -14,38 +14,25 @@ import logging
 import math
 import struct
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from bulkdaq.store import contract
-from bulkdaq.store.forwarder import ReadingSink
 from bulkdaq.store.line_protocol import Point
-from bulkdaq.register_codec import block_value_reader, engineering_converter
+from collectors.modbus.register_codec import block_value_reader, engineering_converter
 from bulkdaq.config.site_file import ModbusDevice, ModbusPoint
 from bulkdaq.store.spool import SpoolFull
 from collectors.cancellation import raise_if_cancel_requested
-from collectors.integrity_watch import IntegrityEvent, IntegrityWatch
-from collectors.modbus_adapter import ModbusReadError, ModbusRtuAdapter, ModbusTcpAdapter, SerialBus
-from collectors.read_plan import ReadBlock, plan_reads
+from collectors.device_status import DeviceStatus
+from collectors.modbus.integrity import IntegrityEvent, IntegrityWatch
+from collectors.modbus.adapter import ModbusReadError, ModbusRtuAdapter, ModbusTcpAdapter, SerialBus
+from collectors.modbus.plan import ReadBlock, plan_reads
+from collectors.reading_sink import ReadingSink
 
 log = logging.getLogger(__name__)
 
 MAX_RECONNECT_DELAY_S = 5.0
 HEALTH_EVERY_S = 1.0
 FIRST_RECONNECT_DELAY_S = 0.25
-
-
-@dataclass
-class DeviceStatus:
-    """What the live status line shows for one device."""
-
-    name: str
-    connected: bool = False
-    polls: int = 0
-    errors: int = 0
-    last_poll_ms: float = 0.0
-    last_error: str | None = None
-    last_good_time: float | None = None
 
 
 def now_ms() -> int:
@@ -153,7 +140,7 @@ class ModbusDeviceCollector:
     def _decoded_points(self, answers: list[tuple[list[int], int] | None], failures: list[str | None]) -> list[Point]:
         """One point per (measurement, asset) from the blocks' answers: each block is packed to bytes once
         and every value read out of it with a precompiled layout (the same values as
-        `bulkdaq.point_codec.decode_point`, which the simulators use to encode)."""
+        `collectors.modbus.point_codec.decode_point`, which the simulators use to encode)."""
         wire: list[bytes | None] = [None] * len(self.blocks)
         swapped: list[bytes | None] = [None] * len(self.blocks)
         groups: dict[tuple[str, str], _Group] = {}

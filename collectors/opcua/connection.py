@@ -21,7 +21,7 @@ from asyncua.crypto.truststore import TrustStore
 from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
 from cryptography import x509
 
-from bulkdaq.certificates import application_uri_of
+from collectors.opcua.x509 import application_uri_of
 from bulkdaq.config.opcua_section import OpcUaServer, SecurityMode
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ async def open_client(settings: ConnectionSettings) -> Client:
                 raise OpcUaConnectError(f"security mode {settings.security_mode} needs the collector's certificate and private key")
             # The server compares the URI in our certificate with the one we announce; take it from the certificate.
             client.application_uri = application_uri_of(settings.certificate)
-            async with asyncio.timeout(settings.timeout_s * 2):  # not wait_for: see modbus_adapter._read
+            async with asyncio.timeout(settings.timeout_s * 2):  # not wait_for: see collectors/modbus/adapter.py, _read
                 await client.set_security(
                     security_policies.SecurityPolicyBasic256Sha256,
                     str(settings.certificate),

@@ -10,8 +10,9 @@ So a float32 1.0 (0x3F800000) reads ``[0x3F80, 0x0000]`` as big/big ("ABCD"), ``
 big bytes/little words ("CDAB"), ``[0x803F, 0x0000]`` as little/big ("BADC") and ``[0x0000, 0x803F]``
 as little/little ("DCBA").
 
-This module is written without pymodbus on purpose: pymodbus's converters know only word order and
-have changed across minor releases.
+The data types and their sizes are in `bulkdaq/config/register_types.py`, which the site file checks
+register maps against. This module is written without pymodbus on purpose: pymodbus's converters know
+only word order and have changed across minor releases.
 """
 
 from __future__ import annotations
@@ -19,27 +20,8 @@ from __future__ import annotations
 import struct
 from decimal import ROUND_DOWN, Decimal
 from collections.abc import Sequence
-from typing import Literal
 
-Order = Literal["big", "little"]
-
-# data type -> (registers, struct format of the big-endian value)
-DATA_TYPES: dict[str, tuple[int, str]] = {
-    "int16": (1, ">h"),
-    "uint16": (1, ">H"),
-    "int32": (2, ">i"),
-    "uint32": (2, ">I"),
-    "int64": (4, ">q"),
-    "uint64": (4, ">Q"),
-    "float32": (2, ">f"),
-    "float64": (4, ">d"),
-}
-INTEGER_TYPES = frozenset({"int16", "uint16", "int32", "uint32", "int64", "uint64"})
-
-
-def register_count(data_type: str) -> int:
-    """Number of 16-bit registers a value of `data_type` occupies."""
-    return DATA_TYPES[data_type][0]
+from bulkdaq.config.register_types import DATA_TYPES, INTEGER_TYPES, Order
 
 
 def decode(registers: Sequence[int], data_type: str, byte_order: Order = "big", word_order: Order = "big") -> int | float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bulkdaq.register_codec import register_count
+from bulkdaq.config.register_types import register_count
 from bulkdaq.config.site_file import ModbusDevice
 
 Role = Literal["value", "overflow"]

@@ -20,8 +20,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calculators import vcf_1980, volume_correction
-from calculators.volume_correction import round_half_away
+from calculators.petroleum import vcf_1980
+from calculators.petroleum import volume_correction
+from calculators.petroleum.volume_correction import round_half_away
 
 Edition = Literal["2004", "1980"]
 Rounding = Literal["standard", "unrounded"]

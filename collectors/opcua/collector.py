@@ -1,7 +1,7 @@
 """OPC UA collector: one asyncio task per server, subscriptions (not polling), nothing dropped silently.
 
-For each server the collector opens a session (`opcua_connection`), resolves the configured nodes
-(`opcua_nodes`: namespace URIs and browse paths, afresh on every connection), creates one
+For each server the collector opens a session (`connection.py`), resolves the configured nodes
+(`nodes.py`: namespace URIs and browse paths, afresh on every connection), creates one
 subscription with a monitored item per node (sampling interval, queue size, deadband from the site
 file) and turns every data-change notification into a reading:
 
@@ -10,7 +10,7 @@ file) and turns every data-change notification into a reading:
   a value that did not change is not stored again as if it were fresh: the server sends nothing for
   it, and the initial values re-sent after a reconnect carry their old source timestamps, which
   overwrite the identical points already stored;
-* quality from the StatusCode (`opcua_quality`); a Bad value is stored without a value field, the
+* quality from the StatusCode (`quality.py`); a Bad value is stored without a value field, the
   status code's name and hex value go into `quality_reason`, as does a server-side queue overflow.
 
 The notification queue inside asyncua is created unbounded here (its default drops the oldest when
@@ -37,14 +37,14 @@ from asyncua import Client, ua
 from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 
 from bulkdaq.store import contract
-from bulkdaq.store.forwarder import ReadingSink
 from bulkdaq.store.line_protocol import FieldValue, Point
 from bulkdaq.config.opcua_section import OpcUaSection, OpcUaServer, resolve_opcua_password
 from collectors.cancellation import raise_if_cancel_requested
-from collectors.modbus_collector import DeviceStatus
-from collectors.opcua_connection import ConnectionSettings, OpcUaConnectError, close_client, open_client
-from collectors.opcua_nodes import NodeProblem, describe_all, resolve_nodes
-from collectors.opcua_quality import describe, quality_of
+from collectors.reading_sink import ReadingSink
+from collectors.device_status import DeviceStatus
+from collectors.opcua.connection import ConnectionSettings, OpcUaConnectError, close_client, open_client
+from collectors.opcua.nodes import NodeProblem, describe_all, resolve_nodes
+from collectors.opcua.quality import describe, quality_of
 
 log = logging.getLogger(__name__)
 # asyncua logs a traceback at ERROR when a server drops; the collector reports each outage itself, once,
@@ -208,7 +208,7 @@ class OpcUaServerCollector:
         try:
             while not reason:
                 with contextlib.suppress(asyncio.TimeoutError):
-                    async with asyncio.timeout(check_s):  # not wait_for: see modbus_adapter._read
+                    async with asyncio.timeout(check_s):  # not wait_for: see collectors/modbus/adapter.py, _read
                         await lost.wait()
                 raise_if_cancel_requested()
                 await self._flush()
