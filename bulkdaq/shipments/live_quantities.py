@@ -38,7 +38,7 @@ from bulkdaq.store.line_protocol import Point
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
 from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
-from bulkdaq.shipments.stored_totals import NoReadings, StoredTicket, stored_meter_ticket
+from bulkdaq.shipments.stored_totals import NoReadings, StoredTicket, TotalNotStored, stored_meter_ticket
 from calculators.petroleum.coriolis_ticket import coriolis_ticket
 from calculators.petroleum.measurement_policy import Ticket
 from calculators.petroleum.meter_ticket import flow_weighted_average, meter_ticket
@@ -225,6 +225,8 @@ def meter_progress(reader: InfluxReader, site_name: str, shipment: Shipment, met
     ------
     bulkdaq.shipments.stored_totals.NoReadings, bulkdaq.shipments.stored_totals.TotalizerDropped
         No good totalizer reading, or a totalizer that went backwards.
+    bulkdaq.shipments.stored_totals.TotalNotStored
+        The totalizer the ticket needs has no good reading while another of the meter's has one.
     NoMetering
         The shipment has no metering section.
     ValueError
@@ -239,7 +241,7 @@ def meter_progress(reader: InfluxReader, site_name: str, shipment: Shipment, met
     total_field = "mass_total_kg" if kind == "coriolis" else "volume_total_m3"
     delta = next((t for t in stored.totals if t.field == total_field), None)
     if delta is None:
-        raise InputError(f"meter {meter.id}", f"meter.{total_field}", f"a {meter.kind} meter's ticket needs its {total_field} readings; none are stored")
+        raise TotalNotStored(f"meter {meter.id}", f"meter.{total_field}", f"a {meter.kind} meter's ticket needs its {total_field} readings; none are stored")
     opening, closing = float(delta.opening.value), float(delta.closing.value)
     conditions = line_conditions(reader, meter.id, total_field, opening, start, end)
     factor = shipment.meter_factor(meter.id)

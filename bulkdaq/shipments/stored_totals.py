@@ -26,6 +26,13 @@ class NoReadings(ValueError):
     """No good totalizer reading in the window."""
 
 
+class TotalNotStored(InputError, NoReadings):
+    """The totalizer a meter's ticket is made from has no good reading in the window, though another of the
+    meter's totalizers has one: a meter whose register map lacks it, or, while a loading is watched, its
+    first reading stored between the two queries. An `InputError` naming the meter and the field; a
+    `NoReadings` to the live watch, which waits for the next cycle instead of stopping."""
+
+
 class TotalizerDropped(ValueError):
     """A totalizer decreased inside the window (a reset, or more roll-overs than one)."""
 
