@@ -70,7 +70,8 @@ def demo(
         # The collector signs what it acquires with the site's key (made here, as `bulkdaq evidence keygen` would).
         key_file = data_dir / "site.key"
         fingerprint = create_site_key(key_file, key_file.with_suffix(".pub"))
-        console.print(f"site key fingerprint {fingerprint} (what the terminal registers with customs: the trust anchor of every check below)")
+        console.print(f"site key fingerprint {fingerprint} (what the terminal registers with customs: the trust anchor of every check below)",
+                      soft_wrap=True)
         # Heads every 2 s of the demo's minute (60 s at a real site), so the bundle meets several witnesses.
         evidence = EvidenceSettings(key_file=key_file, head_interval_s=2.0)
         site = LoadedSite(site.path, site.config.model_copy(update={"evidence": evidence}), site.warnings)
