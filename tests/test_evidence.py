@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -55,7 +55,7 @@ def signed_loading(tmp_path_factory: pytest.TempPathFactory, influxd) -> tuple[L
 
     start = datetime.now(timezone.utc)
     asyncio.run(load())
-    end = datetime.now(timezone.utc) + timedelta(seconds=1)
+    end = datetime.now(timezone.utc)
     bundle = export_bundle(site, start, end)
     assert bundle["manifest"]["key_fingerprint"] == site_fingerprint
     yield site, bundle, start, end, reader

@@ -304,7 +304,10 @@ def test_a_head_not_signed_by_the_site_key_is_named(loaded, tmp_path: Path) -> N
     create_site_key(tmp_path / "other.key", tmp_path / "other.pub")
     other = load_private_key(tmp_path / "other.key")
     head = sign_head(other, "demo-terminal", 1, "00" * 32, 1)
-    assert _problems(loaded["bundle"], loaded, [head]) == [f"witnessed head 1 at {datetime.fromtimestamp(0.001, timezone.utc).isoformat(timespec='seconds')} is not signed by the bundle's key"]
+    assert _problems(loaded["bundle"], loaded, [head]) == [
+        "witnessed head 1 at 1970-01-01T00:00:00+00:00 names site demo-terminal but is not signed by the bundle's key",
+        "none of the 1 witnessed heads given is signed by the bundle's key: heads of another site or key?",
+    ]
 
 
 # -- the registry's own chain -------------------------------------------------------------------------
@@ -328,6 +331,15 @@ def test_events_are_numbered_per_shipment_and_signed(loaded, tmp_path: Path) -> 
         unsigned.transition("A-1", "precheck", "officer Li", "check")
     assert [e.number for e in unsigned.events("A-1")] == [1]
     unsigned.close()
+    # And the other way: a history begun without the key is not signed half-way (its bundle could never verify).
+    begun_unsigned = ShipmentRegistry(tmp_path / "u.sqlite")
+    begun_unsigned.declare(base.model_copy(update={"id": "C-1"}), "officer Li")
+    begun_unsigned.close()
+    late = ShipmentRegistry(tmp_path / "u.sqlite", signing_key=loaded["key"])
+    with pytest.raises(SigningKeyRequired, match="already holds 1 unsigned events"):
+        late.transition("C-1", "precheck", "officer Li", "check")
+    assert late.key_fingerprint is None
+    late.close()
 
 
 # -- the command line ---------------------------------------------------------------------------------
@@ -389,6 +401,9 @@ def test_cli_json_report_and_witnessed_heads_file(loaded, tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("damage, where", [
     (lambda b: b["blocks"][0].pop("seq"), "blocks[0].seq: missing"),
+    (lambda b: b["manifest"]["blocks"].pop("before"), "manifest.blocks.before: missing (null when there is none)"),
+    (lambda b: b["manifest"].pop("history_digest"), "manifest.history_digest: missing (null when the bundle has no shipment)"),
+    (lambda b: b["shipment"].update(events=None), "shipment.events: expected a list, found null"),
     (lambda b: b["blocks"][0].update(seq="1"), "blocks[0].seq: expected an integer, found a string ('1')"),
     (lambda b: b.update(blocks={"0": {}}), "bundle.blocks: expected a list, found an object"),
     (lambda b: b.pop("manifest"), "bundle.manifest: missing"),
@@ -420,3 +435,98 @@ def test_a_figure_mismatch_names_stated_then_recomputed(loaded) -> None:  # noqa
     bundle = copy.deepcopy(loaded["bundle"])
     bundle["figures"]["FT-101"]["mass_total_kg"]["indicated"] = "500000.000"
     assert "figure FT-101 mass_total_kg: the bundle states 500000.000, the raw readings give 450000.000" in _problems(bundle, loaded)
+
+
+# -- found by review: the terminal bending the manifest's own numbers -----------------------------------
+
+
+def _cut_end(bundle: dict[str, Any]) -> dict[str, Any]:
+    bundle["blocks"] = bundle["blocks"][: len(bundle["blocks"]) * 2 // 3]
+    bundle["boundary"]["after"] = None
+    bundle["manifest"]["blocks"]["after"] = None
+    _recompute_figures(bundle)
+    return bundle
+
+
+def test_the_terminal_moving_the_commit_margin_to_hide_a_cut_is_refused(loaded) -> None:  # noqa: ANN001
+    bundle = _cut_end(copy.deepcopy(loaded["bundle"]))
+    stamp = round(bundle["blocks"][-1]["created"] * 1000) + 1
+    bundle["manifest"]["window"]["blocks_until_ms"] = bundle["manifest"]["exported_ms"] = stamp
+    _resign(bundle, loaded["key"])
+    assert "the window's end was moved" in " ".join(_problems(bundle, loaded, _heads_of(loaded)))
+
+
+def test_the_terminal_shortening_to_ms_behind_the_printed_window_is_refused(loaded) -> None:  # noqa: ANN001
+    bundle = copy.deepcopy(loaded["bundle"])
+    window = bundle["manifest"]["window"]
+    window["to_ms"] = (window["from_ms"] + window["to_ms"]) // 2
+    _recompute_figures(bundle)
+    _resign(bundle, loaded["key"])
+    assert f"the window's to_ms ({window['to_ms']}) is not its to time ({window['to']})" in _problems(bundle, loaded)
+
+
+def test_the_terminal_renumbering_its_chain_is_caught_by_witnessed_heads(loaded) -> None:  # noqa: ANN001
+    bundle = copy.deepcopy(loaded["bundle"])
+    key = loaded["key"]
+    chain = [b for b in (bundle["boundary"]["before"], *bundle["blocks"], bundle["boundary"]["after"]) if b is not None]
+    previous = chain[0]["prev_hash"]
+    for b in chain:  # a fork numbered where no witnessed head can name it
+        b["seq"] += 1000
+        b["prev_hash"] = previous
+        b["hash"] = block_hash(b["seq"], b["prev_hash"], b["created"], b["lines"])
+        b["signature"] = key.sign(bytes.fromhex(b["hash"])).hex()
+        previous = b["hash"]
+    manifest = bundle["manifest"]["blocks"]
+    for name, b in (("before", bundle["boundary"]["before"]), ("after", bundle["boundary"]["after"])):
+        if b is not None:
+            manifest[name] = {"seq": b["seq"], "hash": b["hash"]}
+    _resign(bundle, key)
+    assert _problems(bundle, loaded) == []
+    problems = _problems(bundle, loaded, _heads_of(loaded))
+    assert any("inside the window, names block" in p and p.endswith("the chain was rewritten or renumbered") for p in problems)
+
+
+def test_a_look_alike_site_name_does_not_hide_the_heads(loaded) -> None:  # noqa: ANN001
+    bundle = _cut_end(copy.deepcopy(loaded["bundle"]))
+    bundle["manifest"]["site"] = "demo\u2011terminal"  # a non-breaking hyphen
+    _resign(bundle, loaded["key"])
+    problems = _problems(bundle, loaded, _heads_of(loaded))
+    assert any(p.startswith("the site key signed head") and p.endswith("the bundle says site 'demo\u2011terminal'") for p in problems)
+    assert any(p.endswith("blocks were cut") for p in problems)
+
+
+def test_a_genuine_bundle_stays_verified_as_the_chain_goes_on_after_the_export(loaded) -> None:  # noqa: ANN001
+    bundle = loaded["bundle"]
+    manifest = bundle["manifest"]
+    assert manifest["window"]["blocks_until_ms"] <= manifest["exported_ms"]
+    # The collector kept running: a later head, after the export, names a block the bundle cannot hold.
+    later = sign_head(loaded["key"], "demo-terminal", manifest["blocks"]["chain_head"]["seq"] + 5, "ab" * 32, manifest["exported_ms"] + 30_000)
+    assert _problems(bundle, loaded, [*_heads_of(loaded), later]) == []
+
+
+def test_heads_of_another_key_are_refused_not_ignored(loaded, tmp_path: Path) -> None:  # noqa: ANN001
+    create_site_key(tmp_path / "other.key", tmp_path / "other.pub")
+    other = load_private_key(tmp_path / "other.key")
+    foreign = [sign_head(other, "another-terminal", h.seq, h.hash, h.time_ms) for h in _heads_of(loaded)]
+    assert _problems(loaded["bundle"], loaded, foreign) == [
+        f"none of the {len(foreign)} witnessed heads given is signed by the bundle's key: heads of another site or key?"
+    ]
+
+
+def test_accepting_the_bundles_own_key_is_never_called_verified(loaded, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(loaded["bundle"]))
+    done = _verify(str(path), "--accept-bundle-key", "--json")
+    assert done.returncode == 0
+    report = json.loads(done.stdout)
+    assert report["verdict"] == "consistent with the bundle's own key" and report["key_trusted"] is False
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda b: b["blocks"][3].update(lines=["meter,meter=FT-101 garbage"]), "line 1: not a readable meter reading"),
+    (lambda b: b["figures"]["FT-101"]["mass_total_kg"].update(indicated=float("nan")), "the figures hold a value JSON cannot carry"),
+])
+def test_damaged_contents_are_named_not_crashed_on(loaded, damage, problem) -> None:  # noqa: ANN001
+    bundle = copy.deepcopy(loaded["bundle"])
+    damage(bundle)
+    assert any(problem in p for p in _problems(bundle, loaded))

@@ -126,10 +126,7 @@ class CollectorService:
         """Submit the chain's signed head to the spool; False when there is nothing to publish yet (no
         block written) or no signing key. Each head is stamped at least 1 ms after the previous one, so
         no two share a point in InfluxDB."""
-        time_ms = time.time_ns() // 1_000_000
-        if self.last_head is not None:
-            time_ms = max(time_ms, self.last_head.time_ms + 1)
-        head = self.ledger.signed_head(self.site_name, time_ms)
+        head = self.ledger.signed_head(self.site_name, 0 if self.last_head is None else self.last_head.time_ms + 1)
         if head is None or head.seq == 0:  # seq 0 is the genesis hash, not a block anyone could check
             return False
         await self.spool.submit([head.to_point()])
@@ -173,11 +170,12 @@ class CollectorService:
         `head_interval_s` [s] and after the last readings."""
         self.forwarder.start()
         signing = self.ledger.key is not None
-        # The head at start witnesses the chain as the previous run left it, before any new block.
-        next_head = await self._head_due(time.monotonic()) if signing else float("inf")
-        devices = asyncio.create_task(self._collect(), name="collectors")
+        devices: asyncio.Task[None] | None = None
         next_health = time.monotonic()
         try:
+            # The head at start witnesses the chain as the previous run left it, before any new block.
+            next_head = await self._head_due(time.monotonic()) if signing else float("inf")
+            devices = asyncio.create_task(self._collect(), name="collectors")
             while not self._stop.is_set() and not devices.done():
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(tick_s):  # not wait_for: see collectors/cancellation.py
@@ -191,9 +189,10 @@ class CollectorService:
                 if on_tick is not None:
                     on_tick()
         finally:
-            devices.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await devices
+            if devices is not None:
+                devices.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await devices
             if signing:
                 # After the collectors' last commit, so the chain as this run leaves it is witnessed.
                 try:
@@ -205,5 +204,5 @@ class CollectorService:
             await self.forwarder.close()
             await self.writer.aclose()
             await self.spool.close()
-        if devices.done() and not devices.cancelled() and devices.exception() is not None:
+        if devices is not None and devices.done() and not devices.cancelled() and devices.exception() is not None:
             raise devices.exception()  # type: ignore[misc]

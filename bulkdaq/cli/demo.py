@@ -67,7 +67,8 @@ def demo(
         site = local_site(site, influxd.url, data_dir / "spool.sqlite", plan.speedup)
         # The collector signs what it acquires with the site's key.
         site, fingerprint = with_site_key(site, data_dir)
-        console.print(f"site key fingerprint {fingerprint} (what the terminal registers with customs: the trust anchor of every check below)")
+        console.print(f"site key fingerprint {fingerprint} (what the terminal registers with customs: the trust anchor of every check below)",
+                      soft_wrap=True)
         create_database(site)
         clock = ScenarioClock(plan.speedup, running=False)  # starts once every collector is connected
         simulators, plants = simulated_devices(site, plan, clock, clearance)

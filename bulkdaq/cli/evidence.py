@@ -114,18 +114,21 @@ def verify(
         except ValueError as error:
             raise InputError("command line", "--fingerprint", str(error)) from None
     witnessed = _heads(heads_file, influx, database, username, password_env)
+    if witnessed is not None and not witnessed:
+        source = heads_file if heads_file is not None else f"{influx} database {database}"
+        raise InputError(source, "evidence_head", "no witnessed heads: nothing to check the bundle against")
     bundle = read_bundle(bundle_file)
     try:
-        site = bundle.get("manifest", {}).get("site") if isinstance(bundle.get("manifest"), dict) else None
-        if witnessed is not None and influx is not None and isinstance(site, str):
-            witnessed = [h for h in witnessed if h.site == site]
         result = verify_bundle(bundle, trusted_fingerprint, witnessed or ())
     except BundleMalformed as error:
         raise InputError(bundle_file, error.where, str(error).split(": ", 1)[1]) from None
     untrusted = trusted_fingerprint is None and not accept_bundle_key
     if as_json:
         report = result.as_dict() | {"witnessed_heads_given": None if witnessed is None else len(witnessed)}
-        report["verdict"] = "not verified" if not result.ok else "untrusted key" if untrusted else "verified"
+        report["verdict"] = (
+            "not verified" if not result.ok else "untrusted key" if untrusted
+            else "consistent with the bundle's own key" if trusted_fingerprint is None else "verified"
+        )
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         _print_report(result, trusted_fingerprint, accept_bundle_key, witnessed)
@@ -141,7 +144,8 @@ def _print_report(result, trusted_fingerprint: str | None, accept_bundle_key: bo
     trust = "trusted (matches the key you gave)" if result.key_trusted else "the bundle's own key (NOT a trust anchor)"
     console.print(f"key {result.key_fingerprint}: {trust}", highlight=False)
     console.print(f"{result.blocks_checked} blocks, {result.readings_checked} readings"
-                  + (f", {result.events_checked} events (history signed and chained)" if result.shipment else ""), highlight=False)
+                  + (f", {result.events_checked} events (history signed and chained), the newest {result.last_event}" if result.shipment else "")
+                  + f"; exported {result.exported}", highlight=False)
     for meter, totals in sorted(result.figures.items()):
         for name, indicated in sorted(totals.items()):
             console.print(f"  {meter} {name}: indicated {indicated}", highlight=False)
@@ -176,6 +180,8 @@ def _public_key(path: Path):  # noqa: ANN202
 def _heads(heads_file: Path | None, influx: str | None, database: str | None, username: str | None, password_env: str | None) -> list[ChainHead] | None:
     if heads_file is not None and influx is not None:
         raise InputError("command line", "--heads, --influx", "give the witnessed heads from a file or from InfluxDB, not both")
+    if influx is None and (database, username, password_env) != (None, None, None):
+        raise InputError("command line", "--database, --username, --password-env", "these say where the witnessed heads are: give --influx URL with them")
     if heads_file is not None:
         return read_heads(heads_file)
     if influx is None:

@@ -31,6 +31,7 @@ docs/evidence.md states what each check proves, against whom, and what is not pr
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -59,6 +60,9 @@ TOTALIZER_FIELDS = ("mass_total_kg", "volume_total_m3")
 # Blocks committed up to this long after the window's end are taken too: a reading of the window's last
 # moments is committed a little after it was read.
 COMMIT_MARGIN_MS = 60_000
+# A block is stamped when its commit begins and counted by heads once it has committed; the clock may be
+# read a little apart. Order checks between blocks and heads allow this much.
+ORDER_SLACK_MS = 2_000
 
 
 class BundleMalformed(ValueError):
@@ -82,7 +86,9 @@ class Verification:
     readings_checked: int = 0
     events_checked: int = 0
     heads_checked: int = 0  # witnessed heads that bore on this bundle (matched a block, or bounded its end)
-    evidence_hash: str | None = None  # the newest event's hash: what the certificate shows
+    evidence_hash: str | None = None  # the newest event's hash: what the measurement report shows
+    last_event: str | None = None  # "#n state at time": an older bundle of the same shipment has an earlier one
+    exported: str = ""
     figures: dict[str, dict[str, str]] = field(default_factory=dict)  # meter → totalizer → indicated
     problems: list[str] = field(default_factory=list)
 
@@ -94,7 +100,8 @@ class Verification:
         return {
             "ok": self.ok, "key_trusted": self.key_trusted, "site": self.site, "shipment": self.shipment, "window": self.window,
             "key_fingerprint": self.key_fingerprint, "blocks": self.blocks_checked, "readings": self.readings_checked,
-            "events": self.events_checked, "witnessed_heads": self.heads_checked, "evidence_hash": self.evidence_hash,
+            "events": self.events_checked, "last_event": self.last_event, "exported": self.exported,
+            "witnessed_heads": self.heads_checked, "evidence_hash": self.evidence_hash,
             "figures": self.figures, "problems": list(self.problems),
         }
 
@@ -114,7 +121,12 @@ def export_bundle(site: LoadedSite, start: datetime, end: datetime, shipment: di
         raise InputError(site.path, "evidence.key_file", "no signing key is configured; unsigned evidence cannot be exported")
     key = load_private_key(key_file)
     start_ms, end_ms = round(start.timestamp() * 1000), round(end.timestamp() * 1000)
-    until_ms = end_ms + COMMIT_MARGIN_MS
+    exported_ms = _now_ms()
+    if end_ms > exported_ms:
+        raise InputError("command line", "--to", f"the window ends at {end.isoformat()}, in the future: export it once it has ended")
+    # Blocks committed up to the margin after the window, or up to now if that is sooner: the manifest
+    # says which, and the verifier holds the bundle (and every witnessed head) to it.
+    until_ms = min(end_ms + COMMIT_MARGIN_MS, exported_ms)
     blocks = read_blocks(spool_path, start_ms / 1000, until_ms / 1000)
     if not blocks:
         raise InputError(site.path, "spool", f"no evidence block was committed between {start.isoformat()} and {end.isoformat()}: nothing to export")
@@ -130,7 +142,7 @@ def export_bundle(site: LoadedSite, start: datetime, end: datetime, shipment: di
         "site": config.site.name,
         "shipment": None if shipment is None else shipment["id"],
         "window": {"from": start.isoformat(), "to": end.isoformat(), "from_ms": start_ms, "to_ms": end_ms, "blocks_until_ms": until_ms},
-        "exported_ms": _now_ms(),
+        "exported_ms": exported_ms,
         "key_fingerprint": fingerprint(key.public_key()),
         "calculator_version": bulkdaq.__version__,
         "blocks": {
@@ -189,26 +201,34 @@ def sign_manifest(key: Ed25519PrivateKey, manifest: dict[str, Any]) -> str:
     return key.sign(canonical_json(manifest)).hex()
 
 
-def meter_figures(blocks: Iterable[Block], start_ms: int, end_ms: int) -> dict[str, dict[str, Any]]:
-    """Opening, closing and indicated quantity of every meter totalizer, from the good readings in the window."""
+def meter_figures(blocks: Iterable[Block], start_ms: int, end_ms: int, unreadable: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Opening, closing and indicated quantity of every meter totalizer, from the good readings in the window.
+
+    A meter line that cannot be read (not line protocol, no meter tag, a total that is not a number) is
+    named in `unreadable` when a list is given, and raises ValueError otherwise."""
     first: dict[tuple[str, str], tuple[int, float]] = {}
     last: dict[tuple[str, str], tuple[int, float]] = {}
     for block in blocks:
-        for line in block.lines:
+        for number, line in enumerate(block.lines, start=1):
             if not line.startswith(contract.METER.name + ","):
                 continue
-            point = parse_line(line)
-            if not start_ms <= point.time_ms <= end_ms or point.fields.get(contract.QUALITY_FIELD) != contract.Quality.GOOD.value:
+            try:
+                point = parse_line(line)
+                if not start_ms <= point.time_ms <= end_ms or point.fields.get(contract.QUALITY_FIELD) != contract.Quality.GOOD.value:
+                    continue
+                meter = point.tags[contract.METER.asset_tag]
+                readings = [(name, (point.time_ms, _total(point.fields[name]))) for name in TOTALIZER_FIELDS if name in point.fields]
+            except (ValueError, KeyError, IndexError, TypeError) as error:
+                if unreadable is None:
+                    raise ValueError(f"block {block.seq} line {number}: not a readable meter reading ({error!r})") from None
+                unreadable.append(f"block {block.seq} line {number}: not a readable meter reading ({error!r})")
                 continue
-            meter = point.tags[contract.METER.asset_tag]
-            for name in TOTALIZER_FIELDS:
-                if name in point.fields:
-                    reading = (point.time_ms, float(point.fields[name]))
-                    key = (meter, name)
-                    if key not in first or reading[0] < first[key][0]:
-                        first[key] = reading
-                    if key not in last or reading[0] > last[key][0]:
-                        last[key] = reading
+            for name, reading in readings:
+                key = (meter, name)
+                if key not in first or reading[0] < first[key][0]:
+                    first[key] = reading
+                if key not in last or reading[0] > last[key][0]:
+                    last[key] = reading
     figures: dict[str, dict[str, Any]] = {}
     for (meter, name), (open_ms, open_value) in sorted(first.items()):
         close_ms, close_value = last[(meter, name)]
@@ -222,6 +242,12 @@ def meter_figures(blocks: Iterable[Block], start_ms: int, end_ms: int) -> dict[s
             "indicated": indicated,
         }
     return figures
+
+
+def _total(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"totalizer value {value!r} is not a finite number")
+    return float(value)
 
 
 # -- verification ------------------------------------------------------------------------------------
@@ -263,6 +289,7 @@ def verify_bundle(
         raise BundleMalformed("public_key_pem", f"an Ed25519 public key in PEM ({error})") from None
     actual = fingerprint(key)
     result.site, result.shipment, result.window, result.key_fingerprint = manifest["site"], manifest["shipment"], manifest["window"], actual
+    result.exported = _at(manifest["exported_ms"])
     if trusted_fingerprint is not None:
         trusted = normalise_fingerprint(trusted_fingerprint)
         result.key_trusted = actual == trusted
@@ -286,7 +313,10 @@ def verify_bundle(
     _check_completeness(manifest, blocks, before, after, key, actual, result)
 
     window = manifest["window"]
-    recomputed = meter_figures(blocks, window["from_ms"], window["to_ms"])
+    _check_window(manifest, result)
+    unreadable: list[str] = []
+    recomputed = meter_figures(blocks, window["from_ms"], window["to_ms"], unreadable)
+    result.problems += unreadable
     stated = bundle["figures"]
     for meter in sorted(set(recomputed) | set(stated)):
         for name in sorted(set(recomputed.get(meter, {})) | set(_dict(stated.get(meter)))):
@@ -295,7 +325,7 @@ def verify_bundle(
             if said != found:
                 result.problems.append(f"figure {meter} {name}: the bundle states {said}, the raw readings give {found}")
     result.figures = {meter: {name: f["indicated"] for name, f in totals.items()} for meter, totals in recomputed.items()}
-    if sha256_hex(stated) != manifest["figures_digest"]:
+    if _digest(stated, "figures", result) != manifest["figures_digest"]:
         result.problems.append("the figures are not the ones the manifest signed (figures digest differs)")
 
     _check_shipment(bundle, manifest, key, result)
@@ -318,6 +348,35 @@ def normalise_fingerprint(text: str) -> str:
     return digits
 
 
+def _digest(document: Any, what: str, result: Verification) -> str | None:
+    """SHA-256 of a part of the bundle, or None (and a problem) when it holds what JSON cannot carry."""
+    try:
+        return sha256_hex(document)
+    except (ValueError, TypeError) as error:
+        result.problems.append(f"the {what} hold a value JSON cannot carry ({error}): altered")
+        return None
+
+
+def _check_window(manifest: dict[str, Any], result: Verification) -> None:
+    """The window's millisecond bounds are its ISO times, in order, and the commit margin is the export's rule."""
+    window = manifest["window"]
+    for name in ("from", "to"):
+        try:
+            moment = datetime.fromisoformat(window[name])
+        except ValueError:
+            raise BundleMalformed(f"manifest.window.{name}", f"an ISO 8601 time, found {window[name]!r}") from None
+        if moment.tzinfo is None or round(moment.timestamp() * 1000) != window[f"{name}_ms"]:
+            result.problems.append(f"the window's {name}_ms ({window[f'{name}_ms']}) is not its {name} time ({window[name]})")
+    if window["from_ms"] > window["to_ms"]:
+        result.problems.append(f"the window ends ({window['to']}) before it begins ({window['from']})")
+    until = window["blocks_until_ms"]
+    if not window["to_ms"] <= until <= window["to_ms"] + COMMIT_MARGIN_MS or until > manifest["exported_ms"]:
+        result.problems.append(
+            f"the blocks are taken up to {until} ms, not up to {COMMIT_MARGIN_MS // 1000} s after the window's end or the export, "
+            "whichever came first: the window's end was moved"
+        )
+
+
 def _check_blocks(blocks: list[Block], key: Ed25519PublicKey, actual: str, result: Verification) -> None:
     previous: Block | None = None
     for block in blocks:
@@ -328,7 +387,8 @@ def _check_blocks(blocks: list[Block], key: Ed25519PublicKey, actual: str, resul
             if block.seq <= previous.seq:
                 result.problems.append(f"blocks out of order: block {block.seq} comes after block {previous.seq}")
             elif block.seq != previous.seq + 1:
-                missing = ", ".join(str(s) for s in range(previous.seq + 1, block.seq))
+                gap = block.seq - previous.seq - 1
+                missing = ", ".join(str(s) for s in range(previous.seq + 1, block.seq)) if gap <= 20 else f"{previous.seq + 1}–{block.seq - 1} ({gap})"
                 result.problems.append(f"block(s) {missing} missing: block {block.seq} follows block {previous.seq}")
             elif block.prev_hash != previous.hash:
                 result.problems.append(f"block {block.seq} does not chain to block {previous.seq} (prev_hash differs)")
@@ -408,14 +468,17 @@ def _check_shipment(bundle: dict[str, Any], manifest: dict[str, Any], key: Ed255
     if not isinstance(part, dict):
         result.problems.append(f"the shipment history of {claimed} is missing from the bundle")
         return
-    if part.get("id") != claimed:
-        result.problems.append(f"the bundle's shipment is {part.get('id')!r}, the manifest names {claimed!r}")
-    if history_digest(part) != manifest["history_digest"]:
+    _members(part, "shipment", {"id": str, "events": list, "documents": dict})
+    raw_events, documents = part["events"], part["documents"]
+    if part["id"] != claimed:
+        result.problems.append(f"the bundle's shipment is {part['id']!r}, the manifest names {claimed!r}")
+    try:
+        digest_ok = history_digest(part) == manifest["history_digest"]
+    except (ValueError, TypeError) as error:
+        result.problems.append(f"shipment {claimed}: the history holds a value JSON cannot carry ({error}): altered")
+        digest_ok = True  # named just above
+    if not digest_ok:
         result.problems.append(f"shipment {claimed}: the history is not the one the manifest signed (an event or document was changed, added or removed)")
-    raw_events = part.get("events")
-    documents = part.get("documents")
-    if not isinstance(raw_events, list) or not isinstance(documents, dict):
-        raise BundleMalformed("shipment", "expected `events` (a list) and `documents` (an object)")
     events = []
     for i, raw in enumerate(raw_events):
         try:
@@ -424,6 +487,7 @@ def _check_shipment(bundle: dict[str, Any], manifest: dict[str, Any], key: Ed255
             raise BundleMalformed(f"shipment.events[{i}]", f"an event as the registry writes it ({error!r})") from None
     result.events_checked = len(events)
     result.evidence_hash = events[-1].hash if events else None
+    result.last_event = f"#{events[-1].number} {events[-1].to_state} at {events[-1].time.isoformat()}" if events else None
     result.problems += check_event_chain(claimed, events, key)
     named = {digest for event in events for digest in event.evidence}
     for digest in sorted(named - set(documents)):
@@ -433,25 +497,29 @@ def _check_shipment(bundle: dict[str, Any], manifest: dict[str, Any], key: Ed255
     for digest, document in documents.items():
         if not isinstance(document, dict) or "body" not in document or "kind" not in document:
             raise BundleMalformed(f"shipment.documents.{digest[:12]}", "an object with `kind` and `body`")
-        if evidence_hash(document["body"]) != digest:
+        try:
+            altered = evidence_hash(document["body"]) != digest
+        except (ValueError, TypeError):
+            altered = True
+        if altered:
             result.problems.append(f"shipment {claimed}: document {document['kind']} altered (its hash is not {digest[:12]}…)")
     figures = bundle["figures"]
     for document in documents.values():
         if document["kind"] != METER_TICKETS:
             continue
-        body = document["body"]
+        body = _dict(document["body"])
         window = manifest["window"]
         if (body.get("from"), body.get("to")) != (window["from"], window["to"]):
             result.problems.append(
                 f"shipment {claimed}: the window is {window['from']} – {window['to']}, the meter tickets were made for "
                 f"{body.get('from')} – {body.get('to')}"
             )
-        for run in body.get("meters", []):
-            raw = _dict(_dict(figures.get(run["meter"])).get(run["totalizer"])).get("indicated")
-            if raw != run["indicated_exact"]:
+        for run in (r for r in body.get("meters", []) if isinstance(r, dict)):
+            raw = _dict(_dict(figures.get(run.get("meter"))).get(run.get("totalizer"))).get("indicated")
+            if raw != run.get("indicated_exact"):
                 result.problems.append(
-                    f"shipment {claimed} meter {run['meter']}: the measurement report's indicated {run['totalizer']} is "
-                    f"{run['indicated_exact']}, the raw readings give {raw}"
+                    f"shipment {claimed} meter {run.get('meter')}: the measurement report's indicated {run.get('totalizer')} is "
+                    f"{run.get('indicated_exact')}, the raw readings give {raw}"
                 )
 
 
@@ -459,40 +527,80 @@ def _check_heads(
     manifest: dict[str, Any], blocks: list[Block], before: Block | None, after: Block | None,
     heads: Sequence[ChainHead], key: Ed25519PublicKey, result: Verification,
 ) -> None:
-    """Each witnessed head the bundle reaches agrees with it: same hash at the same sequence number, and no
-    head witnessed before the export lies beyond where the bundle says the chain ended."""
-    known = {b.seq: b for b in (before, *blocks, after) if b is not None}
-    last = blocks[-1] if blocks else None
-    ends_at_head = manifest["blocks"]["after"] is None
-    for head in sorted((h for h in heads if h.site == manifest["site"]), key=lambda h: h.time_ms):
-        at = datetime.fromtimestamp(head.time_ms / 1000, timezone.utc).isoformat(timespec="seconds")
-        if not head.verify(key):
-            result.problems.append(f"witnessed head {head.seq} at {at} is not signed by the bundle's key")
-            continue
-        if head.seq in known:
-            result.heads_checked += 1
-            if known[head.seq].hash != head.hash:
+    """The bundle agrees with every head the site key signed.
+
+    A head (time T, block N, hash H) says: at T the chain's newest committed block was N. So the bundle's
+    block N (if it has it) has hash H; every block up to N was stamped before T; a head taken inside the
+    window names a block the bundle holds or bounds; and one taken before the export, beyond the bundle's
+    last block, contradicts a bundle that says it reaches the chain's head. Heads are matched by the key,
+    not by the site name the bundle gives, so a renamed site cannot hide its own heads.
+    """
+    site, window = manifest["site"], manifest["window"]
+    known = sorted((b for b in (before, *blocks, after) if b is not None), key=lambda b: b.seq)
+    by_seq = {b.seq: b for b in known}
+    if not known:
+        return
+    # latest stamp among the blocks up to each position, to hold every head to its order in one pass each
+    latest = []
+    for b in known:
+        latest.append(max(b.created, latest[-1]) if latest else b.created)
+    seqs = [b.seq for b in known]
+    last, ends_at_head = blocks[-1] if blocks else known[-1], manifest["blocks"]["after"] is None
+    signed = [h for h in heads if h.verify(key)]
+    for head in heads:
+        if head.site == site and not head.verify(key):
+            result.problems.append(f"witnessed head {head.seq} at {_at(head.time_ms)} names site {site} but is not signed by the bundle's key")
+    if heads and not signed:
+        result.problems.append(f"none of the {len(heads)} witnessed heads given is signed by the bundle's key: heads of another site or key?")
+    for head in sorted(signed, key=lambda h: (h.time_ms, h.seq)):
+        at = _at(head.time_ms)
+        if head.site != site:
+            result.problems.append(f"the site key signed head {head.seq} at {at} as site {head.site!r}; the bundle says site {site!r}")
+        bears = False
+        if head.seq in by_seq:
+            bears = True
+            if by_seq[head.seq].hash != head.hash:
                 result.problems.append(
-                    f"block {head.seq}: the bundle's hash {known[head.seq].hash[:16]}… differs from the head witnessed at {at} "
+                    f"block {head.seq}: the bundle's hash {by_seq[head.seq].hash[:16]}… differs from the head witnessed at {at} "
                     f"({head.hash[:16]}…): the chain was rewritten after that head was published"
                 )
-        elif last is not None and head.seq > last.seq and head.time_ms <= manifest["window"]["blocks_until_ms"]:
-            # Block `head.seq` was committed by the head's time, inside the window: it belongs in the bundle.
-            result.heads_checked += 1
+        counted = bisect_right(seqs, head.seq)  # blocks of the bundle the head already counted
+        if counted and latest[counted - 1] * 1000 > head.time_ms + ORDER_SLACK_MS:
+            bears = True
+            late = next(b for b in known[:counted] if b.created * 1000 > head.time_ms + ORDER_SLACK_MS)
             result.problems.append(
-                f"the chain had reached block {head.seq} by {at} (witnessed), inside the window, but the bundle ends at block {last.seq}: blocks were cut"
+                f"block {late.seq} is stamped {_at(round(late.created * 1000))}, after the head witnessed at {at} that already counted it "
+                f"(block {head.seq}): the chain was rewritten or renumbered"
             )
-        elif last is not None and head.seq > last.seq and ends_at_head and head.time_ms <= manifest["exported_ms"]:
-            result.heads_checked += 1
+        inside = window["from_ms"] + ORDER_SLACK_MS <= head.time_ms <= window["blocks_until_ms"]
+        low = before.seq if before is not None else 0
+        high = last.seq if ends_at_head else (after.seq if after is not None else last.seq)
+        if inside:
+            bears = True
+            if head.seq < low:
+                result.problems.append(
+                    f"the head witnessed at {at}, inside the window, names block {head.seq}, before the bundle's blocks {low}–{high}: "
+                    "the chain was rewritten or renumbered"
+                )
+            elif head.seq > last.seq:
+                result.problems.append(
+                    f"the chain had reached block {head.seq} by {at} (witnessed), inside the window, but the bundle ends at block {last.seq}: "
+                    "blocks were cut"
+                )
+        elif head.seq > last.seq and ends_at_head and head.time_ms <= manifest["exported_ms"]:
+            bears = True
             result.problems.append(
                 f"the chain had reached block {head.seq} by {at} (witnessed), but the bundle says block {last.seq} was the chain head "
                 "when it was exported: blocks were cut"
             )
-        elif after is not None and head.seq > after.seq and after.created * 1000 > head.time_ms:
-            result.heads_checked += 1
-            result.problems.append(
-                f"boundary block {after.seq} claims to be committed after the head witnessed at {at} (block {head.seq}): the chain was rewritten"
-            )
+        result.heads_checked += bears
+
+
+def _at(time_ms: int) -> str:
+    try:
+        return datetime.fromtimestamp(time_ms / 1000, timezone.utc).isoformat(timespec="seconds")
+    except (OverflowError, OSError, ValueError):
+        return f"{time_ms} ms (not a time)"
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -540,12 +648,17 @@ def _manifest(value: Any) -> dict[str, Any]:
     })
     if manifest["format"] != MANIFEST_FORMAT:
         raise BundleMalformed("manifest.format", f"expected {MANIFEST_FORMAT!r}, found {manifest['format']!r}")
-    if not (manifest.get("shipment") is None or isinstance(manifest["shipment"], str)):
-        raise BundleMalformed("manifest.shipment", "a shipment id or null")
+    for name in ("shipment", "history_digest"):
+        if name not in manifest:
+            raise BundleMalformed(f"manifest.{name}", "missing (null when the bundle has no shipment)")
+        if not (manifest[name] is None or isinstance(manifest[name], str)):
+            raise BundleMalformed(f"manifest.{name}", f"a string or null, found {_kind(manifest[name])}")
     _members(manifest["window"], "manifest.window", {"from": str, "to": str, "from_ms": int, "to_ms": int, "blocks_until_ms": int})
     claimed = _members(manifest["blocks"], "manifest.blocks", {"count": int, "readings": int, "first": dict, "last": dict, "chain_head": dict})
     for name in ("first", "last", "before", "after", "chain_head"):
-        if claimed.get(name) is not None:
+        if name not in claimed:
+            raise BundleMalformed(f"manifest.blocks.{name}", "missing (null when there is none)")
+        if claimed[name] is not None:
             _members(claimed[name], f"manifest.blocks.{name}", {"seq": int, "hash": str})
     return manifest
 
@@ -572,8 +685,14 @@ def _members(value: Any, where: str, expected: dict[str, type | tuple[type, ...]
     return value
 
 
+_KIND_NAMES = {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "an integer", float: "a number", type(None): "null"}
+
+
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "an integer", float: "a number"}.get(type(value), "null" if value is None else type(value).__name__) + (f" ({value!r})" if isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(repr(value)) < 40 else "")
+    """How a JSON value reads in a message: its kind, and the value itself when it is short."""
+    kind = _KIND_NAMES.get(type(value), type(value).__name__)
+    shown = isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(repr(value)) < 40
+    return f"{kind} ({value!r})" if shown else kind
 
 
 def _dict(value: Any) -> dict[str, Any]:

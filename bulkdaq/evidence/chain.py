@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,11 +146,16 @@ class EvidenceLedger:
         self._seq, self._prev_hash = block.seq, block.hash
         self._head = (block.seq, block.hash)
 
-    def signed_head(self, site: str, time_ms: int) -> ChainHead | None:
-        """The newest block's sequence number and hash, signed for publication; None without a key."""
+    def signed_head(self, site: str, not_before_ms: int = 0) -> ChainHead | None:
+        """The newest committed block's sequence number and hash, signed for publication and stamped now
+        (at least `not_before_ms`, Unix ms); None without a key.
+
+        The head is read before the clock, so every block it counts was committed (and stamped) before
+        the head's time: a verifier may hold the chain to that order."""
         if self.key is None:
             return None
         seq, digest = self._head
+        time_ms = max(time.time_ns() // 1_000_000, not_before_ms)
         return sign_head(self.key, site, seq, digest, time_ms)
 
     def prune(self, db: sqlite3.Connection, before: float) -> int:

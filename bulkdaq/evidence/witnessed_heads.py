@@ -6,6 +6,7 @@ from bulkdaq.store import contract
 from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string
 from bulkdaq.config.site_file import Credentials
+from bulkdaq.errors import InputError
 
 
 def query_heads(url: str, database: str, site: str | None, credentials: Credentials = Credentials(None, None)) -> list[ChainHead]:
@@ -18,7 +19,9 @@ def query_heads(url: str, database: str, site: str | None, credentials: Credenti
     for found in series:
         for row in found.rows():
             time_ms = round(row["time"].timestamp() * 1000)
-            heads.append(ChainHead(found.tags[contract.SITE_TAG], int(row["seq"]), row["hash"], time_ms, row["signature"]))
+            if not (isinstance(row["seq"], int) and isinstance(row["hash"], str) and isinstance(row["signature"], str)):
+                raise InputError(url, f"{head.name} at {row['time'].isoformat()}", "a head point needs an integer seq and string hash and signature")
+            heads.append(ChainHead(found.tags[contract.SITE_TAG], row["seq"], row["hash"], time_ms, row["signature"]))
     return sorted(heads, key=lambda h: (h.time_ms, h.seq))
 
 

@@ -269,6 +269,15 @@ class ShipmentRegistry:
         public = self.signing_key.public_key()
         mine = fingerprint(public)
         if bound is None:
+            unsigned = db.execute("SELECT count(*) FROM events").fetchone()[0]
+            if unsigned:
+                # Signing from here on would leave every earlier link unsigned: a bundle of those shipments
+                # could never verify against the site key. Better said now than at the officer's desk.
+                raise SigningKeyRequired(
+                    f"registry {self.path} already holds {unsigned} unsigned events (recorded without the site key); a history "
+                    "begun unsigned cannot be signed later: keep using it without the key, or start a new registry and give "
+                    "--site from the first declaration"
+                )
             db.execute("INSERT INTO signing_key (fingerprint, public_key_pem, since) VALUES (?, ?, ?)",
                        (mine, public_pem(public), _iso(datetime.now(timezone.utc))))
         elif bound != mine:
