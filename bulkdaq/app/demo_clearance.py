@@ -36,8 +36,8 @@ from bulkdaq.shipments.registry import ShipmentRegistry
 from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
 from bulkdaq.shipments.tolerance_rules import RuleSet, load_rule_set
-from dashboards.glossary import DIRECTION_OPERATION
-from dashboards.weight_certificate import certificate_data, write_certificate
+from bulkdaq.wording.glossary import DIRECTION_OPERATION
+from dashboards.reports.measurement_report import certificate_data, write_certificate
 
 DISCHARGE_SURVEY = Path("surveys") / "evership-discharge.json"
 

@@ -27,8 +27,8 @@ from bulkdaq.store.influx_reader import InfluxReader, Reading
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.inputs.survey_file import SurveyJob
 from calculators.petroleum.tank_ticket import tank_ticket
-from dashboards.glossary import DIRECTION_OPERATION
-from dashboards.survey_report import cargo_line, constant_note
+from bulkdaq.wording.glossary import DIRECTION_OPERATION
+from bulkdaq.wording.survey_statement import cargo_line, constant_note
 from calculators.totalizer import indicated_quantity
 
 # The tank-ticket figure that gives the quantity in each declared basis.

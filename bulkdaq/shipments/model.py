@@ -23,14 +23,14 @@ from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, read_text, validated
 from calculators.petroleum.measurement_policy import MeasurementPolicy
 from calculators.reconciliation import vef_adjusted
-from dashboards.glossary import BASES
+from bulkdaq.wording.glossary import BASES
 
 Direction = Literal["export", "import"]
 Method = Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"]
 Basis = Literal["t_air", "t_vacuum", "m3_15C", "m3_20C"]
 
 METHODS: tuple[str, ...] = ("meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale")
-BASIS_LABELS = BASES  # English and Chinese of each basis, from the one glossary (dashboards/glossary.py)
+BASIS_LABELS = BASES  # English and Chinese of each basis, from the one glossary (bulkdaq/wording/glossary.py)
 BASIS_UNITS = {"t_air": "t", "t_vacuum": "t", "m3_15C": "m3", "m3_20C": "m3"}
 TONNE_BASES = ("t_air", "t_vacuum")
 # Methods that weigh the cargo and give no volume: a shipment declared in m³ cannot use them.

@@ -25,7 +25,7 @@ from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Event, Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import Reconciliation, RuleSet, reconcile
 from bulkdaq.store.influx_reader import InfluxReader
-from dashboards.figure_format import percent_text
+from bulkdaq.wording.figure_format import percent_text
 
 FIGURES = "figures"
 RECONCILIATION = "reconciliation"
