@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.shipments.workflow import complete_loading, officer_step, reconcile_shipment, record_figures, start_loading
 from bulkdaq.evidence.chain import load_private_key
 from bulkdaq.store.influx_reader import InfluxReader
@@ -54,7 +55,7 @@ class Outcome:
     certificate: Path
 
 
-class SurveyMismatch(ValueError):
+class SurveyMismatch(BulkdaqError, ValueError):
     """The survey file the demo cites is not about the shipment it is used for."""
 
 
@@ -110,7 +111,7 @@ class DemoClearance:
         if self._registry is None:
             key_file = site.config.evidence.key_file
             if key_file is None:
-                raise ValueError(f"{site.path}: evidence.key_file: the demo signs its shipment history; the site needs its signing key")
+                raise InputError(site.path, "evidence.key_file", "the demo signs its shipment history; the site needs its signing key")
             self._registry = ShipmentRegistry(self.registry_path, signing_key=load_private_key(key_file))
         return self._registry
 

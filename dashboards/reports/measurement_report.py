@@ -28,6 +28,7 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.shipments.model import MethodFigure, Shipment, quantity_decimals, shown_policy
 from bulkdaq.shipments.registry import Event, ShipmentRegistry
 from calculators.petroleum.measurement_policy import MeasurementPolicy
@@ -50,7 +51,7 @@ AIR_KEY = "weight_in_air_t"
 NSV_KEY = "nsv_m3"
 
 
-class NotReconciled(ValueError):
+class NotReconciled(BulkdaqError, ValueError):
     """A measurement report needs the shipment's reconciliation."""
 
 
