@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bulkdaq.errors import BulkdaqError
 
-class QuantityError(ValueError):
+
+class QuantityError(BulkdaqError, ValueError):
     """An input a calculator refuses (out of a standard's range, off a table, not a measurement).
 
     Attributes

@@ -33,6 +33,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bulkdaq.errors import BulkdaqError
+
 Sense = Literal["both", "short"]
 Band = Literal["fixed", "uncertainty", "wider"]
 SENSES = ("both", "short")
@@ -43,7 +45,7 @@ COMPARISON_SLACK_PCT = 1e-9
 boundary case must not flip on the last binary digit. Far below any printed decimal, not a tolerance."""
 
 
-class InvalidReconciliationInput(ValueError):
+class InvalidReconciliationInput(BulkdaqError, ValueError):
     """A figure, limit, uncertainty or VEF that cannot be used (not finite, not positive, unknown option)."""
 
 

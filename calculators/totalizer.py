@@ -9,8 +9,10 @@ totalizer reading.
 
 from __future__ import annotations
 
+from bulkdaq.errors import BulkdaqError
 
-class TotalizerWentBackwards(ValueError):
+
+class TotalizerWentBackwards(BulkdaqError, ValueError):
     """The closing reading is below the opening one and no roll-over explains it (a reset)."""
 
     def __init__(self, opening: float, closing: float, rollover_at: float | None) -> None:

@@ -20,6 +20,7 @@ from bulkdaq.config.site_file import ModbusDevice
 from simulators.loading_profile import LoadingProfile
 from simulators.modbus_device_server import ModbusDeviceServer, ServedUnit
 from simulators.scenario_clock import ScenarioClock
+from simulators.setup_error import SetupError
 
 FLOWMETER_FIELDS = frozenset(
     {
@@ -91,9 +92,9 @@ class FlowmeterSimulator:
         for index, point in enumerate(device.points):
             where = f"device {device.name!r} points[{index}] ({point.name!r})"
             if point.measurement != "meter" or point.field not in FLOWMETER_FIELDS:
-                raise ValueError(f"{where}: a flowmeter serves meter fields {sorted(FLOWMETER_FIELDS)}, not {point.measurement}/{point.field}")
+                raise SetupError(f"{where}: a flowmeter serves meter fields {sorted(FLOWMETER_FIELDS)}, not {point.measurement}/{point.field}")
             if point.asset not in self.runs:
-                raise ValueError(f"{where}: no meter run given for meter {point.asset!r}")
+                raise SetupError(f"{where}: no meter run given for meter {point.asset!r}")
         self.ranges = _mapped_ranges(device)
         self._offsets: dict[tuple[str, str], float] = {}
         self._meter_factors: dict[str, float] = {}

@@ -7,6 +7,7 @@ ground truth, not the sum of many small steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from simulators.setup_error import SetupError
 
 
 @dataclass(frozen=True)
@@ -21,11 +22,11 @@ class LoadingProfile:
 
     def __post_init__(self) -> None:
         if self.target_mass_kg <= 0 or self.peak_rate_kg_h <= 0:
-            raise ValueError("target mass and peak rate must be > 0")
+            raise SetupError("target mass and peak rate must be > 0")
         if self.ramp_up_s < 0 or self.ramp_down_s < 0:
-            raise ValueError("ramps must be ≥ 0 s")
+            raise SetupError("ramps must be ≥ 0 s")
         if self.steady_s < 0:
-            raise ValueError(
+            raise SetupError(
                 f"{self.target_mass_kg} kg cannot be loaded with ramps of {self.ramp_up_s} s and "
                 f"{self.ramp_down_s} s at {self.peak_rate_kg_h} kg/h: shorten the ramps or lower the rate"
             )

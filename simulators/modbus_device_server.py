@@ -19,6 +19,7 @@ from pymodbus.server import ModbusSerialServer, ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from collectors.modbus.point_codec import RegisterImage
+from simulators.setup_error import SetupError
 
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
@@ -57,7 +58,7 @@ class ModbusDeviceServer:
         bytesize: int = 8,
     ) -> None:
         if (serial_port is None) == (host is None or port is None):
-            raise ValueError("give either host and port (Modbus TCP) or serial_port (Modbus RTU)")
+            raise SetupError("give either host and port (Modbus TCP) or serial_port (Modbus RTU)")
         self.units = {unit.unit_id: unit for unit in units}
         self.host, self.port, self.serial_port = host, port, serial_port
         self.fault: int | None = None  # answer every read with this Modbus exception code

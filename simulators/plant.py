@@ -32,6 +32,7 @@ from asyncua.crypto.validator import CertificateValidator, CertificateValidatorO
 from bulkdaq.config.opcua_section import SecurityMode
 from simulators.plant_model import PLANT_NAMESPACE_URI, PlantModel, PlantTag
 from simulators.scenario_clock import ScenarioClock
+from simulators.setup_error import SetupError
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +59,12 @@ class PlantSecurity:
 
     def __post_init__(self) -> None:
         if not self.modes:
-            raise ValueError("the plant needs at least one security mode")
+            raise SetupError("the plant needs at least one security mode")
         secured = [m for m in self.modes if m != "None"]
         if secured and (self.certificate is None or self.private_key is None):
-            raise ValueError(f"security modes {secured} need the server's certificate and private key")
+            raise SetupError(f"security modes {secured} need the server's certificate and private key")
         if not self.allow_anonymous and not self.users:
-            raise ValueError("anonymous access is off and no users are defined: nobody could connect")
+            raise SetupError("anonymous access is off and no users are defined: nobody could connect")
 
 
 class _PlantUsers:
@@ -100,9 +101,9 @@ class PlantServer:
         record_history: bool = False,
     ) -> None:
         if update_interval_s <= 0:
-            raise ValueError(f"update interval must be > 0 s, got {update_interval_s}")
+            raise SetupError(f"update interval must be > 0 s, got {update_interval_s}")
         if bulk_variables < 0 or bulk_group_size < 1:
-            raise ValueError("bulk_variables must be ≥ 0 and bulk_group_size ≥ 1")
+            raise SetupError("bulk_variables must be ≥ 0 and bulk_group_size ≥ 1")
         self.model = model
         self.clock = clock
         self.host = host

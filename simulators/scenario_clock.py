@@ -7,6 +7,7 @@ consistent story.
 from __future__ import annotations
 
 import time
+from simulators.setup_error import SetupError
 
 
 class ScenarioClock:
@@ -14,7 +15,7 @@ class ScenarioClock:
 
     def __init__(self, speedup: float = 1.0, *, running: bool = True) -> None:
         if speedup <= 0:
-            raise ValueError(f"speedup must be > 0, got {speedup}")
+            raise SetupError(f"speedup must be > 0, got {speedup}")
         self.speedup = speedup
         self._started: float | None = time.monotonic() if running else None
 

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 # Decimals the measurement report shows per unit, for the demo and example policies (mass and volume
 # decimals 3, API MPMS 11.1-2004 factors 5): see calculators/petroleum/measurement_policy.py and
-# dashboards/figure_format.py.
+# bulkdaq/wording/figure_format.py.
 REPORT_DECIMALS = {"t": 3, "m³": 3, "kg": 3, "kg/m³": 1, "°C": 2, "kPa": 1, "%": 3, "t/m³": 4}
 NUMBER_WITH_UNIT = re.compile(r"(?<![\w.,])([+-]?\d{1,3}(?:,\d{3})*(?:\.(\d+))?|[+-]?\d+(?:\.(\d+))?)\s?(t/m³|m³|kg/m³|kg|°C|kPa|%|t)(?![\w/])")
 RAW_FLOAT = re.compile(r"(?<![\w.])\d+\.\d{7,}(?!\w)|\d\.\d+e[+-]?\d+")

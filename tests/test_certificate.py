@@ -29,9 +29,9 @@ from bulkdaq.config.site_file import load_site
 from bulkdaq.inputs.survey_file import load_survey_file, parse_survey_document
 from bulkdaq.shipments.tolerance_rules import load_rule_set
 from calculators.petroleum.coriolis_ticket import coriolis_ticket
-from dashboards.figure_format import figure_text, number_text, percent_text
-from dashboards.survey_report import render_report
-from dashboards.weight_certificate import certificate_data, render_certificate
+from bulkdaq.wording.figure_format import figure_text, number_text, percent_text
+from dashboards.reports.survey_report import render_report
+from dashboards.reports.measurement_report import certificate_data, render_certificate
 from figure_checks import RECORDED, check_decimals, figure_problems, figures_with_units, page_text, raw_floats
 
 REPO = Path(__file__).resolve().parents[1]

@@ -105,7 +105,7 @@ def test_report_escapes_text_and_marks_surveyor_readings():
     from datetime import datetime, timezone
 
     from bulkdaq.inputs.survey_file import parse_survey_document
-    from dashboards.survey_report import render_report
+    from dashboards.reports.survey_report import render_report
 
     document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     document["vessel"]["name"] = "<script>alert(1)</script> & co"

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from dashboards import catalog, dashboard_checks
-from dashboards.dashboard_json import decode, decode_with_sdk_only, encode
-from dashboards.influxql_query import DATASOURCE_UID, InfluxQLQuery
-from dashboards.influxql_render import (
+from dashboards.grafana import catalog
+from dashboards.grafana import dashboard_checks
+from dashboards.grafana.dashboard_json import decode, decode_with_sdk_only, encode
+from dashboards.grafana.influxql_query import DATASOURCE_UID, InfluxQLQuery
+from dashboards.grafana.influxql_render import (
     TimeRange,
     UnknownVariable,
     VariableValue,
@@ -24,7 +25,7 @@ from dashboards.influxql_render import (
     format_interval,
     render,
 )
-from dashboards.panel_runner import panels
+from dashboards.grafana.panel_runner import panels
 
 DASHBOARDS = catalog.build_all()
 REPO = Path(__file__).resolve().parents[1]

@@ -12,8 +12,11 @@ from bulkdaq.shipments.lifecycle import ClearanceState
 from bulkdaq.shipments.model import MethodFigure, load_shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import load_rule_set
-from dashboards import clearance_board, glossary, survey_report, weight_certificate
-from dashboards.weight_certificate import certificate_data, render_certificate
+from dashboards.grafana import clearance_board
+from bulkdaq.wording import glossary
+from dashboards.reports import survey_report
+from dashboards.reports import measurement_report
+from dashboards.reports.measurement_report import certificate_data, render_certificate
 
 REPO = Path(__file__).resolve().parents[1]
 AT = datetime(2026, 5, 2, 6, 30, tzinfo=timezone.utc)
@@ -64,7 +67,7 @@ def test_board_and_measurement_report_use_the_same_labels(tmp_path: Path):
 
 def test_no_module_keeps_its_own_state_words():
     """The labels live in the glossary only: the board, the report and the survey report define none of their own."""
-    for module in (clearance_board, weight_certificate, survey_report):
+    for module in (clearance_board, measurement_report, survey_report):
         source = Path(module.__file__).read_text(encoding="utf-8")  # type: ignore[arg-type]
         for state, (_, chinese) in glossary.STATES.items():
             assert f'"{chinese}' not in source, (module.__name__, state)

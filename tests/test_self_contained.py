@@ -81,7 +81,7 @@ def test_the_scan_reads_code_configuration_scripts_and_docs_and_skips_what_is_no
         "pyproject.toml", "Makefile", "README.md", "scripts/setup.sh", ".ci/run", "examples/site.toml",
         "docs/design.md", "docs/formulas.md", "tests/reference/README.md", "tests/reference/petroleum_cases.json",
         "tests/reference_cases.py", "tests/conftest.py", "bulkdaq/store/contract.py", "calculators/survey/draft_survey.py",
-        "collectors/modbus/collector.py", "dashboards/provisioning.py", "simulators/plant.py",
+        "collectors/modbus/collector.py", "dashboards/grafana/provisioning.py", "simulators/plant.py",
     ):
         assert expected in scanned, f"{expected} is not scanned"
     assert not [p for p in scanned if p.split("/")[0] in SKIPPED_DIRECTORIES or ".egg-info/" in p]

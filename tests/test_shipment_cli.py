@@ -14,7 +14,7 @@ from bulkdaq.cli import shipment as shipment_cli
 from bulkdaq.shipments.lifecycle import TransitionRefused
 from bulkdaq.errors import InputError
 from bulkdaq.shipments.registry import ShipmentRegistry
-from dashboards.weight_certificate import NotReconciled, certificate_data, render_certificate
+from dashboards.reports.measurement_report import NotReconciled, certificate_data, render_certificate
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPMENTS = REPO / "examples" / "shipments"

@@ -13,8 +13,8 @@ from bulkdaq.app.collector_service import CollectorService
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.shipments.live_quantities import batch_findings
 from bulkdaq.shipments.model import load_shipment
-from dashboards import loading_view
-from dashboards.influxql_render import TimeRange, VariableValue, render
+from dashboards.grafana import loading_view
+from dashboards.grafana.influxql_render import TimeRange, VariableValue, render
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

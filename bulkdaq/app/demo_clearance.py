@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.shipments.workflow import complete_loading, officer_step, reconcile_shipment, record_figures, start_loading
 from bulkdaq.evidence.chain import load_private_key
 from bulkdaq.store.influx_reader import InfluxReader
@@ -36,8 +37,8 @@ from bulkdaq.shipments.registry import ShipmentRegistry
 from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
 from bulkdaq.shipments.tolerance_rules import RuleSet, load_rule_set
-from dashboards.glossary import DIRECTION_OPERATION
-from dashboards.weight_certificate import certificate_data, write_certificate
+from bulkdaq.wording.glossary import DIRECTION_OPERATION
+from dashboards.reports.measurement_report import certificate_data, write_certificate
 
 DISCHARGE_SURVEY = Path("surveys") / "evership-discharge.json"
 
@@ -54,7 +55,7 @@ class Outcome:
     certificate: Path
 
 
-class SurveyMismatch(ValueError):
+class SurveyMismatch(BulkdaqError, ValueError):
     """The survey file the demo cites is not about the shipment it is used for."""
 
 
@@ -110,7 +111,7 @@ class DemoClearance:
         if self._registry is None:
             key_file = site.config.evidence.key_file
             if key_file is None:
-                raise ValueError(f"{site.path}: evidence.key_file: the demo signs its shipment history; the site needs its signing key")
+                raise InputError(site.path, "evidence.key_file", "the demo signs its shipment history; the site needs its signing key")
             self._registry = ShipmentRegistry(self.registry_path, signing_key=load_private_key(key_file))
         return self._registry
 

@@ -23,7 +23,7 @@ def build(
     installed_at: Annotated[Path, typer.Option(help="Where the tree will live on the Grafana host.")] = Path("/etc/grafana/provisioning"),
 ) -> None:
     """Write dashboard JSON, datasource and dashboard-provider YAML and alert rules for Grafana file provisioning."""
-    from dashboards.provisioning import InfluxTarget, write_tree
+    from dashboards.grafana.provisioning import InfluxTarget, write_tree
 
     target = InfluxTarget(url=influx_url, database=database, username=username, password_env=password_env or None)
     for path in write_tree(outdir, target, installed_at=installed_at):
@@ -46,7 +46,7 @@ def push(
     token = os.environ.get(token_env)
     if not token:
         raise InputError("bulkdaq dashboards push", "--token-env", f"environment variable {token_env} is not set; it must hold a Grafana service-account token")
-    from dashboards import catalog
+    from dashboards.grafana import catalog
 
     api = GrafanaApi.from_url(url, credential=token)
     for uid, dashboard in catalog.build_all().items():

@@ -7,9 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from bulkdaq.store.influx_reader import QueryError
-from bulkdaq.errors import InputError
-from bulkdaq.store.local_influxd import InfluxdUnavailable
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.cli import dashboards, opcua, petroleum, shipment, survey
 from bulkdaq.cli.collect import collect
 from bulkdaq.cli.demo import demo
@@ -40,10 +38,12 @@ error_console = Console(stderr=True, soft_wrap=True)
 
 
 def run() -> None:
-    """Console-script entry point: bad input is reported in one line, never as a traceback."""
+    """Console-script entry point: an error a person can act on (`BulkdaqError`: bad input, a refused step, a store
+    that does not answer) is reported in one line with exit code 2, never as a traceback; anything else is a bug
+    and keeps its traceback."""
     try:
         app()
-    except (InputError, ValueError, QueryError, InfluxdUnavailable) as error:
+    except BulkdaqError as error:
         error_console.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(2)
 

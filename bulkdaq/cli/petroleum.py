@@ -16,7 +16,7 @@ from bulkdaq.inputs.ticket_files import TICKET_READERS
 from calculators.petroleum import vcf_1980
 from calculators.petroleum import volume_correction
 from calculators.petroleum.measurement_policy import MeasurementPolicy, Ticket
-from dashboards.figure_format import figure_text, number_text, unit_symbol
+from bulkdaq.wording.figure_format import figure_text, number_text, unit_symbol
 
 console = Console()
 

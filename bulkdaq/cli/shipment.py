@@ -36,7 +36,7 @@ from bulkdaq.shipments.workflow import (
     registry_signing_key,
     start_loading,
 )
-from dashboards.figure_format import PERCENT_DECIMALS, number_text
+from bulkdaq.wording.figure_format import PERCENT_DECIMALS, number_text
 
 DEFAULT_REGISTRY = Path("var/shipments.sqlite")
 
@@ -233,7 +233,7 @@ def certificate_command(shipment_id: str, out: Path | None = typer.Option(None, 
                         site: Path | None = typer.Option(None, "--site", help="Site file (TOML): its site.time_zone gives the local times beside UTC.")) -> None:
     """Write the terminal's measurement report for customs verification (码头计量报告（供海关核查）) of a
     reconciled shipment as printable HTML; PROVISIONAL (临时) until the shipment is released."""
-    from dashboards.weight_certificate import certificate_data, write_certificate
+    from dashboards.reports.measurement_report import certificate_data, write_certificate
 
     loaded = _site(site)
     with open_registry(registry) as opened:

@@ -14,8 +14,9 @@ from rich.table import Table
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
 from calculators.survey.result import DraftSurveyResult
-from dashboards import glossary
-from dashboards.survey_report import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit, form_rows, survey_title, write_report
+from bulkdaq.wording import glossary
+from bulkdaq.wording.survey_statement import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit
+from dashboards.reports.survey_report import form_rows, survey_title, write_report
 
 survey_app = typer.Typer(help="Surveys: draft survey (水尺计重).", no_args_is_help=True)
 

@@ -16,7 +16,7 @@ from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.config.register_types import INTEGER_TYPES
 from bulkdaq.shipments.stored_totals import StoredTicket, ticket_from_store
 from calculators.petroleum.measurement_policy import MeasurementPolicy
-from dashboards.figure_format import number_text
+from bulkdaq.wording.figure_format import number_text
 
 DEFAULT_POLICY = MeasurementPolicy("2004", "15C", "standard")  # its reading resolutions: 1 g, 1 L
 

@@ -17,8 +17,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from bulkdaq.config.strict_model import StrictModel
 from bulkdaq.store import contract
 from bulkdaq.errors import InputError
 
@@ -30,11 +31,7 @@ DeadbandType = Literal["none", "absolute", "percent"]
 NODE_IDENTIFIER = re.compile(r"^(i=\d+|s=.+|g=[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|b=[A-Za-z0-9+/=]+)$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Deadband(_Strict):
+class Deadband(StrictModel):
     """A data-change filter: report a change only when it exceeds `value` (absolute units or % of EURange)."""
 
     type: DeadbandType = "none"
@@ -49,7 +46,7 @@ class Deadband(_Strict):
         return self
 
 
-class OpcUaNode(_Strict):
+class OpcUaNode(StrictModel):
     """One server variable and where its value goes in the data contract."""
 
     browse_path: Annotated[str, Field(min_length=1)] | None = None
@@ -72,7 +69,7 @@ class OpcUaNode(_Strict):
         return [part for part in (self.browse_path or "").strip("/").split("/") if part]
 
 
-class OpcUaServer(_Strict):
+class OpcUaServer(StrictModel):
     """One OPC UA server (a DCS, a PLC gateway) and the nodes read from it."""
 
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -121,7 +118,7 @@ class OpcUaServer(_Strict):
         return node.deadband or self.deadband
 
 
-class OpcUaSection(_Strict):
+class OpcUaSection(StrictModel):
     """The `[opcua]` section: the site's OPC UA servers."""
 
     servers: list[OpcUaServer] = []

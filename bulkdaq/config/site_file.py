@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from bulkdaq.config.strict_model import StrictModel
 from bulkdaq.store import contract
 from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, read_toml, validated
@@ -28,11 +29,7 @@ MAX_DEVICE_HOLD_S = 10.0  # longest a silent device may hold one read (timeout �
 MAX_REGISTERS_PER_READ = 125  # Modbus application protocol §6.3: at most 125 registers per read
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SiteInfo(_Strict):
+class SiteInfo(StrictModel):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
     # The site's local time zone, an IANA name ("Asia/Shanghai"): documents for officers show local time
     # with its zone beside UTC. None: not configured (documents then say so and show UTC only).
@@ -50,7 +47,7 @@ class SiteInfo(_Strict):
         return value
 
 
-class InfluxTarget(_Strict):
+class InfluxTarget(StrictModel):
     """Where readings go. Credentials: from the environment or a file, never from this file."""
 
     url: Annotated[str, Field(pattern=r"^https?://")]
@@ -78,7 +75,7 @@ class InfluxTarget(_Strict):
         return data
 
 
-class SpoolSettings(_Strict):
+class SpoolSettings(StrictModel):
     """The durable on-disk spool in front of InfluxDB (bulkdaq/store/spool.py)."""
 
     path: Path | None = None  # default: var/spool/<site name>.sqlite
@@ -89,7 +86,7 @@ class SpoolSettings(_Strict):
         return self.path or Path("var/spool") / f"{site_name}.sqlite"
 
 
-class EvidenceSettings(_Strict):
+class EvidenceSettings(StrictModel):
     """Signing of the evidence chain (bulkdaq/evidence/chain.py); the chain itself is always kept."""
 
     key_file: Path | None = None  # the site's Ed25519 private key (PEM), from `bulkdaq evidence keygen`
@@ -98,7 +95,7 @@ class EvidenceSettings(_Strict):
     head_interval_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0
 
 
-class Overflow(_Strict):
+class Overflow(StrictModel):
     """A vendor total kept as a float plus an overflow counter: value = counter × unit + float."""
 
     address: Annotated[int, Field(ge=0, le=MAX_ADDRESS)]
@@ -106,7 +103,7 @@ class Overflow(_Strict):
     unit: Annotated[float, Field(gt=0)]
 
 
-class ModbusPoint(_Strict):
+class ModbusPoint(StrictModel):
     name: Annotated[str, Field(min_length=1)]
     register_type: Annotated[RegisterType, Field(alias="register")] = "holding"
     address: Annotated[int, Field(ge=0, le=MAX_ADDRESS)]
@@ -132,7 +129,7 @@ class ModbusPoint(_Strict):
         return register_count(self.data_type)
 
 
-class IntegrityLimits(_Strict):
+class IntegrityLimits(StrictModel):
     """When a reading becomes an integrity event (collectors/modbus/integrity.py)."""
 
     frozen_after_s: Annotated[float, Field(gt=0)] = 30.0
@@ -141,7 +138,7 @@ class IntegrityLimits(_Strict):
     clock_jump_s: Annotated[float, Field(gt=0)] = 5.0
 
 
-class ModbusDevice(_Strict):
+class ModbusDevice(StrictModel):
     name: Annotated[str, Field(min_length=1)]
     transport: Literal["tcp", "rtu"] = "tcp"
     host: Annotated[str, Field(min_length=1)] | None = None  # Modbus TCP
@@ -169,11 +166,11 @@ class ModbusDevice(_Strict):
         return point.word_order or self.word_order
 
 
-class ModbusSection(_Strict):
+class ModbusSection(StrictModel):
     devices: list[ModbusDevice] = []
 
 
-class Meter(_Strict):
+class Meter(StrictModel):
     id: Annotated[str, Field(min_length=1)]
     kind: Literal["coriolis", "turbine", "ultrasonic", "positive_displacement"] = "coriolis"
     product: str | None = None
@@ -181,7 +178,7 @@ class Meter(_Strict):
     volume_rollover_m3: Annotated[float, Field(gt=0)] | None = None
 
 
-class SiteConfig(_Strict):
+class SiteConfig(StrictModel):
     site: SiteInfo
     influxdb: InfluxTarget
     spool: SpoolSettings = SpoolSettings()

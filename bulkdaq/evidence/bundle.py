@@ -47,7 +47,7 @@ from bulkdaq.store import contract
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.evidence.chain import GENESIS, Block, block_hash, chain_head, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
-from bulkdaq.errors import InputError
+from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.store.line_protocol import parse_line
 from bulkdaq.shipments.live_quantities import METER_TICKETS, loading_start
 from bulkdaq.shipments.registry import ShipmentRegistry, check_event_chain, event_from_dict, evidence_hash
@@ -65,7 +65,7 @@ COMMIT_MARGIN_MS = 60_000
 ORDER_SLACK_MS = 2_000
 
 
-class BundleMalformed(ValueError):
+class BundleMalformed(BulkdaqError, ValueError):
     """The document is not a well-formed bundle: `where` names the member, the message what was expected."""
 
     def __init__(self, where: str, expected: str) -> None:

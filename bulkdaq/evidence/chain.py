@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.heads import ChainHead, sign_head
 
 GENESIS = "0" * 64
@@ -81,17 +82,27 @@ def create_site_key(private_path: Path, public_path: Path) -> str:
     return fingerprint(key.public_key())
 
 
+class BadKey(BulkdaqError, ValueError):
+    """PEM that is not an Ed25519 key (the cryptography library's reason, or the key's type)."""
+
+
 def load_private_key(path: Path) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except ValueError as error:
+        raise BadKey(str(error)) from error
     if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path}: not an Ed25519 private key")
+        raise BadKey(f"{path}: not an Ed25519 private key")
     return key
 
 
 def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
-    key = serialization.load_pem_public_key(pem.encode("ascii") if isinstance(pem, str) else pem)
+    try:
+        key = serialization.load_pem_public_key(pem.encode("ascii") if isinstance(pem, str) else pem)
+    except ValueError as error:
+        raise BadKey(str(error)) from error
     if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
+        raise BadKey("not an Ed25519 public key")
     return key
 
 

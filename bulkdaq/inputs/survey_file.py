@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from bulkdaq.errors import InputError
+from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.config.validation import join_key
 from calculators.survey.draft_survey import draft_survey
 from calculators.survey.inputs import (
@@ -59,7 +59,7 @@ _GROUPING_ONLY = {" ", "\u00a0", "\u202f", "\u2009", "'", "\u2019"}
 _NUMBER_CHARACTERS = set("0123456789,.") | _GROUPING_ONLY
 
 
-class NumberTextError(ValueError):
+class NumberTextError(BulkdaqError, ValueError):
     """A number written as text that cannot be read with certainty."""
 
 

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from bulkdaq.config.strict_model import StrictModel
 from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, pydantic_problems
 from calculators.petroleum import volume_correction
@@ -33,11 +34,7 @@ Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A JSON number (an integer is accepted); never a string, never NaN or infinity."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Temperature(_Strict):
+class Temperature(StrictModel):
     value: Number
     unit: Literal["C", "F"]
 
@@ -45,7 +42,7 @@ class Temperature(_Strict):
         return self.value if self.unit == "C" else float(volume_correction.celsius_from_fahrenheit(self.value))
 
 
-class Pressure(_Strict):
+class Pressure(StrictModel):
     """Gauge pressure."""
 
     value: Number
@@ -56,7 +53,7 @@ class Pressure(_Strict):
         return self.value * factor
 
 
-class Density(_Strict):
+class Density(StrictModel):
     value: Number
     unit: Literal["kg/m3", "api", "rd"]
 
@@ -68,12 +65,12 @@ class Density(_Strict):
         return self.value
 
 
-class DensityDifference(_Strict):
+class DensityDifference(StrictModel):
     value: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
     unit: Literal["kg/m3"]
 
 
-class Level(_Strict):
+class Level(StrictModel):
     value: Number
     unit: Literal["m", "mm"]
 
@@ -81,7 +78,7 @@ class Level(_Strict):
         return self.value / 1000.0 if self.unit == "mm" else self.value
 
 
-class Volume(_Strict):
+class Volume(StrictModel):
     value: Number
     unit: Literal["m3", "L"]
 
@@ -89,7 +86,7 @@ class Volume(_Strict):
         return self.value / 1000.0 if self.unit == "L" else self.value
 
 
-class Policy(_Strict):
+class Policy(StrictModel):
     edition: Literal["2004", "1980"]
     base: Literal["15C", "20C", "60F"]
     rounding: Literal["standard", "unrounded"]
@@ -107,7 +104,7 @@ SedimentWater = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0, l
 Commodity = Literal["refined", "crude", "lube"]
 
 
-class _Totalizer(_Strict):
+class _Totalizer(StrictModel):
     """Opening and closing readings of a totalizer in `unit` (narrowed by each kind), and where it wraps."""
 
     unit: str
@@ -130,7 +127,7 @@ class MassTotalizer(_Totalizer):
         return 1000.0 if self.unit == "t" else 1.0
 
 
-class FlowSamples(_Strict):
+class FlowSamples(StrictModel):
     """Per-interval quantity, temperature and pressure, for flow-weighted averages."""
 
     quantity_unit: Literal["m3", "L", "kg", "t"]
@@ -139,7 +136,7 @@ class FlowSamples(_Strict):
     rows: Annotated[list[tuple[Number, Number, Number]], Field(min_length=1)]
 
 
-class MeterFile(_Strict):
+class MeterFile(StrictModel):
     ticket: Literal["meter"]
     meter: str | None = None
     batch: str | None = None
@@ -163,13 +160,13 @@ class MeterFile(_Strict):
         return self
 
 
-class LineConditions(_Strict):
+class LineConditions(StrictModel):
     density: Density
     temperature: Temperature
     pressure: Pressure
 
 
-class CoriolisFile(_Strict):
+class CoriolisFile(StrictModel):
     ticket: Literal["coriolis"]
     meter: str | None = None
     batch: str | None = None
@@ -183,13 +180,13 @@ class CoriolisFile(_Strict):
     sediment_water_percent: SedimentWater
 
 
-class StrappingRows(_Strict):
+class StrappingRows(StrictModel):
     level_unit: Literal["m", "mm"]
     volume_unit: Literal["m3", "L"]
     rows: Annotated[list[tuple[Number, Number]], Field(min_length=2)]
 
 
-class FreeWater(_Strict):
+class FreeWater(StrictModel):
     level: Level | None = None
     volume: Volume | None = None
 
@@ -200,7 +197,7 @@ class FreeWater(_Strict):
         return self
 
 
-class Shell(_Strict):
+class Shell(StrictModel):
     insulated: bool
     table_base_temperature: Temperature
     expansion_coefficient_per_c: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, lt=1e-3)]
@@ -213,12 +210,12 @@ class Shell(_Strict):
         return self
 
 
-class Roof(_Strict):
+class Roof(StrictModel):
     mass_kg: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
     table_includes_roof: bool
 
 
-class TankFile(_Strict):
+class TankFile(StrictModel):
     ticket: Literal["tank"]
     tank: str | None = None
     batch: str | None = None

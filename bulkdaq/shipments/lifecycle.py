@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from bulkdaq.errors import BulkdaqError
+
 
 class ClearanceState(str, Enum):
     DECLARED = "declared"
@@ -60,7 +62,7 @@ STATES: tuple[str, ...] = tuple(state.value for state in ClearanceState)
 BLOCKING_EVENT_KINDS = ("meter_factor_change", "clock_jump", "totalizer_reset", "totalizer_jump")
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(BulkdaqError, ValueError):
     """A transition the lifecycle does not allow from the current state."""
 
     def __init__(self, shipment_id: str, current: str, requested: str) -> None:
@@ -75,7 +77,7 @@ class TransitionRefused(ValueError):
         )
 
 
-class UnknownState(ValueError):
+class UnknownState(BulkdaqError, ValueError):
     def __init__(self, state: str) -> None:
         super().__init__(f"unknown clearance state {state!r}; expected one of {', '.join(STATES)}")
 

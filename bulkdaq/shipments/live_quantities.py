@@ -33,7 +33,7 @@ from bulkdaq.store import contract
 from bulkdaq.shipments.lifecycle import BLOCKING_EVENT_KINDS, ClearanceState, Finding, TransitionRefused, event_findings, gap_findings
 from bulkdaq.shipments.clearance_writer import clearance_point, quantity_point, quantity_unit, write_points, writer_for
 from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string, time_literal
-from bulkdaq.errors import InputError
+from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.store.line_protocol import Point
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
@@ -58,7 +58,11 @@ _BASIS_FIGURE = {
 }
 
 
-class NoMetering(ValueError):
+class NotStarted(BulkdaqError, ValueError):
+    """The shipment has no loading-start record: `bulkdaq shipment start` has not opened its window."""
+
+
+class NoMetering(BulkdaqError, ValueError):
     """The shipment has no meters (or no metering section) to compute live quantities from."""
 
 
@@ -378,7 +382,7 @@ def loading_start(registry: ShipmentRegistry, shipment_id: str) -> datetime:
     """When the shipment's loading window opened (the newest loading-start evidence)."""
     found = registry.latest_evidence(shipment_id, LOADING_START)
     if found is None:
-        raise ValueError(f"shipment {shipment_id} has not started loading (no loading-start record); run bulkdaq shipment start")
+        raise NotStarted(f"shipment {shipment_id} has not started loading (no loading-start record); run bulkdaq shipment start")
     return datetime.fromisoformat(found[1].body["start"])
 
 

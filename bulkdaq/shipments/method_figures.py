@@ -22,13 +22,14 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import InfluxReader, Reading
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.inputs.survey_file import SurveyJob
 from calculators.petroleum.tank_ticket import tank_ticket
-from dashboards.glossary import DIRECTION_OPERATION
-from dashboards.survey_report import cargo_line, constant_note
+from bulkdaq.wording.glossary import DIRECTION_OPERATION
+from bulkdaq.wording.survey_statement import cargo_line, constant_note
 from calculators.totalizer import indicated_quantity
 
 # The tank-ticket figure that gives the quantity in each declared basis.
@@ -36,8 +37,13 @@ TANK_BASIS_FIGURE = {"t_air": "weight_in_air_t", "t_vacuum": "mass_t", "m3_15C":
 TANK_FIELDS = ("tov_m3", "free_water_m3", "temperature_c")
 
 
-class MissingFeed(ValueError):
+class MissingFeed(BulkdaqError, ValueError):
     """A feed the figure needs has no good reading in the window."""
+
+
+class FigureRefused(BulkdaqError, ValueError):
+    """The method cannot give this shipment's figure: a section or asset it needs is missing, the basis is not
+    the method's, or the survey does not fit the shipment."""
 
 
 def _window(reader: InfluxReader, measurement: contract.Measurement, asset: str, field: str, start: datetime, end: datetime) -> tuple[Reading, Reading]:
@@ -53,7 +59,7 @@ def _window(reader: InfluxReader, measurement: contract.Measurement, asset: str,
 def shore_tank_figure(reader: InfluxReader, shipment: Shipment, start: datetime, end: datetime) -> MethodFigure:
     """The shore tanks' delivered quantity over [start, end] in the shipment's declared basis."""
     if shipment.metering is None:
-        raise ValueError(f"shipment {shipment.id}: a shore-tank figure needs the [metering] section (policy, laboratory density)")
+        raise FigureRefused(f"shipment {shipment.id}: a shore-tank figure needs the [metering] section (policy, laboratory density)")
     metering = shipment.metering
     policy = metering.policy.policy()
     key = TANK_BASIS_FIGURE[shipment.declared.basis]
@@ -96,7 +102,7 @@ def belt_scale_figure(reader: InfluxReader, shipment: Shipment, start: datetime,
     """The belt scale's delivered tonnes over [start, end]: closing − opening totalizer."""
     scale = shipment.assets.scale
     if scale is None:
-        raise ValueError(f"shipment {shipment.id}: a belt-scale figure needs assets.scale")
+        raise FigureRefused(f"shipment {shipment.id}: a belt-scale figure needs assets.scale")
     opening, closing = _window(reader, contract.SCALE, scale, "total_t", start, end)
     delivered = indicated_quantity(Decimal(repr(float(opening.value))), Decimal(repr(float(closing.value))))
     return MethodFigure(
@@ -122,13 +128,13 @@ def draft_survey_figure(job: SurveyJob, shipment: Shipment) -> MethodFigure:
     with the operation (装货 / 卸货), and the source names the file by its SHA-256.
     """
     if shipment.declared.basis != "t_air":
-        raise ValueError(f"shipment {shipment.id}: a draft survey weighs in air; the declared basis is {shipment.declared.basis}")
+        raise FigureRefused(f"shipment {shipment.id}: a draft survey weighs in air; the declared basis is {shipment.declared.basis}")
     result = job.compute()
     if result.cargo_t is None or result.cargo_weight_t is None:
-        raise ValueError(f"{job.source}: the survey job gives no cargo (it needs two conditions)")
+        raise FigureRefused(f"{job.source}: the survey job gives no cargo (it needs two conditions)")
     expected = DIRECTION_OPERATION[shipment.direction]
     if result.operation != expected:
-        raise ValueError(
+        raise FigureRefused(
             f"{job.source}: the survey {'loads' if result.operation == 'loading' else 'discharges'} {result.cargo_weight_t:.3f} t "
             f"({result.cargo_from} → {result.cargo_to}) but shipment {shipment.id} is an {shipment.direction}"
         )

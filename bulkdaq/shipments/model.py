@@ -17,20 +17,21 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from bulkdaq.config.strict_model import StrictModel
 from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, read_text, validated
 from calculators.petroleum.measurement_policy import MeasurementPolicy
 from calculators.reconciliation import vef_adjusted
-from dashboards.glossary import BASES
+from bulkdaq.wording.glossary import BASES
 
 Direction = Literal["export", "import"]
 Method = Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"]
 Basis = Literal["t_air", "t_vacuum", "m3_15C", "m3_20C"]
 
 METHODS: tuple[str, ...] = ("meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale")
-BASIS_LABELS = BASES  # English and Chinese of each basis, from the one glossary (dashboards/glossary.py)
+BASIS_LABELS = BASES  # English and Chinese of each basis, from the one glossary (bulkdaq/wording/glossary.py)
 BASIS_UNITS = {"t_air": "t", "t_vacuum": "t", "m3_15C": "m3", "m3_20C": "m3"}
 TONNE_BASES = ("t_air", "t_vacuum")
 # Methods that weigh the cargo and give no volume: a shipment declared in m³ cannot use them.
@@ -68,11 +69,7 @@ def check_imo_number(value: object) -> str:
     return digits
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class DeclaredQuantity(_Strict):
+class DeclaredQuantity(StrictModel):
     quantity: Annotated[float, Field(gt=0, allow_inf_nan=False)]
     basis: Basis
 
@@ -81,7 +78,7 @@ class DeclaredQuantity(_Strict):
         return BASIS_UNITS[self.basis]
 
 
-class Assets(_Strict):
+class Assets(StrictModel):
     """The instruments and vessel the shipment's methods use (ids as in the site file)."""
 
     meters: list[Identifier] = []
@@ -90,7 +87,7 @@ class Assets(_Strict):
     scale: Identifier | None = None
 
 
-class PolicyChoice(_Strict):
+class PolicyChoice(StrictModel):
     """Edition, base and rounding of the meter tickets (no hidden default: all three are required)."""
 
     edition: Literal["2004", "1980"]
@@ -111,7 +108,7 @@ class PolicyChoice(_Strict):
         return self
 
 
-class Metering(_Strict):
+class Metering(StrictModel):
     """What the meter tickets need besides the stored totalizers: laboratory figures and the policy."""
 
     policy: PolicyChoice
@@ -121,7 +118,7 @@ class Metering(_Strict):
     density_band_kgm3: Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-class Instrument(_Strict):
+class Instrument(StrictModel):
     """One instrument used by the shipment: its proving / calibration certificate and (meters) its factor."""
 
     id: Identifier
@@ -130,7 +127,7 @@ class Instrument(_Strict):
     meter_factor: Annotated[float, Field(gt=0.9, lt=1.1)] | None = None
 
 
-class Shipment(_Strict):
+class Shipment(StrictModel):
     id: Identifier
     declaration: Text
     bill_of_lading: Text
@@ -261,7 +258,7 @@ def load_shipment(path: str | Path) -> Shipment:
     return shipment_from_data(raw, path, require_call=True)
 
 
-class MethodFigure(_Strict):
+class MethodFigure(StrictModel):
     """One method's figure for the whole shipment, in the declared basis, with how it was obtained.
 
     ``details`` holds the intermediate values (ticket figures, tank drop, ship figure and VEF, survey
@@ -294,7 +291,7 @@ __all__ = [
 ]
 
 
-class FigureEntry(_Strict):
+class FigureEntry(StrictModel):
     """One entry of a figures file: a method's figure, or for ``ship_figure`` the ship's value and its VEF."""
 
     method: Method
@@ -328,7 +325,7 @@ class FigureEntry(_Strict):
         return MethodFigure(method="ship_figure", value=adjusted, basis=self.basis, source=self.source, details=details)
 
 
-class FiguresFile(_Strict):
+class FiguresFile(StrictModel):
     figures: Annotated[list[FigureEntry], Field(min_length=1)]
 
 

@@ -35,6 +35,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.shipments.lifecycle import ClearanceState, check_transition
 from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
@@ -200,22 +201,26 @@ def check_event_chain(shipment_id: str, events: Sequence[Event], key: Ed25519Pub
     return problems
 
 
-class UnknownShipment(ValueError):
+class UnknownShipment(BulkdaqError, ValueError):
     def __init__(self, shipment_id: str, known: Sequence[str]) -> None:
         listing = ", ".join(known[:10]) + (" …" if len(known) > 10 else "") if known else "none yet"
         super().__init__(f"no shipment {shipment_id!r} in the registry (shipments: {listing})")
 
 
-class ShipmentExists(ValueError):
+class ShipmentExists(BulkdaqError, ValueError):
     def __init__(self, shipment_id: str) -> None:
         super().__init__(f"shipment {shipment_id!r} is already declared; a declaration is never replaced (declare a new id)")
 
 
-class HistoryAltered(ValueError):
+class HistoryAltered(BulkdaqError, ValueError):
     """An event no longer matches its hash or its predecessor: the history was edited outside bulkdaq."""
 
 
-class SigningKeyRequired(ValueError):
+class IncompleteEvent(BulkdaqError, ValueError):
+    """A transition without an actor or a reason."""
+
+
+class SigningKeyRequired(BulkdaqError, ValueError):
     """The registry signs its history with a site key and was opened without it."""
 
 
@@ -331,11 +336,11 @@ class ShipmentRegistry:
         UnknownShipment
         clearance_lifecycle.TransitionRefused
             The move skips a required step (naming current, requested and allowed states).
-        ValueError
+        IncompleteEvent
             Empty actor or reason.
         """
         if not actor.strip() or not reason.strip():
-            raise ValueError("every transition needs an actor and a reason")
+            raise IncompleteEvent("every transition needs an actor and a reason")
         with self._transaction() as db:
             current = self._state(db, shipment_id)
             check_transition(shipment_id, current, to_state)

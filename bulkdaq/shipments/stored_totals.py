@@ -16,13 +16,13 @@ from decimal import Decimal
 from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import InfluxReader, Reading, quote_identifier, quote_string, time_literal
 from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
-from bulkdaq.errors import InputError
+from bulkdaq.errors import BulkdaqError, InputError
 from calculators.totalizer import indicated_quantity
 
 TOTALIZERS = {"mass_total_kg": ("mass", "kg"), "volume_total_m3": ("volume", "m³")}
 
 
-class NoReadings(ValueError):
+class NoReadings(BulkdaqError, ValueError):
     """No good totalizer reading in the window."""
 
 
@@ -33,7 +33,11 @@ class TotalNotStored(InputError, NoReadings):
     `NoReadings` to the live watch, which waits for the next cycle instead of stopping."""
 
 
-class TotalizerDropped(ValueError):
+class EmptyWindow(BulkdaqError, ValueError):
+    """A time window that ends before it starts."""
+
+
+class TotalizerDropped(BulkdaqError, ValueError):
     """A totalizer decreased inside the window (a reset, or more roll-overs than one)."""
 
     def __init__(self, meter_id: str, field: str, drops: list[tuple[Reading, Reading]], rollover: float | None) -> None:
@@ -105,7 +109,7 @@ def stored_meter_ticket(reader: InfluxReader, site: str, meter: Meter, start: da
         A single decrease that a configured roll-over does not explain (a reset).
     """
     if end <= start:
-        raise ValueError(f"the window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+        raise EmptyWindow(f"the window ends ({end.isoformat()}) before it starts ({start.isoformat()})")
     rollovers = {"mass_total_kg": meter.mass_rollover_kg, "volume_total_m3": meter.volume_rollover_m3}
     totals = []
     for field, (quantity, unit) in TOTALIZERS.items():

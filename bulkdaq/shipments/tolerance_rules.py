@@ -25,8 +25,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from bulkdaq.config.strict_model import StrictModel
 from bulkdaq.config.validation import problems_error, read_toml, validated
 from bulkdaq.shipments.model import METHODS
 from calculators.reconciliation import applicable_limit_pct, compare_pair, overall_verdict
@@ -37,21 +38,17 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 Percent = Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RuleSetInfo(_Strict):
+class RuleSetInfo(StrictModel):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.:\-]+$")]
     version: Annotated[str, Field(min_length=1)]
     source: Text
 
 
-class PrecheckLimits(_Strict):
+class PrecheckLimits(StrictModel):
     max_data_gap_s: Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-class Rule(_Strict):
+class Rule(StrictModel):
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.:\-]+$")]
     compare: tuple[Literal["any", "meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"],
                    Literal["declared", "meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"]]
@@ -84,7 +81,7 @@ class Rule(_Strict):
         return "—" if self.limit_pct is None else f"{self.limit_pct:g} %"
 
 
-class RuleSetFile(_Strict):
+class RuleSetFile(StrictModel):
     rule_set: RuleSetInfo
     precheck: PrecheckLimits
     uncertainty_pct: dict[Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"], Percent] = {}

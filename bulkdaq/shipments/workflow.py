@@ -16,7 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulkdaq.config.site_file import LoadedSite, resolve_credentials
-from bulkdaq.errors import InputError
+from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.evidence.chain import load_private_key
 from bulkdaq.shipments.clearance_writer import clearance_point, publish
 from bulkdaq.shipments.lifecycle import ClearanceState, Finding, certificate_findings, check_transition
@@ -25,11 +25,15 @@ from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Event, Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import Reconciliation, RuleSet, reconcile
 from bulkdaq.store.influx_reader import InfluxReader
-from dashboards.figure_format import percent_text
+from bulkdaq.wording.figure_format import percent_text
 
 FIGURES = "figures"
 RECONCILIATION = "reconciliation"
 RULE_SET = "rule_set"
+
+
+class StepRefused(BulkdaqError, ValueError):
+    """A step the shipment is not ready for: a figure missing for one of its methods."""
 
 
 def _now() -> datetime:
@@ -130,11 +134,11 @@ def record_figures(registry: ShipmentRegistry, shipment_id: str, actor: str, fig
     if "meters" in shipment.methods:
         found = registry.latest_evidence(shipment_id, METER_TICKETS)
         if found is None:
-            raise ValueError(f"shipment {shipment_id} has no meter tickets; complete the loading with --site and --rules first")
+            raise StepRefused(f"shipment {shipment_id} has no meter tickets; complete the loading with --site and --rules first")
         by_method["meters"] = MethodFigure.model_validate(found[1].body["figure"])
     missing = [m for m in shipment.methods if m not in by_method]
     if missing:
-        raise ValueError(f"shipment {shipment_id} needs a figure for every method; missing: {', '.join(missing)} (give them in a figures file)")
+        raise StepRefused(f"shipment {shipment_id} needs a figure for every method; missing: {', '.join(missing)} (give them in a figures file)")
     ordered = [by_method[m].model_dump(mode="json") for m in shipment.methods]
     summary = ", ".join(f"{m} {by_method[m].value:.3f}" for m in shipment.methods)
     event = registry.transition(shipment_id, ClearanceState.MEASURED.value, actor, f"figures recorded: {summary} {shipment.declared.unit}", [Evidence(FIGURES, {"figures": ordered})])
@@ -237,6 +241,7 @@ __all__ = [
     "FIGURES",
     "RECONCILIATION",
     "RULE_SET",
+    "StepRefused",
     "StepResult",
     "check_rule_set",
     "complete_loading",

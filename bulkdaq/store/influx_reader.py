@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.store import contract
 from bulkdaq.config.site_file import Credentials
 
@@ -15,7 +16,7 @@ from bulkdaq.config.site_file import Credentials
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-class QueryError(RuntimeError):
+class QueryError(BulkdaqError, RuntimeError):
     """InfluxDB refused a query or could not be reached."""
 
 

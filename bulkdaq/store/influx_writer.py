@@ -6,8 +6,8 @@ Rules learned on a real server (docs/design.md, "Storage and dashboards, and why
 * ``400``: may be a *partial write* (the valid lines were stored). Never retried: the batch is put in
   quarantine on disk with the server's reason and logged, so nothing vanishes silently.
 * ``413``: the batch is too large: split in half and write each half.
-* ``429``, ``5xx``, connection errors and timeouts: retried with capped exponential backoff, for as
-  long as it takes — replay is safe because writing the same point twice overwrites it.
+* ``429``, ``5xx``, connection errors and timeouts: retried with capped exponential backoff with jitter
+  (`bulkdaq/backoff.py`), for as long as it takes — replay is safe because writing the same point twice overwrites it.
 * ``401``/``403``/``404`` (bad credentials, unknown database): also retried, loudly, because an
   operator can fix them without losing readings.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import httpx
 
+from bulkdaq.backoff import Backoff
 from bulkdaq.config.site_file import Credentials
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class InfluxWriter:
 
     async def write_text(self, text: str, line_count: int) -> None:
         """`write` for `line_count` lines already joined by newlines (as the spool keeps them)."""
-        delay = self.first_retry_delay_s
+        backoff = Backoff(self.first_retry_delay_s, self.max_retry_delay_s)
         body = (text + "\n").encode("utf-8")
         while True:
             try:
@@ -97,9 +98,9 @@ class InfluxWriter:
                     return
             self.stats.retries += 1
             self.stats.last_error = reason
+            delay = backoff.next_delay()
             log.warning("InfluxDB write of %d lines failed (%s); retrying in %.1f s", line_count, reason, delay)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, self.max_retry_delay_s)
 
     def _quarantine(self, text: str, line_count: int, reason: str) -> None:
         self.quarantine_dir.mkdir(parents=True, exist_ok=True)

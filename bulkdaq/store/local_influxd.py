@@ -13,8 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from bulkdaq.errors import BulkdaqError
 
-class InfluxdUnavailable(RuntimeError):
+
+class InfluxdUnavailable(BulkdaqError, RuntimeError):
     """`influxd` is not installed or did not come up."""
 
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple
 
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.store import contract
 from bulkdaq.evidence.chain import EvidenceLedger
 from bulkdaq.store.line_protocol import Point
@@ -85,7 +86,7 @@ def _reading_span(points: Sequence[Point]) -> tuple[int, int] | None:
     return None if first is None else (int(first), int(last))  # type: ignore[arg-type]
 
 
-class SpoolFull(RuntimeError):
+class SpoolFull(BulkdaqError, RuntimeError):
     """The spool reached its size limit; the readings offered were not accepted."""
 
 

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bulkdaq.errors import BulkdaqError
 
-class OutsideStrappingTable(ValueError):
+
+class OutsideStrappingTable(BulkdaqError, ValueError):
     """A level outside the strapping table; the table is never extrapolated."""
 
 
-class InvalidStrappingTable(ValueError):
+class InvalidStrappingTable(BulkdaqError, ValueError):
     """A strapping table that cannot be interpolated (too short, levels not increasing, volume falling).
 
     Attributes

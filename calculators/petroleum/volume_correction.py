@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bulkdaq.errors import BulkdaqError
 from calculators.quantity_error import QuantityError
 
 # ---------------------------------------------------------------------------------------------------
@@ -115,7 +116,7 @@ class OutsideStandardLimits(QuantityError):
     """
 
 
-class DidNotConverge(ValueError):
+class DidNotConverge(BulkdaqError, ValueError):
     """The density iteration of §11.1.6.2 / §11.1.7 did not converge (inputs far outside practice)."""
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bulkdaq.errors import BulkdaqError
 from calculators.petroleum.volume_correction import round_half_away
 
 AIR_BUOYANCY_KGM3 = 1.1
@@ -23,7 +24,7 @@ WCF_DECIMALS = 4
 """Table 56 prints WCF to 4 decimals [t/m³]."""
 
 
-class DensityNotPhysical(ValueError):
+class DensityNotPhysical(BulkdaqError, ValueError):
     """A density that cannot be a liquid's (not finite, or not above the 1.1 kg/m³ air allowance)."""
 
 

@@ -20,6 +20,8 @@ from typing import Literal, get_args
 import numpy as np
 from numpy.typing import ArrayLike
 
+from bulkdaq.errors import BulkdaqError
+
 LcfConvention = Literal["midship_aft_positive", "midship_forward_positive", "from_ap", "from_fp"]
 LCF_CONVENTIONS: tuple[str, ...] = get_args(LcfConvention)
 
@@ -28,11 +30,11 @@ LCF_CONVENTIONS: tuple[str, ...] = get_args(LcfConvention)
 RANGE_SLACK_M = 1e-9
 
 
-class HydrostaticTableError(ValueError):
+class HydrostaticTableError(BulkdaqError, ValueError):
     """The rows given cannot form a hydrostatic table (too few, not increasing, not finite)."""
 
 
-class DraftOutsideTable(ValueError):
+class DraftOutsideTable(BulkdaqError, ValueError):
     """A draft at which the table was asked for values lies outside the table (no extrapolation)."""
 
     def __init__(self, draft_m: float, low_m: float, high_m: float, purpose: str = "draft") -> None:

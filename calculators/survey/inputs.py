@@ -8,6 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from bulkdaq.errors import BulkdaqError
 from calculators.survey.hydrostatics import HydrostaticTable
 
 MarkSide = Literal["forward", "aft"]
@@ -17,7 +18,7 @@ DeductibleKind = Literal["ballast", "fresh_water", "fuel_oil", "diesel_oil", "lu
 DEDUCTIBLE_KINDS: tuple[str, ...] = get_args(DeductibleKind)
 
 
-class SurveyInputError(ValueError):
+class SurveyInputError(BulkdaqError, ValueError):
     """Survey input that is physically impossible or inconsistent (e.g. a negative density)."""
 
 

@@ -16,6 +16,8 @@ from typing import Literal
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException, ModbusIOException
 
+from bulkdaq.errors import BulkdaqError
+
 # pymodbus logs every failed connect at ERROR; the collector reports those itself, with the device name.
 logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
 
@@ -32,7 +34,7 @@ EXCEPTION_NAMES = {
 }
 
 
-class ModbusReadError(Exception):
+class ModbusReadError(BulkdaqError):
     """A read failed. `exception_code` is set when the device answered with a Modbus exception."""
 
     def __init__(self, reason: str, exception_code: int | None = None, *, connection_lost: bool = False) -> None:

@@ -16,6 +16,7 @@ import struct
 import time
 from datetime import datetime, timezone
 
+from bulkdaq.backoff import Backoff
 from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import Point
 from collectors.modbus.register_codec import block_value_reader, engineering_converter
@@ -63,7 +64,7 @@ class ModbusDeviceCollector:
         self._readers = _point_readers(device, self.blocks)
         self.status = DeviceStatus(device.name)
         self.adapter = adapter or ModbusTcpAdapter(device.host or "", device.port, device.unit_id, device.timeout_s, device.retries)
-        self._reconnect_delay = FIRST_RECONNECT_DELAY_S
+        self._reconnect = Backoff(FIRST_RECONNECT_DELAY_S, MAX_RECONNECT_DELAY_S)
         self._next_connect = 0.0
         self.integrity = IntegrityWatch(device)
         self._down_since_ms: int | None = None  # first failed poll of the current outage
@@ -100,10 +101,9 @@ class ModbusDeviceCollector:
         if not self.adapter.connected and started >= self._next_connect:
             try:
                 await self.adapter.connect()
-                self._reconnect_delay = FIRST_RECONNECT_DELAY_S
+                self._reconnect.reset()
             except ConnectionError as error:
-                self._next_connect = time.monotonic() + self._reconnect_delay
-                self._reconnect_delay = min(self._reconnect_delay * 2, MAX_RECONNECT_DELAY_S)
+                self._next_connect = time.monotonic() + self._reconnect.next_delay()
                 self._note_error(str(error))
         if self.adapter.connected:
             points = await self._read_all()

@@ -36,6 +36,7 @@ from pathlib import Path
 from asyncua import Client, ua
 from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 
+from bulkdaq.backoff import Backoff
 from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import FieldValue, Point
 from bulkdaq.config.opcua_section import OpcUaSection, OpcUaServer, resolve_opcua_password
@@ -152,7 +153,7 @@ class OpcUaServerCollector:
     async def run(self) -> None:
         """Connect, subscribe and collect until cancelled; reconnect with a capped backoff."""
         health = asyncio.create_task(self._health_loop(), name=f"opcua-health:{self.server.name}")
-        delay = FIRST_RECONNECT_DELAY_S
+        backoff = Backoff(FIRST_RECONNECT_DELAY_S, self.server.reconnect_max_delay_s)
         try:
             while True:
                 try:
@@ -173,11 +174,10 @@ class OpcUaServerCollector:
                         await close_client(client)
                         await self._flush()
                     if time.monotonic() - started > self.server.reconnect_max_delay_s:
-                        delay = FIRST_RECONNECT_DELAY_S  # it was up for a while: try again quickly
+                        backoff.reset()  # it was up for a while: try again quickly
                     await self._down(reason)
                 raise_if_cancel_requested()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.server.reconnect_max_delay_s)
+                await asyncio.sleep(backoff.next_delay())
         finally:
             health.cancel()
             with contextlib.suppress(asyncio.CancelledError):

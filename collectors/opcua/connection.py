@@ -21,6 +21,7 @@ from asyncua.crypto.truststore import TrustStore
 from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
 from cryptography import x509
 
+from bulkdaq.errors import BulkdaqError
 from collectors.opcua.x509 import application_uri_of
 from bulkdaq.config.opcua_section import OpcUaServer, SecurityMode
 
@@ -41,11 +42,11 @@ _CERTIFICATE_REJECTED = {
 }
 
 
-class OpcUaConnectError(Exception):
+class OpcUaConnectError(BulkdaqError):
     """A session could not be opened; the message says why and what to change."""
 
 
-class ServerCertificateUntrusted(Exception):
+class ServerCertificateUntrusted(BulkdaqError):
     """The server's certificate is not in our trust list (raised by our validator, so it is told apart
     from the server rejecting *our* certificate, which arrives as the same status code)."""
 

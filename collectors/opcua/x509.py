@@ -18,10 +18,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from bulkdaq.errors import InputError
+from bulkdaq.errors import BulkdaqError, InputError
 
 Role = Literal["client", "server", "both"]
 KEY_BITS = 2048  # Basic256Sha256 accepts 2048…4096 bit keys (OPC 10000-7, security policy table)
+
+
+class CertificateRequestRefused(BulkdaqError, ValueError):
+    """A certificate that cannot be made as asked: no validity, or an application URI that is not a URI."""
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,9 @@ def create_application_certificate(
     with file mode 0600, because the collector must read it unattended.
     """
     if days <= 0:
-        raise ValueError(f"days must be > 0, got {days}")
+        raise CertificateRequestRefused(f"days must be > 0, got {days}")
     if not application_uri or ":" not in application_uri:
-        raise ValueError(f"application URI must be a URI such as 'urn:site:bulkdaq:collector'; got {application_uri!r}")
+        raise CertificateRequestRefused(f"application URI must be a URI such as 'urn:site:bulkdaq:collector'; got {application_uri!r}")
     certificate_path, private_key_path = Path(certificate_path), Path(private_key_path)
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     name = x509.Name(

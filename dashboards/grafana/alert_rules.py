@@ -18,8 +18,8 @@ from grafana_foundation_sdk.models.alerting import RelativeTimeRange
 from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from bulkdaq.store import contract
-from dashboards.cog_json import plain
-from dashboards.influxql_query import DATASOURCE_UID, InfluxQL
+from dashboards.grafana.cog_json import plain
+from dashboards.grafana.influxql_query import DATASOURCE_UID, InfluxQL
 
 FOLDER = "bulkdaq"
 EXPRESSION_DATASOURCE_UID = "__expr__"

@@ -4,7 +4,7 @@ The panels are laid out on Grafana's 24-column grid, their queries rendered and 
 tests (`panel_runner`), tables shown with the value mappings applied (so STALE cells read STALE).
 It is a sketch of what the officer or operator sees, not a Grafana screenshot.
 
-Run: ``python -m dashboards.panel_pictures docs/img`` (starts a private influxd with the demo scenario).
+Run: ``python -m dashboards.grafana.panel_pictures docs/img`` (starts a private influxd with the demo scenario).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from matplotlib import font_manager  # noqa: E402
 from bulkdaq.store.influx_reader import InfluxReader  # noqa: E402
 from bulkdaq.store.local_influxd import LocalInfluxd  # noqa: E402
 from dashboards import catalog, demo_scenario  # noqa: E402
-from dashboards.panel_data import display, displayed_table, field_config_for  # noqa: E402
-from dashboards.panel_runner import dashboard_time_range, panels, run_panel, variables_for  # noqa: E402
+from dashboards.grafana.panel_data import display, displayed_table, field_config_for  # noqa: E402
+from dashboards.grafana.panel_runner import dashboard_time_range, panels, run_panel, variables_for  # noqa: E402
 
 GRAFANA_COLORS = {
     "green": "#56A64B", "red": "#E02F44", "dark-red": "#C4162A", "orange": "#FF9830", "yellow": "#F2CC0C",

@@ -1,8 +1,8 @@
 """The one glossary of English and Chinese labels for everything an officer reads.
 
-The measurement report (dashboards/weight_certificate.py), the draft survey report
-(dashboards/survey_report.py), the CLI's survey table and the clearance board
-(dashboards/clearance_board.py) take their labels from here, so one state, method or figure has the
+The measurement report (dashboards/reports/measurement_report.py), the draft survey report
+(dashboards/reports/survey_report.py), the CLI's survey table and the clearance board
+(dashboards/grafana/clearance_board.py) take their labels from here, so one state, method or figure has the
 same words wherever it appears. Each entry is ``(english, chinese)``.
 
 Choices worth knowing:

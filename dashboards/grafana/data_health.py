@@ -12,11 +12,11 @@ from grafana_foundation_sdk.builders.dashboard import Dashboard
 from grafana_foundation_sdk.models.dashboard import DynamicConfigValue, ValueMap, ValueMappingResult
 
 from bulkdaq.store import contract
-from dashboards.contract_names import field
-from dashboards.dashboard_json import number_panels
-from dashboards.freshness import join_seen_and_live, last_seen_properties, live_query, seen_query, stale_after_variable, stale_override_properties
-from dashboards.influxql_query import InfluxQL, datasource_ref
-from dashboards.template_variables import site_variable, tag_values_variable
+from dashboards.grafana.contract_names import field
+from dashboards.grafana.dashboard_json import number_panels
+from dashboards.grafana.freshness import join_seen_and_live, last_seen_properties, live_query, seen_query, stale_after_variable, stale_override_properties
+from dashboards.grafana.influxql_query import InfluxQL, datasource_ref
+from dashboards.grafana.template_variables import site_variable, tag_values_variable
 
 UID = "bulkdaq-data-health"
 TITLE = "Data health / 数据健康"

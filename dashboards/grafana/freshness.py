@@ -26,7 +26,7 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from bulkdaq.store.influx_reader import quote_identifier
-from dashboards.influxql_query import InfluxQL
+from dashboards.grafana.influxql_query import InfluxQL
 
 STALE_TEXT = "STALE / 数据过期"
 STALE_COLOR = "dark-red"

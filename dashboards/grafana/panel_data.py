@@ -188,7 +188,7 @@ def apply_transformations(frames: Sequence[Frame], transformations: Sequence[Map
         elif kind == "organize":
             result = organize(result, options)
         else:
-            raise ValueError(f"transformation {kind!r} is not emulated; add it to dashboards.panel_data")
+            raise ValueError(f"transformation {kind!r} is not emulated; add it to dashboards.grafana.panel_data")
     return result
 
 

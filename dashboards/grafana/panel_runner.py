@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from bulkdaq.store.influx_reader import InfluxReader, Series
-from dashboards.influxql_render import TimeRange, VariableValue, parse_duration_ms, render, resolve_variables
-from dashboards.panel_data import Frame, apply_transformations, frames_from_series
+from dashboards.grafana.influxql_render import TimeRange, VariableValue, parse_duration_ms, render, resolve_variables
+from dashboards.grafana.panel_data import Frame, apply_transformations, frames_from_series
 
 DATASOURCE_MIN_INTERVAL = "1s"  # the provisioned datasource's timeInterval
 

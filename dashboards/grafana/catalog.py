@@ -7,8 +7,10 @@ from typing import Any
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards import clearance_board, data_health, loading_view
-from dashboards.dashboard_json import encode
+from dashboards.grafana import clearance_board
+from dashboards.grafana import data_health
+from dashboards.grafana import loading_view
+from dashboards.grafana.dashboard_json import encode
 
 BUILDERS: dict[str, Callable[[], Dashboard]] = {
     clearance_board.UID: clearance_board.build,

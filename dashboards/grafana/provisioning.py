@@ -19,10 +19,11 @@ from typing import Any
 
 import yaml
 
-from dashboards import alert_rules, catalog
-from dashboards.dashboard_checks import all_problems
-from dashboards.dashboard_json import to_text
-from dashboards.influxql_query import DATASOURCE_NAME, DATASOURCE_UID, INFLUXDB_PLUGIN
+from dashboards.grafana import alert_rules
+from dashboards.grafana import catalog
+from dashboards.grafana.dashboard_checks import all_problems
+from dashboards.grafana.dashboard_json import to_text
+from dashboards.grafana.influxql_query import DATASOURCE_NAME, DATASOURCE_UID, INFLUXDB_PLUGIN
 
 GRAFANA_PROVISIONING_DIR = Path("/etc/grafana/provisioning")
 FOLDER = "bulkdaq"

@@ -22,12 +22,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bulkdaq.errors import BulkdaqError
+
 # $name, ${name}, ${name:format}, [[name]], [[name:format]] — the syntaxes Grafana's templateSrv accepts.
 VARIABLE_PATTERN = re.compile(r"\$(\w+)|\$\{(\w+)(?::(\w+))?\}|\[\[(\w+)(?::(\w+))?\]\]")
 MACROS = frozenset({"timeFilter", "__timeFilter", "__interval", "interval", "__interval_ms"})
 
 
-class UnknownVariable(ValueError):
+class UnknownVariable(BulkdaqError, ValueError):
     """A query names a template variable the dashboard does not define."""
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dashboards.influxql_query import DATASOURCE_UID, INFLUXDB_PLUGIN
-from dashboards.influxql_render import variable_names
-from dashboards.panel_runner import panels
+from dashboards.grafana.influxql_query import DATASOURCE_UID, INFLUXDB_PLUGIN
+from dashboards.grafana.influxql_render import variable_names
+from dashboards.grafana.panel_runner import panels
 
 # Variables Grafana defines itself (besides the macros the renderer handles).
 GRAFANA_BUILTIN_VARIABLES = frozenset({"__from", "__to", "__range", "__range_s", "__range_ms", "__rate_interval", "__dashboard", "__org", "__user"})

@@ -11,10 +11,10 @@ event numbers, local time (the site's zone) beside UTC and each event's signatur
 fingerprint and the evidence hashes. Built from the shipment registry only: what the report shows is what
 the registry's hash-chained, signed events rest on.
 
-Every label comes from the glossary (dashboards/glossary.py) and every figure is written by
-dashboards/figure_format.py at the decimals of its policy, with its unit. Only the standard library
+Every label comes from the glossary (bulkdaq/wording/glossary.py) and every figure is written by
+bulkdaq/wording/figure_format.py at the decimals of its policy, with its unit. Only the standard library
 renders it (string.Template, html.escape), as for the draft survey report, whose page
-(dashboards/report_html.py) it shares.
+(dashboards/reports/report_html.py) it shares.
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ from string import Template
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.shipments.model import MethodFigure, Shipment, quantity_decimals, shown_policy
 from bulkdaq.shipments.registry import Event, ShipmentRegistry
 from calculators.petroleum.measurement_policy import MeasurementPolicy
-from dashboards import glossary
-from dashboards.figure_format import PERCENT_DECIMALS, figure_text, number_text, percent_text, unit_symbol
-from dashboards.glossary import TERMS, both
-from dashboards.report_html import bilingual, page, particulars_rows, zh
+from bulkdaq.wording import glossary
+from bulkdaq.wording.figure_format import PERCENT_DECIMALS, figure_text, number_text, percent_text, unit_symbol
+from bulkdaq.wording.glossary import TERMS, both
+from dashboards.reports.report_html import bilingual, page, particulars_rows, zh
 
 RECONCILIATION = "reconciliation"
 FIGURES = "figures"
@@ -50,7 +51,7 @@ AIR_KEY = "weight_in_air_t"
 NSV_KEY = "nsv_m3"
 
 
-class NotReconciled(ValueError):
+class NotReconciled(BulkdaqError, ValueError):
     """A measurement report needs the shipment's reconciliation."""
 
 

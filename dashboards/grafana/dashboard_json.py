@@ -1,6 +1,6 @@
 """Dashboard JSON in and out: panel numbering, encoding, and decoding with the SDK.
 
-The SDK models InfluxDB panel targets once `dashboards.influxql_query` registered them, but its
+The SDK models InfluxDB panel targets once `dashboards.grafana.influxql_query` registered them, but its
 `AnnotationTarget` only knows the built-in Grafana annotation source (limit, matchAny, tags, type), so a
 plain SDK decode drops an InfluxDB annotation's ``query``, ``textColumn`` and ``tagsColumn``. `decode`
 puts those back as an `InfluxQLQuery`; `decode_with_sdk_only` shows the gap (tests pin exactly what it loses).
@@ -14,7 +14,7 @@ from typing import Any
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models.dashboard import Dashboard, RowPanel
 
-from dashboards.influxql_query import INFLUXDB_PLUGIN, InfluxQLQuery
+from dashboards.grafana.influxql_query import INFLUXDB_PLUGIN, InfluxQLQuery
 
 
 def number_panels(dashboard: Dashboard) -> Dashboard:

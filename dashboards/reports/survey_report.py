@@ -1,13 +1,13 @@
 """The surveyor's draft survey report (水尺计重报告): printable HTML laid out like the UN/ECE form.
 
 One column per survey (initial, final, …), one row per figure of the form, in the order of the
-calculation, every label in English and Chinese from the one glossary (dashboards/glossary.py). The same
+calculation, every label in English and Chinese from the one glossary (bulkdaq/wording/glossary.py). The same
 form lines drive the CLI's tables, so the screen and the paper show the same figures in the same order,
-each at the decimals of the survey's rounding policy (dashboards/figure_format.py). A discharge is
+each at the decimals of the survey's rounding policy (bulkdaq/wording/figure_format.py). A discharge is
 labelled as one (卸货) and its cargo written as a positive weight.
 
-The page itself (A4 landscape, bilingual labels, particulars and signatures) is dashboards/report_html.py,
-shared with the measurement report for customs (dashboards/weight_certificate.py): standard library only,
+The page itself (A4 landscape, bilingual labels, particulars and signatures) is dashboards/reports/report_html.py,
+shared with the measurement report for customs (dashboards/reports/measurement_report.py): standard library only,
 printable to PDF from any browser.
 
 References
@@ -28,10 +28,11 @@ from bulkdaq.inputs.survey_file import SurveyJob
 from calculators.survey.inputs import DEDUCTIBLE_KINDS
 from calculators.survey.result import ConditionResult, DraftSurveyResult
 from calculators.survey.rounding import INPUT_DECIMALS, rounding_policy
-from dashboards import glossary
-from dashboards.figure_format import figure_text, number_text, percent_text
-from dashboards.glossary import Label
-from dashboards.report_html import bilingual, page, particulars_rows, zh
+from bulkdaq.wording import glossary
+from bulkdaq.wording.figure_format import figure_text, number_text
+from bulkdaq.wording.glossary import Label
+from bulkdaq.wording.survey_statement import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit
+from dashboards.reports.report_html import bilingual, page, particulars_rows, zh
 
 
 @dataclass(frozen=True)
@@ -176,12 +177,6 @@ def format_figure(value: float | str | None, unit: str, rounding: str, *, given:
     return number_text(value, decimals)
 
 
-def figure_with_unit(value: float, unit: str, rounding: str) -> str:
-    """A computed survey figure with its unit (``88,798.400 t``), at the policy's decimals: the form, the
-    CLI and the measurement report all write the survey's cargo through here."""
-    return figure_text(value, unit, rounding_policy(rounding).shown_decimals(unit))
-
-
 def form_rows(result: DraftSurveyResult) -> list[tuple[str, str] | tuple[str, str, str, list[str]]]:
     """The form as rows: a section heading (english, chinese), or (english, chinese, unit, figures) with
     one printed figure per survey."""
@@ -201,40 +196,6 @@ SURVEY_TITLES = glossary.SURVEYS
 def survey_title(name: str) -> tuple[str, str]:
     """English and Chinese column title for a survey name."""
     return SURVEY_TITLES.get(name, (name.replace("_", " ").capitalize(), ""))
-
-
-def cargo_line(result: DraftSurveyResult) -> tuple[str, str, str, str] | None:
-    """The cargo as every officer-facing output states it: (english, chinese, figure with unit, how).
-
-    A discharge is worked and labelled as one: ``Cargo discharged 卸货重量 88,798.400 t, net initial −
-    net final`` — the weight is positive, the operation says which way it went.
-    """
-    if result.cargo_t is None or result.cargo_weight_t is None:
-        return None
-    english, chinese = glossary.CARGO[result.operation]
-    if result.operation == "discharge":
-        how = f"net {result.cargo_from} − net {result.cargo_to}"
-    else:
-        how = f"net {result.cargo_to} − net {result.cargo_from}"
-    operation = glossary.both(glossary.OPERATIONS[result.operation])
-    return english, chinese, figure_with_unit(result.cargo_weight_t, "t", result.rounding), f"{how} ({operation})"
-
-
-def constant_note(result: DraftSurveyResult) -> str:
-    """How the constant was found, figures at the survey's decimals."""
-    note = f"net {result.constant_survey} − lightship {figure_with_unit(result.lightship_t or 0.0, 't', result.rounding)}"
-    if result.declared_constant_t is not None:
-        note += f"; declared 申报 {figure_with_unit(result.declared_constant_t, 't', result.rounding)}"
-    return note
-
-
-def bill_of_lading_cells(result: DraftSurveyResult) -> tuple[str, str]:
-    """The bill of lading quantity and the cargo's difference from it."""
-    assert result.bill_of_lading_t is not None and result.bill_of_lading_difference_pct is not None
-    return (
-        figure_with_unit(result.bill_of_lading_t, "t", result.rounding),
-        f"difference 差异 {percent_text(result.bill_of_lading_difference_pct, signed=True)}",
-    )
 
 
 _STYLE = """

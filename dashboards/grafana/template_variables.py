@@ -6,7 +6,7 @@ from grafana_foundation_sdk.builders.dashboard import QueryVariable
 from grafana_foundation_sdk.models.dashboard import VariableRefresh, VariableSort
 
 from bulkdaq.store import contract
-from dashboards.influxql_query import datasource_ref
+from dashboards.grafana.influxql_query import datasource_ref
 
 
 def tag_values_variable(name: str, label: str, measurement: contract.Measurement, tag: str, *, filtered_by_site: bool = True) -> QueryVariable:

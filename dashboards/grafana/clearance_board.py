@@ -21,13 +21,13 @@ from grafana_foundation_sdk.models.dashboard import (
 
 from bulkdaq.store import contract
 from calculators.petroleum.measurement_policy import MeasurementPolicy
-from dashboards.contract_names import field, site_filter
-from dashboards.dashboard_json import number_panels
-from dashboards.figure_format import PERCENT_DECIMALS
-from dashboards.freshness import STALE_AFTER_VARIABLE, STALE_COLOR, STALE_TEXT, stale_after_variable
-from dashboards.glossary import TERMS, board_state_text
-from dashboards.influxql_query import InfluxQL, datasource_ref
-from dashboards.template_variables import site_variable, tag_values_variable
+from dashboards.grafana.contract_names import field, site_filter
+from dashboards.grafana.dashboard_json import number_panels
+from bulkdaq.wording.figure_format import PERCENT_DECIMALS
+from dashboards.grafana.freshness import STALE_AFTER_VARIABLE, STALE_COLOR, STALE_TEXT, stale_after_variable
+from bulkdaq.wording.glossary import TERMS, board_state_text
+from dashboards.grafana.influxql_query import InfluxQL, datasource_ref
+from dashboards.grafana.template_variables import site_variable, tag_values_variable
 
 UID = "bulkdaq-clearance"
 TITLE = "Clearance board / 通关看板"
@@ -45,7 +45,7 @@ PROGRESS = field(contract.QUANTITY, "progress")
 MASS_DECIMALS = MeasurementPolicy("2004", "15C", "standard").shown_decimals("t")  # 1 kg, as on the measurement report
 
 # Lifecycle order (docs/design.md, "Clearance lifecycle") with the officer's colours; the labels are the glossary's
-# (dashboards/glossary.py), the same words as on the measurement report.
+# (bulkdaq/wording/glossary.py), the same words as on the measurement report.
 STATE_COLOURS: dict[str, str] = {
     "declared": "text",
     "precheck": "light-blue",

@@ -12,9 +12,9 @@ from grafana_foundation_sdk.builders.dashboard import AnnotationQuery, Dashboard
 from grafana_foundation_sdk.models.dashboard import DynamicConfigValue, ValueMap, ValueMappingResult
 
 from bulkdaq.store import contract
-from dashboards.contract_names import field, fields, site_filter
-from dashboards.dashboard_json import number_panels
-from dashboards.freshness import (
+from dashboards.grafana.contract_names import field, fields, site_filter
+from dashboards.grafana.dashboard_json import number_panels
+from dashboards.grafana.freshness import (
     last_seen_properties,
     join_seen_and_live,
     live_query,
@@ -22,8 +22,8 @@ from dashboards.freshness import (
     stale_after_variable,
     stale_override_properties,
 )
-from dashboards.influxql_query import InfluxQL, datasource_ref
-from dashboards.template_variables import site_variable, tag_values_variable
+from dashboards.grafana.influxql_query import InfluxQL, datasource_ref
+from dashboards.grafana.template_variables import site_variable, tag_values_variable
 
 UID = "bulkdaq-loading"
 TITLE = "Loading view / 装货监控"
