@@ -34,9 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bulkdaq.store.local_influxd import wait_listening
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
-from collectors.modbus.register_codec import encode
 from bulkdaq.config.site_file import (
     InfluxTarget,
     LoadedSite,
@@ -47,6 +45,8 @@ from bulkdaq.config.site_file import (
     SiteInfo,
     SpoolSettings,
 )
+from bulkdaq.store.local_influxd import wait_listening
+from collectors.modbus.register_codec import encode
 
 REPO = Path(__file__).resolve().parents[1]
 PLANT_NAMESPACE = "urn:bulkdaq:plant"  # where the plant simulator puts its bulk variables

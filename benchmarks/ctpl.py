@@ -72,7 +72,7 @@ def _loop_ctpl_15c(density_15c: list[float], temperature_c: list[float], pressur
     """Plain-Python CTPL to 15 °C, point by point: the same equations, the same shortcuts (base
     temperature shifted once, CTL only inside the iteration) and the same stopping rule as the library."""
     out = []
-    for rho15, t, p in zip(density_15c, temperature_c, pressure_kpa):
+    for rho15, t, p in zip(density_15c, temperature_c, pressure_kpa, strict=False):
         rho60, previous = rho15, math.inf
         for _ in range(100):
             updated = rho15 / _ctl(_rho_star_alpha(rho60)[1], T_STAR_15C)
@@ -96,7 +96,7 @@ def _loop_ctpl_15c(density_15c: list[float], temperature_c: list[float], pressur
 
 def _loop_library(density_15c: list[float], temperature_c: list[float], pressure_kpa: list[float]) -> list[float]:
     """The naive loop: the library's own scalar call, once per point."""
-    return [float(vc.ctpl_at_base(r, t, p, "15C").ctpl) for r, t, p in zip(density_15c, temperature_c, pressure_kpa)]
+    return [float(vc.ctpl_at_base(r, t, p, "15C").ctpl) for r, t, p in zip(density_15c, temperature_c, pressure_kpa, strict=False)]
 
 
 def _best(function, *args, repeats: int = 3) -> tuple[float, object]:
@@ -128,7 +128,7 @@ def main() -> None:
         loops.append((name, subset, seconds, seconds * N / subset, mismatches))
 
     groups, counts = np.unique(result.group, return_counts=True)
-    mix = ", ".join(f"{g} {c / N:.0%}" for g, c in zip(groups, counts))
+    mix = ", ".join(f"{g} {c / N:.0%}" for g, c in zip(groups, counts, strict=False))
     rows = "\n".join(
         f"| plain loop: {name} | {full:.1f} s (timed on {subset:,} points, best of 3: {seconds:.2f} s, scaled ×{N // subset}) "
         f"| {subset / seconds / 1e3:.1f} k | **{full / vector_s:.0f}×** | {mismatches} of {subset:,} |"

@@ -24,9 +24,9 @@ import numpy as np
 
 from benchmarks.performance_report import write_section
 from calculators.survey.draft_survey import survey_condition
+from calculators.survey.hydrostatics import HydrostaticTable
 from calculators.survey.inputs import Deductible, MarkPosition, MarkPositions, MarkReadings, SurveyConditionInput, TableReadings, VesselParticulars
 from calculators.survey.rounding import NO_ROUNDING, UNECE_3DP
-from calculators.survey.hydrostatics import HydrostaticTable
 
 TARGET_PER_SECOND = 10_000
 ROWS = 200
@@ -38,7 +38,7 @@ def capesize_table(rows: int = ROWS) -> HydrostaticTable:
     drafts = [5.0 + 0.05 * i for i in range(rows)]
     tpc = [74.0 + 1.0 * (d - 5.0) for d in drafts]
     displacement = [40000.0]
-    for low, high, tpc_low, tpc_high in zip(drafts, drafts[1:], tpc, tpc[1:]):
+    for low, high, tpc_low, tpc_high in zip(drafts, drafts[1:], tpc, tpc[1:], strict=False):
         displacement.append(displacement[-1] + 100.0 * (tpc_low + tpc_high) / 2.0 * (high - low))
     lcf = [-9.0 + 1.2 * (d - 5.0) for d in drafts]
     mtc = [1040.0 + 40.0 * (d - 5.0) for d in drafts]

@@ -94,8 +94,8 @@ async def _spool(url: str, database: str, synchronous: str, evidence: bool) -> d
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from bulkdaq.evidence.chain import EvidenceLedger
-    from bulkdaq.store.influx_writer import InfluxWriter
     from bulkdaq.store.forwarder import SpoolForwarder
+    from bulkdaq.store.influx_writer import InfluxWriter
     from bulkdaq.store.spool import DurableSpool
 
     folder = Path(tempfile.mkdtemp())

@@ -87,7 +87,7 @@ async def _collect(port: int, meters: int, interval_s: float, with_block: bool) 
     except TimeoutError:
         shutdown_s = None  # reported as a failure to stop
         print(f"shutdown did not finish within {SHUTDOWN_LIMIT_S:.0f} s", file=sys.stderr)
-    jitter = [abs((b - a) - interval_s) for starts in poll_starts.values() for a, b in zip(starts, starts[1:])]
+    jitter = [abs((b - a) - interval_s) for starts in poll_starts.values() for a, b in zip(starts, starts[1:], strict=False)]
     return {
         "requests_per_s": requests / wall,
         "cpu_pct": cpu / wall * 100,

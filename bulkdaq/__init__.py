@@ -8,3 +8,5 @@ docs/design.md has the map of the layers.
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -11,6 +11,8 @@ calculators (`calculators/`) import (docs/design.md, "Map").
 
 from __future__ import annotations
 
+import os
+
 
 class BulkdaqError(Exception):
     """An error a person can act on: bad input, a refused step, a store that does not answer.
@@ -25,7 +27,7 @@ class InputError(BulkdaqError):
     The message always reads ``SOURCE: FIELD: PROBLEM`` so the person can go straight to the spot.
     """
 
-    def __init__(self, source: str, field: str, problem: str) -> None:
+    def __init__(self, source: str | os.PathLike[str], field: str, problem: str) -> None:
         self.source = str(source)
         self.field = field
         self.problem = problem

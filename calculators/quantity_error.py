@@ -18,3 +18,8 @@ class QuantityError(BulkdaqError, ValueError):
     def __init__(self, quantity: str, message: str) -> None:
         self.quantity = quantity
         super().__init__(message)
+
+
+__all__ = [
+    "QuantityError",
+]

@@ -28,7 +28,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -60,9 +60,9 @@ def _array(name: str, value: ArrayLike, *, positive: bool = False, non_negative:
     return x
 
 
-def _out(x: NDArray) -> NDArray[np.float64] | np.float64:
-    x = np.asarray(x, dtype=np.float64)
-    return x if x.ndim else np.float64(x)
+def _out(x: ArrayLike) -> NDArray[np.float64] | np.float64:
+    array = np.asarray(x, dtype=np.float64)
+    return array if array.ndim else np.float64(array)
 
 
 def difference(first: ArrayLike, second: ArrayLike) -> tuple[NDArray[np.float64] | np.float64, NDArray[np.float64] | np.float64]:
@@ -169,7 +169,7 @@ def applicable_limit_pct(
         if np.any(combined <= 0):
             raise InvalidReconciliationInput("an uncertainty band of 0 % accepts nothing; give the methods' uncertainties")
         return _out(combined)
-    return _out(np.maximum(fixed, combined))
+    return _out(np.maximum(cast(NDArray[np.float64], fixed), combined))  # a wider band has its fixed limit (checked above)
 
 
 def within_limit(difference_pct: ArrayLike, limit_pct: ArrayLike, sense: Sense = "both") -> NDArray[np.bool_] | np.bool_:

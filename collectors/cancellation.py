@@ -19,3 +19,8 @@ def raise_if_cancel_requested(task: asyncio.Task | None = None) -> None:
     task = task or asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError("cancellation requested while a library call swallowed it")
+
+
+__all__ = [
+    "raise_if_cancel_requested",
+]

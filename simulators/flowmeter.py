@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bulkdaq.config.site_file import ModbusDevice, RegisterType
 from collectors.modbus.point_codec import RegisterImage, decode_point, encode_point, point_addresses
-from bulkdaq.config.site_file import ModbusDevice
 from simulators.loading_profile import LoadingProfile
 from simulators.modbus_device_server import ModbusDeviceServer, ServedUnit
 from simulators.scenario_clock import ScenarioClock
@@ -190,8 +190,15 @@ class FlowmeterSimulator:
         return {decode_point(self.device, point, image) for _, image in self.served}
 
 
-def _mapped_ranges(device: ModbusDevice) -> dict[str, tuple[int, int]]:
-    spans: dict[str, list[int]] = {}
+def _mapped_ranges(device: ModbusDevice) -> dict[RegisterType, tuple[int, int]]:
+    spans: dict[RegisterType, list[int]] = {}
     for point in device.points:
         spans.setdefault(point.register_type, []).extend(point_addresses(point))
     return {kind: (min(a), max(a) - min(a) + 1) for kind, a in spans.items()}
+
+
+__all__ = [
+    "FLOWMETER_FIELDS",
+    "FlowmeterSimulator",
+    "MeterRun",
+]

@@ -7,6 +7,7 @@ ground truth, not the sum of many small steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from simulators.setup_error import SetupError
 
 
@@ -71,3 +72,8 @@ class LoadingProfile:
             return peak * (up / 2 + (x - up))
         remaining = up + steady + down - x
         return self.target_mass_kg - peak * remaining * remaining / (2 * down)
+
+
+__all__ = [
+    "LoadingProfile",
+]

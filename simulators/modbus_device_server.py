@@ -75,11 +75,13 @@ class ModbusDeviceServer:
             )
             for unit in units
         ]
+        self._server: ModbusSerialServer | ModbusTcpServer
         if serial_port is not None:
             self._server = ModbusSerialServer(
                 devices, port=serial_port, baudrate=baudrate, parity=parity, stopbits=stopbits, bytesize=bytesize, trace_packet=self._on_packet
             )
         else:
+            assert host is not None and port is not None  # checked above
             self._server = ModbusTcpServer(devices, address=(host, port), trace_packet=self._on_packet)
 
     async def _on_request(self, unit: ServedUnit, function_code, start_address, address, count, registers, set_values):  # noqa: ANN001
@@ -138,3 +140,10 @@ def _block(span: tuple[int, int] | None) -> list[SimData]:
         return [SimData(address=0, count=1, datatype=DataType.INVALID)]
     start, count = span
     return [SimData(address=start, count=count, values=0, datatype=DataType.REGISTERS)]
+
+
+__all__ = [
+    "ModbusDeviceServer",
+    "RegisterType",
+    "ServedUnit",
+]

@@ -146,7 +146,7 @@ class PlantServer:
 
     async def start(self) -> None:
         """Build the address space, open the endpoints and start updating values."""
-        server = Server(user_manager=_PlantUsers(self.security.users, self.security.allow_anonymous))
+        server = Server(user_manager=_PlantUsers(self.security.users, self.security.allow_anonymous))  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
         await server.init()
         server.set_endpoint(self.endpoint)
         server.set_server_name("bulkdaq plant simulator (DCS)")
@@ -228,10 +228,10 @@ class PlantServer:
 
         def folder(path: tuple[str, ...]) -> ua.NodeId:
             if path not in folders:
-                parent = folder(path[:-1]) if len(path) > 1 else ua.NodeId(ua.ObjectIds.ObjectsFolder)
+                parent = folder(path[:-1]) if len(path) > 1 else ua.NodeId(ua.ObjectIds.ObjectsFolder)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
                 folders.add(path)
-                items.append(_folder_item(parent, ua.NodeId("/".join(path), ns), ua.QualifiedName(path[-1], ns)))
-            return ua.NodeId("/".join(path), ns)
+                items.append(_folder_item(parent, ua.NodeId("/".join(path), ns), ua.QualifiedName(path[-1], ns)))  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
+            return ua.NodeId("/".join(path), ns)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
 
         for tag in self.model.tags:
             self._add_variable(items, folder(tag.path[:-1]), tag.identifier, tag.path[-1], tag.kind)
@@ -239,12 +239,12 @@ class PlantServer:
             group = (*BULK_FOLDER, f"G{index // self.bulk_group_size:03d}")
             identifier = self.bulk_identifier(index)
             self._add_variable(items, folder(group), identifier, identifier, "double")
-        for result, item in zip(server.iserver.node_mgt_service.add_nodes(items), items):
+        for result, item in zip(server.iserver.node_mgt_service.add_nodes(items), items, strict=False):
             if not result.StatusCode.is_good():
                 raise RuntimeError(f"plant: could not add node {item.RequestedNewNodeId}: {result.StatusCode.name}")
 
     def _add_variable(self, items: list[ua.AddNodesItem], parent: ua.NodeId, identifier: str, name: str, kind: str) -> None:
-        nodeid = ua.NodeId(identifier, self.namespace_index)
+        nodeid = ua.NodeId(identifier, self.namespace_index)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
         self._nodeids[identifier] = nodeid
         self._kinds[identifier] = kind
         items.append(_variable_item(parent, nodeid, ua.QualifiedName(name, self.namespace_index), kind))
@@ -279,7 +279,7 @@ class PlantServer:
                 continue  # a DCS reports a value when it changes, not on every scan
             self._last[identifier] = state
             variant = ua.Variant(bool(value), ua.VariantType.Boolean) if self._kinds[identifier] == "boolean" else ua.Variant(float(value), ua.VariantType.Double)
-            datavalue = ua.DataValue(variant, StatusCode=status, SourceTimestamp=now, ServerTimestamp=now)
+            datavalue = ua.DataValue(variant, StatusCode=status, SourceTimestamp=now, ServerTimestamp=now)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
             await aspace.write_attribute_value(self._nodeids[identifier], ua.AttributeIds.Value, datavalue)
             self.values_written += 1
             if self.history is not None:
@@ -287,7 +287,7 @@ class PlantServer:
                 self.history.setdefault(identifier, []).append((_ms(now), served, status.value))
 
 
-_GOOD = ua.StatusCode(ua.StatusCodes.Good)
+_GOOD = ua.StatusCode(ua.StatusCodes.Good)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
 
 
 def _ms(stamp: datetime) -> int:
@@ -303,8 +303,8 @@ def _folder_item(parent: ua.NodeId, nodeid: ua.NodeId, name: ua.QualifiedName) -
     item.BrowseName = name
     item.NodeClass = ua.NodeClass.Object
     item.ParentNodeId = parent
-    item.ReferenceTypeId = ua.NodeId(ua.ObjectIds.Organizes)
-    item.TypeDefinition = ua.NodeId(ua.ObjectIds.FolderType)
+    item.ReferenceTypeId = ua.NodeId(ua.ObjectIds.Organizes)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
+    item.TypeDefinition = ua.NodeId(ua.ObjectIds.FolderType)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
     item.NodeAttributes = attributes
     return item
 
@@ -314,7 +314,7 @@ def _variable_item(parent: ua.NodeId, nodeid: ua.NodeId, name: ua.QualifiedName,
     attributes = ua.VariableAttributes()
     attributes.DisplayName = ua.LocalizedText(name.Name)
     attributes.Value = ua.Variant(False, ua.VariantType.Boolean) if boolean else ua.Variant(0.0, ua.VariantType.Double)
-    attributes.DataType = ua.NodeId(ua.ObjectIds.Boolean if boolean else ua.ObjectIds.Double)
+    attributes.DataType = ua.NodeId(ua.ObjectIds.Boolean if boolean else ua.ObjectIds.Double)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
     attributes.ValueRank = ua.ValueRank.Scalar
     attributes.AccessLevel = ua.AccessLevel.CurrentRead.mask
     attributes.UserAccessLevel = ua.AccessLevel.CurrentRead.mask
@@ -323,7 +323,15 @@ def _variable_item(parent: ua.NodeId, nodeid: ua.NodeId, name: ua.QualifiedName,
     item.BrowseName = name
     item.NodeClass = ua.NodeClass.Variable
     item.ParentNodeId = parent
-    item.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HasComponent)
-    item.TypeDefinition = ua.NodeId(ua.ObjectIds.BaseDataVariableType)
+    item.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HasComponent)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
+    item.TypeDefinition = ua.NodeId(ua.ObjectIds.BaseDataVariableType)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
     item.NodeAttributes = attributes
     return item
+
+
+__all__ = [
+    "BULK_FOLDER",
+    "PLANT_APPLICATION_URI",
+    "PlantSecurity",
+    "PlantServer",
+]

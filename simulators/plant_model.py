@@ -146,3 +146,13 @@ class PlantModel:
             f"{v}.DraftAftPort": aft,
             f"{v}.DraftAftStbd": aft,
         }
+
+
+__all__ = [
+    "PLANT_NAMESPACE_URI",
+    "PlantModel",
+    "PlantTag",
+    "ShoreTank",
+    "TagKind",
+    "Vessel",
+]

@@ -7,6 +7,7 @@ consistent story.
 from __future__ import annotations
 
 import time
+
 from simulators.setup_error import SetupError
 
 
@@ -26,3 +27,8 @@ class ScenarioClock:
     def seconds(self) -> float:
         """Scenario seconds; 0 while a clock created with running=False waits for start()."""
         return 0.0 if self._started is None else (time.monotonic() - self._started) * self.speedup
+
+
+__all__ = [
+    "ScenarioClock",
+]

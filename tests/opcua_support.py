@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from collectors.opcua.x509 import create_application_certificate
-from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.config.site_file import LoadedSite, load_site
+from bulkdaq.store.influx_reader import InfluxReader
+from collectors.opcua.x509 import create_application_certificate
 from simulators.loading_profile import LoadingProfile
 from simulators.plant import PlantSecurity
 from simulators.plant_model import PlantModel

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.local_influxd import free_port
 from bulkdaq.config.site_file import LoadedSite, load_site
+from bulkdaq.store.local_influxd import free_port
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

@@ -12,7 +12,7 @@ def test_waits_double_up_to_the_cap_with_jitter_below_each() -> None:
     backoff = Backoff(0.25, 5.0, rng=random.Random(7))
     nominal = [0.25, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0, 5.0]
     waits = [backoff.next_delay() for _ in nominal]
-    for wait, expected in zip(waits, nominal):
+    for wait, expected in zip(waits, nominal, strict=False):
         assert (1 - JITTER) * expected <= wait <= expected
     assert len(set(waits)) == len(waits)  # jittered: no two the same
 

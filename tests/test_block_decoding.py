@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 import random
 
-from bulkdaq.store import contract
-from collectors.modbus.point_codec import decode_point, encode_point
 from bulkdaq.config.register_types import INTEGER_TYPES
 from bulkdaq.config.site_file import ModbusDevice
+from bulkdaq.store import contract
 from collectors.modbus.collector import ModbusDeviceCollector
+from collectors.modbus.point_codec import decode_point, encode_point
 
 TYPES = ["int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]
 FIELDS = ["mass_total_kg", "volume_total_m3", "flow_rate_kg_h", "volume_flow_m3_h", "density_kg_m3", "temperature_c", "pressure_kpa", "meter_factor"]

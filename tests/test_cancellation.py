@@ -12,15 +12,14 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from site_files import device, point, write_site
-
+from bulkdaq.config.site_file import load_site
 from bulkdaq.store.line_protocol import Point
 from bulkdaq.store.local_influxd import free_port
-from bulkdaq.config.site_file import load_site
 from collectors.modbus.collector import ModbusDeviceCollector
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock
+from site_files import device, point, write_site
 
 
 class SwallowingSink:

@@ -18,20 +18,20 @@ from pathlib import Path
 
 import pytest
 
-from bulkdaq.shipments.workflow import officer_step, reconcile_shipment, record_figures, start_loading
 from bulkdaq.app.demo_clearance import SurveyMismatch, check_survey_matches
-from bulkdaq.evidence.chain import create_site_key, load_private_key
+from bulkdaq.config.site_file import load_site
 from bulkdaq.errors import InputError
+from bulkdaq.evidence.chain import create_site_key, load_private_key
+from bulkdaq.inputs.survey_file import load_survey_file, parse_survey_document
 from bulkdaq.shipments.method_figures import draft_survey_figure
 from bulkdaq.shipments.model import MethodFigure, load_figures, load_shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
-from bulkdaq.config.site_file import load_site
-from bulkdaq.inputs.survey_file import load_survey_file, parse_survey_document
 from bulkdaq.shipments.tolerance_rules import load_rule_set
-from calculators.petroleum.coriolis_ticket import coriolis_ticket
+from bulkdaq.shipments.workflow import officer_step, reconcile_shipment, record_figures, start_loading
 from bulkdaq.wording.figure_format import figure_text, number_text, percent_text
-from dashboards.reports.survey_report import render_report
+from calculators.petroleum.coriolis_ticket import coriolis_ticket
 from dashboards.reports.measurement_report import certificate_data, render_certificate
+from dashboards.reports.survey_report import render_report
 from figure_checks import RECORDED, check_decimals, figure_problems, figures_with_units, page_text, raw_floats
 
 REPO = Path(__file__).resolve().parents[1]
@@ -289,8 +289,8 @@ def test_stored_ticket_table_prints_each_totalizer_at_its_registers_resolution()
     from rich.console import Console
 
     from bulkdaq.cli.ticket import render_ticket, totalizer_decimals
-    from bulkdaq.store.influx_reader import Reading
     from bulkdaq.shipments.stored_totals import StoredTicket, TotalizerDelta
+    from bulkdaq.store.influx_reader import Reading
 
     site = load_site(EXAMPLES / "site.toml")
     # FT-101: uint64 grams × 0.001 and millilitres × 0.000001; FT-102: float totals → the policy's 1 g / 1 L

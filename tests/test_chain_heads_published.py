@@ -7,17 +7,16 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from site_files import device, meter, point
-
-from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.config.site_file import load_site
 from bulkdaq.evidence.chain import create_site_key, load_public_key, read_blocks
+from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import LocalInfluxd, free_port
-from bulkdaq.config.site_file import load_site
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock
+from site_files import device, meter, point
 
 INTERVAL_S = 0.5
 
@@ -118,7 +117,7 @@ async def test_heads_are_published_signed_and_name_blocks_of_the_chain_across_an
     second_heads = heads[len(first_heads):]
     # One head per interval while run 1 lasted, plus the final one; never further apart than the interval allows.
     assert abs(len(first_heads) - (first_run_s / INTERVAL_S + 1)) <= 2, (first_run_s, [h.time_ms for h in first_heads])
-    spacing_s = [(b.time_ms - a.time_ms) / 1000 for a, b in zip(first_heads, first_heads[1:])]
+    spacing_s = [(b.time_ms - a.time_ms) / 1000 for a, b in zip(first_heads, first_heads[1:], strict=False)]
     assert max(spacing_s) <= INTERVAL_S + 0.4, spacing_s
     assert [h.seq for h in heads] == sorted(h.seq for h in heads) and len({h.seq for h in heads}) == len(heads)
 

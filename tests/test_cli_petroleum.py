@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from reference_cases import petroleum_cases
 
-from calculators.petroleum import vcf_1980
-from calculators.petroleum import volume_correction
+from calculators.petroleum import vcf_1980, volume_correction
+from reference_cases import petroleum_cases
 
 REPO = Path(__file__).resolve().parents[1]
 BULKDAQ = Path(sys.executable).parent / "bulkdaq"

@@ -10,10 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from site_files import device, meter, point, spooled, write_site
-
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import LocalInfluxd, free_port, wait_listening
+from site_files import device, meter, point, spooled, write_site
 
 BIN = Path(sys.executable).parent
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from site_files import device, point, write_site
-
+from bulkdaq.config.site_file import load_site
 from bulkdaq.store.line_protocol import Point
 from bulkdaq.store.local_influxd import free_port
-from bulkdaq.config.site_file import load_site
 from collectors.modbus.collector import ModbusDeviceCollector
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock
+from site_files import device, point, write_site
 
 
 class RecordingSink:
@@ -68,7 +67,7 @@ async def test_a_fast_device_reports_about_once_a_second_and_at_once_when_it_goe
     up = [(i, h) for i, h in reports if h.fields["connected"] == 1]
     down = [(i, h) for i, h in reports if h.fields["connected"] == 0]
     assert len(up) == 3  # at 0 s, ~0.99 s, ~1.98 s
-    assert all(0.9 <= (b.time_ms - a.time_ms) / 1000 <= 1.2 for (_, a), (_, b) in zip(up, up[1:])), [h.time_ms for _, h in up]
+    assert all(0.9 <= (b.time_ms - a.time_ms) / 1000 <= 1.2 for (_, a), (_, b) in zip(up, up[1:], strict=False)), [h.time_ms for _, h in up]
     # The first poll that failed carries a health point with connected = 0 and the error counted, at once.
     first_failed = next(i for i, poll in enumerate(sink.polls) if poll[0].fields.get("quality") == "bad")
     assert down and down[0][0] == first_failed

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from scenario import run_collector_until
-from site_files import device, meter, point, write_site
 
 from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.config.site_file import Credentials, load_site
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import LocalInfluxd, free_port
-from bulkdaq.config.site_file import Credentials, load_site
+from scenario import run_collector_until
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock
+from site_files import device, meter, point, write_site
 
 PASSWORD = "s3cret-Pa55-word"
 

@@ -12,12 +12,7 @@ import pytest
 
 from bulkdaq.store.influx_reader import InfluxReader, QueryError
 from bulkdaq.store.local_influxd import LocalInfluxd
-from dashboards.grafana import alert_rules
-from dashboards.grafana import catalog
-from dashboards.grafana import clearance_board
-from dashboards.grafana import data_health
-from dashboards.grafana import demo_scenario
-from dashboards.grafana import loading_view
+from dashboards.grafana import alert_rules, catalog, clearance_board, data_health, demo_scenario, loading_view
 from dashboards.grafana.freshness import STALE_TEXT
 from dashboards.grafana.influxql_render import TimeRange, UnknownVariable, render
 from dashboards.grafana.panel_data import displayed_table, field_config_for

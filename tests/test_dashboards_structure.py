@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from dashboards.grafana import catalog
-from dashboards.grafana import dashboard_checks
+from dashboards.grafana import catalog, dashboard_checks
 from dashboards.grafana.dashboard_json import decode, decode_with_sdk_only, encode
 from dashboards.grafana.influxql_query import DATASOURCE_UID, InfluxQLQuery
 from dashboards.grafana.influxql_render import (

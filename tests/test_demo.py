@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from figure_checks import figure_problems, page_text
-
 from bulkdaq.evidence.bundle import verify_bundle
-from bulkdaq.evidence.chain import fingerprint as key_fingerprint, load_public_key
+from bulkdaq.evidence.chain import fingerprint as key_fingerprint
+from bulkdaq.evidence.chain import load_public_key
 from bulkdaq.shipments.registry import ShipmentRegistry
+from figure_checks import figure_problems, page_text
 
 REPO = Path(__file__).resolve().parents[1]
 BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))

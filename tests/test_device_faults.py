@@ -6,16 +6,15 @@ import asyncio
 import struct
 import time
 
-from scenario import run_collector_until
-from site_files import device, point, write_site
-
 from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.config.site_file import load_site
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import free_port
-from bulkdaq.config.site_file import load_site
+from scenario import run_collector_until
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock
+from site_files import device, point, write_site
 
 POLL_S = 0.1
 RUN_S = 3.0

@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
-from reference_cases import reference_case
 
 from calculators.survey.corrections import first_trim_correction, list_correction, second_trim_correction
 from calculators.survey.draft_marks import deflection_label, length_between_marks, mean_of_means, perpendicular_correction
 from calculators.survey.draft_survey import draft_survey, survey_condition
-from calculators.survey.hydrostatics import DraftOutsideTable
+from calculators.survey.hydrostatics import DraftOutsideTable, HydrostaticTable
 from calculators.survey.inputs import (
     Deductible,
     MarkPosition,
@@ -22,7 +21,7 @@ from calculators.survey.inputs import (
     VesselParticulars,
 )
 from calculators.survey.rounding import NO_ROUNDING, UNECE_3DP, WORKBOOK, RoundingPolicy, round_half_away_from_zero, rounding_policy
-from calculators.survey.hydrostatics import HydrostaticTable
+from reference_cases import reference_case
 
 EVERSHIP = reference_case("DS-EVERSHIP-COAL-2019")
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-
-from scenario import example_site, loading, run_collector_until, simulators_for
+from pathlib import Path
 
 from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.shipments.stored_totals import stored_meter_ticket
+from bulkdaq.store.influx_reader import InfluxReader
+from scenario import example_site, loading, run_collector_until, simulators_for
 from simulators.scenario_clock import ScenarioClock
 
 

@@ -12,14 +12,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from scenario import example_site, loading, run_collector_until, simulators_for
 
 from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.config.site_file import EvidenceSettings, LoadedSite
 from bulkdaq.evidence.bundle import export_bundle, sign_manifest, verify_bundle
 from bulkdaq.evidence.chain import create_site_key, fingerprint, load_private_key, read_blocks
-from bulkdaq.store.influx_reader import InfluxReader
-from bulkdaq.config.site_file import EvidenceSettings, LoadedSite
 from bulkdaq.shipments.stored_totals import stored_meter_ticket
+from bulkdaq.store.influx_reader import InfluxReader
+from scenario import example_site, loading, run_collector_until, simulators_for
 from simulators.scenario_clock import ScenarioClock
 
 BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))
@@ -74,7 +74,7 @@ def test_every_commit_is_a_signed_chained_block(signed_loading) -> None:  # noqa
     blocks = read_blocks(site.config.spool.path_for(site.config.site.name))
     assert len(blocks) > 20
     assert [b.seq for b in blocks] == list(range(1, len(blocks) + 1))
-    assert all(b.prev_hash == a.hash for a, b in zip(blocks, blocks[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(blocks, blocks[1:], strict=False))
     assert all(b.signature for b in blocks)
 
 
@@ -224,10 +224,9 @@ async def test_without_a_retention_every_block_is_kept(tmp_path: Path) -> None:
 
 
 def test_keep_days_must_be_positive(tmp_path: Path) -> None:
-    from site_files import write_site
-
-    from bulkdaq.errors import InputError
     from bulkdaq.config.site_file import load_site
+    from bulkdaq.errors import InputError
+    from site_files import write_site
 
     site = write_site(tmp_path, "\n[evidence]\nkeep_days = 0\n")
     with pytest.raises(InputError, match=r"evidence\.keep_days: .*greater than 0"):

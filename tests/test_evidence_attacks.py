@@ -16,19 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from scenario import example_site, loading, run_collector_until, simulators_for
 
-from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
-from bulkdaq.evidence.heads import ChainHead, sign_head
-from bulkdaq.shipments.workflow import complete_loading, start_loading
 from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.config.site_file import EvidenceSettings, LoadedSite
 from bulkdaq.evidence.bundle import BundleMalformed, export_shipment_bundle, meter_figures, sign_manifest, verify_bundle
+from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.evidence.chain import Block, block_hash, create_site_key, load_private_key
+from bulkdaq.evidence.heads import ChainHead, sign_head
+from bulkdaq.evidence.witnessed_heads import query_heads
 from bulkdaq.shipments.model import DeclaredQuantity, load_shipment
 from bulkdaq.shipments.registry import ShipmentRegistry, SigningKeyRequired, evidence_hash
-from bulkdaq.config.site_file import EvidenceSettings, LoadedSite
 from bulkdaq.shipments.tolerance_rules import load_rule_set
-from bulkdaq.evidence.witnessed_heads import query_heads
+from bulkdaq.shipments.workflow import complete_loading, start_loading
+from scenario import example_site, loading, run_collector_until, simulators_for
 from simulators.scenario_clock import ScenarioClock
 
 REPO = Path(__file__).resolve().parents[1]

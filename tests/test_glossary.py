@@ -7,15 +7,14 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bulkdaq.shipments.workflow import officer_step, reconcile_shipment, record_figures, start_loading
 from bulkdaq.shipments.lifecycle import ClearanceState
 from bulkdaq.shipments.model import MethodFigure, load_shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import load_rule_set
-from dashboards.grafana import clearance_board
+from bulkdaq.shipments.workflow import officer_step, reconcile_shipment, record_figures, start_loading
 from bulkdaq.wording import glossary
-from dashboards.reports import survey_report
-from dashboards.reports import measurement_report
+from dashboards.grafana import clearance_board
+from dashboards.reports import measurement_report, survey_report
 from dashboards.reports.measurement_report import certificate_data, render_certificate
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_cases import reference_case
 
 from calculators.survey.hydrostatics import (
     DraftOutsideTable,
@@ -13,6 +12,7 @@ from calculators.survey.hydrostatics import (
     audit_table,
     lcf_from_midship_aft_positive,
 )
+from reference_cases import reference_case
 
 # Four rows of the EVER SHIP table (reference case DS-EVERSHIP-COAL-2019, tests/reference): displacements
 # 45914, 45990, 49716, 49792 t; TPC 75.8, 75.8, 76.3, 76.3 t/cm; LCF -7.71, -7.69, -7.12, -7.11 m from

@@ -3,16 +3,15 @@ not just whatever our own client expects."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import asyncio
 import re
 import shutil
+from pathlib import Path
 
 import pytest
-from scenario import example_site, loading
 
 from collectors.modbus.register_codec import decode
+from scenario import example_site, loading
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.scenario_clock import ScenarioClock
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.inputs.survey_file import load_survey_file
 from bulkdaq.shipments.method_figures import MissingFeed, belt_scale_figure, draft_survey_figure, shore_tank_figure
 from bulkdaq.shipments.model import load_shipment
-from bulkdaq.inputs.survey_file import load_survey_file
+from bulkdaq.store.influx_reader import InfluxReader
 from calculators.petroleum.measurement_policy import MeasurementPolicy
 from calculators.petroleum.tank_ticket import tank_ticket
 

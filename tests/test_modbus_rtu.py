@@ -11,17 +11,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from scenario import run_collector_until
-from site_files import device, meter, point, write_site
 
 from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.config.site_file import load_site
 from bulkdaq.shipments.stored_totals import stored_meter_ticket
+from bulkdaq.store.influx_reader import InfluxReader
+from scenario import run_collector_until
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.modbus_device_server import ModbusDeviceServer
 from simulators.scenario_clock import ScenarioClock
+from site_files import device, meter, point, write_site
 
 SOCAT = shutil.which("socat") or "socat (missing: scripts/setup.sh installs Debian's socat)"
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from collectors.opcua.x509 import application_uri_of, load_certificate
 from bulkdaq.store.local_influxd import free_port, wait_listening
+from collectors.opcua.x509 import application_uri_of, load_certificate
 
 BULKDAQ = [sys.executable, "-m", "bulkdaq.cli.main"]
 REPO = Path(__file__).resolve().parents[1]

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 from asyncua import ua
-from opcua_support import plant_model, plant_site, pki, secured_client, secured_plant, served, series
-from scenario import run_collector_until
 
 from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.influx_reader import InfluxReader
-from bulkdaq.store.local_influxd import free_port
 from bulkdaq.config.opcua_section import Deadband
 from bulkdaq.config.site_file import LoadedSite
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import free_port
+from opcua_support import pki, plant_model, plant_site, secured_client, secured_plant, series, served
+from scenario import run_collector_until
 from simulators.plant import PlantSecurity, PlantServer
 from simulators.scenario_clock import ScenarioClock
 
@@ -108,7 +108,7 @@ async def test_plant_readings_reach_influxdb_as_served(mode: str, influx_db: Inf
     level = dict(series(influx_db, "SELECT level_m FROM tank"))
     level_served = sorted((t, v) for t, (v, _) in served(plant.history, "T-101.Level").items() if min(level) <= t <= max(level))
     assert level.items() <= dict(level_served).items()
-    moved = {t for (_, before), (t, v) in zip(level_served, level_served[1:]) if abs(v - before) > 0.01}
+    moved = {t for (_, before), (t, v) in zip(level_served, level_served[1:], strict=False) if abs(v - before) > 0.01}
     assert set(level) - {min(level)} == moved and moved
     # Ground truth at the end: the tank gave exactly what the meters loaded (450 t at 800 kg/m³ = 562.5 m³).
     last_tov = series(influx_db, "SELECT last(tov_m3) FROM tank")[0][1]

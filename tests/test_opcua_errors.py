@@ -6,18 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from opcua_support import SITE, plant_model, plant_site, pki, secured_client, secured_plant, series
-from scenario import run_collector_until
-from site_files import write_site
 
 from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.influx_reader import InfluxReader
-from bulkdaq.errors import InputError
-from bulkdaq.store.local_influxd import free_port
 from bulkdaq.config.opcua_section import OpcUaNode
 from bulkdaq.config.site_file import LoadedSite, load_site
+from bulkdaq.errors import InputError
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import free_port
+from opcua_support import SITE, pki, plant_model, plant_site, secured_client, secured_plant, series
+from scenario import run_collector_until
 from simulators.plant import PlantServer
 from simulators.scenario_clock import ScenarioClock
+from site_files import write_site
 
 
 async def test_each_misconfigured_source_says_why_and_the_good_one_keeps_collecting(

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from opcua import Server as PeerServer
 from opcua import ua as peer_ua
+
+from bulkdaq.app.collector_service import CollectorService
+from bulkdaq.config.site_file import load_site
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import free_port
 from opcua_support import series
 from scenario import run_collector_until
 from site_files import write_site
-
-from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.influx_reader import InfluxReader
-from bulkdaq.store.local_influxd import free_port
-from bulkdaq.config.site_file import load_site
 
 NAMESPACE = "urn:test:legacy-peer"
 T0 = datetime(2024, 3, 1, 10, 0, 0, 123000)  # naive UTC, as the legacy package expects

@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from opcua_support import plant_model, plant_site, served, series
-from scenario import run_collector_until
-
 from bulkdaq.app.collector_service import CollectorService
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import free_port
+from opcua_support import plant_model, plant_site, series, served
+from scenario import run_collector_until
 from simulators.plant import PlantServer
 from simulators.scenario_clock import ScenarioClock
 

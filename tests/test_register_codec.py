@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from bulkdaq.config.site_file import ModbusDevice
 from collectors.modbus.point_codec import decode_point, encode_point
 from collectors.modbus.register_codec import decode, encode, to_engineering, to_raw
-from bulkdaq.config.site_file import ModbusDevice
 
 # float32 1.0 = 0x3F800000 in the four orders named the usual way (ABCD, CDAB, BADC, DCBA).
 FLOAT32_ONE = {

@@ -15,20 +15,19 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from opcua_support import plant_model, plant_site
-from scenario import example_site, loading, run_collector_until, simulators_for
-from site_files import device, meter, point, write_site
-
 from bulkdaq.app.collector_service import CollectorService, restart_gap_event
 from bulkdaq.evidence.chain import EvidenceLedger
+from bulkdaq.shipments.live_quantities import batch_findings
+from bulkdaq.shipments.model import load_shipment
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.line_protocol import Point
-from bulkdaq.shipments.live_quantities import batch_findings
 from bulkdaq.store.local_influxd import free_port, wait_listening
-from bulkdaq.shipments.model import load_shipment
 from bulkdaq.store.spool import DurableSpool, Resumed
+from opcua_support import plant_model, plant_site
+from scenario import example_site, loading, run_collector_until, simulators_for
 from simulators.plant import PlantServer
 from simulators.scenario_clock import ScenarioClock
+from site_files import device, meter, point, write_site
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]
@@ -56,7 +55,7 @@ def _gap_events(reader: InfluxReader) -> list[dict]:
 
 def _longest_hole(times: list[datetime]) -> tuple[datetime, datetime]:
     """The two consecutive readings farthest apart."""
-    pairs = list(zip(times, times[1:]))
+    pairs = list(zip(times, times[1:], strict=False))
     return max(pairs, key=lambda pair: pair[1] - pair[0])
 
 

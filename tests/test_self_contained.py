@@ -9,14 +9,16 @@ import re
 from pathlib import Path
 
 import pytest
+
 import reference_cases
 
 REPO = Path(__file__).resolve().parents[1]
 THIS_FILE = Path(__file__).resolve()
 
-SKIPPED_DIRECTORIES = {".git", ".venv", "var", "__pycache__", ".pytest_cache", "build"}
-"""Not the repository's own files: version control, the virtual environment, run-time data (var/), and
-what Python and pip generate (also every ``*.egg-info`` folder). All of them are in .gitignore or .git."""
+SKIPPED_DIRECTORIES = {".git", ".venv", "var", "__pycache__", ".pytest_cache", "build", ".mypy_cache", ".ruff_cache", ".import_linter_cache"}
+"""Not the repository's own files: version control, the virtual environment, run-time data (var/), what
+Python and pip generate (also every ``*.egg-info`` folder) and the caches of the checks `make test` runs
+(mypy, ruff, import-linter). All of them are in .gitignore or .git."""
 
 SIBLING = "shared"
 """The folder the project's sources sit in, beside the repository. Nothing in the repository may use it."""

@@ -11,8 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from bulkdaq.cli import shipment as shipment_cli
-from bulkdaq.shipments.lifecycle import TransitionRefused
 from bulkdaq.errors import InputError
+from bulkdaq.shipments.lifecycle import TransitionRefused
 from bulkdaq.shipments.registry import ShipmentRegistry
 from dashboards.reports.measurement_report import NotReconciled, certificate_data, render_certificate
 

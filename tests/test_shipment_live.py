@@ -9,18 +9,18 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from scenario import example_site, loading, run_collector_until, simulators_for
 
-from bulkdaq.shipments.workflow import complete_loading, reconcile_shipment, record_figures, start_loading
-from bulkdaq.shipments.clearance_writer import writer_for
 from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.influx_reader import InfluxReader
-from bulkdaq.store.line_protocol import Point
+from bulkdaq.shipments.clearance_writer import writer_for
 from bulkdaq.shipments.live_quantities import METER_TICKETS, watch
 from bulkdaq.shipments.model import DeclaredQuantity, Instrument, MethodFigure, load_shipment
 from bulkdaq.shipments.registry import ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import load_rule_set
+from bulkdaq.shipments.workflow import complete_loading, reconcile_shipment, record_figures, start_loading
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.line_protocol import Point
 from calculators.petroleum.weight_in_air import weight_in_air_from_mass
+from scenario import example_site, loading, run_collector_until, simulators_for
 from simulators.scenario_clock import ScenarioClock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ async def test_live_quantities_follow_the_simulated_loading(influx_db: InfluxRea
                 return False
             if not polls_at_end:
                 polls_at_end.extend(server.requests for server in servers)
-            return all(server.requests >= before + 2 for server, before in zip(servers, polls_at_end))
+            return all(server.requests >= before + 2 for server, before in zip(servers, polls_at_end, strict=False))
 
         async def collect_then_stop() -> None:
             # The collector flushes every accepted reading to InfluxDB before it returns; the watch then

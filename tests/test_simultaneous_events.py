@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from scenario import example_site
-
 from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.shipments.live_quantities import batch_findings
 from bulkdaq.shipments.model import load_shipment
+from bulkdaq.store.influx_reader import InfluxReader
 from dashboards.grafana import loading_view
 from dashboards.grafana.influxql_render import TimeRange, VariableValue, render
+from scenario import example_site
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from site_files import device, meter, point, write_site
 
-from bulkdaq.errors import InputError
 from bulkdaq.config.site_file import load_site, resolve_credentials
+from bulkdaq.errors import InputError
+from site_files import device, meter, point, write_site
 
 REPO = Path(__file__).resolve().parents[1]
 

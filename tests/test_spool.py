@@ -13,14 +13,14 @@ import time
 from pathlib import Path
 
 import pytest
-from site_files import device, meter, point, spooled, write_site
 
+from bulkdaq.store.forwarder import SpoolForwarder
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.influx_writer import InfluxWriter
 from bulkdaq.store.line_protocol import Point
 from bulkdaq.store.local_influxd import LocalInfluxd, free_port, wait_listening
-from bulkdaq.store.forwarder import SpoolForwarder
 from bulkdaq.store.spool import ROW_LINES, DurableSpool, SpoolFull
+from site_files import device, meter, point, spooled, write_site
 
 T0 = 1_790_000_000_000
 BIN = Path(sys.executable).parent
@@ -219,7 +219,8 @@ def _stored(reader: InfluxReader, expected: dict[int, float]) -> int:
 
 
 def _ms(time_ms: int):  # noqa: ANN202
-    from bulkdaq.store.influx_reader import EPOCH
     from datetime import timedelta
+
+    from bulkdaq.store.influx_reader import EPOCH
 
     return EPOCH + timedelta(milliseconds=time_ms)

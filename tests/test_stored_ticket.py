@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from site_files import device, meter, point, write_site
 
-from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.config.site_file import Meter
 from bulkdaq.shipments.stored_totals import NoReadings, TotalizerDropped, stored_meter_ticket
+from bulkdaq.store.influx_reader import InfluxReader
 from calculators.totalizer import TotalizerWentBackwards
+from site_files import device, meter, point, write_site
 
 T0 = 1_790_000_000_000
 START = datetime.fromtimestamp(T0 / 1000 - 1, timezone.utc)

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from reference_cases import reference_case
 
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import NumberTextError, load_survey_file, parse_number_text, parse_survey_document
+from reference_cases import reference_case
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "surveys" / "evership.json"

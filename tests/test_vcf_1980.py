@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_cases import petroleum_cases
 
-from calculators.petroleum import vcf_1980
-from calculators.petroleum import volume_correction
+from calculators.petroleum import vcf_1980, volume_correction
+from reference_cases import petroleum_cases
 
 TABLE_54B = petroleum_cases("table_54B_1980_field")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_cases import petroleum_cases
 
 from calculators.petroleum import volume_correction as vc
+from reference_cases import petroleum_cases
 
 API_CASES = petroleum_cases("api_11_1_2004_60F")
 
@@ -57,9 +57,9 @@ def test_api_examples_vectorised_in_one_call_match_scalar_calls():
     crude = np.array([c["inputs"]["commodity_group"] == "crude_oil" for c in API_CASES])
     for commodity, mask in (("crude", crude), ("refined", ~crude)):
         result = vc.ctpl_60f(rho[mask], t[mask], p[mask], commodity, rounded=False)
-        expected = [c["expected"]["CTL_unrounded"] for c, m in zip(API_CASES, mask) if m]
+        expected = [c["expected"]["CTL_unrounded"] for c, m in zip(API_CASES, mask, strict=False) if m]
         np.testing.assert_allclose(result.ctl, expected, rtol=0, atol=1e-10)
-        assert list(result.group) == [c["inputs"]["commodity_group"] for c, m in zip(API_CASES, mask) if m]
+        assert list(result.group) == [c["inputs"]["commodity_group"] for c, m in zip(API_CASES, mask, strict=False) if m]
 
 
 def test_negative_gauge_pressure_is_taken_as_zero():

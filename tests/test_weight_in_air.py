@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from reference_cases import petroleum_cases
 
 from calculators.petroleum import weight_in_air as wia
+from reference_cases import petroleum_cases
 
 TABLE_56 = petroleum_cases("table_56")
 (CHAIN,) = petroleum_cases("tank_gauging_chain")

@@ -21,13 +21,13 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from bulkdaq.store import contract
-from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.config.site_file import LoadedSite, resolve_credentials
 from bulkdaq.evidence.chain import EvidenceLedger, load_private_key
+from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.store import contract
+from bulkdaq.store.forwarder import SpoolForwarder
 from bulkdaq.store.influx_writer import InfluxWriter
 from bulkdaq.store.line_protocol import Point
-from bulkdaq.config.site_file import LoadedSite, resolve_credentials
-from bulkdaq.store.forwarder import SpoolForwarder
 from bulkdaq.store.spool import DurableSpool, Resumed, SpoolFull
 from collectors.device_status import DeviceStatus
 from collectors.modbus.collector import ModbusCollector
@@ -206,3 +206,11 @@ class CollectorService:
             await self.spool.close()
         if devices is not None and devices.done() and not devices.cancelled() and devices.exception() is not None:
             raise devices.exception()  # type: ignore[misc]
+
+
+__all__ = [
+    "RESTART_GAP_KIND",
+    "RESTART_PREFIX",
+    "CollectorService",
+    "restart_gap_event",
+]

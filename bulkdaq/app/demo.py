@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from decimal import Decimal
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from bulkdaq.app.collector_service import CollectorService

@@ -26,17 +26,17 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.errors import BulkdaqError, InputError
-from bulkdaq.shipments.workflow import complete_loading, officer_step, reconcile_shipment, record_figures, start_loading
 from bulkdaq.evidence.chain import load_private_key
-from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
 from bulkdaq.shipments.live_quantities import loading_start, watch
 from bulkdaq.shipments.method_figures import belt_scale_figure, draft_survey_figure, shore_tank_figure
 from bulkdaq.shipments.model import Shipment, load_figures, load_shipment
 from bulkdaq.shipments.registry import ShipmentRegistry
-from bulkdaq.config.site_file import LoadedSite
-from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
 from bulkdaq.shipments.tolerance_rules import RuleSet, load_rule_set
+from bulkdaq.shipments.workflow import complete_loading, officer_step, reconcile_shipment, record_figures, start_loading
+from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.wording.glossary import DIRECTION_OPERATION
 from dashboards.reports.measurement_report import certificate_data, write_certificate
 
@@ -160,3 +160,12 @@ class DemoClearance:
         return outcomes
 
 
+__all__ = [
+    "ACTOR",
+    "BELT_SCALE_ERROR",
+    "DISCHARGE_SURVEY",
+    "DemoClearance",
+    "Outcome",
+    "SurveyMismatch",
+    "check_survey_matches",
+]

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bulkdaq.app.collector_service import CollectorService
-from bulkdaq.store.influx_reader import InfluxReader
-from bulkdaq.store.local_influxd import LocalInfluxd, free_port
 from bulkdaq.config.site_file import (
     InfluxTarget,
     IntegrityLimits,
@@ -33,6 +31,8 @@ from bulkdaq.config.site_file import (
     SiteInfo,
     SpoolSettings,
 )
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.local_influxd import LocalInfluxd, free_port
 from simulators.flowmeter import FlowmeterSimulator, MeterRun
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock

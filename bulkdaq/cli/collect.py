@@ -71,3 +71,11 @@ def shutdown_summary(service: CollectorService, site_file: Path) -> str:
         f"stopped; {left} accepted readings did not reach InfluxDB and stay in the spool {service.spool.path}; "
         f"they will be sent at the next start (bulkdaq collect {site_file}).{refused}"
     )
+
+
+__all__ = [
+    "collect",
+    "collect_until_stopped",
+    "shutdown_summary",
+    "status_table",
+]

@@ -57,3 +57,11 @@ def push(
 def register(app: typer.Typer) -> None:
     """Add the `dashboards` command group to the main app."""
     app.add_typer(dashboards_app, name="dashboards")
+
+
+__all__ = [
+    "build",
+    "dashboards_app",
+    "push",
+    "register",
+]

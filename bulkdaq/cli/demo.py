@@ -139,3 +139,8 @@ def _outcome_table(outcome: Outcome) -> Table:
     figures = ", ".join(f"{method} {value:,.3f}" for method, value in outcome.figures.items())
     table.caption = f"figures [t]: {figures}\nstate: [{colour}]{outcome.state}[/] · measurement report: {outcome.certificate}"
     return table
+
+
+__all__ = [
+    "demo",
+]

@@ -9,9 +9,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.cli.shipment import open_registry
 from bulkdaq.cli.ticket import parse_time
+from bulkdaq.config.site_file import Credentials, load_site
+from bulkdaq.errors import InputError
 from bulkdaq.evidence.bundle import (
     BundleMalformed,
     export_bundle,
@@ -22,8 +23,7 @@ from bulkdaq.evidence.bundle import (
     verify_bundle,
 )
 from bulkdaq.evidence.chain import create_site_key, fingerprint, load_public_key
-from bulkdaq.errors import InputError
-from bulkdaq.config.site_file import Credentials, load_site
+from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.evidence.witnessed_heads import query_heads
 
 evidence_app = typer.Typer(help="Evidence: signed, chained readings and offline verification.", no_args_is_help=True)
@@ -200,3 +200,13 @@ def _credentials(username: str | None, password_env: str | None) -> Credentials:
     if password is None:
         raise InputError("command line", "--password-env", f"environment variable {password_env} is not set")
     return Credentials(username, password)
+
+
+__all__ = [
+    "EXIT_UNTRUSTED",
+    "evidence_app",
+    "export",
+    "heads",
+    "keygen",
+    "verify",
+]

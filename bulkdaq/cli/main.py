@@ -7,13 +7,14 @@ import sys
 import typer
 from rich.console import Console
 
-from bulkdaq.errors import BulkdaqError
+from bulkdaq import __version__
 from bulkdaq.cli import dashboards, opcua, petroleum, shipment, survey
 from bulkdaq.cli.collect import collect
 from bulkdaq.cli.demo import demo
 from bulkdaq.cli.evidence import evidence_app
 from bulkdaq.cli.simulate import simulate_app
 from bulkdaq.cli.ticket import ticket_app
+from bulkdaq.errors import BulkdaqError
 
 app = typer.Typer(
     name="bulkdaq",
@@ -22,6 +23,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"bulkdaq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    pass
+
 
 app.command()(collect)
 app.command()(demo)
@@ -46,6 +62,13 @@ def run() -> None:
     except BulkdaqError as error:
         error_console.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(2)
+
+
+__all__ = [
+    "app",
+    "error_console",
+    "run",
+]
 
 
 if __name__ == "__main__":

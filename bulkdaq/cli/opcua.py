@@ -181,3 +181,14 @@ async def _serve(plant, clock, profile) -> None:  # noqa: ANN001
                           f"{plant.values_written} values written", highlight=False)
     finally:
         await plant.stop()
+
+
+__all__ = [
+    "MODES",
+    "browse",
+    "certs_app",
+    "certs_create",
+    "opcua_app",
+    "register",
+    "simulate_plant",
+]

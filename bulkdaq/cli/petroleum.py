@@ -13,10 +13,9 @@ from rich.table import Table
 
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.ticket_files import TICKET_READERS
-from calculators.petroleum import vcf_1980
-from calculators.petroleum import volume_correction
-from calculators.petroleum.measurement_policy import MeasurementPolicy, Ticket
 from bulkdaq.wording.figure_format import figure_text, number_text, unit_symbol
+from calculators.petroleum import vcf_1980, volume_correction
+from calculators.petroleum.measurement_policy import MeasurementPolicy, Ticket
 
 console = Console()
 
@@ -225,3 +224,18 @@ def register(app: typer.Typer, ticket_app: typer.Typer) -> None:
     app.command("vcf")(vcf)
     for kind in ("meter", "coriolis", "tank"):
         ticket_app.command(kind)(_ticket_command(kind))
+
+
+__all__ = [
+    "OPTION_FOR_QUANTITY",
+    "BaseChoice",
+    "DensityUnit",
+    "EditionChoice",
+    "GroupChoice",
+    "PressureUnit",
+    "TemperatureUnit",
+    "register",
+    "render_ticket",
+    "vcf",
+    "volume_correction_report",
+]

@@ -10,8 +10,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bulkdaq.errors import InputError
 from bulkdaq.config.site_file import ModbusDevice, load_site
+from bulkdaq.errors import InputError
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock
@@ -70,3 +70,10 @@ async def _serve(simulator: FlowmeterSimulator, host: str, port: int | None, clo
             console.print(f"scenario {t / 3600:6.2f} h: delivered {profile.delivered_kg(t) / 1000:,.3f} t, rate {profile.rate_kg_h(t) / 1000:,.1f} t/h")
     finally:
         await server.stop()
+
+
+__all__ = [
+    "find_device",
+    "flowmeter",
+    "simulate_app",
+]

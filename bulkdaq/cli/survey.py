@@ -13,9 +13,9 @@ from rich.table import Table
 
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
-from calculators.survey.result import DraftSurveyResult
 from bulkdaq.wording import glossary
 from bulkdaq.wording.survey_statement import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit
+from calculators.survey.result import DraftSurveyResult
 from dashboards.reports.survey_report import form_rows, survey_title, write_report
 
 survey_app = typer.Typer(help="Surveys: draft survey (水尺计重).", no_args_is_help=True)
@@ -130,3 +130,10 @@ def draft(
 @survey_app.callback()
 def _surveys() -> None:
     """Surveys: draft survey (水尺计重)."""
+
+
+__all__ = [
+    "draft",
+    "result_as_json",
+    "survey_app",
+]

@@ -11,12 +11,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkdaq.errors import InputError
-from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.config.register_types import INTEGER_TYPES
+from bulkdaq.config.site_file import LoadedSite, load_site
+from bulkdaq.errors import InputError
 from bulkdaq.shipments.stored_totals import StoredTicket, ticket_from_store
-from calculators.petroleum.measurement_policy import MeasurementPolicy
 from bulkdaq.wording.figure_format import number_text
+from calculators.petroleum.measurement_policy import MeasurementPolicy
 
 DEFAULT_POLICY = MeasurementPolicy("2004", "15C", "standard")  # its reading resolutions: 1 g, 1 L
 
@@ -90,3 +90,13 @@ def ticket(
         print(json.dumps(result.as_dict(), indent=2))
     else:
         console.print(render_ticket(result, loaded))
+
+
+__all__ = [
+    "DEFAULT_POLICY",
+    "parse_time",
+    "render_ticket",
+    "ticket",
+    "ticket_app",
+    "totalizer_decimals",
+]

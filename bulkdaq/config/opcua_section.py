@@ -20,8 +20,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from bulkdaq.config.strict_model import StrictModel
-from bulkdaq.store import contract
 from bulkdaq.errors import InputError
+from bulkdaq.store import contract
 
 SecurityMode = Literal["None", "Sign", "SignAndEncrypt"]
 SecurityPolicy = Literal["Basic256Sha256"]
@@ -191,3 +191,17 @@ def resolve_opcua_password(server: OpcUaServer, source: str | Path = "site file"
         except OSError as error:
             raise InputError(source, f"{where}.password_file", f"cannot read {server.password_file}: {error.strerror}") from None
     return None
+
+
+__all__ = [
+    "NODE_IDENTIFIER",
+    "Deadband",
+    "DeadbandType",
+    "OpcUaNode",
+    "OpcUaSection",
+    "OpcUaServer",
+    "SecurityMode",
+    "SecurityPolicy",
+    "opcua_cross_checks",
+    "resolve_opcua_password",
+]

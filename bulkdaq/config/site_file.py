@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from bulkdaq.config.strict_model import StrictModel
-from bulkdaq.store import contract
-from bulkdaq.errors import InputError
-from bulkdaq.config.validation import problems_error, read_toml, validated
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
 from bulkdaq.config.register_types import INTEGER_TYPES, DataType, Order, register_count
+from bulkdaq.config.strict_model import StrictModel
+from bulkdaq.config.validation import problems_error, read_toml, validated
+from bulkdaq.errors import InputError
+from bulkdaq.store import contract
 
 RegisterType = Literal["holding", "input"]
 MAX_ADDRESS = 65535
@@ -270,7 +270,7 @@ def _cross_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:
         occupied: dict[tuple[str, int], str] = {}
         for p, point in enumerate(device.points):
             at = f"{where}.points[{p}]"
-            spans = [(f"{at}.address", point.data_type, point.address, point.registers)]
+            spans: list[tuple[str, str, int, int]] = [(f"{at}.address", point.data_type, point.address, point.registers)]
             if point.overflow:
                 counter = point.overflow
                 spans.append((f"{at}.overflow.address", f"{counter.data_type} counter", counter.address, register_count(counter.data_type)))

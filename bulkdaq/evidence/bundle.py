@@ -43,15 +43,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 import bulkdaq
-from bulkdaq.store import contract
-from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
-from bulkdaq.evidence.heads import ChainHead
-from bulkdaq.evidence.chain import GENESIS, Block, block_hash, chain_head, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
+from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.errors import BulkdaqError, InputError
-from bulkdaq.store.line_protocol import parse_line
+from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+from bulkdaq.evidence.chain import GENESIS, Block, block_hash, chain_head, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
+from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.shipments.live_quantities import METER_TICKETS, loading_start
 from bulkdaq.shipments.registry import ShipmentRegistry, check_event_chain, event_from_dict, evidence_hash
-from bulkdaq.config.site_file import LoadedSite
+from bulkdaq.store import contract
+from bulkdaq.store.line_protocol import parse_line
 from calculators.totalizer import TotalizerWentBackwards, indicated_quantity
 
 FORMAT = "bulkdaq-evidence/2"

@@ -200,3 +200,19 @@ def chain_head(db_path: Path) -> tuple[int, str]:
     with sqlite3.connect(db_path) as db:
         row = db.execute("SELECT seq, hash FROM evidence_block ORDER BY seq DESC LIMIT 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+__all__ = [
+    "GENESIS",
+    "BadKey",
+    "Block",
+    "EvidenceLedger",
+    "block_hash",
+    "chain_head",
+    "create_site_key",
+    "fingerprint",
+    "load_private_key",
+    "load_public_key",
+    "public_pem",
+    "read_blocks",
+]

@@ -17,8 +17,8 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from bulkdaq.store import contract
 from bulkdaq.evidence.canonical_json import canonical_json
+from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import Point
 
 HEAD_FORMAT = "bulkdaq-head/1"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bulkdaq.store import contract
-from bulkdaq.evidence.heads import ChainHead
-from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string
 from bulkdaq.config.site_file import Credentials
 from bulkdaq.errors import InputError
+from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.store import contract
+from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string
 
 
 def query_heads(url: str, database: str, site: str | None, credentials: Credentials = Credentials(None, None)) -> list[ChainHead]:

@@ -21,24 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from bulkdaq.errors import BulkdaqError, InputError
+import numpy as np
+
 from bulkdaq.config.validation import join_key
+from bulkdaq.errors import BulkdaqError, InputError
 from calculators.survey.draft_survey import draft_survey
-from calculators.survey.inputs import (
-    DEDUCTIBLE_KINDS,
-    MEAN_METHODS,
-    Deductible,
-    MarkPosition,
-    MarkPositions,
-    MarkReadings,
-    OPERATIONS,
-    OperationMismatch,
-    SurveyConditionInput,
-    TableReadings,
-    VesselParticulars,
-)
-from calculators.survey.result import DraftSurveyResult
-from calculators.survey.rounding import ROUNDING_POLICIES, RoundingPolicy
 from calculators.survey.hydrostatics import (
     LCF_CONVENTIONS,
     DraftOutsideTable,
@@ -46,6 +33,21 @@ from calculators.survey.hydrostatics import (
     HydrostaticTableError,
     lcf_from_midship_aft_positive,
 )
+from calculators.survey.inputs import (
+    DEDUCTIBLE_KINDS,
+    MEAN_METHODS,
+    OPERATIONS,
+    Deductible,
+    MarkPosition,
+    MarkPositions,
+    MarkReadings,
+    OperationMismatch,
+    SurveyConditionInput,
+    TableReadings,
+    VesselParticulars,
+)
+from calculators.survey.result import DraftSurveyResult
+from calculators.survey.rounding import ROUNDING_POLICIES, RoundingPolicy
 
 MARK_KEYS = ("fwd_port", "fwd_stbd", "mid_port", "mid_stbd", "aft_port", "aft_stbd")
 
@@ -310,12 +312,13 @@ def _table(reader: _Reader, rows: Any, path: str, convention: str, lbp_m: float,
         missing = mtc_present.index(False)
         raise reader.fail(join_key(join_key(path, missing), "mtc_t_m_cm"), "missing: give MTC on every row or on none")
     try:
+        mtc = columns["mtc_t_m_cm"] if with_mtc and all(mtc_present) and mtc_present else None
         return HydrostaticTable(
-            columns["draft_m"],
-            columns["displacement_t"],
-            columns["tpc_t_cm"],
-            columns["lcf_m"],
-            columns["mtc_t_m_cm"] if with_mtc and all(mtc_present) and mtc_present else None,
+            np.asarray(columns["draft_m"], dtype=float),
+            np.asarray(columns["displacement_t"], dtype=float),
+            np.asarray(columns["tpc_t_cm"], dtype=float),
+            np.asarray(columns["lcf_m"], dtype=float),
+            None if mtc is None else np.asarray(mtc, dtype=float),
         )
     except HydrostaticTableError as error:
         raise reader.fail(path, str(error)) from None
@@ -352,10 +355,10 @@ def _vessel(reader: _Reader, node: Any) -> tuple[str, VesselParticulars, str, Hy
     if node.get("table_audit") is not None:
         audit_path = join_key(path, "table_audit")
         audit = reader.mapping(node["table_audit"], audit_path, ("tolerance_t", "tolerance_fraction"))
-        audit_t = reader.optional_number(audit, "tolerance_t", audit_path, "tonnes", minimum=0)
-        audit_fraction = reader.optional_number(audit, "tolerance_fraction", audit_path, "(fraction)", minimum=0, maximum=1)
-        audit_t = 1.0 if audit_t is None else audit_t
-        audit_fraction = 0.01 if audit_fraction is None else audit_fraction
+        given_t = reader.optional_number(audit, "tolerance_t", audit_path, "tonnes", minimum=0)
+        given_fraction = reader.optional_number(audit, "tolerance_fraction", audit_path, "(fraction)", minimum=0, maximum=1)
+        audit_t = 1.0 if given_t is None else given_t
+        audit_fraction = 0.01 if given_fraction is None else given_fraction
 
     rows = reader.require(node, "hydrostatics", path)
     table = None
@@ -523,7 +526,7 @@ def parse_survey_document(document: Any, source: str) -> SurveyJob:
     bill_of_lading = reader.optional_number(top, "bill_of_lading_t", "", "tonnes", positive=True)
 
     surveys_node = reader.mapping(reader.require(top, "surveys", ""), "surveys")
-    for which, name in (("from", cargo_from), ("to", cargo_to)):
+    for _which, name in (("from", cargo_from), ("to", cargo_to)):
         if name not in surveys_node:
             raise reader.fail(
                 join_key("surveys", name),
@@ -595,3 +598,20 @@ def load_survey_file(path: str | Path) -> SurveyJob:
     except ValueError as error:
         raise InputError(source, "(document)", f"not valid JSON: {error}") from None
     return dataclasses.replace(parse_survey_document(document, source), sha256=hashlib.sha256(raw).hexdigest())
+
+
+__all__ = [
+    "DEDUCTIBLE_KEYS",
+    "DENSITY_RANGE_T_M3",
+    "DRAFT_RANGE_M",
+    "MARK_KEYS",
+    "ROW_KEYS",
+    "SURVEY_KEYS",
+    "TOP_KEYS",
+    "VESSEL_KEYS",
+    "NumberTextError",
+    "SurveyJob",
+    "load_survey_file",
+    "parse_number_text",
+    "parse_survey_document",
+]

@@ -18,17 +18,17 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from bulkdaq.config.strict_model import StrictModel
-from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, pydantic_problems
+from bulkdaq.errors import InputError
 from calculators.petroleum import volume_correction
 from calculators.petroleum.coriolis_ticket import coriolis_ticket
 from calculators.petroleum.measurement_policy import MeasurementPolicy, Ticket
 from calculators.petroleum.meter_ticket import flow_weighted_average, meter_ticket
-from calculators.quantity_error import QuantityError
 from calculators.petroleum.strapping_table import InvalidStrappingTable, OutsideStrappingTable, StrappingTable
 from calculators.petroleum.tank_ticket import FloatingRoof, ShellCorrection, tank_ticket
-from calculators.totalizer import TotalizerWentBackwards
 from calculators.petroleum.weight_in_air import DensityNotPhysical
+from calculators.quantity_error import QuantityError
+from calculators.totalizer import TotalizerWentBackwards
 
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A JSON number (an integer is accepted); never a string, never NaN or infinity."""
@@ -497,3 +497,32 @@ TICKET_READERS: dict[str, Callable[[str | Path], Ticket]] = {
     "coriolis": coriolis_ticket_from_file,
     "tank": tank_ticket_from_file,
 }
+
+
+__all__ = [
+    "TICKET_READERS",
+    "Commodity",
+    "CoriolisFile",
+    "Density",
+    "DensityDifference",
+    "FlowSamples",
+    "FreeWater",
+    "Level",
+    "LineConditions",
+    "MassTotalizer",
+    "MeterFile",
+    "Number",
+    "Policy",
+    "Pressure",
+    "Roof",
+    "SedimentWater",
+    "Shell",
+    "StrappingRows",
+    "TankFile",
+    "Temperature",
+    "Volume",
+    "VolumeTotalizer",
+    "coriolis_ticket_from_file",
+    "meter_ticket_from_file",
+    "tank_ticket_from_file",
+]

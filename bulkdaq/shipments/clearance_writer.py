@@ -9,16 +9,17 @@ the lead adds them (docs/shipments.md lists them).
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from bulkdaq.config.site_file import LoadedSite, resolve_credentials
+from bulkdaq.shipments.model import TONNE_BASES, Shipment
 from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import QueryError
 from bulkdaq.store.influx_writer import InfluxWriter
 from bulkdaq.store.line_protocol import FieldValue, Point
-from bulkdaq.config.site_file import LoadedSite, resolve_credentials
-from bulkdaq.shipments.model import TONNE_BASES, Shipment
+
 
 def _time_ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)

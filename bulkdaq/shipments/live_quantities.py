@@ -29,16 +29,16 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from bulkdaq.store import contract
-from bulkdaq.shipments.lifecycle import BLOCKING_EVENT_KINDS, ClearanceState, Finding, TransitionRefused, event_findings, gap_findings
-from bulkdaq.shipments.clearance_writer import clearance_point, quantity_point, quantity_unit, write_points, writer_for
-from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string, time_literal
+from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
 from bulkdaq.errors import BulkdaqError, InputError
-from bulkdaq.store.line_protocol import Point
+from bulkdaq.shipments.clearance_writer import clearance_point, quantity_point, quantity_unit, write_points, writer_for
+from bulkdaq.shipments.lifecycle import BLOCKING_EVENT_KINDS, ClearanceState, Finding, TransitionRefused, event_findings, gap_findings
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
-from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
 from bulkdaq.shipments.stored_totals import NoReadings, StoredTicket, TotalNotStored, stored_meter_ticket
+from bulkdaq.store import contract
+from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string, time_literal
+from bulkdaq.store.line_protocol import Point
 from calculators.petroleum.coriolis_ticket import coriolis_ticket
 from calculators.petroleum.measurement_policy import Ticket
 from calculators.petroleum.meter_ticket import flow_weighted_average, meter_ticket
@@ -201,7 +201,7 @@ def line_conditions(
     flowed = sum(weights) > 0
     averages: dict[str, float | None] = {}
     for name in CONDITION_FIELDS:
-        pairs = [(row[name], w) for row, w in zip(rows, weights) if row[name] is not None]
+        pairs = [(row[name], w) for row, w in zip(rows, weights, strict=False) if row[name] is not None]
         if not pairs:
             averages[name] = None
         elif flowed and any(w > 0 for _, w in pairs):
@@ -476,6 +476,7 @@ __all__ = [
     "LiveSnapshot",
     "MeterProgress",
     "NoMetering",
+    "NotStarted",
     "WatchReport",
     "batch_findings",
     "line_conditions",

@@ -23,13 +23,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from bulkdaq.errors import BulkdaqError
+from bulkdaq.inputs.survey_file import SurveyJob
+from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import InfluxReader, Reading
-from bulkdaq.shipments.model import MethodFigure, Shipment
-from bulkdaq.inputs.survey_file import SurveyJob
-from calculators.petroleum.tank_ticket import tank_ticket
 from bulkdaq.wording.glossary import DIRECTION_OPERATION
 from bulkdaq.wording.survey_statement import cargo_line, constant_note
+from calculators.petroleum.tank_ticket import tank_ticket
 from calculators.totalizer import indicated_quantity
 
 # The tank-ticket figure that gives the quantity in each declared basis.
@@ -157,3 +157,14 @@ def draft_survey_figure(job: SurveyJob, shipment: Shipment) -> MethodFigure:
         f"the figure `bulkdaq survey draft {Path(job.source).name}` gives",
         details=details,
     )
+
+
+__all__ = [
+    "TANK_BASIS_FIGURE",
+    "TANK_FIELDS",
+    "FigureRefused",
+    "MissingFeed",
+    "belt_scale_figure",
+    "draft_survey_figure",
+    "shore_tank_figure",
+]

@@ -15,16 +15,16 @@ import json
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import Field, field_validator, model_validator
 
 from bulkdaq.config.strict_model import StrictModel
-from bulkdaq.errors import InputError
 from bulkdaq.config.validation import problems_error, read_text, validated
+from bulkdaq.errors import InputError
+from bulkdaq.wording.glossary import BASES
 from calculators.petroleum.measurement_policy import MeasurementPolicy
 from calculators.reconciliation import vef_adjusted
-from bulkdaq.wording.glossary import BASES
 
 Direction = Literal["export", "import"]
 Method = Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"]
@@ -313,13 +313,14 @@ class FigureEntry(StrictModel):
 
     def figure(self) -> MethodFigure:
         if self.method != "ship_figure":
-            return MethodFigure(method=self.method, value=self.value, basis=self.basis, source=self.source, details=self.details)
-        adjusted = float(vef_adjusted(self.ship_value, self.vessel_experience_factor))
+            return MethodFigure(method=self.method, value=cast(float, self.value), basis=self.basis, source=self.source, details=self.details)
+        ship_value, vef = cast(float, self.ship_value), cast(float, self.vessel_experience_factor)  # the validator above checked both
+        adjusted = float(vef_adjusted(ship_value, vef))
         unit = BASIS_UNITS[self.basis]
-        details = [
+        details: list[tuple[str, float | str, str]] = [
             *self.details,
-            ("Ship's figure", self.ship_value, unit),
-            ("Vessel experience factor VEF", self.vessel_experience_factor, "-"),
+            ("Ship's figure", ship_value, unit),
+            ("Vessel experience factor VEF", vef, "-"),
             ("Ship's figure / VEF", adjusted, unit),
         ]
         return MethodFigure(method="ship_figure", value=adjusted, basis=self.basis, source=self.source, details=details)

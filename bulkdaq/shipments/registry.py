@@ -37,8 +37,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
-from bulkdaq.shipments.lifecycle import ClearanceState, check_transition
 from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
+from bulkdaq.shipments.lifecycle import ClearanceState, check_transition
 from bulkdaq.shipments.model import Shipment, shipment_from_data
 
 DECLARATION = "declaration"
@@ -480,6 +480,7 @@ __all__ = [
     "Event",
     "Evidence",
     "HistoryAltered",
+    "IncompleteEvent",
     "ShipmentExists",
     "ShipmentRegistry",
     "SigningKeyRequired",

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from bulkdaq.store import contract
-from bulkdaq.store.influx_reader import InfluxReader, Reading, quote_identifier, quote_string, time_literal
 from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
 from bulkdaq.errors import BulkdaqError, InputError
+from bulkdaq.store import contract
+from bulkdaq.store.influx_reader import InfluxReader, Reading, quote_identifier, quote_string, time_literal
 from calculators.totalizer import indicated_quantity
 
 TOTALIZERS = {"mass_total_kg": ("mass", "kg"), "volume_total_m3": ("volume", "m³")}
@@ -154,7 +154,7 @@ def _drops(reader: InfluxReader, meter_id: str, field: str, start: datetime, end
     source = f"FROM {quote_identifier(contract.METER.name)} WHERE {where}"
     series = reader.query(f'SELECT "step" FROM (SELECT difference({quote_identifier(field)}) AS "step" {source}) WHERE "step" < 0')
     drops = []
-    for time_, step in (series[0].values if series else []):
+    for time_, _step in (series[0].values if series else []):
         after = reader.first_and_last(contract.METER, meter_id, field, time_, time_)
         previous = reader.query(f"SELECT last({quote_identifier(field)}) {source} AND time < {time_literal(time_)}")
         if after and previous and previous[0].values:
@@ -164,3 +164,16 @@ def _drops(reader: InfluxReader, meter_id: str, field: str, start: datetime, end
 
 def _float(reading: Reading) -> Reading:
     return Reading(reading.time, float(reading.value))
+
+
+__all__ = [
+    "TOTALIZERS",
+    "EmptyWindow",
+    "NoReadings",
+    "StoredTicket",
+    "TotalNotStored",
+    "TotalizerDelta",
+    "TotalizerDropped",
+    "stored_meter_ticket",
+    "ticket_from_store",
+]

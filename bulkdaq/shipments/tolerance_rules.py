@@ -127,7 +127,7 @@ def load_rule_set(path: str | Path) -> RuleSet:
             problems.append((f"rules[{i}].compare", f"{list(rule.compare)} is already compared by rules[{pairs[rule.compare]}]"))
         pairs.setdefault(rule.compare, i)
         if rule.band in ("uncertainty", "wider"):
-            sides = [m for m in rule.compare if m not in (DECLARED,)]
+            sides: list[str] = [m for m in rule.compare if m not in (DECLARED,)]
             sides = list(METHODS) if ANY in sides else sides
             missing = [m for m in sides if m not in parsed.uncertainty_pct]
             if DECLARED in rule.compare:
@@ -137,7 +137,8 @@ def load_rule_set(path: str | Path) -> RuleSet:
     if problems:
         raise problems_error(path, problems)
     info = parsed.rule_set
-    return RuleSet(path, info.name, info.version, info.source, parsed.precheck.max_data_gap_s, dict(parsed.uncertainty_pct), tuple(parsed.rules))
+    uncertainty_pct: dict[str, float] = dict(parsed.uncertainty_pct.items())
+    return RuleSet(path, info.name, info.version, info.source, parsed.precheck.max_data_gap_s, uncertainty_pct, tuple(parsed.rules))
 
 
 @dataclass(frozen=True)

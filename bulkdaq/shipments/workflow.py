@@ -20,7 +20,16 @@ from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.evidence.chain import load_private_key
 from bulkdaq.shipments.clearance_writer import clearance_point, publish
 from bulkdaq.shipments.lifecycle import ClearanceState, Finding, certificate_findings, check_transition
-from bulkdaq.shipments.live_quantities import INTEGRITY, LOADING_START, METER_TICKETS, batch_findings, live_snapshot, loading_start, meters_figure, snapshot_points
+from bulkdaq.shipments.live_quantities import (
+    INTEGRITY,
+    LOADING_START,
+    METER_TICKETS,
+    batch_findings,
+    live_snapshot,
+    loading_start,
+    meters_figure,
+    snapshot_points,
+)
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Event, Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import Reconciliation, RuleSet, reconcile
@@ -163,7 +172,7 @@ def reconcile_shipment(registry: ShipmentRegistry, shipment_id: str, actor: str,
     shipment = registry.shipment(shipment_id)
     check_transition(shipment_id, registry.state(shipment_id), ClearanceState.RECONCILED.value)
     check_rule_set(shipment, rules)
-    figures = {f.method: f.value for f in recorded_figures(registry, shipment_id)}
+    figures: dict[str, float] = {f.method: f.value for f in recorded_figures(registry, shipment_id)}
     result = reconcile(figures, shipment.declared.quantity, rules, list(shipment.methods))
     evidence = [Evidence(RECONCILIATION, result.as_dict()), Evidence(RULE_SET, rules.as_document())]
     outside = [f"{c.first} vs {c.second} {percent_text(c.difference_pct, signed=True)} (limit {c.rule.value}, {c.rule.name})" for c in result.comparisons if not c.within]

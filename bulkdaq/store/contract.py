@@ -246,3 +246,30 @@ MUST_BE_POSITIVE = frozenset({"density_kg_m3"})
 
 # Totalizer fields: configured as float32 they lose resolution as they grow, so the site loader warns.
 TOTALIZER_FIELDS = frozenset({"mass_total_kg", "volume_total_m3", "total_t"})
+
+
+__all__ = [
+    "CLEARANCE",
+    "COLLECTOR_HEALTH",
+    "COLLECTOR_TAG",
+    "DEVICE_MEASUREMENTS",
+    "DRAFT",
+    "EVENT",
+    "EVENT_KINDS",
+    "EVIDENCE_HEAD",
+    "FORWARDER_SOURCE",
+    "MEASUREMENTS",
+    "METER",
+    "MUST_BE_POSITIVE",
+    "QUALITY_FIELD",
+    "QUALITY_REASON_FIELD",
+    "QUANTITY",
+    "SCALE",
+    "SIGNAL",
+    "SITE_TAG",
+    "SOURCE_FIELDS",
+    "TANK",
+    "TOTALIZER_FIELDS",
+    "Measurement",
+    "Quality",
+]

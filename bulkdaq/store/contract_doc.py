@@ -48,5 +48,10 @@ def _event_notes() -> list[str]:
     ]
 
 
+__all__ = [
+    "schema_markdown",
+]
+
+
 if __name__ == "__main__":
     print(schema_markdown(), end="")

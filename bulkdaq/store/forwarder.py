@@ -72,3 +72,8 @@ class SpoolForwarder:
     @property
     def lag_s(self) -> float:
         return self.spool.lag_s
+
+
+__all__ = [
+    "SpoolForwarder",
+]

@@ -8,10 +8,9 @@ from typing import Any
 
 import httpx
 
+from bulkdaq.config.site_file import Credentials
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.store import contract
-from bulkdaq.config.site_file import Credentials
-
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -40,7 +39,7 @@ class Series:
     values: list[list[Any]]
 
     def rows(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row)) for row in self.values]
+        return [dict(zip(self.columns, row, strict=False)) for row in self.values]
 
 
 def quote_identifier(name: str) -> str:
@@ -144,3 +143,15 @@ def _typed_row(columns: list[str], row: list[Any]) -> list[Any]:
     if columns and columns[0] == "time" and row and isinstance(row[0], int):
         row = [EPOCH + timedelta(milliseconds=row[0]), *row[1:]]
     return row
+
+
+__all__ = [
+    "EPOCH",
+    "InfluxReader",
+    "QueryError",
+    "Reading",
+    "Series",
+    "quote_identifier",
+    "quote_string",
+    "time_literal",
+]

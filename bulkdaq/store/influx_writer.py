@@ -116,3 +116,9 @@ class InfluxWriter:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+__all__ = [
+    "InfluxWriter",
+    "WriterStats",
+]

@@ -160,3 +160,10 @@ def _rsplit_time(text: str) -> tuple[str, str]:
     if not stamp.isdigit():
         raise ValueError(f"malformed line protocol: no timestamp at the end of {text!r}")
     return body, stamp
+
+
+__all__ = [
+    "FieldValue",
+    "Point",
+    "parse_line",
+]

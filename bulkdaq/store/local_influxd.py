@@ -124,3 +124,11 @@ bind-address = "127.0.0.1:{rpc_port}"
 [logging]
   level = "warn"
 """
+
+
+__all__ = [
+    "InfluxdUnavailable",
+    "LocalInfluxd",
+    "free_port",
+    "wait_listening",
+]

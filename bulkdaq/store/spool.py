@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, cast
 
 from bulkdaq.errors import BulkdaqError
-from bulkdaq.store import contract
 from bulkdaq.evidence.chain import EvidenceLedger
+from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import Point
 
 log = logging.getLogger(__name__)
@@ -75,15 +75,16 @@ _READING_MEASUREMENTS = frozenset(contract.DEVICE_MEASUREMENTS)
 
 def _reading_span(points: Sequence[Point]) -> tuple[int, int] | None:
     """(first, last) collection time [Unix ms] of the device readings among `points`; None without any."""
-    first = last = None
+    first: float | None = None
+    last: float | None = None
     for point in points:
         if point.measurement in _READING_MEASUREMENTS:
-            when = point.fields.get(_RECEIVE_TIME, point.time_ms)
+            when = cast(float, point.fields.get(_RECEIVE_TIME, point.time_ms))  # a receive time is a number
             if first is None or when < first:
                 first = when
             if last is None or when > last:
                 last = when
-    return None if first is None else (int(first), int(last))  # type: ignore[arg-type]
+    return None if first is None or last is None else (int(first), int(last))
 
 
 class SpoolFull(BulkdaqError, RuntimeError):
@@ -351,3 +352,16 @@ def _merge_marks(marks: Iterable[tuple[str, int, int] | None]) -> dict[str, tupl
         known = seen.get(source)
         seen[source] = (first, last) if known is None else (min(known[0], first), max(known[1], last))
     return seen
+
+
+__all__ = [
+    "PRUNE_EVERY_S",
+    "ROW_LINES",
+    "ROW_OVERHEAD_BYTES",
+    "DurableSpool",
+    "Resumed",
+    "SpoolFull",
+    "SpoolStats",
+    "SpooledLines",
+    "Synchronous",
+]

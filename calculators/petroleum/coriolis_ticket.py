@@ -17,8 +17,8 @@ import math
 
 from calculators.petroleum.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
 from calculators.petroleum.meter_ticket import InvalidMeterInput
-from calculators.totalizer import indicated_quantity
 from calculators.petroleum.weight_in_air import weight_in_air_from_mass
+from calculators.totalizer import indicated_quantity
 
 
 def coriolis_ticket(
@@ -118,7 +118,7 @@ def coriolis_ticket(
     f.add("line_density_kgm3", "Meter line density", line_density_kgm3, "kg/m3", "unrounded")
     deviation = f.add("density_deviation_kgm3", "Line density - expected", float(line_density_kgm3) - expected, "kg/m3", "unrounded")
     f.add("density_band_kgm3", "Allowed deviation (+/-)", density_band_kgm3, "kg/m3", "unrounded")
-    flags = ()
+    flags: tuple[str, ...] = ()
     if abs(deviation) > float(density_band_kgm3):
         flags = (
             f"density cross-check failed: meter line density {float(line_density_kgm3):.10g} kg/m³ differs from "
@@ -126,3 +126,8 @@ def coriolis_ticket(
             f"±{float(density_band_kgm3):.10g} kg/m³",
         )
     return Ticket("coriolis", policy, commodity, factors.group_label(), tuple(f.figures), flags)
+
+
+__all__ = [
+    "coriolis_ticket",
+]

@@ -20,8 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calculators.petroleum import vcf_1980
-from calculators.petroleum import volume_correction
+from calculators.petroleum import vcf_1980, volume_correction
 from calculators.petroleum.volume_correction import round_half_away
 
 Edition = Literal["2004", "1980"]
@@ -234,7 +233,7 @@ class MeasurementPolicy:
             ctl, cpl = result.ctl, result.cpl
             group, table = result.group, None
         else:
-            table = vcf_1980.table_for_commodity(commodity)  # type: ignore[assignment]
+            table = vcf_1980.table_for_commodity(commodity)
             tabled = vcf_1980.vcf_table_54(base_density_kgm3, temperature_c, table, rounded=False)
             ctl, group = tabled.vcf, tabled.group
             pressure = np.maximum(np.asarray(pressure_kpa, dtype=np.float64), 0.0)
@@ -254,7 +253,7 @@ class MeasurementPolicy:
             decimals=decimals,
         )
 
-    def density_at_15c(self, base_density_kgm3: ArrayLike, commodity: str = "refined") -> NDArray | np.float64:
+    def density_at_15c(self, base_density_kgm3: ArrayLike, commodity: str = "refined") -> NDArray[np.float64] | np.float64:
         """The density at 15 °C equivalent to a base density, unrounded [kg/m³] (for Table 56).
 
         For a 15 °C base the density is returned as given; otherwise it is moved to 60 °F
@@ -369,3 +368,23 @@ def sediment_and_water_factor(sediment_water_percent: float) -> float:
     if not 0.0 <= sw < 100.0:
         raise ValueError(f"sediment and water {sw!r} % is outside 0 … <100 %")
     return 1.0 - sw / 100.0
+
+
+__all__ = [
+    "BASES",
+    "EDITIONS",
+    "METER_FACTOR_DECIMALS",
+    "READING_DECIMALS",
+    "ROUNDINGS",
+    "SHELL_FACTOR_DECIMALS",
+    "UNROUNDED_SHOWN_EXTRA_DECIMALS",
+    "WCF_DECIMALS",
+    "CorrectionFactors",
+    "Edition",
+    "Figure",
+    "FigureList",
+    "MeasurementPolicy",
+    "Rounding",
+    "Ticket",
+    "sediment_and_water_factor",
+]

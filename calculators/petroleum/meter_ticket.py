@@ -18,9 +18,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from calculators.petroleum.measurement_policy import FigureList, MeasurementPolicy, Ticket, sediment_and_water_factor
+from calculators.petroleum.weight_in_air import weight_conversion_factor, weight_in_air_from_mass
 from calculators.quantity_error import QuantityError
 from calculators.totalizer import indicated_quantity
-from calculators.petroleum.weight_in_air import weight_conversion_factor, weight_in_air_from_mass
 
 
 class InvalidMeterInput(QuantityError):
@@ -179,3 +179,11 @@ def mass_and_weight_in_air(
         rho15 = float(policy.density_at_15c(base_density_kgm3, commodity))
         figures.add("density_15c_kgm3", "Equivalent density at 15 C", rho15, "kg/m3", "unrounded")
         figures.add("weight_in_air_t", "Weight in air = mass x (1 - 1.1/rho15)", weight_in_air_from_mass(mass, rho15), "t", "mass")
+
+
+__all__ = [
+    "InvalidMeterInput",
+    "flow_weighted_average",
+    "mass_and_weight_in_air",
+    "meter_ticket",
+]

@@ -117,3 +117,10 @@ class StrappingTable:
             )
         volume = np.interp(level, self.levels_m, self.volumes_m3)
         return volume if np.ndim(volume) else np.float64(volume)
+
+
+__all__ = [
+    "InvalidStrappingTable",
+    "OutsideStrappingTable",
+    "StrappingTable",
+]

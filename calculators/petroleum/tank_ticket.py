@@ -223,3 +223,15 @@ def tank_ticket(
     f.add("tcv_m3", "Total calculated volume TCV = GSV + FW", gsv + fw, "m3", "volume")
     mass_and_weight_in_air(f, policy, nsv, rho, commodity)
     return Ticket("tank", policy, commodity, factors.group_label(), tuple(f.figures))
+
+
+__all__ = [
+    "MILD_STEEL_EXPANSION_PER_C",
+    "FloatingRoof",
+    "InvalidTankInput",
+    "ShellCorrection",
+    "floating_roof_adjustment",
+    "shell_correction_factor",
+    "shell_temperature",
+    "tank_ticket",
+]

@@ -18,8 +18,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from calculators.quantity_error import QuantityError
 from calculators.petroleum.volume_correction import round_half_away
+from calculators.quantity_error import QuantityError
 
 BASE_TEMPERATURE_C = 15.0
 VCF_DECIMALS = 4
@@ -67,7 +67,7 @@ TEMPERATURE_LIMITS_C: dict[str, tuple[float, float]] = {
 }
 """Temperature range of each table as printed [°C]; nothing outside is computed."""
 
-TABLE_FOR_COMMODITY = {"crude": "54A", "crude_oil": "54A", "refined": "54B", "refined_products": "54B",
+TABLE_FOR_COMMODITY: dict[str, Table] = {"crude": "54A", "crude_oil": "54A", "refined": "54B", "refined_products": "54B",
                        "lube": "54D", "lubricating_oils": "54D"}
 """Which table serves each commodity family of the 2004 edition's vocabulary."""
 
@@ -199,7 +199,7 @@ def vcf_table_54(
     )
 
 
-def table_for_commodity(commodity: str) -> str:
+def table_for_commodity(commodity: str) -> Table:
     """The 1980 table for a commodity family: crude → 54A, refined → 54B, lube → 54D.
 
     Raises
@@ -214,3 +214,24 @@ def table_for_commodity(commodity: str) -> str:
             f"commodity {commodity!r} has no ASTM D1250-1980 table; expected one of "
             f"{', '.join(sorted(TABLE_FOR_COMMODITY))}"
         ) from None
+
+
+__all__ = [
+    "BASE_TEMPERATURE_C",
+    "CRUDE_54A",
+    "FUEL_OILS_54B",
+    "GASOLINES_54B",
+    "JET_FUELS_54B",
+    "LUBRICATING_54D",
+    "TABLES",
+    "TABLE_FOR_COMMODITY",
+    "TEMPERATURE_LIMITS_C",
+    "TRANSITION_54B",
+    "VCF_DECIMALS",
+    "OutsideTableRange",
+    "Table",
+    "Table1980Group",
+    "Vcf1980",
+    "table_for_commodity",
+    "vcf_table_54",
+]

@@ -16,8 +16,9 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -275,7 +276,7 @@ def _group_codes(density_60f_kgm3: NDArray[np.float64], commodity: str) -> NDArr
     if kind == "refined":
         # Counting the boundaries at or below the density is twice as fast as searchsorted on 3 values.
         low, mid, high = _REFINED_BOUNDARIES
-        codes = (density_60f_kgm3 >= low).astype(np.intp)
+        codes: NDArray[np.intp] = (density_60f_kgm3 >= low).astype(np.intp)
         codes += density_60f_kgm3 >= mid
         codes += density_60f_kgm3 >= high
         codes += _GROUP_CODE["gasolines"]
@@ -410,49 +411,53 @@ class VolumeCorrection:
     @property
     def group(self) -> NDArray[np.str_] | str:
         """Commodity group name(s) used (built on demand: a million-point string array is costly)."""
-        return _scalar_or_array(_NAMES[self.group_codes])
+        return _name_or_array(_NAMES[self.group_codes])
 
 
-def _scalar_or_array(x: NDArray) -> NDArray | np.float64 | str:
-    if x.ndim:
-        return x
-    return str(x) if x.dtype.kind in "US" else np.float64(x)
+def _float_or_array(x: NDArray[np.float64]) -> NDArray[np.float64] | np.float64:
+    """An array as it is; a 0-d array as one number."""
+    return x if x.ndim else np.float64(x)
 
 
-def _k(codes: NDArray[np.intp]) -> tuple[NDArray, NDArray, NDArray]:
+def _name_or_array(x: NDArray[np.str_]) -> NDArray[np.str_] | str:
+    """An array of group names as it is; a 0-d one as one name."""
+    return x if x.ndim else str(x)
+
+
+def _k(codes: NDArray[np.intp]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     return _K0[codes], _K1[codes], _K2[codes]
 
 
-def _rho_star(rho60: NDArray, k0: NDArray, k1: NDArray, k2: NDArray) -> NDArray:
+def _rho_star(rho60: NDArray[np.float64], k0: NDArray[np.float64], k1: NDArray[np.float64], k2: NDArray[np.float64]) -> NDArray[np.float64]:
     """Density shift to the IPTS-68 basis (§11.1.6.1 step 3)."""
     a = DELTA_60 / 2.0 * ((k0 / rho60 + k1) / rho60 + k2)
     b = (2.0 * k0 + k1 * rho60) / (k0 + (k1 + k2 * rho60) * rho60)
     return rho60 * (1.0 + np.expm1(a * (1.0 + 0.8 * a)) / (1.0 + a * (1.0 + 1.6 * a) * b))
 
 
-def _alpha60(rho_star: NDArray, k0: NDArray, k1: NDArray, k2: NDArray) -> NDArray:
+def _alpha60(rho_star: NDArray[np.float64], k0: NDArray[np.float64], k1: NDArray[np.float64], k2: NDArray[np.float64]) -> NDArray[np.float64]:
     """Thermal expansion coefficient at 60 °F (§11.1.6.1 step 4) [1/°F]."""
     return (k0 / rho_star + k1) / rho_star + k2
 
 
-def _ctl(alpha60: NDArray, t_star_f: NDArray) -> NDArray:
+def _ctl(alpha60: NDArray[np.float64], t_star_f: NDArray[np.float64] | float) -> NDArray[np.float64]:
     """CTL from 60 °F to T* (§11.1.6.1 step 5)."""
     dt = t_star_f - BASE_60F_IPTS68
     return np.exp(-alpha60 * dt * (1.0 + 0.8 * alpha60 * (dt + DELTA_60)))
 
 
-def _fp(rho_star: NDArray, t_star_f: NDArray) -> NDArray:
+def _fp(rho_star: NDArray[np.float64], t_star_f: NDArray[np.float64]) -> NDArray[np.float64]:
     """Scaled compressibility factor (§11.1.6.1 step 6) [1e-5 / psi]."""
     return np.exp(-1.9947 + 0.00013427 * t_star_f + (793920.0 + 2326.0 * t_star_f) / (rho_star * rho_star))
 
 
-def _cpl(fp: NDArray, pressure_psig: NDArray) -> NDArray:
+def _cpl(fp: NDArray[np.float64], pressure_psig: NDArray[np.float64]) -> NDArray[np.float64]:
     return 1.0 / (1.0 - 1e-5 * fp * pressure_psig)
 
 
 def _factors_60f(
-    rho60: NDArray, codes: NDArray[np.intp], temperature_f: NDArray, pressure_psig: NDArray
-) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray, NDArray]:
+    rho60: NDArray[np.float64], codes: NDArray[np.intp], temperature_f: NDArray[np.float64], pressure_psig: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Unrounded T*, ρ*, α60, Fp, CTL, CPL without any limit check (used inside iterations too)."""
     k0, k1, k2 = _k(codes)
     t_star = ipts68_from_its90_f(temperature_f)
@@ -531,9 +536,9 @@ def ctpl_60f(
     return _result(figures, rounded)
 
 
-def _result(figures: dict[str, NDArray], rounded: bool) -> VolumeCorrection:
+def _result(figures: dict[str, NDArray[Any]], rounded: bool) -> VolumeCorrection:
     """The 60 °F figures of :func:`_correct` as a VolumeCorrection (CTL is the 60 °F CTL)."""
-    s = _scalar_or_array
+    s = _float_or_array
     return VolumeCorrection(
         group_codes=figures["codes"],
         density_60f_kgm3=s(figures["rho60"]),
@@ -558,8 +563,8 @@ _FLOAT_FIGURES = (
 
 
 def _correct(
-    rho_base: NDArray, temperature_f: NDArray, pressure_psig: NDArray, base_f: float | None, commodity: str, rounded: bool
-) -> dict[str, NDArray]:
+    rho_base: NDArray[np.float64], temperature_f: NDArray[np.float64], pressure_psig: NDArray[np.float64], base_f: float | None, commodity: str, rounded: bool
+) -> dict[str, NDArray[Any]]:
     """Every figure of §11.1.6.1 (and §11.1.7 when ``base_f`` is given), for same-shape arrays.
 
     No limit is checked here: the callers check the inputs before and ρ60 and α60 after. Computed in
@@ -592,7 +597,7 @@ def _correct(
         cpl_60f = cpl
         ctpl, ctpl_60f = ctl * cpl, ctl_60f * cpl  # CTPL from the unrounded CTL and CPL
         if rounded:
-            ctl, cpl, ctpl = (round_half_away(x, ROUNDING_DECIMALS) for x in (ctl, cpl, ctpl))
+            ctl, cpl, ctpl = (cast(NDArray[np.float64], round_half_away(x, ROUNDING_DECIMALS)) for x in (ctl, cpl, ctpl))  # arrays in, arrays out
             if t_star_base is None:  # at 60 °F the 60 °F factors are the result
                 ctl_60f, cpl_60f, ctpl_60f = ctl, cpl, ctpl
         for name, value in (
@@ -609,7 +614,7 @@ _SANE_DENSITY_KGM3 = (300.0, 2000.0)
 on ρ60 afterwards); inside it the iterations are well behaved."""
 
 
-def _precheck_density(density: NDArray, label: str) -> None:
+def _precheck_density(density: NDArray[np.float64], label: str) -> None:
     bad = ~((density >= _SANE_DENSITY_KGM3[0]) & (density <= _SANE_DENSITY_KGM3[1]))  # NaN counts as bad
     if np.any(bad):
         raise OutsideStandardLimits(
@@ -629,7 +634,7 @@ _TOLERANCE_KGM3 = 1e-9
 factor is ~1e-15, ten orders of magnitude below the 5th decimal."""
 
 
-def _iterate(step, start: NDArray, what: str) -> NDArray:
+def _iterate(step: Callable[[NDArray[np.float64]], NDArray[np.float64]], start: NDArray[np.float64], what: str) -> NDArray[np.float64]:
     """Fixed-point iteration x ← step(x) with an a-posteriori error estimate.
 
     For a contraction with ratio q the remaining error after a change Δ is at most Δ·q/(1 − q); q is
@@ -652,14 +657,14 @@ def _iterate(step, start: NDArray, what: str) -> NDArray:
 
 
 def _solve_rho60(
-    target_density: NDArray, temperature_f: NDArray, pressure_psig: NDArray, commodity: str
-) -> tuple[NDArray, NDArray[np.intp]]:
+    target_density: NDArray[np.float64], temperature_f: NDArray[np.float64], pressure_psig: NDArray[np.float64], commodity: str
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """Solve target = ρ60 · CTL(T; ρ60) · CPL(T, P; ρ60) for ρ60, re-picking the group each step (§11.1.6.2).
 
     The fixed-point map's contraction ratio is |d ln CTPL / d ln ρ| ≈ 2·α·ΔT < 0.5 inside the limits.
     """
 
-    def step(rho60: NDArray) -> NDArray:
+    def step(rho60: NDArray[np.float64]) -> NDArray[np.float64]:
         *_, ctl, cpl = _factors_60f(rho60, _group_codes(rho60, commodity), temperature_f, pressure_psig)
         return target_density / (ctl * cpl)
 
@@ -667,7 +672,7 @@ def _solve_rho60(
     return rho60, _group_codes(rho60, commodity)
 
 
-def _rho60_from_base(rho_base: NDArray, base_f: float, commodity: str) -> NDArray:
+def _rho60_from_base(rho_base: NDArray[np.float64], base_f: float, commodity: str) -> NDArray[np.float64]:
     """ρ60 from a 15 °C / 20 °C density: ρ_base = ρ60 · CTL(base; ρ60) at 0 psig (§11.1.7).
 
     Specialised for speed: the base temperature is one scalar, and no pressure term is needed. The
@@ -675,7 +680,7 @@ def _rho60_from_base(rho_base: NDArray, base_f: float, commodity: str) -> NDArra
     """
     t_star = float(ipts68_from_its90_f(base_f))
 
-    def step(rho60: NDArray) -> NDArray:
+    def step(rho60: NDArray[np.float64]) -> NDArray[np.float64]:
         k0, k1, k2 = _k(_group_codes(rho60, commodity))
         return rho_base / _ctl(_alpha60(_rho_star(rho60, k0, k1, k2), k0, k1, k2), t_star)
 
@@ -719,8 +724,8 @@ def density_60f_from_base(
     _commodity(commodity)
     base_f = _base_f(base)
     if base == "60F":
-        return _scalar_or_array(rho.copy())
-    return _scalar_or_array(_rho60_from_base(rho, base_f, commodity))
+        return _float_or_array(rho.copy())
+    return _float_or_array(_rho60_from_base(rho, base_f, commodity))
 
 
 def _base_f(base: str) -> float:
@@ -826,7 +831,7 @@ def ctpl_at_base(
     else:
         _check_density(figures["rho60"], figures["codes"], rho_base, f"density at {base}")
     _check_range("alpha60", "alpha60", figures["alpha"], *ALPHA60_LIMITS_PER_F, "1/°F")
-    s = _scalar_or_array
+    s = _float_or_array
     return BaseCorrection(
         base=base,
         ctl=s(figures["ctl"]),
@@ -865,10 +870,10 @@ def glass_hydrometer_correction(
     t = np.asarray(temperature, dtype=np.float64)
     if unit == "F":
         d = t - (60.0 if reference is None else reference)
-        return _scalar_or_array(1.0 - 0.00001278 * d - 0.0000000062 * d * d)
+        return _float_or_array(1.0 - 0.00001278 * d - 0.0000000062 * d * d)
     if unit == "C":
         d = t - (15.0 if reference is None else reference)
-        return _scalar_or_array(1.0 - 0.000023 * d - 0.00000002 * d * d)
+        return _float_or_array(1.0 - 0.000023 * d - 0.00000002 * d * d)
     raise ValueError(f"unknown temperature unit {unit!r}; expected 'F' or 'C'")
 
 
@@ -971,12 +976,61 @@ def base_density_from_observed(
     else:
         *_, ctl_base, _ = _factors_60f(rho60, codes, np.full(rho60.shape, base_f), np.zeros(rho60.shape))
         rho_base = rho60 * ctl_base
-    s = _scalar_or_array
+    s = _float_or_array
     return BaseDensity(
         base=base,
         base_density_kgm3=s(np.asarray(round_half_away(rho_base, 1) if rounded else rho_base)),
         density_60f_kgm3=s(rho60),
         observed_density_kgm3=s(np.asarray(observed)),
-        group=s(_NAMES[codes]),
+        group=_name_or_array(_NAMES[codes]),
         ctpl=s(ctl_obs / ctl_base * cpl),
     )
+
+
+__all__ = [
+    "ALPHA60_LIMITS_PER_F",
+    "BASE_60F_IPTS68",
+    "BASE_TEMPERATURES_F",
+    "COMMODITIES",
+    "CRUDE_OIL",
+    "DELTA_60",
+    "FUEL_OILS",
+    "GASOLINES",
+    "GROUPS",
+    "GROUP_ORDER",
+    "JET_FUELS",
+    "LUBRICATING_OILS",
+    "PRESSURE_LIMITS_KPA",
+    "PRESSURE_LIMITS_PSIG",
+    "PSI_PER_KPA",
+    "REFINED_PRODUCTS",
+    "ROUNDING_DECIMALS",
+    "TEMPERATURE_LIMITS_C",
+    "TEMPERATURE_LIMITS_F",
+    "TRANSITION_ZONE",
+    "WATER_DENSITY_60F_KGM3",
+    "Base",
+    "BaseCorrection",
+    "BaseDensity",
+    "CommodityGroup",
+    "DidNotConverge",
+    "OutsideStandardLimits",
+    "VolumeCorrection",
+    "api_from_density",
+    "base_density_from_observed",
+    "celsius_from_fahrenheit",
+    "commodity_group",
+    "ctpl_60f",
+    "ctpl_at_base",
+    "density_60f_from_base",
+    "density_from_api",
+    "density_from_relative_density",
+    "fahrenheit_from_celsius",
+    "glass_hydrometer_correction",
+    "ipts68_from_its90_f",
+    "kpa_from_psig",
+    "psig_from_bar",
+    "psig_from_kpa",
+    "relative_density_from_density",
+    "round_half_away",
+]

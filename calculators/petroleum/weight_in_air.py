@@ -40,9 +40,9 @@ def _density(density_15c_kgm3: ArrayLike) -> NDArray[np.float64]:
     return rho
 
 
-def _out(x: NDArray) -> NDArray[np.float64] | np.float64:
-    x = np.asarray(x, dtype=np.float64)
-    return x if x.ndim else np.float64(x)
+def _out(x: ArrayLike) -> NDArray[np.float64] | np.float64:
+    array = np.asarray(x, dtype=np.float64)
+    return array if array.ndim else np.float64(array)
 
 
 def weight_conversion_factor(density_15c_kgm3: ArrayLike, rounded: bool = True) -> NDArray[np.float64] | np.float64:
@@ -140,3 +140,14 @@ def weight_in_air_from_volume(
     """
     wcf = weight_conversion_factor(density_15c_kgm3, rounded=rounded_wcf)
     return _out(np.asarray(standard_volume_m3, dtype=np.float64) * wcf)
+
+
+__all__ = [
+    "AIR_BUOYANCY_KGM3",
+    "WCF_DECIMALS",
+    "DensityNotPhysical",
+    "mass_from_weight_in_air",
+    "weight_conversion_factor",
+    "weight_in_air_from_mass",
+    "weight_in_air_from_volume",
+]

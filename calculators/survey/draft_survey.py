@@ -38,7 +38,7 @@ Nemoto's formula for the second trim correction: surveyor practice adopted by th
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Sequence, cast
 
 from calculators.survey.corrections import first_trim_correction, list_angle_deg, list_correction, second_trim_correction
 from calculators.survey.draft_marks import deflection_label, length_between_marks, mean_of_means, perpendicular_correction
@@ -148,8 +148,8 @@ def survey_condition(
     try:
         values = source.at(quarter_mean, f"survey {condition.name!r}: mean draft")
         if readings is None and source.mtc_t_m_cm is not None:
-            mtc_plus = source.interpolate("mtc_t_m_cm", quarter_mean + 0.5, f"survey {condition.name!r}: mean draft + 0.5 m")
-            mtc_minus = source.interpolate("mtc_t_m_cm", quarter_mean - 0.5, f"survey {condition.name!r}: mean draft − 0.5 m")
+            mtc_plus = cast(float, source.interpolate("mtc_t_m_cm", quarter_mean + 0.5, f"survey {condition.name!r}: mean draft + 0.5 m"))  # one draft, one value
+            mtc_minus = cast(float, source.interpolate("mtc_t_m_cm", quarter_mean - 0.5, f"survey {condition.name!r}: mean draft − 0.5 m"))
     except DraftOutsideTable as error:
         # the file layer points the person at the right table: the vessel's or this survey's readings
         error.survey = condition.name
@@ -171,6 +171,8 @@ def survey_condition(
     first = r("first_trim_correction", first_trim_correction(true_trim, lcf, tpc, lbp))
     second = r("second_trim_correction", second_trim_correction(true_trim, mtc_difference, lbp))
 
+    tpc_port: float | None
+    tpc_stbd: float | None
     if condition.list_tpc_t_cm is not None:
         tpc_port, tpc_stbd = condition.list_tpc_t_cm
         listing = r("list_correction", list_correction(marks.mid_port, marks.mid_stbd, tpc_port, tpc_stbd))
@@ -192,7 +194,7 @@ def survey_condition(
         if item.weight_t is not None:
             weight = item.weight_t
         else:
-            weight = r("deductible_weight_from_volume", item.volume_m3 * item.density_t_m3)
+            weight = r("deductible_weight_from_volume", cast(float, item.volume_m3) * cast(float, item.density_t_m3))  # by volume: both given
         lines.append(DeductibleLine(item.kind, item.name, weight, item.volume_m3, item.density_t_m3))
     deductibles_total = r("total_deductibles", math.fsum(line.weight_t for line in lines))
     net = r("net_displacement", density_corrected - deductibles_total)

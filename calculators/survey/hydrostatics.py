@@ -14,11 +14,11 @@ mean draft, linear interpolation, LCF and MTC for the trim corrections).
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from bulkdaq.errors import BulkdaqError
 
@@ -179,11 +179,14 @@ class HydrostaticTable:
         increasing.
     """
 
-    draft_m: np.ndarray
-    displacement_t: np.ndarray
-    tpc_t_cm: np.ndarray
-    lcf_m: np.ndarray
-    mtc_t_m_cm: np.ndarray | None = None
+    draft_m: NDArray[np.float64]
+    displacement_t: NDArray[np.float64]
+    tpc_t_cm: NDArray[np.float64]
+    lcf_m: NDArray[np.float64]
+    mtc_t_m_cm: NDArray[np.float64] | None = None
+    # Python-float copies for the scalar look-ups a survey makes (see `interpolate`), set after validation
+    _drafts: tuple[float, ...] = field(init=False, repr=False)
+    _columns: dict[str, tuple[float, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         draft = _column("draft_m", self.draft_m, None)
@@ -224,7 +227,8 @@ class HydrostaticTable:
         if np.any(outside):
             first = drafts.flat[int(np.flatnonzero(outside.ravel())[0])]
             raise DraftOutsideTable(first, low, high, purpose)
-        return np.clip(drafts, low, high)
+        clipped: NDArray[np.float64] = np.clip(drafts, low, high)
+        return clipped
 
     def _bracket(self, draft_m: float, purpose: str) -> tuple[int, float]:
         """Row index j and draft (clamped into the table) for a scalar look-up: x in [d_j, d_j+1]."""
@@ -275,7 +279,8 @@ class HydrostaticTable:
             row, draft = self._bracket(draft_m, purpose)  # type: ignore[arg-type]
             return self._value(self._columns[column], row, draft)
         drafts = self._checked(draft_m, purpose)
-        return np.interp(drafts, self.draft_m, values)
+        interpolated: NDArray[np.float64] = np.interp(drafts, self.draft_m, values)
+        return interpolated
 
     def at(self, draft_m: float, purpose: str = "draft") -> HydrostaticValues:
         """Displacement, TPC, LCF (and MTC when tabulated) at one draft.
@@ -371,3 +376,17 @@ def audit_table(
         )
         for i in np.flatnonzero(np.abs(difference) > allowed)
     )
+
+
+__all__ = [
+    "LCF_CONVENTIONS",
+    "RANGE_SLACK_M",
+    "DraftOutsideTable",
+    "HydrostaticTable",
+    "HydrostaticTableError",
+    "HydrostaticValues",
+    "LcfConvention",
+    "TableAuditFinding",
+    "audit_table",
+    "lcf_from_midship_aft_positive",
+]

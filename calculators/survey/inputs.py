@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from bulkdaq.errors import BulkdaqError
 from calculators.survey.hydrostatics import HydrostaticTable
@@ -96,7 +96,7 @@ class Deductible:
             )
         if by_volume and (self.volume_m3 is None or self.density_t_m3 is None):
             raise SurveyInputError(f"deductible {self.name or self.kind!r}: a volume needs a density and a density needs a volume")
-        if by_volume and not (self.density_t_m3 > 0):
+        if by_volume and not (cast(float, self.density_t_m3) > 0):  # a volume has its density (checked above)
             raise SurveyInputError(f"deductible {self.name or self.kind!r}: density must be positive, got {self.density_t_m3!r} t/m³")
 
 

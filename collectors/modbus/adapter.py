@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.exceptions import ModbusException, ModbusIOException
@@ -107,7 +107,7 @@ class SerialBus:
 
     def __init__(self, port: str, *, baudrate: int, parity: str, stopbits: int, bytesize: int, timeout_s: float) -> None:
         self.port = port
-        self.settings = {"baudrate": baudrate, "parity": parity, "stopbits": stopbits, "bytesize": bytesize}
+        self.settings: dict[str, Any] = {"baudrate": baudrate, "parity": parity, "stopbits": stopbits, "bytesize": bytesize}
         self.timeout_s = timeout_s
         self.client: AsyncModbusSerialClient | None = None
         self._lock: asyncio.Lock | None = None
@@ -199,3 +199,12 @@ async def _read(client, unit_id: int, timeout_s: float, register: str, address: 
     if len(registers) < count:
         raise ModbusReadError(f"short answer: {len(registers)} of {count} registers", None)
     return registers[:count]
+
+
+__all__ = [
+    "EXCEPTION_NAMES",
+    "ModbusReadError",
+    "ModbusRtuAdapter",
+    "ModbusTcpAdapter",
+    "SerialBus",
+]

@@ -17,16 +17,16 @@ import time
 from datetime import datetime, timezone
 
 from bulkdaq.backoff import Backoff
+from bulkdaq.config.site_file import ModbusDevice, ModbusPoint
 from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import Point
-from collectors.modbus.register_codec import block_value_reader, engineering_converter
-from bulkdaq.config.site_file import ModbusDevice, ModbusPoint
 from bulkdaq.store.spool import SpoolFull
 from collectors.cancellation import raise_if_cancel_requested
 from collectors.device_status import DeviceStatus
-from collectors.modbus.integrity import IntegrityEvent, IntegrityWatch
 from collectors.modbus.adapter import ModbusReadError, ModbusRtuAdapter, ModbusTcpAdapter, SerialBus
+from collectors.modbus.integrity import IntegrityEvent, IntegrityWatch
 from collectors.modbus.plan import ReadBlock, plan_reads
+from collectors.modbus.register_codec import block_value_reader, engineering_converter
 from collectors.reading_sink import ReadingSink
 
 log = logging.getLogger(__name__)
@@ -334,3 +334,13 @@ class ModbusCollector:
         finally:
             for bus in self.buses.values():
                 bus.close()
+
+
+__all__ = [
+    "FIRST_RECONNECT_DELAY_S",
+    "HEALTH_EVERY_S",
+    "MAX_RECONNECT_DELAY_S",
+    "ModbusCollector",
+    "ModbusDeviceCollector",
+    "now_ms",
+]

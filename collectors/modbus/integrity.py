@@ -129,3 +129,10 @@ class IntegrityWatch:
             previous.frozen_reported = True
         previous.value, previous.time_ms, previous.rate_per_h = value, time_ms, rate_per_h
         return events
+
+
+__all__ = [
+    "TOTALIZERS",
+    "IntegrityEvent",
+    "IntegrityWatch",
+]

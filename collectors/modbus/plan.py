@@ -61,3 +61,11 @@ def plan_reads(device: ModbusDevice) -> list[ReadBlock]:
         if current:
             blocks.append(ReadBlock(register, start, end - start, tuple(current)))  # type: ignore[arg-type]
     return blocks
+
+
+__all__ = [
+    "ReadBlock",
+    "Role",
+    "Span",
+    "plan_reads",
+]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bulkdaq.config.register_types import register_count
-from collectors.modbus.register_codec import decode, encode, to_engineering, to_raw
 from bulkdaq.config.site_file import ModbusDevice, ModbusPoint
+from collectors.modbus.register_codec import decode, encode, to_engineering, to_raw
 
 RegisterImage = Mapping[tuple[str, int], int]  # (register type, address) -> 16-bit word
 
@@ -49,3 +49,11 @@ def encode_point(device: ModbusDevice, point: ModbusPoint, value: float) -> dict
     for i, word in enumerate(encode(raw, point.data_type, byte_order, word_order)):
         words[(point.register_type, point.address + i)] = word
     return words
+
+
+__all__ = [
+    "RegisterImage",
+    "decode_point",
+    "encode_point",
+    "point_addresses",
+]

@@ -18,8 +18,8 @@ only word order and have changed across minor releases.
 from __future__ import annotations
 
 import struct
-from decimal import ROUND_DOWN, Decimal
 from collections.abc import Sequence
+from decimal import ROUND_DOWN, Decimal
 
 from bulkdaq.config.register_types import DATA_TYPES, INTEGER_TYPES, Order
 
@@ -113,3 +113,13 @@ def engineering_converter(scale: float = 1.0, offset: float = 0.0):  # noqa: ANN
         return raw * scale + offset
 
     return convert
+
+
+__all__ = [
+    "block_value_reader",
+    "decode",
+    "encode",
+    "engineering_converter",
+    "to_engineering",
+    "to_raw",
+]

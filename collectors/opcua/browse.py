@@ -27,7 +27,7 @@ async def browse_variables(client: Client, *, max_depth: int = 8, max_nodes: int
     """Every variable below Objects (depth-first), with its current value; stops at `max_nodes`."""
     namespaces = await client.get_namespace_array()
     found: list[tuple[str, ua.NodeId]] = []
-    stack: list[tuple[ua.NodeId, tuple[str, ...], int]] = [(ua.NodeId(ua.ObjectIds.ObjectsFolder), (), 0)]
+    stack: list[tuple[ua.NodeId, tuple[str, ...], int]] = [(ua.NodeId(ua.ObjectIds.ObjectsFolder), (), 0)]  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
     seen: set[ua.NodeId] = set()
     while stack and len(found) < max_nodes:
         nodeid, path, depth = stack.pop()
@@ -37,7 +37,7 @@ async def browse_variables(client: Client, *, max_depth: int = 8, max_nodes: int
             if target in seen:
                 continue
             seen.add(target)
-            if not include_server and target == ua.NodeId(ua.ObjectIds.Server):
+            if not include_server and target == ua.NodeId(ua.ObjectIds.Server):  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
                 continue
             child_path = (*path, child.BrowseName.Name)
             if child.NodeClass == ua.NodeClass.Variable:
@@ -47,12 +47,12 @@ async def browse_variables(client: Client, *, max_depth: int = 8, max_nodes: int
     found.sort()
     values = await client.uaclient.read(_read_parameters([nodeid for _, nodeid in found])) if found else []
     result = []
-    for (path, nodeid), datavalue in zip(found, values):
+    for (browse_path, nodeid), datavalue in zip(found, values, strict=False):
         identifier = nodeid.to_string().split(";", 1)[-1] if nodeid.NamespaceIndex else nodeid.to_string()
         variant = datavalue.Value
         result.append(
             BrowsedVariable(
-                browse_path=path,
+                browse_path=browse_path,
                 node_id=identifier,
                 namespace_uri=namespaces[nodeid.NamespaceIndex] if nodeid.NamespaceIndex < len(namespaces) else "?",
                 data_type=variant.VariantType.name if variant is not None else "Null",
@@ -71,3 +71,9 @@ def _read_parameters(nodeids: list[ua.NodeId]) -> ua.ReadParameters:
         item.AttributeId = ua.AttributeIds.Value
         params.NodesToRead.append(item)
     return params
+
+
+__all__ = [
+    "BrowsedVariable",
+    "browse_variables",
+]

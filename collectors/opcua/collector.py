@@ -37,15 +37,15 @@ from asyncua import Client, ua
 from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 
 from bulkdaq.backoff import Backoff
+from bulkdaq.config.opcua_section import OpcUaSection, OpcUaServer, resolve_opcua_password
 from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import FieldValue, Point
-from bulkdaq.config.opcua_section import OpcUaSection, OpcUaServer, resolve_opcua_password
 from collectors.cancellation import raise_if_cancel_requested
-from collectors.reading_sink import ReadingSink
 from collectors.device_status import DeviceStatus
 from collectors.opcua.connection import ConnectionSettings, OpcUaConnectError, close_client, open_client
 from collectors.opcua.nodes import NodeProblem, describe_all, resolve_nodes
 from collectors.opcua.quality import describe, quality_of
+from collectors.reading_sink import ReadingSink
 
 log = logging.getLogger(__name__)
 # asyncua logs a traceback at ERROR when a server drops; the collector reports each outage itself, once,
@@ -251,7 +251,7 @@ class OpcUaServerCollector:
         for start in range(0, len(requests), MONITORED_ITEMS_CHUNK):
             chunk = requests[start : start + MONITORED_ITEMS_CHUNK]
             results = await subscription.create_monitored_items(chunk)
-            for request, result in zip(chunk, results):
+            for request, result in zip(chunk, results, strict=False):
                 if isinstance(result, ua.StatusCode):
                     index = request.RequestedParameters.ClientHandle - 1
                     node = self._nodes[index]
@@ -484,3 +484,18 @@ class OpcUaCollector:
         async with asyncio.TaskGroup() as group:
             for server in self.servers:
                 group.create_task(server.run(), name=f"opcua:{server.server.name}")
+
+
+__all__ = [
+    "COMMS_GAP",
+    "FIRST_RECONNECT_DELAY_S",
+    "FLUSH_AT",
+    "FLUSH_INTERVAL_S",
+    "MONITORED_ITEMS_CHUNK",
+    "Gap",
+    "OpcUaCollector",
+    "OpcUaReading",
+    "OpcUaServerCollector",
+    "datetime_ms",
+    "now_ms",
+]

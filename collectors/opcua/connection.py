@@ -21,9 +21,9 @@ from asyncua.crypto.truststore import TrustStore
 from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
 from cryptography import x509
 
+from bulkdaq.config.opcua_section import OpcUaServer, SecurityMode
 from bulkdaq.errors import BulkdaqError
 from collectors.opcua.x509 import application_uri_of
-from bulkdaq.config.opcua_section import OpcUaServer, SecurityMode
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +182,7 @@ async def _trust_list_validator(location: Path):  # noqa: ANN202 - asyncua's Cer
             await validator.validate(certificate, description)
         except Exception as error:
             code = getattr(error, "code", None)
-            name = ua.StatusCode(code).name if isinstance(code, int) else type(error).__name__
+            name = ua.StatusCode(code).name if isinstance(code, int) else type(error).__name__  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
             subject = certificate.subject.rfc4514_string()
             raise ServerCertificateUntrusted(
                 f"the server's certificate ({subject}) is not accepted by our trusted_certificates {location} ({name}): "
@@ -190,3 +190,15 @@ async def _trust_list_validator(location: Path):  # noqa: ANN202 - asyncua's Cer
             ) from error
 
     return validate
+
+
+__all__ = [
+    "COLLECTOR_NAME",
+    "DEFAULT_APPLICATION_URI",
+    "ConnectionSettings",
+    "OpcUaConnectError",
+    "ServerCertificateUntrusted",
+    "close_client",
+    "explain",
+    "open_client",
+]

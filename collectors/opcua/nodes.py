@@ -51,7 +51,7 @@ async def resolve_nodes(client: Client, server: OpcUaServer) -> tuple[dict[int, 
     for start in range(0, len(by_path), TRANSLATE_CHUNK):
         chunk = by_path[start : start + TRANSLATE_CHUNK]
         results = await client.uaclient.translate_browsepaths_to_nodeids([_browse_path(node, ns) for _, node, ns in chunk])
-        for (i, node, _), result in zip(chunk, results):
+        for (i, node, _), result in zip(chunk, results, strict=False):
             if result.StatusCode.is_good() and result.Targets:
                 target = result.Targets[0].TargetId  # an ExpandedNodeId; a plain NodeId is what we subscribe to
                 resolved[i] = ua.NodeId(target.Identifier, target.NamespaceIndex, target.NodeIdType)
@@ -64,16 +64,24 @@ def _browse_path(node: OpcUaNode, ns: int) -> ua.BrowsePath:
     elements = []
     for name in node.path_elements():
         element = ua.RelativePathElement()
-        element.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HierarchicalReferences)
-        element.IsInverse = False
-        element.IncludeSubtypes = True
+        element.ReferenceTypeId = ua.NodeId(ua.ObjectIds.HierarchicalReferences)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
+        element.IsInverse = False  # type: ignore[assignment]  # asyncua's annotations want its own ua types
+        element.IncludeSubtypes = True  # type: ignore[assignment]  # asyncua's annotations want its own ua types
         element.TargetName = ua.QualifiedName(name, ns)
         elements.append(element)
     path = ua.BrowsePath()
-    path.StartingNode = ua.NodeId(ua.ObjectIds.ObjectsFolder)
+    path.StartingNode = ua.NodeId(ua.ObjectIds.ObjectsFolder)  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
     path.RelativePath = ua.RelativePath(Elements=elements)
     return path
 
 
 def describe_all(problems: Sequence[NodeProblem], server_index: int | None = None) -> str:
     return "; ".join(p.describe(server_index) for p in problems)
+
+
+__all__ = [
+    "TRANSLATE_CHUNK",
+    "NodeProblem",
+    "describe_all",
+    "resolve_nodes",
+]

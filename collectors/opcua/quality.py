@@ -37,7 +37,7 @@ def status_name(status: int) -> str:
     """The StatusCode's symbolic name with its hex value, e.g. ``BadSensorFailure (0x808B0000)``."""
     code = status & CODE_MASK
     try:
-        name = ua.StatusCode(code).name
+        name = ua.StatusCode(code).name  # type: ignore[arg-type]  # asyncua's annotations want its own ua types
     except Exception:  # a vendor-specific code that asyncua does not know
         name = "Unknown"
     return f"{name} (0x{status:08X})"
@@ -51,3 +51,16 @@ def describe(status: int) -> str | None:
     if server_queue_overflowed(status):
         parts.append("server queue overflowed: values before this one were discarded by the server")
     return "; ".join(parts) or None
+
+
+__all__ = [
+    "CODE_MASK",
+    "INFO_TYPE_DATAVALUE",
+    "OVERFLOW_BIT",
+    "SEVERITY_MASK",
+    "SEVERITY_UNCERTAIN",
+    "describe",
+    "quality_of",
+    "server_queue_overflowed",
+    "status_name",
+]

@@ -142,3 +142,14 @@ def application_uri_of(path: str | Path) -> str:
     if not uris:
         raise InputError(path, "subjectAltName", "the certificate names no application URI (no URI entry)")
     return uris[0]
+
+
+__all__ = [
+    "KEY_BITS",
+    "CertificatePair",
+    "CertificateRequestRefused",
+    "Role",
+    "application_uri_of",
+    "create_application_certificate",
+    "load_certificate",
+]

@@ -10,7 +10,7 @@ minute; the reducer takes the newest. A silent source so yields 0 instead of van
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from grafana_foundation_sdk.builders import expr
 from grafana_foundation_sdk.builders.alerting import Query, Rule, RuleGroup
@@ -51,7 +51,10 @@ SPOOL_LAG_QUERY = (
 )
 
 
-def _rule(uid: str, title: str, query: str, seconds: int, evaluator: str, threshold: float, summary: str, severity: str, for_: str) -> Rule:
+Evaluator = Literal["gt", "lt"]  # the threshold conditions the rules use
+
+
+def _rule(uid: str, title: str, query: str, seconds: int, evaluator: Evaluator, threshold: float, summary: str, severity: str, for_: str) -> Rule:
     source = Query("A").datasource_uid(DATASOURCE_UID).relative_time_range(RelativeTimeRange(from_val=seconds, to=0)).model(InfluxQL("A", query))
     expressions = DataSourceRef(type_val=EXPRESSION_DATASOURCE_UID, uid=EXPRESSION_DATASOURCE_UID)
     reduce_model = expr.TypeReduce().ref_id("B").datasource(expressions).expression("A").reducer("last").settings(expr.ExprTypeReduceSettings().mode("dropNN"))
@@ -76,7 +79,7 @@ def _rule(uid: str, title: str, query: str, seconds: int, evaluator: str, thresh
     )
 
 
-RULES: tuple[tuple[str, str, str, int, str, float, str, str, str], ...] = (
+RULES: tuple[tuple[str, str, str, int, Evaluator, float, str, str, str], ...] = (
     ("bulkdaq-clearance-discrepancy", "Shipment in discrepancy / 货运差异", _shipments_in_state("discrepancy"), 30 * 86_400, "gt", 0,
      "Shipment {{ $labels.shipment }} at {{ $labels.site }}: measured differs from declared beyond tolerance.", "critical", "0s"),
     ("bulkdaq-clearance-blocked", "Shipment blocked / 货运阻止", _shipments_in_state("blocked"), 30 * 86_400, "gt", 0,
@@ -103,3 +106,22 @@ def provisioning_document() -> dict[str, Any]:
         # The provisioning file names the folder at group level; the API-only keys are left out.
         rules.append({k: v for k, v in rule.items() if k not in {"folderUID", "ruleGroup", "orgID", "provenance", "id", "updated"}})
     return {"apiVersion": 1, "groups": [{"orgId": 1, "name": built["title"], "folder": FOLDER, "interval": "1m", "rules": rules}]}
+
+
+__all__ = [
+    "CLEARANCE",
+    "EXPRESSION_DATASOURCE_UID",
+    "FOLDER",
+    "HEALTH",
+    "RULES",
+    "SHIPMENT_TAG",
+    "SPOOL_BACKLOG_S",
+    "SPOOL_LAG_QUERY",
+    "STALE_BUCKET",
+    "STALE_BUCKETS",
+    "STALE_SOURCES_QUERY",
+    "STALE_WINDOW",
+    "Evaluator",
+    "provisioning_document",
+    "rule_group",
+]

@@ -7,9 +7,7 @@ from typing import Any
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards.grafana import clearance_board
-from dashboards.grafana import data_health
-from dashboards.grafana import loading_view
+from dashboards.grafana import clearance_board, data_health, loading_view
 from dashboards.grafana.dashboard_json import encode
 
 BUILDERS: dict[str, Callable[[], Dashboard]] = {
@@ -22,3 +20,9 @@ BUILDERS: dict[str, Callable[[], Dashboard]] = {
 def build_all() -> dict[str, dict[str, Any]]:
     """Every dashboard as plain JSON data, keyed by UID."""
     return {uid: encode(build()) for uid, build in BUILDERS.items()}
+
+
+__all__ = [
+    "BUILDERS",
+    "build_all",
+]

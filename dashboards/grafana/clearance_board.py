@@ -10,6 +10,9 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import stat, statetimeline, table
 from grafana_foundation_sdk.builders.dashboard import Dashboard, FieldColor, ThresholdsConfig
 from grafana_foundation_sdk.models.dashboard import (
+    Dashboard as DashboardModel,
+)
+from grafana_foundation_sdk.models.dashboard import (
     DataTransformerConfig,
     DynamicConfigValue,
     FieldColorModeId,
@@ -20,12 +23,12 @@ from grafana_foundation_sdk.models.dashboard import (
 )
 
 from bulkdaq.store import contract
+from bulkdaq.wording.figure_format import PERCENT_DECIMALS
+from bulkdaq.wording.glossary import TERMS, board_state_text
 from calculators.petroleum.measurement_policy import MeasurementPolicy
 from dashboards.grafana.contract_names import field, site_filter
 from dashboards.grafana.dashboard_json import number_panels
-from bulkdaq.wording.figure_format import PERCENT_DECIMALS
 from dashboards.grafana.freshness import STALE_AFTER_VARIABLE, STALE_COLOR, STALE_TEXT, stale_after_variable
-from bulkdaq.wording.glossary import TERMS, board_state_text
 from dashboards.grafana.influxql_query import InfluxQL, datasource_ref
 from dashboards.grafana.template_variables import site_variable, tag_values_variable
 
@@ -160,7 +163,7 @@ def _shipment_table(title: str, description: str, state_filter: dict[str, object
     return panel
 
 
-def build() -> Dashboard:
+def build() -> DashboardModel:
     attention = _shipment_table(
         "Needs attention / 需关注 — discrepancy · blocked · investigating",
         "Shipments whose clearance is in discrepancy, blocked or under investigation. Listed first on purpose.",
@@ -238,3 +241,28 @@ def build() -> Dashboard:
         .build()
     )
 
+
+__all__ = [
+    "ATTENTION_STATES",
+    "CLEARANCE",
+    "COLUMN_LABELS",
+    "COLUMN_ORDER",
+    "DECLARED",
+    "DIFFERENCE",
+    "DONE_STATES",
+    "MASS_DECIMALS",
+    "MEASURED",
+    "PROGRESS",
+    "QUANTITY_METHOD_TAG",
+    "SHIPMENT_TAG",
+    "STATE",
+    "STATE_COLOURS",
+    "STATE_LABELS",
+    "TITLE",
+    "TOLERANCE",
+    "UID",
+    "build",
+    "latest_clearance_query",
+    "progress_query",
+    "state_mapping",
+]

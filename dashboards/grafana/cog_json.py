@@ -10,3 +10,8 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 def plain(model: Any) -> Any:
     return json.loads(json.dumps(model, cls=JSONEncoder, ensure_ascii=False))
+
+
+__all__ = [
+    "plain",
+]

@@ -26,3 +26,10 @@ def site_filter(measurement: contract.Measurement, *, asset_variable: str | None
     if asset_variable:
         condition += f' AND "{measurement.asset_tag}" =~ /^${asset_variable}$/'
     return condition
+
+
+__all__ = [
+    "field",
+    "fields",
+    "site_filter",
+]

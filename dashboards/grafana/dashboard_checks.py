@@ -100,3 +100,15 @@ def all_problems(dashboard: Mapping[str, Any]) -> list[str]:
         *panels_without_queries(dashboard),
         *panels_without_units(dashboard),
     ]
+
+
+__all__ = [
+    "GRAFANA_BUILTIN_VARIABLES",
+    "PANELS_WITHOUT_QUERIES",
+    "all_problems",
+    "datasource_problems",
+    "duplicate_ids",
+    "panels_without_queries",
+    "panels_without_units",
+    "undefined_variables",
+]

@@ -47,7 +47,16 @@ def decode(data: dict[str, Any]) -> Dashboard:
     """Decode with the SDK, then restore InfluxDB annotation targets the SDK cannot model."""
     dashboard = Dashboard.from_json(data)
     raw_annotations = (data.get("annotations") or {}).get("list") or []
-    for model, raw in zip(dashboard.annotations.list_val or [], raw_annotations):
+    for model, raw in zip(dashboard.annotations.list_val or [], raw_annotations, strict=False):
         if (raw.get("datasource") or {}).get("type") == INFLUXDB_PLUGIN and "target" in raw:
             model.target = InfluxQLQuery.from_json(raw["target"])  # type: ignore[assignment]
     return dashboard
+
+
+__all__ = [
+    "decode",
+    "decode_with_sdk_only",
+    "encode",
+    "number_panels",
+    "to_text",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import table, timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard
+from grafana_foundation_sdk.models.dashboard import Dashboard as DashboardModel
 from grafana_foundation_sdk.models.dashboard import DynamicConfigValue, ValueMap, ValueMappingResult
 
 from bulkdaq.store import contract
@@ -79,7 +80,7 @@ def sources_table() -> table.Panel:
 def not_good_readings() -> timeseries.Panel:
     """Readings whose quality is not good, per device measurement: a bad device shows before it goes silent."""
     panel = _timeseries("Readings not good / 非良好读数", "none")
-    for ref_id, measurement in zip("ABC", (contract.METER, contract.TANK, contract.SCALE)):
+    for ref_id, measurement in zip("ABC", (contract.METER, contract.TANK, contract.SCALE), strict=False):
         panel = panel.with_target(
             InfluxQL(
                 ref_id,
@@ -91,7 +92,7 @@ def not_good_readings() -> timeseries.Panel:
     return panel
 
 
-def build() -> Dashboard:
+def build() -> DashboardModel:
     spool = (
         _timeseries("Spool depth and age / 缓存积压", "none")
         .with_target(_health_series("A", SPOOL_DEPTH, COLLECTOR_TAG))
@@ -138,3 +139,27 @@ def build() -> Dashboard:
         .with_panel(forwarder)
         .build()
     )
+
+
+__all__ = [
+    "COLLECTOR_TAG",
+    "CONNECTED",
+    "DEVICES",
+    "ERRORS",
+    "FORWARDED",
+    "HEALTH",
+    "LAG_S",
+    "LIVE_FIELDS",
+    "POLL_MS",
+    "QUARANTINED",
+    "SOURCE_TAG",
+    "SPOOL_DEPTH",
+    "TITLE",
+    "UID",
+    "UNITS",
+    "WHERE",
+    "build",
+    "connected_mapping",
+    "not_good_readings",
+    "sources_table",
+]

@@ -116,7 +116,7 @@ def points(now_ms: int) -> list[Point]:
         out.append(Point(contract.SCALE.name, {contract.SITE_TAG: SITE, contract.SCALE.asset_tag: "BS-1"},
                          {"total_t": 5_000.0 + 20.0 * i, "rate_t_h": 1_200.0, contract.QUALITY_FIELD: contract.Quality.GOOD.value}, t))
     out.append(_bad(contract.SCALE, "BS-1", now_ms - 15 * MINUTE_MS - 1_000, "load cell signal out of range"))
-    for label, t, marks in (("initial", start + 5 * MINUTE_MS, 6.10), ("final", now_ms - 10 * MINUTE_MS, 11.85)):
+    for _label, t, marks in (("initial", start + 5 * MINUTE_MS, 6.10), ("final", now_ms - 10 * MINUTE_MS, 11.85)):
         out.append(Point(contract.DRAFT.name, {contract.SITE_TAG: SITE, contract.DRAFT.asset_tag: VESSEL}, {
             "fwd_port_m": marks - 0.20, "fwd_stbd_m": marks - 0.18, "mid_port_m": marks, "mid_stbd_m": marks + 0.01,
             "aft_port_m": marks + 0.22, "aft_stbd_m": marks + 0.21, "source": "observer",
@@ -164,3 +164,23 @@ def write(url: str, database: str, now_ms: int | None = None) -> int:
             if response.status_code != 204:
                 raise RuntimeError(f"InfluxDB refused the scenario: HTTP {response.status_code} {response.text[:300]}")
     return now_ms
+
+
+__all__ = [
+    "COLLECTORS",
+    "HOUR_MS",
+    "LIVE_METERS",
+    "LIVE_SOURCES",
+    "LIVE_TANKS",
+    "MINUTE_MS",
+    "SHIPMENTS",
+    "SITE",
+    "STALE_METERS",
+    "STALE_SILENCE_MS",
+    "STALE_SOURCES",
+    "STALE_TANKS",
+    "VESSEL",
+    "ShipmentStory",
+    "points",
+    "write",
+]

@@ -107,3 +107,20 @@ def stale_override_properties(extra_mappings: Sequence[object] = (), unit: str |
     if unit:
         properties.append(DynamicConfigValue(id_val="unit", value=unit))
     return properties
+
+
+__all__ = [
+    "LAST_SEEN_LABEL",
+    "SEEN_COLUMN",
+    "STALE_AFTER_CHOICES",
+    "STALE_AFTER_VARIABLE",
+    "STALE_COLOR",
+    "STALE_TEXT",
+    "join_seen_and_live",
+    "last_seen_properties",
+    "live_query",
+    "seen_query",
+    "stale_after_variable",
+    "stale_mapping",
+    "stale_override_properties",
+]

@@ -90,3 +90,15 @@ def register_with_sdk() -> None:
 
 
 register_with_sdk()
+
+
+__all__ = [
+    "DATASOURCE_NAME",
+    "DATASOURCE_UID",
+    "INFLUXDB_PLUGIN",
+    "InfluxQL",
+    "InfluxQLQuery",
+    "ResultFormat",
+    "datasource_ref",
+    "register_with_sdk",
+]

@@ -197,3 +197,21 @@ def resolve_variables(
             values = ("",)
         resolved[name] = VariableValue(values, multi_or_all)
     return resolved
+
+
+__all__ = [
+    "MACROS",
+    "VARIABLE_PATTERN",
+    "TimeRange",
+    "UnknownVariable",
+    "VariableValue",
+    "calculate_interval_ms",
+    "format_interval",
+    "format_variable",
+    "parse_duration_ms",
+    "regex_escape",
+    "render",
+    "resolve_variables",
+    "round_interval_ms",
+    "variable_names",
+]

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import table, timeseries
 from grafana_foundation_sdk.builders.dashboard import AnnotationQuery, Dashboard
+from grafana_foundation_sdk.models.dashboard import Dashboard as DashboardModel
 from grafana_foundation_sdk.models.dashboard import DynamicConfigValue, ValueMap, ValueMappingResult
 
 from bulkdaq.store import contract
 from dashboards.grafana.contract_names import field, fields, site_filter
 from dashboards.grafana.dashboard_json import number_panels
 from dashboards.grafana.freshness import (
-    last_seen_properties,
     join_seen_and_live,
+    last_seen_properties,
     live_query,
     seen_query,
     stale_after_variable,
@@ -115,7 +116,7 @@ def events_annotation() -> AnnotationQuery:
     return annotation
 
 
-def build() -> Dashboard:
+def build() -> DashboardModel:
     line_conditions = (
         _timeseries("Density · temperature · pressure / 密度 · 温度 · 压力", "none")
         .with_target(_series_query("A", METER, "density_kg_m3", "meter"))
@@ -183,3 +184,19 @@ def build() -> Dashboard:
         .with_panel(events)
         .build()
     )
+
+
+__all__ = [
+    "DRAFT_MARKS",
+    "EVENT_KIND_TAG",
+    "METER_NOW_FIELDS",
+    "QUALITY",
+    "TANK_NOW_FIELDS",
+    "TITLE",
+    "UID",
+    "UNITS",
+    "build",
+    "events_annotation",
+    "events_query",
+    "quality_mapping",
+]

@@ -135,7 +135,7 @@ def join_by_field(frames: Sequence[Frame], by_field: str) -> list[Frame]:
                 continue
             values = [f.values[index[k]] if k in index else None for k in keys]
             joined.append(FrameField(f.name, values, f.ref_id, f.labels))
-    for f, name in zip(joined, unique_names(joined)):
+    for f, name in zip(joined, unique_names(joined), strict=False):
         f.name = name
     return [Frame("joined", "joined", joined)]
 
@@ -270,3 +270,19 @@ def displayed_table(panel: Mapping[str, Any], frames: Sequence[Frame]) -> list[d
         for i in range(frame.row_count):
             rows.append({f.name: display(f.values[i], configs[f.name]) for f in frame.fields})
     return rows
+
+
+__all__ = [
+    "DisplayValue",
+    "Frame",
+    "FrameField",
+    "apply_transformations",
+    "display",
+    "displayed_table",
+    "field_config_for",
+    "filter_by_value",
+    "frames_from_series",
+    "join_by_field",
+    "organize",
+    "unique_names",
+]

@@ -24,7 +24,7 @@ from matplotlib import font_manager  # noqa: E402
 
 from bulkdaq.store.influx_reader import InfluxReader  # noqa: E402
 from bulkdaq.store.local_influxd import LocalInfluxd  # noqa: E402
-from dashboards import catalog, demo_scenario  # noqa: E402
+from dashboards.grafana import catalog, demo_scenario  # noqa: E402
 from dashboards.grafana.panel_data import display, displayed_table, field_config_for  # noqa: E402
 from dashboards.grafana.panel_runner import dashboard_time_range, panels, run_panel, variables_for  # noqa: E402
 
@@ -79,7 +79,7 @@ def draw_dashboard(dashboard: Mapping[str, Any], reader: InfluxReader, now: date
             for row, frame in enumerate(run.frames):
                 times, values = frame.fields[0].values, frame.fields[1].values
                 config = field_config_for(panel, frame.fields[1])
-                for i, (start, value) in enumerate(zip(times, values)):
+                for i, (start, value) in enumerate(zip(times, values, strict=False)):
                     end = times[i + 1] if i + 1 < len(times) else now
                     shown = display(value, config)
                     ax.barh(row, end - start, left=start, color=_color(shown.color), edgecolor="#111217")
@@ -135,6 +135,14 @@ def main(outdir: Path) -> list[Path]:
         finally:
             server.stop()
     return written
+
+
+__all__ = [
+    "CJK_FONTS",
+    "GRAFANA_COLORS",
+    "draw_dashboard",
+    "main",
+]
 
 
 if __name__ == "__main__":

@@ -71,3 +71,16 @@ def run_panel(panel: Mapping[str, Any], reader: InfluxReader, time_range: TimeRa
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+__all__ = [
+    "DATASOURCE_MIN_INTERVAL",
+    "PanelRun",
+    "dashboard_time_range",
+    "panels",
+    "render_target",
+    "run_panel",
+    "tag_values",
+    "utc_now",
+    "variables_for",
+]

@@ -19,8 +19,7 @@ from typing import Any
 
 import yaml
 
-from dashboards.grafana import alert_rules
-from dashboards.grafana import catalog
+from dashboards.grafana import alert_rules, catalog
 from dashboards.grafana.dashboard_checks import all_problems
 from dashboards.grafana.dashboard_json import to_text
 from dashboards.grafana.influxql_query import DATASOURCE_NAME, DATASOURCE_UID, INFLUXDB_PLUGIN
@@ -97,3 +96,13 @@ def write_tree(outdir: Path, target: InfluxTarget, *, installed_at: Path = GRAFA
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return sorted(files)
+
+
+__all__ = [
+    "FOLDER",
+    "GRAFANA_PROVISIONING_DIR",
+    "InfluxTarget",
+    "datasource_document",
+    "provider_document",
+    "write_tree",
+]

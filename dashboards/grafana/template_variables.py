@@ -31,3 +31,9 @@ def tag_values_variable(name: str, label: str, measurement: contract.Measurement
 
 def site_variable(measurement: contract.Measurement) -> QueryVariable:
     return tag_values_variable("site", "site / 站点", measurement, contract.SITE_TAG, filtered_by_site=False)
+
+
+__all__ = [
+    "site_variable",
+    "tag_values_variable",
+]

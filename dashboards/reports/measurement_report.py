@@ -31,10 +31,10 @@ from zoneinfo import ZoneInfo
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.shipments.model import MethodFigure, Shipment, quantity_decimals, shown_policy
 from bulkdaq.shipments.registry import Event, ShipmentRegistry
-from calculators.petroleum.measurement_policy import MeasurementPolicy
 from bulkdaq.wording import glossary
 from bulkdaq.wording.figure_format import PERCENT_DECIMALS, figure_text, number_text, percent_text, unit_symbol
 from bulkdaq.wording.glossary import TERMS, both
+from calculators.petroleum.measurement_policy import MeasurementPolicy
 from dashboards.reports.report_html import bilingual, page, particulars_rows, zh
 
 RECONCILIATION = "reconciliation"

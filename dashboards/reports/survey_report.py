@@ -25,13 +25,13 @@ from string import Template
 from typing import Any, Callable
 
 from bulkdaq.inputs.survey_file import SurveyJob
-from calculators.survey.inputs import DEDUCTIBLE_KINDS
-from calculators.survey.result import ConditionResult, DraftSurveyResult
-from calculators.survey.rounding import INPUT_DECIMALS, rounding_policy
 from bulkdaq.wording import glossary
 from bulkdaq.wording.figure_format import figure_text, number_text
 from bulkdaq.wording.glossary import Label
 from bulkdaq.wording.survey_statement import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit
+from calculators.survey.inputs import DEDUCTIBLE_KINDS
+from calculators.survey.result import ConditionResult, DraftSurveyResult
+from calculators.survey.rounding import INPUT_DECIMALS, rounding_policy
 from dashboards.reports.report_html import bilingual, page, particulars_rows, zh
 
 
@@ -338,7 +338,7 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
 
     title_en, title_zh = glossary.SURVEY_REPORT
     operation_en, operation_zh = glossary.OPERATIONS[result.operation]
-    body = _BODY.substitute(
+    page_body = _BODY.substitute(
         title=f"{html.escape(title_en)} — {html.escape(operation_en)} {zh(title_zh + '（' + operation_zh + '）')}",
         particulars=particulars_rows(particulars),
         survey_figures=bilingual(*terms["survey_figures"]),
@@ -363,7 +363,7 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",
     )
     title = f"{title_en} ({operation_en}) {job.vessel_name} — {title_zh}（{operation_zh}）"
-    return page(title, body, orientation="landscape", font_size="10.5pt", style=_STYLE, signatories=SIGNATORIES)
+    return page(title, page_body, orientation="landscape", font_size="10.5pt", style=_STYLE, signatories=SIGNATORIES)
 
 
 def write_report(job: SurveyJob, result: DraftSurveyResult, path: str | Path) -> Path:
@@ -371,3 +371,17 @@ def write_report(job: SurveyJob, result: DraftSurveyResult, path: str | Path) ->
     target = Path(path)
     target.write_text(render_report(job, result), encoding="utf-8")
     return target
+
+
+__all__ = [
+    "DEDUCTIBLE_LABELS",
+    "FORM_SECTIONS",
+    "SIGNATORIES",
+    "SURVEY_TITLES",
+    "FormLine",
+    "form_rows",
+    "format_figure",
+    "render_report",
+    "survey_title",
+    "write_report",
+]
