@@ -515,7 +515,7 @@ def _check_shipment(bundle: dict[str, Any], manifest: dict[str, Any], key: Ed255
                 f"{body.get('from')} – {body.get('to')}"
             )
         for run in (r for r in body.get("meters", []) if isinstance(r, dict)):
-            raw = _dict(_dict(figures.get(run.get("meter"))).get(run.get("totalizer"))).get("indicated")
+            raw = _dict(_dict(figures.get(str(run.get("meter")))).get(str(run.get("totalizer")))).get("indicated")
             if raw != run.get("indicated_exact"):
                 result.problems.append(
                     f"shipment {claimed} meter {run.get('meter')}: the measurement report's indicated {run.get('totalizer')} is "
@@ -541,7 +541,7 @@ def _check_heads(
     if not known:
         return
     # latest stamp among the blocks up to each position, to hold every head to its order in one pass each
-    latest = []
+    latest: list[float] = []
     for b in known:
         latest.append(max(b.created, latest[-1]) if latest else b.created)
     seqs = [b.seq for b in known]
