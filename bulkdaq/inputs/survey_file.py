@@ -4,6 +4,13 @@ The shape is the contract of issue 4 (documented field by field in docs/draft_su
 is raised as :class:`bulkdaq.errors.InputError` naming the file, the key path (e.g.
 ``surveys.initial.marks_m.fwd_port``) and what was expected; nothing is filled in silently.
 
+The structure is validated with pydantic models on the one strict base of bulkdaq's input files
+(:mod:`bulkdaq.config.strict_model`); their validators read the values with this module's helpers, so the
+problems keep the survey file's own wording, and the first problem in the order the file is read (vessel,
+rounding, mean method, cargo, operation, bill of lading, surveys, job; inside each object the order of its
+model's fields) is the one raised. Keys the file does not know are left to other tools, except
+near-misses of its own keys ("did you mean …?").
+
 Numbers should be JSON numbers. A number written as a string is read only when it cannot be misread
 (:func:`parse_number_text`): decimal commas and thousands separators are accepted when the text has one
 meaning, and rejected when it could mean two (``"1,374"`` — 1374 or 1.374?).
@@ -13,17 +20,20 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Annotated, Any, Callable, Mapping, Sequence
 
 import numpy as np
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from bulkdaq.config.validation import join_key
+from bulkdaq.config.strict_model import StrictModel
+from bulkdaq.config.validation import Problem, join_key, problem_text, problems_error
 from bulkdaq.errors import BulkdaqError, InputError
 from calculators.survey.draft_survey import draft_survey
 from calculators.survey.hydrostatics import (
@@ -186,75 +196,33 @@ class SurveyJob:
             raise InputError(self.source, where, str(error)) from None
 
 
-class _Reader:
-    """Walks the document, keeping the key path for every error message."""
+VESSEL_KEYS = (
+    "name", "lbp_m", "table_density_t_m3", "keel_plate_mm", "lightship_t", "declared_constant_t",
+    "lcf_convention", "hydrostatics", "breadth_m", "table_trim_range_m", "table_audit",
+)
+ROW_KEYS = ("draft_m", "displacement_t", "tpc_t_cm", "lcf_m", "mtc_t_m_cm")
+SURVEY_KEYS = (
+    "marks_m", "mark_positions", "dock_density_t_m3", "list_tpc_t_cm", "table_readings", "deductibles",
+    "details",
+)
+TOP_KEYS = ("vessel", "rounding", "surveys", "mean_method", "cargo", "operation", "bill_of_lading_t", "job")
+DEDUCTIBLE_KEYS = ("kind", "name", "t", "volume_m3", "density_t_m3")
 
-    def __init__(self, source: str) -> None:
-        self.source = source
 
-    def fail(self, path: str, problem: str) -> InputError:
-        return InputError(self.source, path or "(document)", problem)
+# ---------------------------------------------------------------------------------------------------------
+# The file's structure as pydantic models on the one strict base (bulkdaq.config.strict_model), like every
+# other input file of bulkdaq. The validators read each value with the helpers below, so the wording of
+# every problem is the survey file's own; the first problem, in the order the file is read (the model
+# fields are declared in that order), is raised as an InputError with its key path.
 
-    def mapping(self, node: Any, path: str, known: tuple[str, ...] = ()) -> Mapping[str, Any]:
-        if not isinstance(node, dict):
-            raise self.fail(path, f"expected an object ({{…}}), got {_describe(node)}")
-        # Extra keys are allowed (other tools add their own), but a near-miss of a known key is a typo
-        # that would otherwise silently drop an optional figure such as the list TPCs.
-        for key in node:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
-                if close:
-                    raise self.fail(join_key(path, key), f"unknown key; did you mean {close[0]!r}?")
-        return node
 
-    def require(self, node: Mapping[str, Any], key: str, path: str) -> Any:
-        if key not in node or node[key] is None:
-            raise self.fail(join_key(path, key), "missing (required)")
-        return node[key]
+class _Problem(ValueError):
+    """A problem a validator found at `keys` inside the value it validates (a row of a table, a survey's
+    missing table readings), so that the key path of the error names that spot."""
 
-    def number(
-        self,
-        node: Any,
-        path: str,
-        unit: str,
-        minimum: float | None = None,
-        maximum: float | None = None,
-        positive: bool = False,
-        hint: str = "",
-    ) -> float:
-        expected = f"expected a number in {unit}"
-        if isinstance(node, bool) or not isinstance(node, (int, float, str)):
-            raise self.fail(path, f"{expected}, got {_describe(node)}")
-        if isinstance(node, str):
-            try:
-                value = parse_number_text(node)
-            except NumberTextError as error:
-                raise self.fail(path, f"{expected}, got {json.dumps(node, ensure_ascii=False)} ({error})") from None
-        else:
-            value = float(node)
-        if not math.isfinite(value):
-            raise self.fail(path, f"{expected}, got {node!r}")
-        if positive and not value > 0:
-            raise self.fail(path, f"must be greater than 0 {unit}, got {value:g}")
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            low = "" if minimum is None else f"{minimum:g}"
-            high = "" if maximum is None else f"{maximum:g}"
-            raise self.fail(path, f"{value:g} {unit} is outside the plausible range {low} to {high} {unit}{hint}")
-        return value
-
-    def optional_number(self, node: Mapping[str, Any], key: str, path: str, unit: str, **limits: Any) -> float | None:
-        value = node.get(key)
-        return None if value is None else self.number(value, join_key(path, key), unit, **limits)
-
-    def choice(self, node: Any, path: str, choices: tuple[str, ...]) -> str:
-        if not isinstance(node, str) or node not in choices:
-            raise self.fail(path, f"expected one of {', '.join(repr(c) for c in choices)}, got {_describe(node)}")
-        return node
-
-    def text(self, node: Any, path: str) -> str:
-        if not isinstance(node, (str, int, float)) or isinstance(node, bool):
-            raise self.fail(path, f"expected text, got {_describe(node)}")
-        return str(node)
+    def __init__(self, problem: str, *keys: str | int) -> None:
+        super().__init__(problem)
+        self.keys = keys
 
 
 def _describe(node: Any) -> str:
@@ -271,222 +239,377 @@ def _describe(node: Any) -> str:
     return repr(node)
 
 
-VESSEL_KEYS = (
-    "name", "lbp_m", "table_density_t_m3", "keel_plate_mm", "lightship_t", "declared_constant_t",
-    "lcf_convention", "hydrostatics", "breadth_m", "table_trim_range_m", "table_audit",
-)
-ROW_KEYS = ("draft_m", "displacement_t", "tpc_t_cm", "lcf_m", "mtc_t_m_cm")
-SURVEY_KEYS = (
-    "marks_m", "mark_positions", "dock_density_t_m3", "list_tpc_t_cm", "table_readings", "deductibles",
-    "details",
-)
-TOP_KEYS = ("vessel", "rounding", "surveys", "mean_method", "cargo", "operation", "bill_of_lading_t", "job")
-DEDUCTIBLE_KEYS = ("kind", "name", "t", "volume_m3", "density_t_m3")
+def _object(node: Any, known: tuple[str, ...] = ()) -> dict[str, Any]:
+    if not isinstance(node, dict):
+        raise ValueError(f"expected an object ({{…}}), got {_describe(node)}")
+    # Extra keys are allowed (other tools add their own), but a near-miss of a known key is a typo
+    # that would otherwise silently drop an optional figure such as the list TPCs.
+    for key in node:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.85)
+            if close:
+                raise _Problem(f"unknown key; did you mean {close[0]!r}?", key)
+    return node
 
 
-def _table(reader: _Reader, rows: Any, path: str, convention: str, lbp_m: float, with_mtc: bool) -> HydrostaticTable:
-    if not isinstance(rows, list):
-        raise reader.fail(path, f"expected a list of rows, got {_describe(rows)}")
-    columns: dict[str, list[float]] = {key: [] for key in ROW_KEYS}
-    mtc_present = []
-    for index, row in enumerate(rows):
-        row_path = join_key(path, index)
-        row = reader.mapping(row, row_path, ROW_KEYS)
-        columns["draft_m"].append(
-            reader.number(reader.require(row, "draft_m", row_path), join_key(row_path, "draft_m"), "metres",
-                          minimum=DRAFT_RANGE_M[0], maximum=DRAFT_RANGE_M[1])
-        )
-        columns["displacement_t"].append(
-            reader.number(reader.require(row, "displacement_t", row_path), join_key(row_path, "displacement_t"), "tonnes", positive=True)
-        )
-        columns["tpc_t_cm"].append(
-            reader.number(reader.require(row, "tpc_t_cm", row_path), join_key(row_path, "tpc_t_cm"), "t/cm", positive=True)
-        )
-        lcf = reader.number(reader.require(row, "lcf_m", row_path), join_key(row_path, "lcf_m"), "metres")
-        columns["lcf_m"].append(float(lcf_from_midship_aft_positive(lcf, convention, lbp_m)))
-        mtc = row.get("mtc_t_m_cm")
-        mtc_present.append(mtc is not None)
-        if mtc is not None:
-            columns["mtc_t_m_cm"].append(reader.number(mtc, join_key(row_path, "mtc_t_m_cm"), "t·m/cm", positive=True))
+def _number(
+    node: Any,
+    unit: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    positive: bool = False,
+    hint: str = "",
+) -> float:
+    expected = f"expected a number in {unit}"
+    if isinstance(node, bool) or not isinstance(node, (int, float, str)):
+        raise ValueError(f"{expected}, got {_describe(node)}")
+    if isinstance(node, str):
+        try:
+            value = parse_number_text(node)
+        except NumberTextError as error:
+            raise ValueError(f"{expected}, got {json.dumps(node, ensure_ascii=False)} ({error})") from None
+    else:
+        value = float(node)
+    if not math.isfinite(value):
+        raise ValueError(f"{expected}, got {node!r}")
+    if positive and not value > 0:
+        raise ValueError(f"must be greater than 0 {unit}, got {value:g}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        low = "" if minimum is None else f"{minimum:g}"
+        high = "" if maximum is None else f"{maximum:g}"
+        raise ValueError(f"{value:g} {unit} is outside the plausible range {low} to {high} {unit}{hint}")
+    return value
+
+
+def _text(node: Any) -> str:
+    if not isinstance(node, (str, int, float)) or isinstance(node, bool):
+        raise ValueError(f"expected text, got {_describe(node)}")
+    return str(node)
+
+
+def _required(node: Any) -> Any:
+    if node is None:
+        raise ValueError("missing (required)")
+    return node
+
+
+def _Number(unit: str, **limits: Any) -> Callable[[Any], float]:
+    return functools.partial(_number, unit=unit, **limits)
+
+
+def _Choice(choices: tuple[str, ...]) -> Callable[[Any], str]:
+    def choice(node: Any) -> str:
+        if not isinstance(node, str) or node not in choices:
+            raise ValueError(f"expected one of {', '.join(repr(c) for c in choices)}, got {_describe(node)}")
+        return node
+
+    return choice
+
+
+def _Required(read: Callable[[Any], Any] | None = None) -> BeforeValidator:
+    """A key that must be there and not null ("missing (required)"), read with `read` if given."""
+    return BeforeValidator(lambda node: _required(node) if read is None else read(_required(node)))
+
+
+def _Optional(read: Callable[[Any], Any]) -> BeforeValidator:
+    """A key that may be left out or null, read with `read` when given."""
+    return BeforeValidator(lambda node: None if node is None else read(node))
+
+
+def _Value(read: Callable[[Any], Any]) -> BeforeValidator:
+    """A key with a default when left out; null is read (and refused) like any other value."""
+    return BeforeValidator(read)
+
+
+def _list(expected: str) -> Callable[[Any], list[Any]]:
+    def read(node: Any) -> list[Any]:
+        if not isinstance(node, list):
+            raise ValueError(f"expected {expected}, got {_describe(node)}")
+        return node
+
+    return read
+
+
+def _context_vessel(info: ValidationInfo) -> _Vessel | None:
+    """The vessel validated before the surveys (see `_Document._surveys`), or None if it had problems."""
+    return info.context.get("vessel") if isinstance(info.context, dict) else None
+
+
+Text = Annotated[str, _Value(_text)]
+Metres = Annotated[float, _Value(_Number("metres"))]
+Draft = Annotated[float, _Required(_Number("metres", minimum=DRAFT_RANGE_M[0], maximum=DRAFT_RANGE_M[1]))]
+_DENSITY_HINT = " (enter t/m³, not kg/m³)"
+WaterDensity = Annotated[
+    float, _Required(_Number("t/m³", minimum=DENSITY_RANGE_T_M3[0], maximum=DENSITY_RANGE_T_M3[1], hint=_DENSITY_HINT))
+]
+TextMapping = Annotated[dict[str, Text] | None, _Optional(_object)]
+
+
+class _FileModel(StrictModel):
+    """A JSON object of the survey file: keys it does not know are left to other tools (dropped before the
+    strict validation), except near-misses of its own keys, which are typos ("did you mean …?")."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        known = tuple(field.alias or name for name, field in cls.model_fields.items())
+        node = _object(data, known)
+        return cls._arrange({key: value for key, value in node.items() if key in known})
+
+    @classmethod
+    def _arrange(cls, node: dict[str, Any]) -> dict[str, Any]:
+        return node
+
+
+class _Row(_FileModel):
+    draft_m: Draft
+    displacement_t: Annotated[float, _Required(_Number("tonnes", positive=True))]
+    tpc_t_cm: Annotated[float, _Required(_Number("t/cm", positive=True))]
+    lcf_m: Annotated[float, _Required(_Number("metres"))]
+    mtc_t_m_cm: Annotated[float | None, _Optional(_Number("t·m/cm", positive=True))] = None
+
+
+def _table(rows: Sequence[_Row], convention: str, lbp_m: float, with_mtc: bool) -> HydrostaticTable:
+    """The hydrostatic table of validated rows, the LCF turned to midships aft positive; its problems
+    (MTC on some rows only, rows not forming a table) are raised as ValueError for the rows' key path."""
+    mtc_present = [row.mtc_t_m_cm is not None for row in rows]
     if with_mtc and any(mtc_present) and not all(mtc_present):
-        missing = mtc_present.index(False)
-        raise reader.fail(join_key(join_key(path, missing), "mtc_t_m_cm"), "missing: give MTC on every row or on none")
+        raise _Problem("missing: give MTC on every row or on none", mtc_present.index(False), "mtc_t_m_cm")
+    mtc = [row.mtc_t_m_cm for row in rows] if with_mtc and all(mtc_present) and mtc_present else None
     try:
-        mtc = columns["mtc_t_m_cm"] if with_mtc and all(mtc_present) and mtc_present else None
         return HydrostaticTable(
-            np.asarray(columns["draft_m"], dtype=float),
-            np.asarray(columns["displacement_t"], dtype=float),
-            np.asarray(columns["tpc_t_cm"], dtype=float),
-            np.asarray(columns["lcf_m"], dtype=float),
+            np.asarray([row.draft_m for row in rows], dtype=float),
+            np.asarray([row.displacement_t for row in rows], dtype=float),
+            np.asarray([row.tpc_t_cm for row in rows], dtype=float),
+            np.asarray([float(lcf_from_midship_aft_positive(row.lcf_m, convention, lbp_m)) for row in rows], dtype=float),
             None if mtc is None else np.asarray(mtc, dtype=float),
         )
     except HydrostaticTableError as error:
-        raise reader.fail(path, str(error)) from None
+        raise ValueError(str(error)) from None
 
 
-def _vessel(reader: _Reader, node: Any) -> tuple[str, VesselParticulars, str, HydrostaticTable | None, float, float]:
-    path = "vessel"
-    node = reader.mapping(node, path, VESSEL_KEYS)
-    name = reader.text(node.get("name", ""), join_key(path, "name"))
-    lbp = reader.number(reader.require(node, "lbp_m", path), join_key(path, "lbp_m"), "metres", minimum=10, maximum=500)
-    density = reader.number(
-        reader.require(node, "table_density_t_m3", path), join_key(path, "table_density_t_m3"), "t/m³",
-        minimum=DENSITY_RANGE_T_M3[0], maximum=DENSITY_RANGE_T_M3[1], hint=" (enter t/m³, not kg/m³)",
-    )
-    keel = reader.number(reader.require(node, "keel_plate_mm", path), join_key(path, "keel_plate_mm"), "mm", minimum=0, maximum=100)
-    lightship = reader.optional_number(node, "lightship_t", path, "tonnes", positive=True)
-    declared = reader.optional_number(node, "declared_constant_t", path, "tonnes", minimum=0)
-    breadth = reader.optional_number(node, "breadth_m", path, "metres", minimum=1, maximum=100)
-    convention = reader.choice(reader.require(node, "lcf_convention", path), join_key(path, "lcf_convention"), LCF_CONVENTIONS)
-
-    trim_range = None
-    if node.get("table_trim_range_m") is not None:
-        trim_path = join_key(path, "table_trim_range_m")
-        pair = node["table_trim_range_m"]
-        if not isinstance(pair, list) or len(pair) != 2:
-            raise reader.fail(trim_path, f"expected [minimum, maximum] in metres, got {_describe(pair)}")
-        low = reader.number(pair[0], join_key(trim_path, 0), "metres")
-        high = reader.number(pair[1], join_key(trim_path, 1), "metres")
-        if low > high:
-            raise reader.fail(trim_path, f"minimum {low:g} m is above maximum {high:g} m")
-        trim_range = (low, high)
-
-    audit_t, audit_fraction = 1.0, 0.01
-    if node.get("table_audit") is not None:
-        audit_path = join_key(path, "table_audit")
-        audit = reader.mapping(node["table_audit"], audit_path, ("tolerance_t", "tolerance_fraction"))
-        given_t = reader.optional_number(audit, "tolerance_t", audit_path, "tonnes", minimum=0)
-        given_fraction = reader.optional_number(audit, "tolerance_fraction", audit_path, "(fraction)", minimum=0, maximum=1)
-        audit_t = 1.0 if given_t is None else given_t
-        audit_fraction = 0.01 if given_fraction is None else given_fraction
-
-    rows = reader.require(node, "hydrostatics", path)
-    table = None
-    if not (isinstance(rows, list) and not rows):
-        table = _table(reader, rows, join_key(path, "hydrostatics"), convention, lbp, with_mtc=True)
-    vessel = VesselParticulars(
-        lbp_m=lbp,
-        table_density_t_m3=density,
-        keel_plate_mm=keel,
-        lightship_t=lightship,
-        declared_constant_t=declared,
-        breadth_m=breadth,
-        trim_range_m=trim_range,
-    )
-    return name, vessel, convention, table, audit_t, audit_fraction
+class _Audit(_FileModel):
+    tolerance_t: Annotated[float | None, _Optional(_Number("tonnes", minimum=0))] = None
+    tolerance_fraction: Annotated[float | None, _Optional(_Number("(fraction)", minimum=0, maximum=1))] = None
 
 
-def _mark_position(reader: _Reader, node: Mapping[str, Any], key: str, path: str, maximum: float) -> MarkPosition:
-    position_path = join_key(path, key)
-    position = reader.mapping(reader.require(node, key, path), position_path, ("distance_m", "side"))
-    distance = reader.number(
-        reader.require(position, "distance_m", position_path), join_key(position_path, "distance_m"), "metres",
-        minimum=0, maximum=maximum,
-        hint=" (a distance is never negative; say which way with 'side')",
-    )
-    side = reader.choice(reader.require(position, "side", position_path), join_key(position_path, "side"), ("forward", "aft"))
-    return MarkPosition(distance, side)  # type: ignore[arg-type]
+def _trim_pair(node: Any) -> Any:
+    if not isinstance(node, list) or len(node) != 2:
+        raise ValueError(f"expected [minimum, maximum] in metres, got {_describe(node)}")
+    return node
 
 
-def _deductible(reader: _Reader, node: Any, path: str) -> Deductible:
-    node = reader.mapping(node, path, DEDUCTIBLE_KEYS)
-    kind = reader.choice(reader.require(node, "kind", path), join_key(path, "kind"), DEDUCTIBLE_KINDS)
-    name = reader.text(node.get("name", ""), join_key(path, "name"))
-    has_weight = node.get("t") is not None
-    has_volume = node.get("volume_m3") is not None or node.get("density_t_m3") is not None
-    if has_weight and has_volume:
-        raise reader.fail(path, "give either 't' or 'volume_m3' with 'density_t_m3', not both")
-    if has_weight:
-        return Deductible(kind, name, weight_t=reader.number(node["t"], join_key(path, "t"), "tonnes", minimum=0))  # type: ignore[arg-type]
-    if not has_volume:
-        raise reader.fail(path, "missing the weight: give 't', or 'volume_m3' with 'density_t_m3'")
-    volume = reader.number(reader.require(node, "volume_m3", path), join_key(path, "volume_m3"), "m³", minimum=0)
-    density = reader.number(
-        reader.require(node, "density_t_m3", path), join_key(path, "density_t_m3"), "t/m³",
-        minimum=0.5, maximum=2.0, hint=" (enter t/m³, not kg/m³)",
-    )
-    return Deductible(kind, name, volume_m3=volume, density_t_m3=density)  # type: ignore[arg-type]
+class _Vessel(_FileModel):
+    name: Text = ""
+    lbp_m: Annotated[float, _Required(_Number("metres", minimum=10, maximum=500))]
+    table_density_t_m3: WaterDensity
+    keel_plate_mm: Annotated[float, _Required(_Number("mm", minimum=0, maximum=100))]
+    lightship_t: Annotated[float | None, _Optional(_Number("tonnes", positive=True))] = None
+    declared_constant_t: Annotated[float | None, _Optional(_Number("tonnes", minimum=0))] = None
+    breadth_m: Annotated[float | None, _Optional(_Number("metres", minimum=1, maximum=100))] = None
+    lcf_convention: Annotated[str, _Required(_Choice(LCF_CONVENTIONS))]
+    table_trim_range_m: Annotated[tuple[Metres, Metres] | None, _Optional(_trim_pair)] = None
+    table_audit: _Audit | None = None
+    hydrostatics: Annotated[list[_Row], _Required(_list("a list of rows"))]
+
+    @field_validator("table_trim_range_m")
+    @classmethod
+    def _ordered(cls, pair: tuple[float, float] | None) -> tuple[float, float] | None:
+        if pair is not None and pair[0] > pair[1]:
+            raise ValueError(f"minimum {pair[0]:g} m is above maximum {pair[1]:g} m")
+        return pair
+
+    @field_validator("hydrostatics")
+    @classmethod
+    def _forms_a_table(cls, rows: list[_Row], info: ValidationInfo) -> list[_Row]:
+        # An empty list: no table (every survey then brings its own table readings).
+        if rows and "lbp_m" in info.data and "lcf_convention" in info.data:
+            _table(rows, info.data["lcf_convention"], info.data["lbp_m"], with_mtc=True)
+        return rows
 
 
-def _survey(reader: _Reader, name: str, node: Any, vessel: VesselParticulars, convention: str) -> tuple[SurveyConditionInput, dict[str, str]]:
-    path = join_key("surveys", name)
-    node = reader.mapping(node, path, SURVEY_KEYS)
+class _Marks(_FileModel):
+    fwd_port: Draft
+    fwd_stbd: Draft
+    mid_port: Draft
+    mid_stbd: Draft
+    aft_port: Draft
+    aft_stbd: Draft
 
-    marks_path = join_key(path, "marks_m")
-    marks_node = reader.mapping(reader.require(node, "marks_m", path), marks_path, MARK_KEYS)
-    marks = MarkReadings(
-        **{
-            key: reader.number(
-                reader.require(marks_node, key, marks_path), join_key(marks_path, key), "metres",
-                minimum=DRAFT_RANGE_M[0], maximum=DRAFT_RANGE_M[1],
-            )
-            for key in MARK_KEYS
-        }
-    )
 
-    positions_path = join_key(path, "mark_positions")
-    positions_node = reader.mapping(reader.require(node, "mark_positions", path), positions_path, ("fwd", "mid", "aft"))
-    quarter = vessel.lbp_m / 4
-    positions = MarkPositions(
-        fwd=_mark_position(reader, positions_node, "fwd", positions_path, quarter),
-        mid=_mark_position(reader, positions_node, "mid", positions_path, quarter),
-        aft=_mark_position(reader, positions_node, "aft", positions_path, quarter),
-    )
+class _Position(_FileModel):
+    distance_m: float
+    side: Annotated[str, _Required(_Choice(("forward", "aft")))]
 
-    dock = reader.number(
-        reader.require(node, "dock_density_t_m3", path), join_key(path, "dock_density_t_m3"), "t/m³",
-        minimum=DENSITY_RANGE_T_M3[0], maximum=DENSITY_RANGE_T_M3[1], hint=" (enter t/m³, not kg/m³)",
-    )
-
-    list_tpc = None
-    if node.get("list_tpc_t_cm") is not None:
-        list_path = join_key(path, "list_tpc_t_cm")
-        pair = reader.mapping(node["list_tpc_t_cm"], list_path, ("port", "stbd"))
-        list_tpc = (
-            reader.number(reader.require(pair, "port", list_path), join_key(list_path, "port"), "t/cm", positive=True),
-            reader.number(reader.require(pair, "stbd", list_path), join_key(list_path, "stbd"), "t/cm", positive=True),
+    @field_validator("distance_m", mode="before")
+    @classmethod
+    def _within_a_quarter(cls, node: Any, info: ValidationInfo) -> float:
+        vessel = _context_vessel(info)
+        return _number(
+            _required(node), "metres", minimum=0, maximum=None if vessel is None else vessel.lbp_m / 4,
+            hint=" (a distance is never negative; say which way with 'side')",
         )
 
-    readings = None
-    if node.get("table_readings") is not None:
-        readings_path = join_key(path, "table_readings")
-        readings_node = reader.mapping(node["table_readings"], readings_path, ("rows", "mtc_plus_t_m_cm", "mtc_minus_t_m_cm"))
-        rows = reader.require(readings_node, "rows", readings_path)
-        if isinstance(rows, list) and not rows:
-            raise reader.fail(join_key(readings_path, "rows"), "expected at least one row (normally the two bracketing the mean draft)")
-        readings = TableReadings(
-            rows=_table(reader, rows, join_key(readings_path, "rows"), convention, vessel.lbp_m, with_mtc=False),
-            mtc_plus_t_m_cm=reader.number(
-                reader.require(readings_node, "mtc_plus_t_m_cm", readings_path), join_key(readings_path, "mtc_plus_t_m_cm"), "t·m/cm", positive=True
-            ),
-            mtc_minus_t_m_cm=reader.number(
-                reader.require(readings_node, "mtc_minus_t_m_cm", readings_path), join_key(readings_path, "mtc_minus_t_m_cm"), "t·m/cm", positive=True
-            ),
-        )
 
-    deductibles_node = reader.require(node, "deductibles", path)
-    if not isinstance(deductibles_node, list):
-        raise reader.fail(join_key(path, "deductibles"), f"expected a list (may be empty), got {_describe(deductibles_node)}")
-    deductibles = tuple(
-        _deductible(reader, item, join_key(join_key(path, "deductibles"), index)) for index, item in enumerate(deductibles_node)
-    )
+class _Positions(_FileModel):
+    fwd: Annotated[_Position, _Required()]
+    mid: Annotated[_Position, _Required()]
+    aft: Annotated[_Position, _Required()]
 
-    details = {}
-    if node.get("details") is not None:
-        details_path = join_key(path, "details")
-        details_node = reader.mapping(node["details"], details_path)
-        details = {str(key): reader.text(value, join_key(details_path, key)) for key, value in details_node.items()}
 
-    condition = SurveyConditionInput(
+class _ListTpc(_FileModel):
+    port: Annotated[float, _Required(_Number("t/cm", positive=True))]
+    stbd: Annotated[float, _Required(_Number("t/cm", positive=True))]
+
+
+def _reading_rows(node: Any) -> list[Any]:
+    if isinstance(node, list) and not node:
+        raise ValueError("expected at least one row (normally the two bracketing the mean draft)")
+    return _list("a list of rows")(node)
+
+
+class _Readings(_FileModel):
+    rows: Annotated[list[_Row], _Required(_reading_rows)]
+    mtc_plus_t_m_cm: Annotated[float, _Required(_Number("t·m/cm", positive=True))]
+    mtc_minus_t_m_cm: Annotated[float, _Required(_Number("t·m/cm", positive=True))]
+
+    @field_validator("rows")
+    @classmethod
+    def _forms_a_table(cls, rows: list[_Row], info: ValidationInfo) -> list[_Row]:
+        vessel = _context_vessel(info)
+        if vessel is not None:
+            _table(rows, vessel.lcf_convention, vessel.lbp_m, with_mtc=False)
+        return rows
+
+
+class _Deductible(_FileModel):
+    kind: Annotated[str, _Required(_Choice(DEDUCTIBLE_KINDS))]
+    name: Text = ""
+    t: Annotated[float | None, _Required(_Number("tonnes", minimum=0))] = None
+    volume_m3: Annotated[float | None, _Required(_Number("m³", minimum=0))] = None
+    density_t_m3: Annotated[float | None, _Required(_Number("t/m³", minimum=0.5, maximum=2.0, hint=_DENSITY_HINT))] = None
+
+    @classmethod
+    def _arrange(cls, node: dict[str, Any]) -> dict[str, Any]:
+        """A weight, or a volume with its density: one of the two, after the kind and name (the fields
+        report a bad kind or name first); the keys of the form given are then required, the others dropped."""
+        try:
+            _Choice(DEDUCTIBLE_KINDS)(_required(node.get("kind")))
+            _text(node.get("name", ""))
+        except ValueError:
+            return node
+        has_weight = node.get("t") is not None
+        has_volume = node.get("volume_m3") is not None or node.get("density_t_m3") is not None
+        if has_weight and has_volume:
+            raise ValueError("give either 't' or 'volume_m3' with 'density_t_m3', not both")
+        if not has_weight and not has_volume:
+            raise ValueError("missing the weight: give 't', or 'volume_m3' with 'density_t_m3'")
+        given = ("t",) if has_weight else ("volume_m3", "density_t_m3")
+        others = {key: value for key, value in node.items() if key not in ("t", "volume_m3", "density_t_m3")}
+        return others | {key: node.get(key) for key in given}
+
+    def deductible(self) -> Deductible:
+        if self.t is not None:
+            return Deductible(self.kind, self.name, weight_t=self.t)  # type: ignore[arg-type]
+        return Deductible(self.kind, self.name, volume_m3=self.volume_m3, density_t_m3=self.density_t_m3)  # type: ignore[arg-type]
+
+
+class _Survey(_FileModel):
+    marks_m: Annotated[_Marks, _Required()]
+    mark_positions: Annotated[_Positions, _Required()]
+    dock_density_t_m3: WaterDensity
+    list_tpc_t_cm: _ListTpc | None = None
+    table_readings: _Readings | None = None
+    deductibles: Annotated[list[_Deductible], _Required(_list("a list (may be empty)"))]
+    details: TextMapping = None
+
+    @model_validator(mode="after")
+    def _has_a_table(self, info: ValidationInfo) -> _Survey:
+        vessel = _context_vessel(info)
+        if vessel is not None and not vessel.hydrostatics and self.table_readings is None:
+            raise _Problem("missing: vessel.hydrostatics is empty, so every survey needs its own table readings", "table_readings")
+        return self
+
+
+class _Cargo(_FileModel):
+    from_: Annotated[Text, Field(alias="from")] = "initial"
+    to: Text = "final"
+
+    @model_validator(mode="after")
+    def _two_surveys(self) -> _Cargo:
+        if self.from_ == self.to:
+            raise ValueError(f"'from' and 'to' must name two different surveys, got {self.from_!r} twice")
+        return self
+
+
+class _Document(_FileModel):
+    """The whole file; validate it with ``context={}``: the surveys read the vessel from there."""
+
+    vessel: Annotated[_Vessel, _Required()]
+    rounding: Annotated[str, _Required(_Choice(tuple(ROUNDING_POLICIES)))]
+    mean_method: Annotated[str, _Value(_Choice(MEAN_METHODS))] = "quarter_mean"
+    cargo: _Cargo | None = None
+    operation: Annotated[str | None, _Optional(_Choice(OPERATIONS))] = None
+    bill_of_lading_t: Annotated[float | None, _Optional(_Number("tonnes", positive=True))] = None
+    surveys: dict[str, _Survey]
+    job: TextMapping = None
+
+    @field_validator("surveys", mode="before")
+    @classmethod
+    def _surveys(cls, node: Any, info: ValidationInfo) -> Any:
+        node = _object(_required(node))
+        if "cargo" in info.data:
+            cargo = info.data["cargo"]
+            cargo_from, cargo_to = ("initial", "final") if cargo is None else (cargo.from_, cargo.to)
+            for name in (cargo_from, cargo_to):
+                if name not in node:
+                    raise _Problem(
+                        f"missing: the cargo is measured from {cargo_from!r} to {cargo_to!r} "
+                        f"(surveys given: {', '.join(node) or 'none'})",
+                        name,
+                    )
+        # The surveys' mark distances (at most a quarter of the LBP), table readings (the vessel's LCF
+        # convention) and need of table readings (no vessel table) depend on the vessel, validated above.
+        if isinstance(info.context, dict):
+            info.context["vessel"] = info.data.get("vessel")
+        return node
+
+
+def _problem(error: Mapping[str, Any]) -> Problem:
+    """(key path, problem) of a pydantic error of the survey file, in the survey file's words."""
+    path = ""
+    for key in error["loc"]:
+        path = join_key(path, key)
+    cause = error.get("ctx", {}).get("error")
+    for key in getattr(cause, "keys", ()) if isinstance(cause, _Problem) else ():
+        path = join_key(path, key)
+    problem = "missing (required)" if error["type"] == "missing" else problem_text(error, "docs/draft_survey.md")
+    return path or "(document)", problem
+
+
+def _condition(name: str, survey: _Survey, vessel: _Vessel) -> SurveyConditionInput:
+    positions = survey.mark_positions
+    readings = survey.table_readings
+    return SurveyConditionInput(
         name=name,
-        marks=marks,
-        positions=positions,
-        dock_density_t_m3=dock,
-        deductibles=deductibles,
-        list_tpc_t_cm=list_tpc,
-        table_readings=readings,
+        marks=MarkReadings(**{key: getattr(survey.marks_m, key) for key in MARK_KEYS}),
+        positions=MarkPositions(
+            **{
+                key: MarkPosition(position.distance_m, position.side)  # type: ignore[arg-type]
+                for key, position in (("fwd", positions.fwd), ("mid", positions.mid), ("aft", positions.aft))
+            }
+        ),
+        dock_density_t_m3=survey.dock_density_t_m3,
+        deductibles=tuple(item.deductible() for item in survey.deductibles),
+        list_tpc_t_cm=None if survey.list_tpc_t_cm is None else (survey.list_tpc_t_cm.port, survey.list_tpc_t_cm.stbd),
+        table_readings=None
+        if readings is None
+        else TableReadings(
+            rows=_table(readings.rows, vessel.lcf_convention, vessel.lbp_m, with_mtc=False),
+            mtc_plus_t_m_cm=readings.mtc_plus_t_m_cm,
+            mtc_minus_t_m_cm=readings.mtc_minus_t_m_cm,
+        ),
     )
-    return condition, details
 
 
 def parse_survey_document(document: Any, source: str) -> SurveyJob:
@@ -506,67 +629,42 @@ def parse_survey_document(document: Any, source: str) -> SurveyJob:
     Raises
     ------
     InputError
-        Anything missing, mistyped, ambiguous or implausible, with its key path.
+        Anything missing, mistyped, ambiguous or implausible, with its key path: the first problem in
+        the order the file is read.
     """
-    reader = _Reader(source)
-    top = reader.mapping(document, "", TOP_KEYS)
-    vessel_name, vessel, convention, table, audit_t, audit_fraction = _vessel(reader, reader.require(top, "vessel", ""))
-
-    rounding_name = reader.choice(reader.require(top, "rounding", ""), "rounding", tuple(ROUNDING_POLICIES))
-    mean_method = reader.choice(top.get("mean_method", "quarter_mean"), "mean_method", MEAN_METHODS)
-
-    cargo_from, cargo_to = "initial", "final"
-    if top.get("cargo") is not None:
-        cargo = reader.mapping(top["cargo"], "cargo", ("from", "to"))
-        cargo_from = reader.text(cargo.get("from", cargo_from), "cargo.from")
-        cargo_to = reader.text(cargo.get("to", cargo_to), "cargo.to")
-        if cargo_from == cargo_to:
-            raise reader.fail("cargo", f"'from' and 'to' must name two different surveys, got {cargo_from!r} twice")
-    operation = None if top.get("operation") is None else reader.choice(top["operation"], "operation", OPERATIONS)
-    bill_of_lading = reader.optional_number(top, "bill_of_lading_t", "", "tonnes", positive=True)
-
-    surveys_node = reader.mapping(reader.require(top, "surveys", ""), "surveys")
-    for _which, name in (("from", cargo_from), ("to", cargo_to)):
-        if name not in surveys_node:
-            raise reader.fail(
-                join_key("surveys", name),
-                f"missing: the cargo is measured from {cargo_from!r} to {cargo_to!r} "
-                f"(surveys given: {', '.join(surveys_node) or 'none'})",
-            )
-    conditions = []
-    survey_details = {}
-    for name, node in surveys_node.items():
-        condition, details = _survey(reader, name, node, vessel, convention)
-        if table is None and condition.table_readings is None:
-            raise reader.fail(
-                join_key(join_key("surveys", name), "table_readings"),
-                "missing: vessel.hydrostatics is empty, so every survey needs its own table readings",
-            )
-        conditions.append(condition)
-        survey_details[name] = details
-
-    job_details = {}
-    if top.get("job") is not None:
-        job_node = reader.mapping(top["job"], "job")
-        job_details = {str(key): reader.text(value, join_key("job", key)) for key, value in job_node.items()}
-
+    try:
+        doc = _Document.model_validate(document, context={})
+    except ValidationError as error:
+        # The first problem only, as the file is read: later ones are often its consequences.
+        raise problems_error(source, [_problem(error.errors()[0])]) from None
+    vessel = doc.vessel
+    audit = vessel.table_audit
+    cargo = doc.cargo
     return SurveyJob(
         source=source,
-        vessel_name=vessel_name,
-        vessel=vessel,
-        lcf_convention=convention,
-        table=table,
-        conditions=tuple(conditions),
-        rounding=ROUNDING_POLICIES[rounding_name],
-        mean_method=mean_method,
-        cargo_from=cargo_from,
-        cargo_to=cargo_to,
-        bill_of_lading_t=bill_of_lading,
-        audit_tolerance_t=audit_t,
-        audit_tolerance_fraction=audit_fraction,
-        job_details=job_details,
-        survey_details=survey_details,
-        operation=operation,
+        vessel_name=vessel.name,
+        vessel=VesselParticulars(
+            lbp_m=vessel.lbp_m,
+            table_density_t_m3=vessel.table_density_t_m3,
+            keel_plate_mm=vessel.keel_plate_mm,
+            lightship_t=vessel.lightship_t,
+            declared_constant_t=vessel.declared_constant_t,
+            breadth_m=vessel.breadth_m,
+            trim_range_m=vessel.table_trim_range_m,
+        ),
+        lcf_convention=vessel.lcf_convention,
+        table=_table(vessel.hydrostatics, vessel.lcf_convention, vessel.lbp_m, with_mtc=True) if vessel.hydrostatics else None,
+        conditions=tuple(_condition(name, survey, vessel) for name, survey in doc.surveys.items()),
+        rounding=ROUNDING_POLICIES[doc.rounding],
+        mean_method=doc.mean_method,
+        cargo_from="initial" if cargo is None else cargo.from_,
+        cargo_to="final" if cargo is None else cargo.to,
+        bill_of_lading_t=doc.bill_of_lading_t,
+        audit_tolerance_t=1.0 if audit is None or audit.tolerance_t is None else audit.tolerance_t,
+        audit_tolerance_fraction=0.01 if audit is None or audit.tolerance_fraction is None else audit.tolerance_fraction,
+        job_details=doc.job or {},
+        survey_details={name: survey.details or {} for name, survey in doc.surveys.items()},
+        operation=doc.operation,
     )
 
 
