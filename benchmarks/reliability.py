@@ -18,7 +18,7 @@ def main() -> None:
         report = asyncio.run(run_fault_drill(Path(folder)))
     text = (
         "# Reliability: the fault drill\n\n"
-        "`python -m benchmarks.reliability` (also run, and asserted, by `tests/test_fault_drill.py`): one flowmeter\n"
+        "`python -m benchmarks.reliability` (also run, and asserted, by `tests/bulkdaq/app/test_fault_drill.py`): one flowmeter\n"
         "loads through the Modbus collector and the durable spool into a private influxd while the faults below are\n"
         "injected one after another, then the record in InfluxDB is audited.\n\n"
         f"_run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, Python {platform.python_version()}_\n\n"

@@ -170,7 +170,7 @@ def test_the_loader_gives_copies_and_refuses_unknown_names():
 
 def test_only_the_loader_opens_the_reference_files():
     readers = []
-    for path in sorted((REPO / "tests").glob("*.py")):
+    for path in sorted((REPO / "tests").rglob("*.py")):
         if path.name in ("reference_cases.py", THIS_FILE.name):
             continue
         text = path.read_text(encoding="utf-8")

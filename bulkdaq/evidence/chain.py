@@ -62,7 +62,7 @@ def _lines_json(lines: list[str] | tuple[str, ...]) -> str:
 def _hash_of(seq: int, prev_hash: str, created: float, lines_json: str) -> str:
     # The canonical JSON written out, keys in sorted order, so the lines (nearly all of it) are encoded once
     # per block for both the hash and the stored copy; identical to json.dumps(..., sort_keys=True,
-    # separators=(",", ":"), ensure_ascii=False) of the whole block (tests/test_evidence.py checks it).
+    # separators=(",", ":"), ensure_ascii=False) of the whole block (tests/bulkdaq/evidence/test_evidence.py checks it).
     canonical = (
         f'{{"created":{json.dumps(created)},"lines":{lines_json},"prev_hash":{json.dumps(prev_hash, ensure_ascii=False)},"seq":{json.dumps(seq)}}}'
     )

@@ -14,7 +14,7 @@ from bulkdaq.errors import InputError
 from bulkdaq.inputs import survey_file
 from bulkdaq.inputs.survey_file import parse_survey_document
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "surveys" / "evership.json"
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "surveys" / "evership.json"
 
 
 @pytest.fixture

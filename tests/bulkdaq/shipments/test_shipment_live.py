@@ -23,7 +23,7 @@ from calculators.petroleum.weight_in_air import weight_in_air_from_mass
 from scenario import example_site, loading, run_collector_until, simulators_for
 from simulators.scenario_clock import ScenarioClock
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 RULES = load_rule_set(REPO / "examples" / "tolerances.toml")
 BASE_DENSITY = 806.5  # kg/m³ at 15 °C, from examples/shipments/jet-fuel-export.toml
 

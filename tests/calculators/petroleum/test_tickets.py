@@ -19,7 +19,7 @@ from calculators.petroleum.tank_ticket import FloatingRoof, ShellCorrection, she
 from calculators.totalizer import TotalizerWentBackwards
 from reference_cases import reference_case
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 CHAIN = reference_case("QTY-BUNKER-WORKSHEET-VLSFO")
 EXAMPLES = REPO / "examples" / "tickets"
 

@@ -30,7 +30,7 @@ from simulators.scenario_clock import ScenarioClock
 from site_files import device, meter, point, write_site
 
 BIN = Path(sys.executable).parent
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 T0 = 1_790_000_000_000
 
 

@@ -34,7 +34,7 @@ from dashboards.reports.measurement_report import certificate_data, render_certi
 from dashboards.reports.survey_report import render_report
 from figure_checks import RECORDED, check_decimals, figure_problems, figures_with_units, page_text, raw_floats
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 DISCHARGE = EXAMPLES / "surveys" / "evership-discharge.json"
 LOADING = EXAMPLES / "surveys" / "evership.json"

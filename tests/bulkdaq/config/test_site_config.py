@@ -10,7 +10,7 @@ from bulkdaq.config.site_file import load_site, resolve_credentials
 from bulkdaq.errors import InputError
 from site_files import device, meter, point, write_site
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_example_site_loads_with_its_devices_and_meters() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "examples" / "surveys" / "evership.json"
 BULKDAQ = Path(sys.executable).parent / "bulkdaq"
 

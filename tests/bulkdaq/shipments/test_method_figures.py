@@ -15,7 +15,7 @@ from bulkdaq.store.influx_reader import InfluxReader
 from calculators.petroleum.measurement_policy import MeasurementPolicy
 from calculators.petroleum.tank_ticket import tank_ticket
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 T0 = 1_790_000_000_000
 START, END = datetime.fromtimestamp(T0 / 1000 - 1, timezone.utc), datetime.fromtimestamp(T0 / 1000 + 100, timezone.utc)
 

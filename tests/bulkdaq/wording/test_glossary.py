@@ -17,7 +17,7 @@ from dashboards.grafana import clearance_board
 from dashboards.reports import measurement_report, survey_report
 from dashboards.reports.measurement_report import certificate_data, render_certificate
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 AT = datetime(2026, 5, 2, 6, 30, tzinfo=timezone.utc)
 
 

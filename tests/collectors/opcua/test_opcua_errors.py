@@ -126,6 +126,6 @@ def test_bad_opcua_section_names_file_key_and_problem(tmp_path: Path, server: st
 
 
 def test_example_site_has_the_plant() -> None:
-    site = load_site(Path(__file__).resolve().parents[1] / "examples" / "site.toml")
+    site = load_site(Path(__file__).resolve().parents[3] / "examples" / "site.toml")
     server = site.config.opcua.servers[0]
     assert server.namespace_uri == "urn:bulkdaq:plant" and len(server.nodes) == 20

@@ -11,7 +11,7 @@ from bulkdaq.store.local_influxd import free_port, wait_listening
 from collectors.opcua.x509 import application_uri_of, load_certificate
 
 BULKDAQ = [sys.executable, "-m", "bulkdaq.cli.main"]
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _bulkdaq(*args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,7 @@ from bulkdaq.shipments.lifecycle import TransitionRefused
 from bulkdaq.shipments.registry import ShipmentRegistry
 from dashboards.reports.measurement_report import NotReconciled, certificate_data, render_certificate
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 SHIPMENTS = REPO / "examples" / "shipments"
 RULES = REPO / "examples" / "tolerances.toml"
 

@@ -12,7 +12,7 @@ from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import NumberTextError, load_survey_file, parse_number_text, parse_survey_document
 from reference_cases import reference_case
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "examples" / "surveys" / "evership.json"
 REFERENCE = reference_case("DS-EVERSHIP-COAL-2019")
 

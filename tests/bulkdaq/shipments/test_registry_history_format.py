@@ -12,7 +12,7 @@ import pytest
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.shipments.registry import HistoryAltered, ShipmentRegistry
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 # The registry schema as it was before per-shipment numbers and signatures.
 _FORMAT_1 = """

@@ -31,7 +31,7 @@ from bulkdaq.shipments.workflow import complete_loading, start_loading
 from scenario import example_site, loading, run_collector_until, simulators_for
 from simulators.scenario_clock import ScenarioClock
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 BULKDAQ = str(Path(sys.executable).with_name("bulkdaq"))
 SHIPMENT = "EXP-EVIDENCE-1"
 
@@ -51,7 +51,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory, influxd) -> dict[str, Any]:
     speedup = scenario_end / 3.0
     site = example_site(influxd.url, "attacks", folder)
     # The scenario runs `speedup` × faster than the wall clock the totalizer-jump check measures with
-    # (as in tests/test_shipment_live.py); every other integrity check stays as configured.
+    # (as in tests/bulkdaq/shipments/test_shipment_live.py); every other integrity check stays as configured.
     devices = [d.model_copy(update={"integrity": d.integrity.model_copy(update={"jump_margin": speedup * 2})}) for d in site.config.modbus.devices]
     site = LoadedSite(site.path, site.config.model_copy(update={
         "evidence": EvidenceSettings(key_file=key_file, head_interval_s=0.4), "modbus": site.config.modbus.model_copy(update={"devices": devices}),

@@ -18,7 +18,7 @@ from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 METER = "FT-101"  # totals as 64-bit integers in g and mL (examples/site.toml)
 
 

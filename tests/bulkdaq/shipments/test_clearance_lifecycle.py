@@ -31,7 +31,7 @@ from bulkdaq.shipments.registry import (
     evidence_hash,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 JET = REPO / "examples" / "shipments" / "jet-fuel-export.toml"
 
 HAPPY_PATH = ["precheck", "loading", "complete", "measured", "reconciled", "verified", "certified", "released"]

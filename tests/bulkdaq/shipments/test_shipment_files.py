@@ -11,7 +11,7 @@ from bulkdaq.errors import InputError
 from bulkdaq.shipments.model import imo_check_digit, load_figures, load_shipment, shipment_from_data
 from bulkdaq.shipments.tolerance_rules import load_rule_set, reconcile
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 EXAMPLES = REPO / "examples"
 JET = EXAMPLES / "shipments" / "jet-fuel-export.toml"
 RULES = EXAMPLES / "tolerances.toml"

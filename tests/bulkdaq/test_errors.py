@@ -13,7 +13,7 @@ import pytest
 
 from bulkdaq.errors import BulkdaqError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PACKAGES = ("bulkdaq", "collectors", "calculators", "dashboards", "simulators")
 OPTIONAL = {"dashboards.grafana.panel_pictures"}  # needs the docs extra (matplotlib)
 

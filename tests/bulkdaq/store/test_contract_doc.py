@@ -4,7 +4,7 @@ from pathlib import Path
 
 from bulkdaq.store.contract_doc import schema_markdown
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_schema_doc_is_generated_from_the_contract() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bulkdaq.config.site_file import load_site
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("room", ["modbus", "opcua"])

@@ -27,7 +27,7 @@ from dashboards.grafana.influxql_render import (
 from dashboards.grafana.panel_runner import panels
 
 DASHBOARDS = catalog.build_all()
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("uid", sorted(DASHBOARDS))

@@ -12,7 +12,7 @@ import pytest
 from calculators.petroleum import vcf_1980, volume_correction
 from reference_cases import petroleum_cases
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 BULKDAQ = Path(sys.executable).parent / "bulkdaq"
 EXAMPLES = REPO / "examples" / "tickets"
 
