@@ -12,6 +12,7 @@ from rich.console import Console
 from bulkdaq.cli.shipment import open_registry
 from bulkdaq.cli.ticket import parse_time
 from bulkdaq.config.site_file import Credentials, load_site
+from bulkdaq.config.validation import environment_value
 from bulkdaq.errors import InputError
 from bulkdaq.evidence.bundle import (
     BundleMalformed,
@@ -192,14 +193,7 @@ def _heads(heads_file: Path | None, influx: str | None, database: str | None, us
 
 
 def _credentials(username: str | None, password_env: str | None) -> Credentials:
-    import os
-
-    if password_env is None:
-        return Credentials(username, None)
-    password = os.environ.get(password_env)
-    if password is None:
-        raise InputError("command line", "--password-env", f"environment variable {password_env} is not set")
-    return Credentials(username, password)
+    return Credentials(username, None if password_env is None else environment_value(password_env, "command line", "--password-env"))
 
 
 __all__ = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkdaq.config.validation import environment_value
 from bulkdaq.errors import InputError
 
 console = Console()
@@ -34,12 +34,7 @@ def _mode(value: str, option: str) -> str:
 
 
 def _password_from_env(name: str | None, option: str) -> str | None:
-    if name is None:
-        return None
-    value = os.environ.get(name)
-    if value is None:
-        raise InputError("command line", option, f"environment variable {name} is not set")
-    return value
+    return None if name is None else environment_value(name, "command line", option)
 
 
 @opcua_app.command("browse")

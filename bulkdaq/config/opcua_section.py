@@ -11,7 +11,6 @@ Credentials never live in the file: the password comes from an environment varia
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from bulkdaq.config.strict_model import StrictModel
+from bulkdaq.config.validation import environment_value
 from bulkdaq.errors import InputError
 from bulkdaq.store import contract
 
@@ -181,10 +181,7 @@ def _node_checks(server: OpcUaServer, node: OpcUaNode, at: str, destinations: di
 def resolve_opcua_password(server: OpcUaServer, source: str | Path = "site file", where: str = "opcua.servers[]") -> str | None:
     """Read the server's password from the environment variable or file the site names (None if none)."""
     if server.password_env:
-        value = os.environ.get(server.password_env)
-        if value is None:
-            raise InputError(source, f"{where}.password_env", f"environment variable {server.password_env} is not set")
-        return value
+        return environment_value(server.password_env, source, f"{where}.password_env")
     if server.password_file:
         try:
             return server.password_file.read_text(encoding="utf-8").strip()

@@ -7,7 +7,6 @@ holds them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
 from bulkdaq.config.register_types import INTEGER_TYPES, DataType, Order, register_count
 from bulkdaq.config.strict_model import StrictModel
-from bulkdaq.config.validation import problems_error, read_toml, validated
+from bulkdaq.config.validation import environment_value, problems_error, read_toml, validated
 from bulkdaq.errors import InputError
 from bulkdaq.store import contract
 
@@ -231,23 +230,16 @@ def resolve_credentials(target: InfluxTarget, source: str | Path = "site file") 
     """Read the InfluxDB credentials from the environment or the password file the site names."""
     username = target.username
     if target.username_env:
-        username = _env(target.username_env, source, "influxdb.username_env")
+        username = environment_value(target.username_env, source, "influxdb.username_env")
     password = None
     if target.password_env:
-        password = _env(target.password_env, source, "influxdb.password_env")
+        password = environment_value(target.password_env, source, "influxdb.password_env")
     elif target.password_file:
         try:
             password = target.password_file.read_text(encoding="utf-8").strip()
         except OSError as error:
             raise InputError(source, "influxdb.password_file", f"cannot read {target.password_file}: {error.strerror}") from None
     return Credentials(username=username, password=password)
-
-
-def _env(name: str, source: str | Path, key: str) -> str:
-    value = os.environ.get(name)
-    if value is None:
-        raise InputError(source, key, f"environment variable {name} is not set")
-    return value
 
 
 def _cross_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:

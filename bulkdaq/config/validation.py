@@ -9,6 +9,7 @@ error, and the one error that lists every problem of a file.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -93,6 +94,15 @@ def validated(model: type[Model], raw: Any, source: str | Path, docs: str) -> Mo
         raise problems_error(source, pydantic_problems(error, docs)) from None
 
 
+def environment_value(name: str, source: str | Path, key: str) -> str:
+    """The value of environment variable `name`; an InputError naming `source` and `key` when it is not set.
+    Secrets (InfluxDB and OPC UA passwords, tokens) reach bulkdaq this way, never on the command line."""
+    value = os.environ.get(name)
+    if value is None:
+        raise InputError(source, key, f"environment variable {name} is not set")
+    return value
+
+
 def read_text(path: Path) -> str:
     """The text of an input file; a missing or undecodable file raises InputError."""
     try:
@@ -113,6 +123,7 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 
 __all__ = [
+    "environment_value",
     "Problem",
     "join_key",
     "key_path",
