@@ -169,10 +169,13 @@ def event_from_dict(document: dict[str, Any]) -> Event:
     )
 
 
-def check_event_chain(shipment_id: str, events: Sequence[Event], key: Ed25519PublicKey | None) -> list[str]:
+def check_event_chain(
+    shipment_id: str, events: Sequence[Event], key: Ed25519PublicKey | None, *, unsigned_allowed: bool = False
+) -> list[str]:
     """Every problem of a shipment's event history, named: numbering (1, 2, 3 … with no gap), chain links,
-    hashes, and — when `key` is given — each event's signature by that key. Evidence documents are not
-    checked here (the registry and the bundle each check their own copies)."""
+    hashes, and — when `key` is given — each event's signature by that key (an unsigned event is a problem
+    unless `unsigned_allowed`). Evidence documents are not checked here (the registry and the bundle each
+    check their own copies)."""
     problems: list[str] = []
     previous: str | None = None
     if not events:
@@ -191,7 +194,8 @@ def check_event_chain(shipment_id: str, events: Sequence[Event], key: Ed25519Pub
             problems.append(f"{label} does not match its hash (altered)")
         if key is not None:
             if not event.signature:
-                problems.append(f"{label} is not signed")
+                if not unsigned_allowed:
+                    problems.append(f"{label} is not signed")
             else:
                 try:
                     key.verify(bytes.fromhex(event.signature), canonical_json(event.hashed_fields()))
@@ -435,11 +439,7 @@ class ShipmentRegistry:
         events = self.events(shipment_id)
         # Only a signed event is checked against the key, so a history begun before the registry had its key
         # still verifies here; an evidence bundle, verified with the site key, names every unsigned event.
-        key = self.public_key()
-        problems = check_event_chain(shipment_id, events, None)
-        if key is not None:
-            signed = [e for e in events if e.signature]
-            problems += [p for p in check_event_chain(shipment_id, signed, key) if "signature" in p]
+        problems = check_event_chain(shipment_id, events, self.public_key(), unsigned_allowed=True)
         if problems:
             raise HistoryAltered(problems[0])
         for event in events:
