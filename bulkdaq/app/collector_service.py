@@ -19,7 +19,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 
 from bulkdaq.config.site_file import LoadedSite, resolve_credentials
 from bulkdaq.evidence.chain import EvidenceLedger, load_private_key
@@ -37,10 +36,6 @@ RESTART_GAP_KIND = "comms_gap"  # contract.EVENT_KINDS: a restart is a time with
 RESTART_PREFIX = "collector restart"
 
 
-def _iso(time_ms: int) -> str:
-    return datetime.fromtimestamp(time_ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
-
-
 def restart_gap_event(site: str, resumed: Resumed) -> Point:
     """The `comms_gap` event of the hole a collector restart left in one device's readings.
 
@@ -51,16 +46,16 @@ def restart_gap_event(site: str, resumed: Resumed) -> Point:
     if resumed.stopped_ms is None:
         cause = "the previous run ended without closing its spool (crash, kill or power loss)"
     else:
-        cause = f"the previous run stopped at {_iso(resumed.stopped_ms)}"
+        cause = f"the previous run stopped at {contract.event_time_text(resumed.stopped_ms)}"
     event = contract.EVENT
     return Point(
         event.name,
         {contract.SITE_TAG: site, event.asset_tag: resumed.source, contract.EVENT_KIND_TAG: RESTART_GAP_KIND},
         {
-            "message": f"{RESTART_PREFIX}: no readings of {resumed.source} for {resumed.seconds:.3f} s, from {_iso(resumed.last_ms)} "
-            f"(the last committed before the restart) to {_iso(resumed.first_ms)} (the first after it); {cause}",
-            "old": _iso(resumed.last_ms),
-            "new": _iso(resumed.first_ms),
+            "message": f"{RESTART_PREFIX}: no readings of {resumed.source} for {resumed.seconds:.3f} s, from {contract.event_time_text(resumed.last_ms)} "
+            f"(the last committed before the restart) to {contract.event_time_text(resumed.first_ms)} (the first after it); {cause}",
+            "old": contract.event_time_text(resumed.last_ms),
+            "new": contract.event_time_text(resumed.first_ms),
         },
         resumed.first_ms,
     )

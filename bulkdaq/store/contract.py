@@ -7,6 +7,7 @@ Collectors, calculators' writers, dashboards and the CLI import names from here 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from enum import Enum
 
 
@@ -228,6 +229,11 @@ EVENT_KINDS = {
     "`old` and `new` are the last reading before and the first after, and a restart's message starts with `collector restart`",
 }
 
+
+def event_time_text(time_ms: int) -> str:
+    """How an event's `old` / `new` (and its message) write a moment: ISO 8601, UTC, milliseconds."""
+    return datetime.fromtimestamp(time_ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
+
 # Tag key for the collector process in collector_health (the asset tag is the device it polls).
 COLLECTOR_TAG = COLLECTOR_HEALTH.extra_tags[0]
 # The `source` of the forwarder's own health point (spool → InfluxDB), beside one per device.
@@ -249,6 +255,7 @@ TOTALIZER_FIELDS = frozenset({"mass_total_kg", "volume_total_m3", "total_t"})
 
 
 __all__ = [
+    "event_time_text",
     "CLEARANCE",
     "COLLECTOR_HEALTH",
     "COLLECTOR_TAG",

@@ -14,7 +14,6 @@ import logging
 import math
 import struct
 import time
-from datetime import datetime, timezone
 
 from bulkdaq.backoff import Backoff
 from bulkdaq.config.site_file import ModbusDevice, ModbusPoint
@@ -38,10 +37,6 @@ FIRST_RECONNECT_DELAY_S = 0.25
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
-def _iso(time_ms: int) -> str:
-    return datetime.fromtimestamp(time_ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
 
 
 class ModbusDeviceCollector:
@@ -195,8 +190,8 @@ class ModbusDeviceCollector:
             gap_s = (stamp - last_good) / 1000
             events.append(self._event_point(IntegrityEvent(
                 self.device.name, "comms_gap",
-                f"no answer from {self.device.name} for {gap_s:.3f} s (last good reading {_iso(last_good)}, back at {_iso(stamp)})",
-                _iso(last_good), _iso(stamp), stamp,
+                f"no answer from {self.device.name} for {gap_s:.3f} s (last good reading {contract.event_time_text(last_good)}, back at {contract.event_time_text(stamp)})",
+                contract.event_time_text(last_good), contract.event_time_text(stamp), stamp,
             )))
             self._down_since_ms = None
         self._last_good_ms = stamp

@@ -408,8 +408,8 @@ class OpcUaServerCollector:
             {
                 "message": f"comms loss: no data from {self.server.endpoint} for {gap.seconds:.1f} s ({gap.reason}); "
                 "session and subscription re-created",
-                "old": _iso(gap.start_ms),
-                "new": _iso(gap.end_ms),
+                "old": contract.event_time_text(gap.start_ms),
+                "new": contract.event_time_text(gap.end_ms),
             },
             gap.start_ms,
         )
@@ -453,10 +453,6 @@ def _number(value: object, integer: bool) -> tuple[float | int | None, str | Non
             return (int(value), None) if value.is_integer() else (None, f"the server sent {value!r} for an integer field")
         return value, None
     return None, f"the server sent a {type(value).__name__} value; expected a number"
-
-
-def _iso(time_ms: int) -> str:
-    return datetime.fromtimestamp(time_ms / 1000, timezone.utc).isoformat(timespec="milliseconds")
 
 
 class OpcUaCollector:
