@@ -135,7 +135,13 @@ def export_bundle(site: LoadedSite, start: datetime, end: datetime, shipment: di
         raise InputError(site.path, "evidence.keep_days",
                          f"block {blocks[0].seq - 1}, just before the window, is no longer kept: the window's start cannot be proven")
     after = _single(read_blocks(spool_path, seq=blocks[-1].seq + 1))
-    head_seq, head_hash = chain_head(spool_path)
+    # With no block after the window, the last block was the chain's head when `after` was looked for; reading
+    # the head again could see a block the collector committed since, and the bundle would contradict itself.
+    if after is None:
+        head = _ref(blocks[-1])
+    else:
+        head_seq, head_hash = chain_head(spool_path)
+        head = {"seq": head_seq, "hash": head_hash}
     figures = meter_figures(blocks, start_ms, end_ms)
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
@@ -152,7 +158,7 @@ def export_bundle(site: LoadedSite, start: datetime, end: datetime, shipment: di
             "last": _ref(blocks[-1]),
             "before": None if before is None else _ref(before),
             "after": None if after is None else _ref(after),
-            "chain_head": {"seq": head_seq, "hash": head_hash},
+            "chain_head": head,
         },
         "figures_digest": sha256_hex(figures),
         "history_digest": None if shipment is None else history_digest(shipment),
