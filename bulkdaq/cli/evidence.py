@@ -16,6 +16,7 @@ from bulkdaq.config.validation import environment_value
 from bulkdaq.errors import InputError
 from bulkdaq.evidence.bundle import (
     BundleMalformed,
+    Verification,
     export_bundle,
     export_shipment_bundle,
     normalise_fingerprint,
@@ -32,6 +33,8 @@ console = Console(soft_wrap=True)  # hashes and fingerprints are copied from her
 
 # Exit codes of `verify`: 0 verified against a trusted key, 1 a problem found, 3 no trust anchor given.
 EXIT_UNTRUSTED = 3
+# The verdicts of `verify`, as `--json` writes them.
+NOT_VERIFIED, UNTRUSTED, CONSISTENT, VERIFIED = "not verified", "untrusted key", "consistent with the bundle's own key", "verified"
 
 
 @evidence_app.command("keygen")
@@ -122,23 +125,20 @@ def verify(
     try:
         result = verify_bundle(bundle, trusted_fingerprint, witnessed or ())
     except BundleMalformed as error:
-        raise InputError(bundle_file, error.where, str(error).split(": ", 1)[1]) from None
-    untrusted = trusted_fingerprint is None and not accept_bundle_key
+        raise InputError(bundle_file, error.where, error.expected) from None
+    verdict = (
+        NOT_VERIFIED if not result.ok else UNTRUSTED if trusted_fingerprint is None and not accept_bundle_key
+        else CONSISTENT if trusted_fingerprint is None else VERIFIED
+    )
     if as_json:
-        report = result.as_dict() | {"witnessed_heads_given": None if witnessed is None else len(witnessed)}
-        report["verdict"] = (
-            "not verified" if not result.ok else "untrusted key" if untrusted
-            else "consistent with the bundle's own key" if trusted_fingerprint is None else "verified"
-        )
+        report = result.as_dict() | {"witnessed_heads_given": None if witnessed is None else len(witnessed), "verdict": verdict}
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        _print_report(result, trusted_fingerprint, accept_bundle_key, witnessed)
-    if not result.ok:
-        raise typer.Exit(1)
-    raise typer.Exit(EXIT_UNTRUSTED if untrusted else 0)
+        _print_report(result, verdict, witnessed)
+    raise typer.Exit({NOT_VERIFIED: 1, UNTRUSTED: EXIT_UNTRUSTED}.get(verdict, 0))
 
 
-def _print_report(result, trusted_fingerprint: str | None, accept_bundle_key: bool, witnessed: list[ChainHead] | None) -> None:  # noqa: ANN001
+def _print_report(result: Verification, verdict: str, witnessed: list[ChainHead] | None) -> None:
     window = result.window
     console.print(f"site {result.site}" + (f", shipment {result.shipment}" if result.shipment else "")
                   + f", window {window.get('from')} – {window.get('to')}", highlight=False)
@@ -158,12 +158,12 @@ def _print_report(result, trusted_fingerprint: str | None, accept_bundle_key: bo
         console.print(f"witnessed heads: {len(witnessed)} given, {result.heads_checked} bore on this bundle", highlight=False)
     for problem in result.problems:
         console.print(f"[red]✗[/] {problem}", highlight=False)
-    if not result.ok:
+    if verdict == NOT_VERIFIED:
         console.print(f"[red]NOT VERIFIED[/] ({len(result.problems)} problems)")
-    elif trusted_fingerprint is None and not accept_bundle_key:
+    elif verdict == UNTRUSTED:
         console.print("[yellow]UNTRUSTED KEY[/]: consistent in itself, but no trusted key or fingerprint was given "
                       "(--trusted-key or --fingerprint as registered with customs; --accept-bundle-key to accept the bundle's own)")
-    elif trusted_fingerprint is None:
+    elif verdict == CONSISTENT:
         console.print("[yellow]CONSISTENT[/] against the bundle's own key (accepted by --accept-bundle-key): integrity only, not who made it")
     else:
         console.print("[green]VERIFIED[/]")

@@ -69,7 +69,7 @@ class BundleMalformed(BulkdaqError, ValueError):
     """The document is not a well-formed bundle: `where` names the member, the message what was expected."""
 
     def __init__(self, where: str, expected: str) -> None:
-        self.where = where
+        self.where, self.expected = where, expected
         super().__init__(f"{where}: {expected}")
 
 
@@ -642,7 +642,7 @@ def read_heads(path: Path) -> list[ChainHead]:
         try:
             checked = _members(item, f"[{i}]", {"site": str, "seq": int, "hash": str, "time_ms": int, "signature": str})
         except BundleMalformed as error:
-            raise InputError(path, error.where, str(error).split(": ", 1)[1]) from None
+            raise InputError(path, error.where, error.expected) from None
         heads.append(ChainHead(checked["site"], checked["seq"], checked["hash"], checked["time_ms"], checked["signature"]))
     return heads
 
