@@ -17,17 +17,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkdaq.cli.survey import observation_policy, observed_sessions
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
+from bulkdaq.inputs.survey_file import load_survey_file
+from bulkdaq.observations.observed_survey import observed_survey
 from bulkdaq.shipments.live_quantities import watch
 from bulkdaq.shipments.model import BASIS_LABELS, Shipment, load_figures, load_shipment
-from bulkdaq.shipments.registry import ShipmentRegistry
+from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import Reconciliation, load_rule_set
 from bulkdaq.shipments.workflow import (
     RECONCILIATION,
     StepResult,
     check_rule_set,
     complete_loading,
+    draft_survey_measurement,
     officer_step,
     publish_status,
     reconcile_shipment,
@@ -137,12 +141,28 @@ def complete_command(shipment_id: str, site: Path | None = SiteOption, rules: Pa
 
 @shipment_app.command("measure")
 def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None, help="Figures file of the non-meter methods (TOML or JSON)."),
-                    registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
-    """Record every method's figure (meters from the completion tickets, others from the file): measured."""
+                    registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption,
+                    survey: Path | None = typer.Option(None, "--survey", help="Draft survey job file (JSON): its cargo is the draft_survey figure."),
+                    observed: list[str] = typer.Option([], "--observed", help="Observation file of a survey of --survey ([SURVEY=]FILE, repeatable); recorded as evidence."),
+                    policy: Path | None = typer.Option(None, "--policy", help="TOML file with a draft_observation table of limits.")) -> None:
+    """Record every method's figure (meters from the completion tickets, others from the file and the
+    draft survey): measured."""
+    if observed and survey is None:
+        raise InputError("command line", "--observed", "observations are of a draft survey: give its job file with --survey")
     loaded = _site(site)
     with open_registry(registry, loaded) as opened:
-        entered = [] if figures is None else load_figures(figures, opened.shipment(shipment_id))
-        result = record_figures(opened, shipment_id, _actor(actor), entered, loaded)
+        shipment = opened.shipment(shipment_id)
+        entered = [] if figures is None else load_figures(figures, shipment)
+        evidence: list[Evidence] = []
+        if survey is not None:
+            if any(f.method == "draft_survey" for f in entered):
+                raise InputError(str(figures), "figures", "gives a draft_survey figure and --survey gives another; give one")
+            job = load_survey_file(survey)
+            limits = observation_policy(policy)
+            observation = observed_survey(job, observed_sessions(observed, limits), limits) if observed else None
+            figure, evidence = draft_survey_measurement(job, shipment, observation)
+            entered.append(figure)
+        result = record_figures(opened, shipment_id, _actor(actor), entered, loaded, evidence)
     _print_events(result)
 
 

@@ -12,9 +12,11 @@ from rich.console import Console
 
 from bulkdaq.config.site_file import ModbusDevice, load_site
 from bulkdaq.errors import InputError
+from simulators.draft_observer import SESSION_PRESETS, fly_preset, write_observation_csv, write_observation_file
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
 from simulators.scenario_clock import ScenarioClock
+from simulators.vessel_at_berth import EXAMPLE_JOB_FILE, capesize_loading_scenario, write_survey_job
 
 simulate_app = typer.Typer(help="Simulated devices for testing a site or the whole chain.", no_args_is_help=True)
 console = Console()
@@ -72,8 +74,47 @@ async def _serve(simulator: FlowmeterSimulator, host: str, port: int | None, clo
         await server.stop()
 
 
+@simulate_app.command("vessel")
+def vessel(
+    out: Path = typer.Option(EXAMPLE_JOB_FILE, "--out", help="Where to write the survey job file."),
+) -> None:
+    """Write the simulated Capesize's survey job file: full hydrostatic table, true still-water marks of its loading."""
+    scenario = capesize_loading_scenario()
+    try:
+        write_survey_job(out, scenario)
+    except OSError as error:
+        raise InputError(str(out), "--out", f"cannot write the survey job file: {error.strerror or error}") from None
+    cargo = abs(scenario.final.cargo_t - scenario.initial.cargo_t)
+    console.print(f"{out}: {scenario.vessel.name}, {scenario.operation} of {cargo:,.3f} t (the truth), surveys initial and final")
+
+
+@simulate_app.command("drone")
+def drone(
+    out: Path = typer.Option(..., "--out", help="Observation file to write (JSON, docs/draft_observation.md)."),
+    survey: str = typer.Option("initial", "--survey", help="The survey of the simulated job observed: initial or final."),
+    seed: int = typer.Option(0, "--seed", help="Seed of every random draw (sea phases, reading noise, hydrometer)."),
+    preset: str = typer.Option("calm", "--preset", help=f"Kind of session: {', '.join(SESSION_PRESETS)}."),
+    csv_out: Path | None = typer.Option(None, "--csv", help="Also write the readings as CSV here."),
+) -> None:
+    """Fly a simulated drone round the simulated Capesize and write what it read of her draft marks."""
+    session = fly_preset(capesize_loading_scenario(), preset, survey, seed=seed)
+    try:
+        write_observation_file(out, session)
+        if csv_out is not None:
+            write_observation_csv(csv_out, session)
+    except OSError as error:
+        raise InputError(str(error.filename or out), "--out", f"cannot write the observation file: {error.strerror or error}") from None
+    marks = ", ".join(recording.mark for recording in session.recordings)
+    console.print(
+        f"{out}: survey {survey}, {len(session.document['readings'])} readings of {marks}, "
+        f"{len(session.document['density_samples'])} density samples (preset {preset}, seed {seed})"
+    )
+
+
 __all__ = [
+    "drone",
     "find_device",
     "flowmeter",
     "simulate_app",
+    "vessel",
 ]

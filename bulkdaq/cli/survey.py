@@ -1,4 +1,5 @@
-"""CLI for surveys: `bulkdaq survey draft FILE.json [--json] [--report OUT.html]`."""
+"""CLI for surveys: `bulkdaq survey draft FILE.json [--observed OBS.json …] [--json] [--report OUT.html]` and
+`bulkdaq survey observe OBS.json | --site SITE.toml --vessel V --survey S --from T --to T`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkdaq.cli.ticket import parse_time
+from bulkdaq.config.site_file import load_site
 from bulkdaq.errors import InputError
+from bulkdaq.inputs.observation_file import SOURCES, load_observation_file
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
+from bulkdaq.observations.draft_feed import session_from_site
+from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationPolicy, load_observation_policy
+from bulkdaq.observations.observed_survey import ObservedSurvey, observed_survey
+from bulkdaq.observations.session import ObservationSession, session_from_file
 from bulkdaq.wording import glossary
+from bulkdaq.wording.observation_statement import ROW_HEADS, density_line, session_rows, session_title, uncertainty_lines, verdict_line
 from bulkdaq.wording.survey_statement import bill_of_lading_cells, cargo_line, constant_note, figure_with_unit
 from calculators.survey.result import DraftSurveyResult
 from dashboards.reports.survey_report import form_rows, survey_title, write_report
@@ -55,6 +64,17 @@ def result_as_json(job: SurveyJob, result: DraftSurveyResult) -> dict[str, Any]:
         "bill_of_lading_t": result.bill_of_lading_t,
         "bill_of_lading_difference_pct": result.bill_of_lading_difference_pct,
         "warnings": [asdict(warning) for warning in result.warnings],
+    }
+
+
+def observed_as_json(observation: ObservedSurvey) -> dict[str, Any]:
+    """What observation adds to the survey's JSON: each session, the status and the cargo's uncertainty."""
+    uncertainty = observation.uncertainty
+    return {
+        "status": "preliminary" if observation.preliminary else "figure",
+        "preliminary_reasons": list(observation.reasons),
+        "observations": {name: session.as_document() for name, session in observation.sessions.items()},
+        "uncertainty": uncertainty.as_document(),
     }
 
 
@@ -102,27 +122,124 @@ def _print_tables(console: Console, job: SurveyJob, result: DraftSurveyResult) -
         console.print("No warnings 无警告")
 
 
-@survey_app.command("draft")
-def draft(
-    file: Path = typer.Argument(..., help="Survey job file (JSON; see docs/draft_survey.md)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Also write the surveyor's HTML report here."),
-) -> None:
-    """Draft survey (水尺计重): every intermediate figure per survey, the cargo, the constant, warnings."""
-    job = load_survey_file(file)
-    result = job.compute()
-    if report is not None:
-        try:
-            write_report(job, result, report)
-        except OSError as error:
-            raise InputError(str(report), "--report", f"cannot write the report: {error.strerror or error}") from None
-    if as_json:
-        typer.echo(json.dumps(result_as_json(job, result), ensure_ascii=False, indent=2))
-        return
+def _wide_console() -> Console:
     console = Console()
     if not console.is_terminal:
         console = Console(width=max(console.width, 150))  # piped or captured: do not squeeze the form
+    return console
+
+
+def observation_policy(path: Path | None) -> ObservationPolicy:
+    """The limits of --policy FILE, or the defaults."""
+    return DEFAULT_POLICY if path is None else load_observation_policy(path)
+
+
+def _print_session(console: Console, session: ObservationSession) -> None:
+    document = session.as_document()
+    table = Table(title=session_title(document), caption=f"{session.origin}" + (f" · SHA-256 {session.sha256}" if session.sha256 else ""))
+    for i, (english, chinese) in enumerate(ROW_HEADS):
+        table.add_column(f"{english}\n{chinese}", justify="left" if i in (0, 7) else "right")
+    for row in session_rows(document):
+        table.add_row(*row)
+    console.print(table)
+    density = density_line(document)
+    if density is not None:
+        console.print(f"{glossary.both(glossary.OBSERVATION_TERMS['dock_density'])}: {density}", highlight=False)
+    style = "bold green" if session.fit else "bold yellow"
+    console.print(f"[{style}]{verdict_line(document)}[/]")
+    for reason in session.reasons:
+        console.print(f"  [yellow]•[/] {reason}", highlight=False)
+
+
+def _print_uncertainty(console: Console, observed: ObservedSurvey) -> None:
+    for english, chinese, text in uncertainty_lines(observed.uncertainty.as_document()):
+        console.print(f"{english} {chinese}: {text}", highlight=False)
+
+
+SurveyOption = typer.Option(None, "--survey", help="The survey observed (initial, draft_check, final …): for a CSV file and the feed.")
+PolicyOption = typer.Option(None, "--policy", help="TOML file with a draft_observation table of limits (default: those of docs/draft_observation.md).")
+
+
+@survey_app.command("observe")
+def observe(
+    file: Optional[Path] = typer.Argument(None, help="Observation file, JSON or CSV (docs/draft_observation.md); or use --site for the plant's draft feed."),
+    survey: Optional[str] = SurveyOption,
+    vessel: Optional[str] = typer.Option(None, "--vessel", help="The vessel: for a CSV file, and the feed's vessel tag."),
+    source: Optional[str] = typer.Option(None, "--source", help=f"What observed, for a CSV file: {', '.join(SOURCES)}."),
+    observer: Optional[str] = typer.Option(None, "--observer", help="Who observed, for a CSV file without an observer column."),
+    site: Optional[Path] = typer.Option(None, "--site", help="Site file: read the plant's draft feed from its InfluxDB instead of a file."),
+    start: Optional[str] = typer.Option(None, "--from", help="Start of the feed's window (ISO 8601 with a time zone)."),
+    end: Optional[str] = typer.Option(None, "--to", help="End of the feed's window (ISO 8601 with a time zone, or now)."),
+    policy: Optional[Path] = PolicyOption,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+) -> None:
+    """Draft observation (水尺观测): each mark's reading over whole wave periods, its spread and uncertainty.
+
+    Exit code 0 when the session is fit to give the survey its marks, 1 when it is only a preliminary
+    reading (the reasons are printed), 2 for bad input.
+    """
+    limits = observation_policy(policy)
+    if (file is None) == (site is None):
+        raise InputError("command line", "FILE, --site", "give an observation file or --site (the plant's draft feed), one of them")
+    if file is not None:
+        session = session_from_file(load_observation_file(file, survey=survey, vessel=vessel, source=source, observer=observer), limits)
+    else:
+        missing = [name for name, value in (("--vessel", vessel), ("--survey", survey), ("--from", start), ("--to", end)) if value is None]
+        if missing:
+            raise InputError("command line", ", ".join(missing), "required to read the draft feed (--site)")
+        session = session_from_site(load_site(site), vessel, survey, parse_time(start, "--from"), parse_time(end, "--to"), limits)  # type: ignore[arg-type]
+    if as_json:
+        typer.echo(json.dumps(session.as_document(), ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        _print_session(_wide_console(), session)
+    raise typer.Exit(0 if session.fit else 1)
+
+
+def observed_sessions(paths: list[str], limits: ObservationPolicy) -> list[ObservationSession]:
+    """The sessions of --observed [SURVEY=]FILE options."""
+    sessions = []
+    for given in paths:
+        survey, _, path = given.rpartition("=")
+        sessions.append(session_from_file(load_observation_file(Path(path), survey=survey or None), limits))
+    return sessions
+
+
+@survey_app.command("draft")
+def draft(
+    file: Path = typer.Argument(..., help="Survey job file (JSON; see docs/draft_survey.md)."),
+    observed: list[str] = typer.Option([], "--observed", help="Observation file of a survey ([SURVEY=]FILE, repeatable): its marks replace the job file's."),
+    policy: Optional[Path] = PolicyOption,
+    allow_preliminary: bool = typer.Option(False, "--allow-preliminary", help="Compute from observations that are only preliminary readings (the result says so)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Also write the surveyor's HTML report here."),
+) -> None:
+    """Draft survey (水尺计重): every intermediate figure per survey, the cargo, the constant, warnings;
+    with --observed, the observations behind each mark and the cargo's uncertainty."""
+    job = load_survey_file(file)
+    observation = None
+    if observed:
+        limits = observation_policy(policy)
+        observation = observed_survey(job, observed_sessions(observed, limits), limits, allow_preliminary=allow_preliminary)
+        job, result = observation.job, observation.result
+    else:
+        result = job.compute()
+    if report is not None:
+        try:
+            write_report(job, result, report, observed=observation)
+        except OSError as error:
+            raise InputError(str(report), "--report", f"cannot write the report: {error.strerror or error}") from None
+    if as_json:
+        document = result_as_json(job, result)
+        if observation is not None:
+            document.update(observed_as_json(observation))
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False))
+        return
+    console = _wide_console()
     _print_tables(console, job, result)
+    if observation is not None:
+        for session in observation.sessions.values():
+            _print_session(console, session)
+        _print_uncertainty(console, observation)
     if report is not None:
         console.print(f"report written to {report}")
 
@@ -134,6 +251,10 @@ def _surveys() -> None:
 
 __all__ = [
     "draft",
+    "observation_policy",
+    "observe",
+    "observed_as_json",
+    "observed_sessions",
     "result_as_json",
     "survey_app",
 ]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.inputs.survey_file import SurveyJob
+from bulkdaq.observations.observed_survey import ObservedSurvey
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import InfluxReader, Reading
@@ -119,17 +120,24 @@ def belt_scale_figure(reader: InfluxReader, shipment: Shipment, start: datetime,
     )
 
 
-def draft_survey_figure(job: SurveyJob, shipment: Shipment) -> MethodFigure:
+def draft_survey_figure(job: SurveyJob, shipment: Shipment, observed: ObservedSurvey | None = None) -> MethodFigure:
     """The draft survey's cargo as the shipment's figure (weight in air, tonnes).
 
     An export must be a loading and an import a discharge; anything else is an error. The figure is the
     survey's cargo weight (loaded or discharged, always positive) exactly as `bulkdaq survey draft` and
     the survey report give it: the details are each survey's net displacement and the cargo, labelled
     with the operation (装货 / 卸货), and the source names the file by its SHA-256.
+
+    With `observed` (the same job with observed marks), the figure is the observed survey's, each
+    session is named with its file's SHA-256, and the figure carries its expanded uncertainty (k = 2) in
+    % for reconciliation; a preliminary reading is refused.
     """
     if shipment.declared.basis != "t_air":
         raise FigureRefused(f"shipment {shipment.id}: a draft survey weighs in air; the declared basis is {shipment.declared.basis}")
-    result = job.compute()
+    if observed is not None and observed.preliminary:
+        raise FigureRefused(f"{job.source}: the observed marks are a preliminary reading, not a figure: " + "; ".join(observed.reasons))
+    job = job if observed is None else observed.job
+    result = job.compute() if observed is None else observed.result
     if result.cargo_t is None or result.cargo_weight_t is None:
         raise FigureRefused(f"{job.source}: the survey job gives no cargo (it needs two conditions)")
     expected = DIRECTION_OPERATION[shipment.direction]
@@ -148,14 +156,23 @@ def draft_survey_figure(job: SurveyJob, shipment: Shipment) -> MethodFigure:
         details.append((f"constant = {constant_note(result)}", result.constant_t, "t"))
     for warning in result.warnings:
         details.append(("survey warning", warning.message, ""))
+    uncertainty_pct = None
+    if observed is not None:
+        for name, session in observed.sessions.items():
+            where = f"{Path(session.origin).name}, SHA-256 {session.sha256}" if session.sha256 else session.origin
+            details.append((f"{name}: marks observed ({session.source})", where, ""))
+        expanded = observed.uncertainty.expanded_t()
+        details.append(("expanded uncertainty U (k = 2) of the cargo", expanded, "t"))
+        uncertainty_pct = 100.0 * expanded / result.cargo_weight_t
     digest = f", SHA-256 {job.sha256}" if job.sha256 else ""
     return MethodFigure(
         method="draft_survey",
         value=result.cargo_weight_t,
         basis="t_air",
         source=f"draft survey of {job.vessel_name}, {result.operation} ({Path(job.source).name}{digest}), rounding {result.rounding}; "
-        f"the figure `bulkdaq survey draft {Path(job.source).name}` gives",
+        f"the figure `bulkdaq survey draft {Path(job.source).name}{' --observed …' if observed is not None else ''}` gives",
         details=details,
+        uncertainty_pct=uncertainty_pct,
     )
 
 

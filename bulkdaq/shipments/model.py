@@ -258,11 +258,17 @@ def load_shipment(path: str | Path) -> Shipment:
     return shipment_from_data(raw, path, require_call=True)
 
 
+UncertaintyPct = Annotated[float, Field(gt=0, lt=100, allow_inf_nan=False, strict=True)]
+"""A figure's own expanded uncertainty (k = 2, about 95 %) [% of the figure]."""
+
+
 class MethodFigure(StrictModel):
     """One method's figure for the whole shipment, in the declared basis, with how it was obtained.
 
     ``details`` holds the intermediate values (ticket figures, tank drop, ship figure and VEF, survey
-    results) exactly as the certificate prints them: label → (value, unit).
+    results) exactly as the certificate prints them: label → (value, unit). ``uncertainty_pct`` is the
+    figure's own expanded uncertainty (k = 2) when it was evaluated with the figure (a draft survey from
+    observed marks); reconciliation uses it instead of the rule set's default for the method.
     """
 
     method: Method
@@ -270,6 +276,7 @@ class MethodFigure(StrictModel):
     basis: Basis
     source: Text
     details: list[tuple[str, float | str, str]] = []
+    uncertainty_pct: UncertaintyPct | None = None
 
 
 __all__ = [

@@ -21,6 +21,7 @@ and every comparison keeps the rule it applied: name, limit, band, sense, source
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -193,7 +194,13 @@ class Reconciliation:
         }
 
 
-def reconcile(figures: dict[str, float], declared: float, rule_set: RuleSet, methods: list[str] | None = None) -> Reconciliation:
+def reconcile(
+    figures: dict[str, float],
+    declared: float,
+    rule_set: RuleSet,
+    methods: list[str] | None = None,
+    figure_uncertainties_pct: Mapping[str, float] | None = None,
+) -> Reconciliation:
     """Compare every pair of figures that a rule of `rule_set` names, and give the overall verdict.
 
     Parameters
@@ -206,6 +213,9 @@ def reconcile(figures: dict[str, float], declared: float, rule_set: RuleSet, met
     methods : list of str, optional
         The shipment's methods: rules about other methods do not concern it and are skipped. Default:
         the methods of `figures`.
+    figure_uncertainties_pct : dict, optional
+        Method → the figure's own expanded uncertainty (k = 2) [%], evaluated with the figure (a draft
+        survey from observed marks). It replaces the rule set's ``uncertainty_pct`` default for that method.
 
     Returns
     -------
@@ -236,7 +246,8 @@ def reconcile(figures: dict[str, float], declared: float, rule_set: RuleSet, met
                 continue
             uncertainties = None
             if rule.band != "fixed":
-                uncertainties = (rule_set.uncertainty_pct[method], rule_set.uncertainty_pct[second])
+                own = figure_uncertainties_pct or {}
+                uncertainties = (own.get(method, rule_set.uncertainty_pct[method]), own.get(second, rule_set.uncertainty_pct[second]))
             limit = float(applicable_limit_pct(rule.band, rule.fixed_limit_pct, *(uncertainties or (None, None))))
             result = compare_pair(values[method], values[second], limit, rule.sense)
             applied = AppliedRule(

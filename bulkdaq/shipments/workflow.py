@@ -8,6 +8,7 @@ InfluxDB's `clearance` measurement for the Grafana clearance board (`publish_sta
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +19,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bulkdaq.config.site_file import LoadedSite, resolve_credentials
 from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.evidence.chain import load_private_key
+from bulkdaq.inputs.survey_file import SurveyJob
+from bulkdaq.observations.observation_evidence import DRAFT_OBSERVATIONS, observation_evidence
+from bulkdaq.observations.observed_survey import ObservedSurvey
 from bulkdaq.shipments.clearance_writer import clearance_point, publish
 from bulkdaq.shipments.lifecycle import ClearanceState, Finding, certificate_findings, check_transition
 from bulkdaq.shipments.live_quantities import (
@@ -30,6 +34,7 @@ from bulkdaq.shipments.live_quantities import (
     meters_figure,
     snapshot_points,
 )
+from bulkdaq.shipments.method_figures import draft_survey_figure
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Event, Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import Reconciliation, RuleSet, reconcile
@@ -135,8 +140,16 @@ def complete_loading(
     return StepResult((event,))
 
 
-def record_figures(registry: ShipmentRegistry, shipment_id: str, actor: str, figures: list[MethodFigure], site: LoadedSite | None = None) -> StepResult:
-    """``complete`` → ``measured`` once every method of the shipment has its figure."""
+def record_figures(
+    registry: ShipmentRegistry,
+    shipment_id: str,
+    actor: str,
+    figures: list[MethodFigure],
+    site: LoadedSite | None = None,
+    evidence: Sequence[Evidence] = (),
+) -> StepResult:
+    """``complete`` → ``measured`` once every method of the shipment has its figure; `evidence` (the draft
+    observations behind an observed survey) is recorded with the figures in the same signed event."""
     shipment = registry.shipment(shipment_id)
     check_transition(shipment_id, registry.state(shipment_id), ClearanceState.MEASURED.value)
     by_method = {f.method: f for f in figures}
@@ -150,9 +163,20 @@ def record_figures(registry: ShipmentRegistry, shipment_id: str, actor: str, fig
         raise StepRefused(f"shipment {shipment_id} needs a figure for every method; missing: {', '.join(missing)} (give them in a figures file)")
     ordered = [by_method[m].model_dump(mode="json") for m in shipment.methods]
     summary = ", ".join(f"{m} {by_method[m].value:.3f}" for m in shipment.methods)
-    event = registry.transition(shipment_id, ClearanceState.MEASURED.value, actor, f"figures recorded: {summary} {shipment.declared.unit}", [Evidence(FIGURES, {"figures": ordered})])
+    event = registry.transition(
+        shipment_id, ClearanceState.MEASURED.value, actor, f"figures recorded: {summary} {shipment.declared.unit}",
+        [Evidence(FIGURES, {"figures": ordered}), *evidence],
+    )
     publish_status(registry, shipment_id, site)
     return StepResult((event,))
+
+
+def draft_survey_measurement(job: SurveyJob, shipment: Shipment, observed: ObservedSurvey | None = None) -> tuple[MethodFigure, list[Evidence]]:
+    """The draft survey's figure for `record_figures`, and with observed marks the evidence of every
+    observation behind them (recorded in the same signed event as the figures)."""
+    figure = draft_survey_figure(job, shipment, observed)
+    evidence = [] if observed is None else [Evidence(DRAFT_OBSERVATIONS, observation_evidence(observed))]
+    return figure, evidence
 
 
 def check_rule_set(shipment: Shipment, rules: RuleSet) -> None:
@@ -172,8 +196,10 @@ def reconcile_shipment(registry: ShipmentRegistry, shipment_id: str, actor: str,
     shipment = registry.shipment(shipment_id)
     check_transition(shipment_id, registry.state(shipment_id), ClearanceState.RECONCILED.value)
     check_rule_set(shipment, rules)
-    figures: dict[str, float] = {f.method: f.value for f in recorded_figures(registry, shipment_id)}
-    result = reconcile(figures, shipment.declared.quantity, rules, list(shipment.methods))
+    recorded = recorded_figures(registry, shipment_id)
+    figures: dict[str, float] = {f.method: f.value for f in recorded}
+    own_uncertainties: dict[str, float] = {f.method: f.uncertainty_pct for f in recorded if f.uncertainty_pct is not None}
+    result = reconcile(figures, shipment.declared.quantity, rules, list(shipment.methods), own_uncertainties)
     evidence = [Evidence(RECONCILIATION, result.as_dict()), Evidence(RULE_SET, rules.as_document())]
     outside = [f"{c.first} vs {c.second} {percent_text(c.difference_pct, signed=True)} (limit {c.rule.value}, {c.rule.name})" for c in result.comparisons if not c.within]
     events = [

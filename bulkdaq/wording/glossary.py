@@ -196,6 +196,7 @@ SURVEY_PARTICULARS: dict[str, Label] = {
     "mean_method": ("Mean draft method", "平均吃水计算方法"),
     "operation": ("Operation", "作业"),
     "source_sha256": ("Survey file SHA-256", "数据文件 SHA-256"),
+    "observed_marks": ("Marks observed (in place of the file's)", "水尺观测（取代文件中读数）"),
 }
 SURVEY_SECTIONS: dict[str, Label] = {
     "readings": ("Draft readings", "吃水读数"),
@@ -253,6 +254,46 @@ SURVEY_FORM: dict[str, Label] = {
 }
 
 
+# -- draft observation -------------------------------------------------------------------------------
+
+DRAFT_OBSERVATION: Label = ("Draft observation", "水尺观测")
+MARKS: dict[str, Label] = {
+    "fwd_port": ("fwd port", "艏左"),
+    "fwd_stbd": ("fwd stbd", "艏右"),
+    "mid_port": ("mid port", "舯左"),
+    "mid_stbd": ("mid stbd", "舯右"),
+    "aft_port": ("aft port", "艉左"),
+    "aft_stbd": ("aft stbd", "艉右"),
+}
+OBSERVATION_SOURCES: dict[str, Label] = {
+    "drone": ("drone", "无人机"),
+    "camera": ("camera", "摄像头"),
+    "sensor": ("draft sensor", "吃水传感器"),
+    "boat": ("boat (read by eye)", "小艇目测"),
+}
+OBSERVATION_STATUS: dict[str, Label] = {
+    "figure": ("figure", "可作为数据"),
+    "preliminary reading, not a figure": ("PRELIMINARY reading, not a figure", "初步读数，不作为数据"),
+}
+OBSERVATION_TERMS: dict[str, Label] = {
+    "observations": ("Observations behind each mark", "各水尺观测依据"),
+    "mark": ("Mark", "水尺"),
+    "samples": ("Samples", "样本数"),
+    "pairs": ("Wave pairs", "波峰波谷对数"),
+    "observed_draft": ("Observed draft", "观测吃水"),
+    "spread": ("Wave spread", "波动幅度"),
+    "u": ("Standard uncertainty u", "标准不确定度 u"),
+    "frames": ("Frames", "图像帧"),
+    "observer": ("Observer", "观测者"),
+    "status": ("Status", "状态"),
+    "dock_density": ("Dock water density (samples)", "港水密度（取样）"),
+    "dock_density_short": ("dock water density", "港水密度"),
+    "cargo_uncertainty": ("Uncertainty of the cargo figure", "货物重量不确定度"),
+    "expanded": ("Expanded uncertainty U (k = 2, about 95 %)", "扩展不确定度 U（k = 2，约 95 %）"),
+    "largest_contributions": ("Largest contributions", "主要分量"),
+}
+
+
 def both(label: Label, separator: str = " ") -> str:
     """English and Chinese of a label on one line, plain text (``Shipment 货运编号``)."""
     english, chinese = label
@@ -271,8 +312,8 @@ def board_state_text(state: str) -> str:
 
 
 __all__ = [
-    "BASES", "CARGO", "DEDUCTIBLES", "DEFLECTIONS", "DIRECTIONS", "DIRECTION_OPERATION", "DRAFT_SURVEY", "FINAL", "FINAL_NOTE",
-    "Label", "MEASUREMENT_REPORT", "MEASUREMENT_REPORT_NOTE", "METHODS", "OPERATIONS", "OUTSIDE", "PROVISIONAL",
+    "BASES", "CARGO", "DEDUCTIBLES", "DEFLECTIONS", "DIRECTIONS", "DIRECTION_OPERATION", "DRAFT_OBSERVATION", "DRAFT_SURVEY", "FINAL", "FINAL_NOTE",
+    "Label", "MARKS", "MEASUREMENT_REPORT", "MEASUREMENT_REPORT_NOTE", "METHODS", "OBSERVATION_SOURCES", "OBSERVATION_STATUS", "OBSERVATION_TERMS", "OPERATIONS", "OUTSIDE", "PROVISIONAL",
     "PROVISIONAL_NOTE", "SHORT_ONLY", "SIDES", "SIGNATORIES", "STATES", "SURVEYS", "SURVEY_FORM", "SURVEY_PARTICULARS",
     "SURVEY_REPORT", "SURVEY_SECTIONS", "TERMS", "VERDICTS", "WITHIN", "board_state_text", "both", "state_label",
 ]

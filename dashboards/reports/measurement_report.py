@@ -29,12 +29,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bulkdaq.errors import BulkdaqError
+from bulkdaq.observations.observation_evidence import DRAFT_OBSERVATIONS
 from bulkdaq.shipments.model import MethodFigure, Shipment, quantity_decimals, shown_policy
 from bulkdaq.shipments.registry import Event, ShipmentRegistry
 from bulkdaq.wording import glossary
 from bulkdaq.wording.figure_format import PERCENT_DECIMALS, figure_text, number_text, percent_text, unit_symbol
 from bulkdaq.wording.glossary import TERMS, both
 from calculators.petroleum.measurement_policy import MeasurementPolicy
+from dashboards.reports.observation_tables import FRAMES_IN_HISTORY, observations_html
 from dashboards.reports.report_html import bilingual, page, particulars_rows, zh
 
 RECONCILIATION = "reconciliation"
@@ -70,6 +72,7 @@ class CertificateData:
     meter_tickets: dict[str, Any] | None = None  # the final meter tickets (every figure with its decimals)
     key_fingerprint: str | None = None  # the site key the history is signed with (None: unsigned)
     time_zone: str | None = None  # the site's IANA time zone (None: not configured)
+    draft_observations: dict[str, Any] | None = None  # the observations behind an observed draft survey
 
     @property
     def verdict(self) -> str:
@@ -120,11 +123,13 @@ def certificate_data(registry: ShipmentRegistry, shipment_id: str, time_zone: st
     figures = () if recorded is None else tuple(MethodFigure.model_validate(f) for f in recorded[1].body["figures"])
     rules = registry.latest_evidence(shipment_id, RULE_SET)
     tickets = registry.latest_evidence(shipment_id, METER_TICKETS)
+    observations = registry.latest_evidence(shipment_id, DRAFT_OBSERVATIONS)
     if time_zone is not None:
         ZoneInfo(time_zone)  # an unknown name fails here, not half-way through rendering
     return CertificateData(
         shipment, events[-1].to_state, tuple(events), figures, found[1].body, found[1].hash, events[-1].hash,
         None if rules is None else rules[1].body, None if tickets is None else tickets[1].body, registry.key_fingerprint, time_zone,
+        None if observations is None else observations[1].body,
     )
 
 
@@ -173,6 +178,8 @@ _BODY = Template(
 <thead><tr><th>$item</th><th>$value</th><th>$unit</th></tr></thead>
 <tbody>$figures</tbody>
 </table>
+
+$observations
 
 <h2>$reconciliation_title</h2>
 <table>
@@ -349,7 +356,10 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
     uncertainties: dict[str, float] = dict((data.rule_set or {}).get("uncertainty_pct", {}))
     rule_set_name = f"{data.reconciliation['rule_set']} {data.reconciliation['version']}"
 
-    def uncertainty_cell(method: str, value: float) -> str:
+    def uncertainty_cell(method: str, value: float, own_pct: float | None = None) -> str:
+        if own_pct is not None:
+            return (f'<td class="figure">± {html.escape(q(value * own_pct / 100.0))} ({html.escape(percent_text(own_pct))})'
+                    f'<br><span class="muted">the figure\'s own, from its observations (GUM) 由观测数据评定</span></td>')
         u = uncertainties.get(method)
         if u is None:
             return f'<td class="muted">not stated in rule set {html.escape(rule_set_name)} 规则未给出</td>'
@@ -367,7 +377,7 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         css = ' class="primary"' if primary else ""
         summary.append(
             f"<tr{css}><td>{label}</td><td class=\"figure\">{html.escape(q(figure.value))}</td>"
-            f"{uncertainty_cell(figure.method, figure.value)}<td class=\"source\">{html.escape(figure.source)}</td></tr>"
+            f"{uncertainty_cell(figure.method, figure.value, figure.uncertainty_pct)}<td class=\"source\">{html.escape(figure.source)}</td></tr>"
         )
     rule_source = (data.rule_set or {}).get("source")
     uncertainty_note = (
@@ -390,6 +400,8 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
             figure_rows += [_detail_row(label, value, figure_unit, policy) for label, value, figure_unit in figure.details]
         if not figure.details:
             figure_rows.append(f'<tr><td colspan="3" class="muted">{html.escape(both(TERMS["no_details"]))}</td></tr>')
+    observed = data.draft_observations
+    observations = "" if observed is None else observations_html(observed["sessions"], observed["uncertainty"], FRAMES_IN_HISTORY)
 
     # -- reconciliation --------------------------------------------------------------------------------
     reconciliation_rows = []
@@ -472,6 +484,7 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         figures_title=_label("method_figures"),
         value=_label("value"), unit=_label("unit"),
         figures="\n".join(figure_rows),
+        observations=observations,
         reconciliation_title=_label("reconciliation"),
         comparison=_label("comparison"), first=_label("first"), reference=_label("reference"), difference=_label("difference"),
         difference_pct=_label("difference_pct"), limit=_label("limit"), rule=_label("rule"), result=_label("result"),

@@ -25,6 +25,7 @@ from string import Template
 from typing import Any, Callable
 
 from bulkdaq.inputs.survey_file import SurveyJob
+from bulkdaq.observations.observed_survey import ObservedSurvey
 from bulkdaq.wording import glossary
 from bulkdaq.wording.figure_format import figure_text, number_text
 from bulkdaq.wording.glossary import Label
@@ -32,6 +33,8 @@ from bulkdaq.wording.survey_statement import bill_of_lading_cells, cargo_line, c
 from calculators.survey.inputs import DEDUCTIBLE_KINDS
 from calculators.survey.result import ConditionResult, DraftSurveyResult
 from calculators.survey.rounding import INPUT_DECIMALS, rounding_policy
+from dashboards.reports.observation_tables import STYLE as OBSERVATION_STYLE
+from dashboards.reports.observation_tables import observations_html
 from dashboards.reports.report_html import bilingual, page, particulars_rows, zh
 
 
@@ -227,6 +230,8 @@ $form_body
 
 $deductible_details
 
+$observations
+
 <h2>$warnings_title</h2>
 $warnings
 
@@ -240,7 +245,7 @@ $source_label: $source · $generated_label $generated</p>
 SIGNATORIES = tuple(glossary.SIGNATORIES[key] for key in ("surveyor", "master", "customs"))
 
 
-def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime | None = None) -> str:
+def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime | None = None, observed: ObservedSurvey | None = None) -> str:
     """The report as one self-contained HTML page (no scripts, no external files).
 
     Parameters
@@ -251,6 +256,8 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
         The computed survey.
     generated : datetime, optional
         Time printed on the report (default: now, UTC).
+    observed : ObservedSurvey, optional
+        The observations behind the marks, when they were observed (drone, camera, draft sensors).
 
     Returns
     -------
@@ -275,6 +282,11 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
         particulars.append((key.replace("_", " ").capitalize(), "", value))
     if job.sha256:
         particulars.append((*labels["source_sha256"], job.sha256))
+    if observed is not None:
+        particulars.append((*labels["observed_marks"], "; ".join(
+            f"{name}: {glossary.both(glossary.OBSERVATION_SOURCES.get(s.source, (s.source, '')))}, {Path(s.origin).name if s.sha256 else s.origin}"
+            for name, s in observed.sessions.items()
+        )))
 
     heads = []
     for survey in result.surveys:
@@ -339,7 +351,8 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
     title_en, title_zh = glossary.SURVEY_REPORT
     operation_en, operation_zh = glossary.OPERATIONS[result.operation]
     page_body = _BODY.substitute(
-        title=f"{html.escape(title_en)} — {html.escape(operation_en)} {zh(title_zh + '（' + operation_zh + '）')}",
+        title=f"{html.escape(title_en)} — {html.escape(operation_en)} {zh(title_zh + '（' + operation_zh + '）')}"
+        + ("" if observed is None or not observed.preliminary else f" — {bilingual(*glossary.OBSERVATION_STATUS['preliminary reading, not a figure'])}"),
         particulars=particulars_rows(particulars),
         survey_figures=bilingual(*terms["survey_figures"]),
         item=bilingual(*terms["item"]),
@@ -349,6 +362,9 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
         result_title=bilingual(*terms["result"]),
         summary=summary_html,
         deductible_details=deductible_details,
+        observations="" if observed is None else observations_html(
+            [session.as_document() for session in observed.sessions.values()], observed.uncertainty.as_document()
+        ),
         warnings_title=bilingual(*terms["warnings"]),
         warnings=warnings_html,
         method_label=bilingual(*terms["method"]),
@@ -363,13 +379,13 @@ def render_report(job: SurveyJob, result: DraftSurveyResult, generated: datetime
         generated=f"{generated:%Y-%m-%d %H:%M} UTC",
     )
     title = f"{title_en} ({operation_en}) {job.vessel_name} — {title_zh}（{operation_zh}）"
-    return page(title, page_body, orientation="landscape", font_size="10.5pt", style=_STYLE, signatories=SIGNATORIES)
+    return page(title, page_body, orientation="landscape", font_size="10.5pt", style=_STYLE + OBSERVATION_STYLE, signatories=SIGNATORIES)
 
 
-def write_report(job: SurveyJob, result: DraftSurveyResult, path: str | Path) -> Path:
+def write_report(job: SurveyJob, result: DraftSurveyResult, path: str | Path, observed: ObservedSurvey | None = None) -> Path:
     """Write the HTML report to `path` (UTF-8) and return the path."""
     target = Path(path)
-    target.write_text(render_report(job, result), encoding="utf-8")
+    target.write_text(render_report(job, result, observed=observed), encoding="utf-8")
     return target
 
 
