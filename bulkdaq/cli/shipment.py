@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkdaq.cli.survey import observation_policy, observed_sessions
+from bulkdaq.cli.survey import CsvObserverOption, CsvSourceOption, observation_policy, observed_sessions
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import load_survey_file
@@ -144,6 +144,7 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
                     registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption,
                     survey: Path | None = typer.Option(None, "--survey", help="Draft survey job file (JSON): its cargo is the draft_survey figure."),
                     observed: list[str] = typer.Option([], "--observed", help="Observation file of a survey of --survey ([SURVEY=]FILE, repeatable); recorded as evidence."),
+                    source: str | None = CsvSourceOption, observer: str | None = CsvObserverOption,
                     policy: Path | None = typer.Option(None, "--policy", help="TOML file with a draft_observation table of limits.")) -> None:
     """Record every method's figure (meters from the completion tickets, others from the file and the
     draft survey): measured."""
@@ -159,7 +160,7 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
                 raise InputError(str(figures), "figures", "gives a draft_survey figure and --survey gives another; give one")
             job = load_survey_file(survey)
             limits = observation_policy(policy)
-            observation = observed_survey(job, observed_sessions(observed, limits), limits) if observed else None
+            observation = observed_survey(job, observed_sessions(observed, limits, job, source, observer), limits) if observed else None
             figure, evidence = draft_survey_measurement(job, shipment, observation)
             entered.append(figure)
         result = record_figures(opened, shipment_id, _actor(actor), entered, loaded, evidence)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional
@@ -157,6 +158,9 @@ def _print_uncertainty(console: Console, observed: ObservedSurvey) -> None:
 
 
 SurveyOption = typer.Option(None, "--survey", help="The survey observed (initial, draft_check, final …): for a CSV file and the feed.")
+SURVEY_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+CsvSourceOption = typer.Option(None, "--source", help=f"What observed, for a CSV observation file: {', '.join(SOURCES)}.")
+CsvObserverOption = typer.Option(None, "--observer", help="Who observed, for a CSV observation file without an observer column.")
 PolicyOption = typer.Option(None, "--policy", help="TOML file with a draft_observation table of limits (default: those of docs/draft_observation.md).")
 
 
@@ -165,8 +169,8 @@ def observe(
     file: Optional[Path] = typer.Argument(None, help="Observation file, JSON or CSV (docs/draft_observation.md); or use --site for the plant's draft feed."),
     survey: Optional[str] = SurveyOption,
     vessel: Optional[str] = typer.Option(None, "--vessel", help="The vessel: for a CSV file, and the feed's vessel tag."),
-    source: Optional[str] = typer.Option(None, "--source", help=f"What observed, for a CSV file: {', '.join(SOURCES)}."),
-    observer: Optional[str] = typer.Option(None, "--observer", help="Who observed, for a CSV file without an observer column."),
+    source: Optional[str] = CsvSourceOption,
+    observer: Optional[str] = CsvObserverOption,
     site: Optional[Path] = typer.Option(None, "--site", help="Site file: read the plant's draft feed from its InfluxDB instead of a file."),
     start: Optional[str] = typer.Option(None, "--from", help="Start of the feed's window (ISO 8601 with a time zone)."),
     end: Optional[str] = typer.Option(None, "--to", help="End of the feed's window (ISO 8601 with a time zone, or now)."),
@@ -195,12 +199,19 @@ def observe(
     raise typer.Exit(0 if session.fit else 1)
 
 
-def observed_sessions(paths: list[str], limits: ObservationPolicy) -> list[ObservationSession]:
-    """The sessions of --observed [SURVEY=]FILE options."""
+def observed_sessions(
+    paths: list[str], limits: ObservationPolicy, job: SurveyJob, source: str | None = None, observer: str | None = None
+) -> list[ObservationSession]:
+    """The sessions of --observed [SURVEY=]FILE options; a CSV file's vessel is the job's, its source
+    and observer those of --source and --observer."""
     sessions = []
     for given in paths:
-        survey, _, path = given.rpartition("=")
-        sessions.append(session_from_file(load_observation_file(Path(path), survey=survey or None), limits))
+        survey, separator, path = given.partition("=")
+        if not separator or not SURVEY_NAME.fullmatch(survey):
+            survey, path = "", given  # no SURVEY= before the file (a path may itself hold '=')
+        file = Path(path)
+        extra = {"vessel": job.vessel_name, "source": source, "observer": observer} if file.suffix.lower() == ".csv" else {}
+        sessions.append(session_from_file(load_observation_file(file, survey=survey or None, **extra), limits))
     return sessions
 
 
@@ -208,6 +219,8 @@ def observed_sessions(paths: list[str], limits: ObservationPolicy) -> list[Obser
 def draft(
     file: Path = typer.Argument(..., help="Survey job file (JSON; see docs/draft_survey.md)."),
     observed: list[str] = typer.Option([], "--observed", help="Observation file of a survey ([SURVEY=]FILE, repeatable): its marks replace the job file's."),
+    source: Optional[str] = CsvSourceOption,
+    observer: Optional[str] = CsvObserverOption,
     policy: Optional[Path] = PolicyOption,
     allow_preliminary: bool = typer.Option(False, "--allow-preliminary", help="Compute from observations that are only preliminary readings (the result says so)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
@@ -219,7 +232,7 @@ def draft(
     observation = None
     if observed:
         limits = observation_policy(policy)
-        observation = observed_survey(job, observed_sessions(observed, limits), limits, allow_preliminary=allow_preliminary)
+        observation = observed_survey(job, observed_sessions(observed, limits, job, source, observer), limits, allow_preliminary=allow_preliminary)
         job, result = observation.job, observation.result
     else:
         result = job.compute()

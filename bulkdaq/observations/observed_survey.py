@@ -16,7 +16,7 @@ from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationP
 from bulkdaq.observations.session import ObservationSession
 from calculators.survey.inputs import MarkReadings
 from calculators.survey.result import DraftSurveyResult
-from calculators.survey.rounding import INPUT_DECIMALS
+from calculators.survey.rounding import INPUT_DECIMALS, round_half_away_from_zero
 from calculators.survey.survey_uncertainty import SurveyUncertainty, survey_uncertainty
 
 
@@ -89,9 +89,11 @@ def observed_survey(
         # The observed means enter the survey as the form prints them (mm, 0.0001 t/m³), so the paper
         # reproduces the cargo; the rounding (u = 0.29 mm) is far inside each mark's uncertainty.
         observed = session.mark_readings(allow_preliminary=allow_preliminary)
-        marks = MarkReadings(**{mark: round(getattr(observed, mark), INPUT_DECIMALS["m"]) for mark in MARKS})
+        marks = MarkReadings(**{mark: round_half_away_from_zero(getattr(observed, mark), INPUT_DECIMALS["m"]) for mark in MARKS})
         density = (
-            condition.dock_density_t_m3 if session.density is None else round(session.density.density_t_m3, INPUT_DECIMALS["t/m³"])
+            condition.dock_density_t_m3
+            if session.density is None
+            else round_half_away_from_zero(session.density.density_t_m3, INPUT_DECIMALS["t/m³"])
         )
         conditions.append(dataclasses.replace(condition, marks=marks, dock_density_t_m3=density))
         mark_u[condition.name] = session.mark_uncertainties()

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bulkdaq.errors import BulkdaqError
+from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.inputs.observation_file import MARKS, DensitySample, MarkReading, ObservationFile
 from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from calculators.survey.dock_density import DockDensity, dock_density
 from calculators.survey.inputs import MarkReadings
-from calculators.survey.wave_mean import FIGURE, PRELIMINARY, WaveMean, wave_mean
+from calculators.survey.wave_mean import FIGURE, PRELIMINARY, WaveMean, WaveSeriesError, wave_mean
 
 
 class ObservationRefused(BulkdaqError, ValueError):
@@ -207,7 +207,11 @@ def build_session(
     for mark in MARKS:
         if mark in series:
             times, drafts = series[mark]
-            marks[mark] = _mark_observation(mark, times, drafts, policy, [r for r in readings if r.mark == mark])
+            try:
+                marks[mark] = _mark_observation(mark, times, drafts, policy, [r for r in readings if r.mark == mark])
+            except WaveSeriesError as error:
+                # several sessions may be read at once: say which file (or feed window) and survey
+                raise InputError(origin, f"survey {survey}", str(error)) from None
     missing = tuple(mark for mark in MARKS if mark not in marks)
 
     reasons: list[str] = [reason for observation in marks.values() for reason in observation.reading.reasons]
