@@ -77,3 +77,30 @@ def spooled(path: Path) -> int:
             return db.execute("SELECT coalesce(sum(line_count), 0) FROM reading_batch").fetchone()[0]
         except sqlite3.OperationalError:
             return 0
+
+
+def plant_drafts(endpoint: str, vessel: str, *, name: str = "plant-dcs", publishing_ms: float = 100.0, sampling_ms: float = 50.0,
+                 queue_size: int = 10, stale_after_s: float = 3.0) -> str:
+    """An `[[opcua.servers]]` section reading the six draft marks of `vessel` from the plant simulator at `endpoint`
+    (tags ``VESSEL.DraftFwdPort`` … in urn:bulkdaq:plant) into the `draft` measurement (fields ``fwd_port_m`` …)."""
+    tags = {"fwd_port": "DraftFwdPort", "fwd_stbd": "DraftFwdStbd", "mid_port": "DraftMidPort",
+            "mid_stbd": "DraftMidStbd", "aft_port": "DraftAftPort", "aft_stbd": "DraftAftStbd"}
+    nodes = "".join(f"""
+[[opcua.servers.nodes]]
+node_id = "s={vessel}.{tag}"
+measurement = "draft"
+asset = "{vessel}"
+field = "{mark}_m"
+""" for mark, tag in tags.items())
+    return f"""
+[[opcua.servers]]
+name = "{name}"
+endpoint = "{endpoint}"
+namespace_uri = "urn:bulkdaq:plant"
+publishing_interval_ms = {publishing_ms}
+sampling_interval_ms = {sampling_ms}
+queue_size = {queue_size}
+stale_after_s = {stale_after_s}
+reconnect_max_delay_s = 1.0
+health_interval_s = 0.25
+{nodes}"""
