@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Optional
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkdaq.cli.json_output import json_text
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
 from bulkdaq.wording import glossary
@@ -117,7 +117,7 @@ def draft(
         except OSError as error:
             raise InputError(str(report), "--report", f"cannot write the report: {error.strerror or error}") from None
     if as_json:
-        typer.echo(json.dumps(result_as_json(job, result), ensure_ascii=False, indent=2))
+        typer.echo(json_text(result_as_json(job, result)))
         return
     console = Console()
     if not console.is_terminal:
