@@ -8,8 +8,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from bulkdaq.cli.shipment import open_registry
+from bulkdaq.cli.shipment import open_registry, output_file
 from bulkdaq.cli.ticket import parse_time
 from bulkdaq.config.site_file import Credentials, load_site
 from bulkdaq.config.validation import environment_value
@@ -24,12 +25,12 @@ from bulkdaq.evidence.bundle import (
     read_heads,
     verify_bundle,
 )
-from bulkdaq.evidence.chain import create_site_key, fingerprint, load_public_key
+from bulkdaq.evidence.chain import KeyFileRefused, SiteKeyExists, create_site_key, fingerprint, load_public_key
 from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.evidence.witnessed_heads import query_heads
 
 evidence_app = typer.Typer(help="Evidence: signed, chained readings and offline verification.", no_args_is_help=True)
-console = Console(soft_wrap=True)  # hashes and fingerprints are copied from here: never broken across lines
+console = Console(soft_wrap=True, emoji=False)  # hashes and fingerprints are copied from here: never broken across lines, never ":cd:" → emoji
 
 # Exit codes of `verify`: 0 verified against a trusted key, 1 a problem found, 3 no trust anchor given.
 EXIT_UNTRUSTED = 3
@@ -39,16 +40,19 @@ NOT_VERIFIED, UNTRUSTED, CONSISTENT, VERIFIED = "not verified", "untrusted key",
 
 @evidence_app.command("keygen")
 def keygen(site_file: Path = typer.Option(..., "--site", help="Site file whose evidence.key_file names where the key goes.")) -> None:
-    """Create the site's Ed25519 signing key (private key chmod 600, public key beside it as .pub)."""
+    """Create the site's Ed25519 signing key (private key chmod 600, public key beside it as .pub); never overwrites a key."""
     site = load_site(site_file)
     key_file = site.config.evidence.key_file
     if key_file is None:
         raise InputError(site_file, "evidence.key_file", "set the path of the private key first, e.g. key_file = \"/etc/bulkdaq/site.key\"")
+    public_file = key_file.with_suffix(".pub")
     try:
-        print_ = create_site_key(key_file, key_file.with_suffix(".pub"))
-    except FileExistsError as error:
+        print_ = create_site_key(key_file, public_file)
+    except (SiteKeyExists, KeyFileRefused) as error:
         raise InputError(site_file, "evidence.key_file", str(error)) from None
-    console.print(f"private key {key_file} (keep it on the collector only), public key {key_file.with_suffix('.pub')}")
+    except OSError as error:
+        raise InputError(site_file, "evidence.key_file", f"cannot write the key pair {key_file}, {public_file}: {error.strerror or error}") from None
+    console.print(f"private key {key_file} (owner-only, mode 0600; keep it on the collector only), public key {public_file}")
     console.print(f"fingerprint {print_} (give it to the customs office: it is what verification trusts)")
 
 
@@ -62,6 +66,7 @@ def export(
     end: str = typer.Option("now", "--to", help="Window end, ISO 8601 with time zone, or 'now' (without --shipment)."),
 ) -> None:
     """Write the signed blocks of a shipment (or a time window), the figures they give and a signed manifest."""
+    output_file(output, "OUTPUT")
     site = load_site(site_file)
     if shipment is not None:
         with open_registry(registry) as opened:
@@ -70,7 +75,7 @@ def export(
         bundle = export_bundle(site, parse_time(start, "--from"), parse_time(end, "--to"))
     else:
         raise InputError("command line", "--shipment, --from", "give a shipment or the start of a time window")
-    output.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
+    output.write_text(json.dumps(bundle, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
     claimed = bundle["manifest"]["blocks"]
     console.print(f"{output}: blocks {claimed['first']['seq']}–{claimed['last']['seq']} ({claimed['count']}), {claimed['readings']} readings, "
                   f"key {bundle['manifest']['key_fingerprint']}", highlight=False)
@@ -86,8 +91,9 @@ def heads(
     password_env: str | None = typer.Option(None, "--password-env", help="Environment variable holding the InfluxDB password or token."),
 ) -> None:
     """Export the chain heads a site published to InfluxDB, to check bundles against them offline."""
+    output_file(output, "OUTPUT")
     found = query_heads(influx, database, site, _credentials(username, password_env))
-    output.write_text(json.dumps([h.as_dict() for h in found], indent=1), encoding="utf-8")
+    output.write_text(json.dumps([h.as_dict() for h in found], indent=1, allow_nan=False), encoding="utf-8")
     console.print(f"{output}: {len(found)} heads of site {site}" + (f", blocks {found[0].seq}–{found[-1].seq}" if found else ""), highlight=False)
 
 
@@ -132,7 +138,7 @@ def verify(
     )
     if as_json:
         report = result.as_dict() | {"witnessed_heads_given": None if witnessed is None else len(witnessed), "verdict": verdict}
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False))  # valid JSON, always (bulkdaq/cli/json_output.py)
     else:
         _print_report(result, verdict, witnessed)
     raise typer.Exit({NOT_VERIFIED: 1, UNTRUSTED: EXIT_UNTRUSTED}.get(verdict, 0))
@@ -157,7 +163,7 @@ def _print_report(result: Verification, verdict: str, witnessed: list[ChainHead]
     else:
         console.print(f"witnessed heads: {len(witnessed)} given, {result.heads_checked} bore on this bundle", highlight=False)
     for problem in result.problems:
-        console.print(f"[red]✗[/] {problem}", highlight=False)
+        console.print(f"[red]✗[/] {escape(problem)}", highlight=False)
     if verdict == NOT_VERIFIED:
         console.print(f"[red]NOT VERIFIED[/] ({len(result.problems)} problems)")
     elif verdict == UNTRUSTED:

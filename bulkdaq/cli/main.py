@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from bulkdaq import __version__
 from bulkdaq.cli import dashboards, opcua, petroleum, shipment, survey
@@ -23,7 +24,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
 
 
 def _print_version(value: bool) -> None:
@@ -60,7 +60,9 @@ def run() -> None:
     try:
         app()
     except BulkdaqError as error:
-        error_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        # The message is printed as it is: never read as console markup ("[opcua.servers]") or emoji codes
+        # (a fingerprint's ":CD:" became a picture of a CD).
+        error_console.print(Text.assemble(("error:", "bold red"), " ", str(error)), highlight=False)
         sys.exit(2)
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from bulkdaq.config.validation import environment_value
+from bulkdaq.config.opcua_section import transport_problems
+from bulkdaq.config.validation import environment_value, problems_error
 from bulkdaq.errors import InputError
 
-console = Console()
+console = Console(emoji=False)  # node names and values are printed as they are
 opcua_app = typer.Typer(help="Look at OPC UA servers (for writing site files).", no_args_is_help=True)
 certs_app = typer.Typer(help="Certificates for OPC UA security (Basic256Sha256).", no_args_is_help=True)
 MODES = ("None", "Sign", "SignAndEncrypt")
@@ -37,30 +40,62 @@ def _password_from_env(name: str | None, option: str) -> str | None:
     return None if name is None else environment_value(name, "command line", option)
 
 
+def _option(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
 @opcua_app.command("browse")
 def browse(
     endpoint: str = typer.Argument(..., help="Server endpoint, e.g. opc.tcp://dcs.example:4840"),
     security_mode: str = typer.Option("None", help="None, Sign or SignAndEncrypt (Basic256Sha256)."),
     certificate: Path | None = typer.Option(None, help="Our certificate (for Sign / SignAndEncrypt)."),
     private_key: Path | None = typer.Option(None, help="Our private key."),
+    server_certificate: Path | None = typer.Option(None, help="Pin the server's certificate: accept exactly this one (DER or PEM)."),
+    trusted_certificates: Path | None = typer.Option(None, help="Server certificates we accept (a folder or one file)."),
     username: str | None = typer.Option(None, help="User name, if the server wants one."),
     password_env: str | None = typer.Option(None, help="Environment variable holding the password (never on the command line)."),
+    allow_password_without_encryption: bool = typer.Option(
+        False, help="With --security-mode None: send the password in clear anyway (anyone on the network can read it)."),
+    timeout: float = typer.Option(4.0, min=0.1, help="Seconds to wait for each answer of the server."),
     depth: int = typer.Option(8, min=1, help="How deep below Objects to look."),
     max_nodes: int = typer.Option(10_000, min=1, help="Stop after this many variables."),
     toml: bool = typer.Option(False, "--toml", help="Print [[opcua.servers.nodes]] entries instead of a table."),
 ) -> None:
-    """List the variables below Objects: browse path, node id (without index), namespace URI, type, value."""
+    """List the variables below Objects: browse path, node id (without index), namespace URI, type, value.
+
+    The server's certificate is checked as the collector checks it: pinned (--server-certificate) or against
+    a trust list (--trusted-certificates); with neither it is accepted unchecked (a warning is logged).
+    """
     from collectors.opcua.browse import browse_variables
     from collectors.opcua.connection import ConnectionSettings, OpcUaConnectError, close_client, open_client
 
+    mode = _mode(security_mode, "--security-mode")
+    problems = transport_problems(
+        mode, certificate=certificate, private_key=private_key, server_certificate=server_certificate,
+        trusted_certificates=trusted_certificates, username=username,
+        allow_password_without_encryption=allow_password_without_encryption, spell=_option,
+    )
+    if username and password_env is None:
+        problems.append(("username", "a --username needs --password-env naming the variable that holds its password"))
+    if problems:
+        raise problems_error("command line", [(_option(key), problem) for key, problem in problems], one_line=True)
     settings = ConnectionSettings(
         endpoint=endpoint,
-        security_mode=_mode(security_mode, "--security-mode"),  # type: ignore[arg-type]
+        security_mode=mode,  # type: ignore[arg-type]
         certificate=certificate,
         private_key=private_key,
+        server_certificate=server_certificate,
+        trusted_certificates=trusted_certificates,
         username=username,
         password=_password_from_env(password_env, "--password-env"),
+        timeout_s=timeout,
+        allow_password_without_encryption=allow_password_without_encryption,
     )
+
+    # asyncua logs its own diagnostics of a refused session, tracebacks included; the one line below says
+    # what went wrong and what to do, so a person browsing sees that and not asyncua's internals.
+    for library in ("asyncua", "asyncuagds"):  # asyncuagds.validate: asyncua's trust store
+        logging.getLogger(library).setLevel(logging.CRITICAL)
 
     async def run() -> list:
         client = await open_client(settings)
@@ -85,7 +120,7 @@ def browse(
     for column in ("browse path", "node id", "namespace URI", "type", "value", "status"):
         table.add_column(column)
     for v in variables:
-        table.add_row(v.browse_path, v.node_id, v.namespace_uri, v.data_type, repr(v.value), v.status)
+        table.add_row(*(escape(text) for text in (v.browse_path, v.node_id, v.namespace_uri, v.data_type, repr(v.value), v.status)))
     table.caption = f"{len(variables)} variables below Objects of {endpoint}"
     console.print(table)
 

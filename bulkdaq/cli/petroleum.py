@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkdaq.cli.json_output import json_text
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.ticket_files import TICKET_READERS
 from bulkdaq.wording.figure_format import figure_text, number_text, unit_symbol
@@ -76,7 +77,7 @@ def vcf(
         base.value, edition.value, group.value, unrounded,
     )
     if as_json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(json_text(result))
         return
     table = Table(title="Volume correction", caption=result["method"])
     table.add_column("figure")
@@ -199,7 +200,7 @@ def _ticket_command(kind: str):
         ticket = TICKET_READERS[kind](file)
         name = _asset_name(file, kind)
         if as_json:
-            print(json.dumps({"file": str(file), "asset": name, **ticket.as_dict()}, indent=2, ensure_ascii=False))
+            print(json_text({"file": str(file), "asset": name, **ticket.as_dict()}))
             return
         console.print(render_ticket(ticket, file, name))
         for flag in ticket.flags:

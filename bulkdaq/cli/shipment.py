@@ -15,6 +15,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bulkdaq.cli.survey import CsvObserverOption, CsvSourceOption, observation_policy, observed_sessions
@@ -23,7 +24,7 @@ from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import load_survey_file
 from bulkdaq.observations.observed_survey import observed_survey
 from bulkdaq.shipments.live_quantities import watch
-from bulkdaq.shipments.model import BASIS_LABELS, Shipment, load_figures, load_shipment
+from bulkdaq.shipments.model import BASIS_LABELS, Shipment, is_safe_shipment_id, load_figures, load_shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import Reconciliation, load_rule_set
 from bulkdaq.shipments.workflow import (
@@ -31,9 +32,10 @@ from bulkdaq.shipments.workflow import (
     StepResult,
     check_rule_set,
     complete_loading,
+    declare_shipment,
     draft_survey_measurement,
     officer_step,
-    publish_status,
+    recheck,
     reconcile_shipment,
     record_figures,
     recorded_figures,
@@ -45,12 +47,16 @@ from bulkdaq.wording.figure_format import PERCENT_DECIMALS, number_text
 DEFAULT_REGISTRY = Path("var/shipments.sqlite")
 
 shipment_app = typer.Typer(help="Shipments and their clearance: declare, start, watch, complete, measure, reconcile, certify, release.", no_args_is_help=True)
-console = Console()
+console = Console(emoji=False)  # data is printed as it is: no ":cd:" emoji codes (and data is escaped from markup below)
 
 
-def open_registry(path: Path | None, site: LoadedSite | None = None) -> ShipmentRegistry:
-    """The registry; with a site whose `[evidence] key_file` is set, every event appended is signed with that key."""
-    return ShipmentRegistry(path or Path(os.environ.get("BULKDAQ_REGISTRY", DEFAULT_REGISTRY)), registry_signing_key(site))
+def open_registry(path: Path | None, site: LoadedSite | None = None, *, create: bool = False) -> ShipmentRegistry:
+    """The registry; with a site whose `[evidence] key_file` is set, every event appended is signed with that key.
+
+    Only `shipment declare` passes `create`: every other command needs a registry that exists, and a
+    reading command never creates a file or a folder.
+    """
+    return ShipmentRegistry(path or Path(os.environ.get("BULKDAQ_REGISTRY", DEFAULT_REGISTRY)), registry_signing_key(site), create=create)
 
 
 def _actor(actor: str | None) -> str:
@@ -84,7 +90,7 @@ RulesOption = typer.Option(None, "--rules", help="Tolerance rule file (TOML), e.
 
 def _print_events(result: StepResult) -> None:
     for event in result.events:
-        console.print(f"{event.shipment}: {event.from_state} → [bold]{event.to_state}[/]  ({event.reason})", highlight=False)
+        console.print(f"{escape(event.shipment)}: {event.from_state} → [bold]{event.to_state}[/]  ({escape(event.reason)})", highlight=False)
 
 
 @shipment_app.command("declare")
@@ -92,10 +98,9 @@ def declare_command(file: Path = typer.Argument(..., help="Shipment file (TOML o
                     actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Declare a shipment from its file (state: declared)."""
     shipment, loaded = load_shipment(file), _site(site)
-    with open_registry(registry, loaded) as opened:
-        event = opened.declare(shipment, _actor(actor), f"declared from {file.name}")
-        publish_status(opened, shipment.id, loaded)
-    _print_events(StepResult((event,)))
+    with open_registry(registry, loaded, create=True) as opened:
+        result = declare_shipment(opened, shipment, _actor(actor), f"declared from {file.name}", loaded)
+    _print_events(result)
 
 
 @shipment_app.command("start")
@@ -195,7 +200,17 @@ _officer_command("investigate", "investigating", "Open an investigation of a dis
 _officer_command("resolve", "resolved", "Close the investigation with its outcome.")
 _officer_command("certify", "certified", "Certify the weight (after verified or resolved).")
 _officer_command("release", "released", "Release the cargo (放行).")
-_officer_command("recheck", "precheck", "Return a blocked shipment to precheck after its cause is remedied (then: shipment start).")
+
+
+@shipment_app.command("recheck")
+def recheck_command(shipment_id: str, reason: str = typer.Option(..., "--reason", help="Why (recorded in the event): how the cause was dealt with."),
+                    evidence: list[Path] = typer.Option([], "--evidence", help="A file the step rests on (hashed into the event)."),
+                    registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
+    """Return a blocked shipment to precheck after its cause is remedied (then: shipment start); only from blocked."""
+    loaded = _site(site)
+    with open_registry(registry, loaded) as opened:
+        result = recheck(opened, shipment_id, _actor(actor), reason, loaded, evidence)
+    _print_events(result)
 
 
 def reconciliation_table(shipment: Shipment, result: Reconciliation) -> Table:
@@ -222,16 +237,16 @@ def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_js
         print(json.dumps({
             "shipment": shipment.as_document(), "state": events[-1].to_state, "figures": [f.model_dump(mode="json") for f in figures],
             "reconciliation": None if found is None else found[1].body, "events": [e.as_dict() for e in events], "history": "intact",
-        }, indent=2, ensure_ascii=False))
+        }, indent=2, ensure_ascii=False, allow_nan=False))  # valid JSON, always (bulkdaq/cli/json_output.py)
         return
     english, chinese = BASIS_LABELS[shipment.declared.basis]
-    console.print(f"[bold]{shipment.id}[/] {shipment.direction} {shipment.product}; declared {shipment.declared.quantity:,.3f} {english}; "
+    console.print(f"[bold]{escape(shipment.id)}[/] {shipment.direction} {escape(shipment.product)}; declared {shipment.declared.quantity:,.3f} {english}; "
                   f"methods {', '.join(shipment.methods)}; state [bold]{events[-1].to_state}[/]", highlight=False)
     table = Table(title="History (intact: every hash recomputed)")
     for column in ("#", "time (UTC)", "from", "to", "actor", "reason", "evidence"):
         table.add_column(column)
     for e in events:
-        table.add_row(str(e.number), e.time.isoformat(timespec="seconds"), e.from_state or "", e.to_state, e.actor, e.reason, " ".join(h[:12] for h in e.evidence))
+        table.add_row(str(e.number), e.time.isoformat(timespec="seconds"), e.from_state or "", e.to_state, escape(e.actor), escape(e.reason), " ".join(h[:12] for h in e.evidence))
     console.print(table)
 
 
@@ -244,7 +259,7 @@ def list_command(registry: Path | None = RegistryOption) -> None:
     for column in ("id", "direction", "product", "declared", "state", "since (UTC)"):
         table.add_column(column)
     for shipment, event in rows:
-        table.add_row(shipment.id, shipment.direction, shipment.product, f"{shipment.declared.quantity:,.3f} {BASIS_LABELS[shipment.declared.basis][0]}",
+        table.add_row(escape(shipment.id), shipment.direction, escape(shipment.product), f"{shipment.declared.quantity:,.3f} {BASIS_LABELS[shipment.declared.basis][0]}",
                       event.to_state, event.time.isoformat(timespec="seconds"))
     console.print(table)
 
@@ -257,12 +272,37 @@ def certificate_command(shipment_id: str, out: Path | None = typer.Option(None, 
     from dashboards.reports.measurement_report import certificate_data, write_certificate
 
     loaded = _site(site)
+    target = output_file(out, "--out", folder_made=True) if out is not None else default_certificate_path(shipment_id)
     with open_registry(registry) as opened:
         data = certificate_data(opened, shipment_id, time_zone=None if loaded is None else loaded.config.site.time_zone)
-    target = write_certificate(data, out or Path(f"certificate-{shipment_id}.html"))
+    target = write_certificate(data, target)
     status = "PROVISIONAL (not released)" if data.provisional else "final (released)"
     console.print(f"{shipment_id}: measurement report {data.document_number} written to {target} ({status}; verdict {data.verdict}, "
                   f"evidence {data.evidence_hash[:16]}…)", highlight=False)
+
+
+def output_file(path: Path, option: str, *, folder_made: bool = False) -> Path:
+    """`path` as the file a command writes; a folder, or a folder that is not there (unless the command
+    makes it: `folder_made`) or is a file, is refused in one line instead of failing halfway."""
+    if path.is_dir():
+        raise InputError("command line", option, f"{path} is a folder; name the file to write")
+    folder = next((parent for parent in path.parents if parent.exists()), Path("."))
+    if not folder.is_dir():
+        raise InputError("command line", option, f"cannot write {path}: {folder} is a file, not a folder")
+    if not folder_made and folder != path.parent:
+        raise InputError("command line", option, f"cannot write {path}: the folder {path.parent} does not exist")
+    return path
+
+
+def default_certificate_path(shipment_id: str) -> Path:
+    """``certificate-ID.html`` in the current folder, for a shipment whose id is a safe name. An id declared
+    before ids had to be safe names is never made into a path: the person names the file with --out."""
+    if not is_safe_shipment_id(shipment_id):
+        raise InputError("command line", "--out", f"shipment id {shipment_id!r} is not a safe file name (declared before ids had to be); "
+                         "name the report's file with --out FILE.html")
+    name = f"certificate-{shipment_id}.html"
+    assert Path(name).name == name  # one file in the current folder, whatever the id (the safe-name rule guarantees it)
+    return Path(name)
 
 
 def register(app: typer.Typer) -> None:
@@ -271,4 +311,4 @@ def register(app: typer.Typer) -> None:
     app.command("certificate")(certificate_command)
 
 
-__all__ = ["open_registry", "register"]
+__all__ = ["default_certificate_path", "open_registry", "output_file", "register"]

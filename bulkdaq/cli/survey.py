@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkdaq.cli.json_output import json_text
 from bulkdaq.cli.ticket import parse_time
 from bulkdaq.config.site_file import load_site
 from bulkdaq.errors import InputError
@@ -193,7 +193,7 @@ def observe(
             raise InputError("command line", ", ".join(missing), "required to read the draft feed (--site)")
         session = session_from_site(load_site(site), vessel, survey, parse_time(start, "--from"), parse_time(end, "--to"), limits)  # type: ignore[arg-type]
     if as_json:
-        typer.echo(json.dumps(session.as_document(), ensure_ascii=False, indent=2, allow_nan=False))
+        typer.echo(json_text(session.as_document()))
     else:
         _print_session(_wide_console(), session)
     raise typer.Exit(0 if session.fit else 1)
@@ -245,7 +245,7 @@ def draft(
         document = result_as_json(job, result)
         if observation is not None:
             document.update(observed_as_json(observation))
-        typer.echo(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False))
+        typer.echo(json_text(document))
         return
     console = _wide_console()
     _print_tables(console, job, result)

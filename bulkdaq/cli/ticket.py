@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -11,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from bulkdaq.cli.json_output import json_text
 from bulkdaq.config.register_types import INTEGER_TYPES
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
@@ -87,7 +87,7 @@ def ticket(
     loaded = load_site(site_file)  # type: ignore[arg-type]
     result = ticket_from_store(loaded, meter, parse_time(start, "--from"), parse_time(end, "--to"))  # type: ignore[arg-type]
     if as_json:
-        print(json.dumps(result.as_dict(), indent=2))
+        print(json_text(result.as_dict()))
     else:
         console.print(render_ticket(result, loaded))
 

@@ -6,13 +6,15 @@ by browse path or node id *together with a namespace URI*: namespace indexes may
 restarts, so the collector resolves the URI to an index on every connection, and an index written in
 the file (``ns=2;…``) is refused.
 
-Credentials never live in the file: the password comes from an environment variable or a file.
+Credentials never live in the file: the password comes from an environment variable or a file. A
+password is never sent in clear (security_mode "None") unless the file says so explicitly
+(`allow_password_without_encryption = true`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -83,6 +85,9 @@ class OpcUaServer(StrictModel):
     username: Annotated[str, Field(min_length=1)] | None = None
     password_env: Annotated[str, Field(min_length=1)] | None = None
     password_file: Path | None = None
+    # security_mode "None" sends the password as it is: only where the file accepts it in so many words
+    # (`true`, strictly: "yes" or 1 are refused, not read as true).
+    allow_password_without_encryption: Annotated[bool, Field(strict=True)] = False
     namespace_uri: Annotated[str, Field(min_length=1)] | None = None
     publishing_interval_ms: Annotated[float, Field(gt=0, le=3_600_000)] = 500.0
     sampling_interval_ms: Annotated[float, Field(ge=0, le=3_600_000)] = 250.0
@@ -138,15 +143,56 @@ def opcua_cross_checks(section: OpcUaSection) -> Iterable[tuple[str, str]]:
             yield from _node_checks(server, node, f"{where}.nodes[{n}]", destinations)
 
 
-def _security_checks(server: OpcUaServer, where: str) -> Iterable[tuple[str, str]]:
-    if server.security_mode == "None":
-        for key in ("certificate", "private_key", "server_certificate", "trusted_certificates"):
-            if getattr(server, key) is not None:
-                yield f"{where}.{key}", f"security_mode is 'None', which uses no certificates; set security_mode = 'Sign' or 'SignAndEncrypt', or remove {key}"
+ALLOW_CLEAR_PASSWORD = "allow_password_without_encryption"
+
+
+def transport_problems(
+    security_mode: str,
+    *,
+    certificate: Path | None,
+    private_key: Path | None,
+    server_certificate: Path | None,
+    trusted_certificates: Path | None,
+    username: str | None,
+    allow_password_without_encryption: bool,
+    spell: Callable[[str], str] = lambda key: key,
+) -> list[tuple[str, str]]:
+    """What is wrong with a server's security settings, as (key, problem): certificates that the mode does
+    not use or lacks, and a password the mode would send in clear. The site file and `bulkdaq opcua browse`
+    share these rules; `spell` writes a key as the person writes it (``--server-certificate`` on the
+    command line; ``allow_password_without_encryption = true`` in the file)."""
+    problems = []
+    if security_mode == "None":
+        given = {"certificate": certificate, "private_key": private_key, "server_certificate": server_certificate,
+                 "trusted_certificates": trusted_certificates}
+        for key, value in given.items():
+            if value is not None:
+                problems.append((key, f"security_mode is 'None', which uses no certificates; set security_mode = 'Sign' or 'SignAndEncrypt', or remove {spell(key)}"))
+        if username and not allow_password_without_encryption:
+            problems.append((
+                "security_mode",
+                f"'None' would send the password of user {username!r} in clear over the network (anyone on it can read it); "
+                f"use 'Sign' or 'SignAndEncrypt' with certificates from `bulkdaq certs create`, or accept this explicitly with {spell(ALLOW_CLEAR_PASSWORD)}",
+            ))
     else:
-        for key in ("certificate", "private_key"):
-            if getattr(server, key) is None:
-                yield f"{where}.{key}", f"security_mode {server.security_mode!r} needs the collector's {key.replace('_', ' ')} (make one with `bulkdaq certs create`)"
+        for key, value in (("certificate", certificate), ("private_key", private_key)):
+            if value is None:
+                problems.append((key, f"security_mode {security_mode!r} needs the collector's {key.replace('_', ' ')} (make one with `bulkdaq certs create`)"))
+    return problems
+
+
+def _spell_in_site_file(key: str) -> str:
+    return f"{key} = true" if key == ALLOW_CLEAR_PASSWORD else key
+
+
+def _security_checks(server: OpcUaServer, where: str) -> Iterable[tuple[str, str]]:
+    problems = transport_problems(
+        server.security_mode, certificate=server.certificate, private_key=server.private_key, server_certificate=server.server_certificate,
+        trusted_certificates=server.trusted_certificates, username=server.username,
+        allow_password_without_encryption=server.allow_password_without_encryption, spell=_spell_in_site_file,
+    )
+    for key, problem in problems:
+        yield f"{where}.{key}", problem
     if server.password_env and server.password_file:
         yield f"{where}.password_file", "give either password_env or password_file, not both"
     has_password = bool(server.password_env or server.password_file)
@@ -191,6 +237,7 @@ def resolve_opcua_password(server: OpcUaServer, source: str | Path = "site file"
 
 
 __all__ = [
+    "ALLOW_CLEAR_PASSWORD",
     "NODE_IDENTIFIER",
     "Deadband",
     "DeadbandType",
@@ -201,4 +248,5 @@ __all__ = [
     "SecurityPolicy",
     "opcua_cross_checks",
     "resolve_opcua_password",
+    "transport_problems",
 ]

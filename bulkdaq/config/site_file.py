@@ -17,8 +17,8 @@ from pydantic import Field, field_validator, model_validator
 
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
 from bulkdaq.config.register_types import INTEGER_TYPES, DataType, Order, register_count
-from bulkdaq.config.strict_model import StrictModel
-from bulkdaq.config.validation import environment_value, problems_error, read_toml, validated
+from bulkdaq.config.strict_model import PathText, StrictTypedModel
+from bulkdaq.config.validation import Label, Name, SiteName, environment_value, problems_error, read_toml, url_problem, validated
 from bulkdaq.errors import InputError
 from bulkdaq.store import contract
 
@@ -28,8 +28,13 @@ MAX_DEVICE_HOLD_S = 10.0  # longest a silent device may hold one read (timeout �
 MAX_REGISTERS_PER_READ = 125  # Modbus application protocol §6.3: at most 125 registers per read
 
 
-class SiteInfo(StrictModel):
-    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+# Every section of the site file is typed strictly (StrictTypedModel): `port = "502"`, `poll_interval_s = true`
+# and `scale = nan` are refused, not coerced. Names written into InfluxDB keep to one pattern (Name, SiteName;
+# docs/configuration.md, "Names"); free-text labels to one line (Label).
+
+
+class SiteInfo(StrictTypedModel):
+    name: SiteName
     # The site's local time zone, an IANA name ("Asia/Shanghai"): documents for officers show local time
     # with its zone beside UTC. None: not configured (documents then say so and show UTC only).
     time_zone: str | None = None
@@ -46,20 +51,31 @@ class SiteInfo(StrictModel):
         return value
 
 
-class InfluxTarget(StrictModel):
-    """Where readings go. Credentials: from the environment or a file, never from this file."""
+class InfluxTarget(StrictTypedModel):
+    """Where readings go. Credentials: from the environment or a file, never from this file (nor its URL)."""
 
-    url: Annotated[str, Field(pattern=r"^https?://")]
-    database: Annotated[str, Field(min_length=1)]
-    username: str | None = None
-    username_env: str | None = None
-    password_env: str | None = None
-    password_file: Path | None = None
+    url: str
+    database: Annotated[Label, Field(min_length=1)]
+    username: Label | None = None
+    username_env: Label | None = None
+    password_env: Label | None = None
+    password_file: PathText | None = None
     batch_size: Annotated[int, Field(gt=0, le=100_000)] = 5000
     flush_interval_s: Annotated[float, Field(gt=0, le=60)] = 1.0
     timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
     max_retry_delay_s: Annotated[float, Field(gt=0, le=600)] = 30.0
-    quarantine_dir: Path = Path("var/quarantine")
+    quarantine_dir: PathText = Path("var/quarantine")
+    # Create the database at start (and again if it disappears), as Telegraf's InfluxDB output does unless
+    # `skip_database_creation = true`; turn off where the account may not create databases (or on 2.x/3.x).
+    create_database: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _plain_url(cls, value: str) -> str:
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -74,10 +90,10 @@ class InfluxTarget(StrictModel):
         return data
 
 
-class SpoolSettings(StrictModel):
+class SpoolSettings(StrictTypedModel):
     """The durable on-disk spool in front of InfluxDB (bulkdaq/store/spool.py)."""
 
-    path: Path | None = None  # default: var/spool/<site name>.sqlite
+    path: PathText | None = None  # default: var/spool/<site name>.sqlite
     max_bytes: Annotated[int, Field(gt=0)] = 1 << 30
     synchronous: Literal["full", "normal"] = "full"
 
@@ -85,16 +101,16 @@ class SpoolSettings(StrictModel):
         return self.path or Path("var/spool") / f"{site_name}.sqlite"
 
 
-class EvidenceSettings(StrictModel):
+class EvidenceSettings(StrictTypedModel):
     """Signing of the evidence chain (bulkdaq/evidence/chain.py); the chain itself is always kept."""
 
-    key_file: Path | None = None  # the site's Ed25519 private key (PEM), from `bulkdaq evidence keygen`
+    key_file: PathText | None = None  # the site's Ed25519 private key (PEM), from `bulkdaq evidence keygen`
     keep_days: Annotated[float, Field(gt=0)] | None = None  # blocks older than this are removed; None keeps every block
     # How often the collector publishes the chain's signed head to InfluxDB (`evidence_head`) [s]; with a key only.
     head_interval_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0
 
 
-class Overflow(StrictModel):
+class Overflow(StrictTypedModel):
     """A vendor total kept as a float plus an overflow counter: value = counter × unit + float."""
 
     address: Annotated[int, Field(ge=0, le=MAX_ADDRESS)]
@@ -102,8 +118,8 @@ class Overflow(StrictModel):
     unit: Annotated[float, Field(gt=0)]
 
 
-class ModbusPoint(StrictModel):
-    name: Annotated[str, Field(min_length=1)]
+class ModbusPoint(StrictTypedModel):
+    name: Annotated[Label, Field(min_length=1)]
     register_type: Annotated[RegisterType, Field(alias="register")] = "holding"
     address: Annotated[int, Field(ge=0, le=MAX_ADDRESS)]
     data_type: DataType
@@ -113,8 +129,8 @@ class ModbusPoint(StrictModel):
     word_order: Order | None = None
     overflow: Overflow | None = None
     measurement: Literal["meter", "tank", "scale", "draft", "signal"]
-    asset: Annotated[str, Field(min_length=1)]
-    field: Annotated[str, Field(min_length=1)]
+    asset: Name
+    field: Name
 
     @field_validator("scale")
     @classmethod
@@ -128,7 +144,7 @@ class ModbusPoint(StrictModel):
         return register_count(self.data_type)
 
 
-class IntegrityLimits(StrictModel):
+class IntegrityLimits(StrictTypedModel):
     """When a reading becomes an integrity event (collectors/modbus/integrity.py)."""
 
     frozen_after_s: Annotated[float, Field(gt=0)] = 30.0
@@ -137,12 +153,12 @@ class IntegrityLimits(StrictModel):
     clock_jump_s: Annotated[float, Field(gt=0)] = 5.0
 
 
-class ModbusDevice(StrictModel):
-    name: Annotated[str, Field(min_length=1)]
+class ModbusDevice(StrictTypedModel):
+    name: Name
     transport: Literal["tcp", "rtu"] = "tcp"
-    host: Annotated[str, Field(min_length=1)] | None = None  # Modbus TCP
+    host: Annotated[str, Field(min_length=1, pattern=r"^[^\s/@?#]+$")] | None = None  # Modbus TCP: a host name or address
     port: Annotated[int, Field(ge=1, le=65535)] = 502
-    serial_port: Annotated[str, Field(min_length=1)] | None = None  # Modbus RTU: devices on one port share the bus
+    serial_port: Annotated[Label, Field(min_length=1)] | None = None  # Modbus RTU: devices on one port share the bus
     baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] = 19200
     parity: Literal["N", "E", "O"] = "E"  # the Modbus serial line default (8E1)
     stopbits: Literal[1, 2] = 1
@@ -165,19 +181,19 @@ class ModbusDevice(StrictModel):
         return point.word_order or self.word_order
 
 
-class ModbusSection(StrictModel):
+class ModbusSection(StrictTypedModel):
     devices: list[ModbusDevice] = []
 
 
-class Meter(StrictModel):
-    id: Annotated[str, Field(min_length=1)]
+class Meter(StrictTypedModel):
+    id: Name
     kind: Literal["coriolis", "turbine", "ultrasonic", "positive_displacement"] = "coriolis"
-    product: str | None = None
+    product: Label | None = None
     mass_rollover_kg: Annotated[float, Field(gt=0)] | None = None
     volume_rollover_m3: Annotated[float, Field(gt=0)] | None = None
 
 
-class SiteConfig(StrictModel):
+class SiteConfig(StrictTypedModel):
     site: SiteInfo
     influxdb: InfluxTarget
     spool: SpoolSettings = SpoolSettings()
@@ -258,6 +274,11 @@ def _cross_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:
             yield f"{where}.host", "required key is missing (a Modbus TCP device needs a host)"
         if device.transport == "rtu" and device.serial_port is None:
             yield f"{where}.serial_port", "required key is missing (a Modbus RTU device needs a serial port, e.g. /dev/ttyUSB0)"
+        if device.transport == "rtu" and device.unit_id == 0:
+            yield f"{where}.unit_id", (
+                "unit 0 is the broadcast address of a Modbus serial line: every unit takes the request and none "
+                "answers it, so no reading could ever come back; give the device's own unit id, 1…247"
+            )
         seen_devices[device.name] = d
         occupied: dict[tuple[str, int], str] = {}
         for p, point in enumerate(device.points):

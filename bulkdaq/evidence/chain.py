@@ -69,16 +69,52 @@ def _hash_of(seq: int, prev_hash: str, created: float, lines_json: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+class SiteKeyExists(BulkdaqError, FileExistsError):
+    """A site key (or its public half) is already where a new one would go; it is never overwritten."""
+
+
+class KeyFileRefused(BulkdaqError, ValueError):
+    """Key file paths that cannot hold a key pair: the private and the public key at one path, a folder."""
+
+
 def create_site_key(private_path: Path, public_path: Path) -> str:
-    """Write a new Ed25519 key pair (private key readable by the owner only); returns the key fingerprint."""
-    if private_path.exists():
-        raise FileExistsError(f"{private_path} exists; refusing to overwrite a site key")
+    """Write a new Ed25519 key pair and return the key fingerprint.
+
+    The private key is created with mode 0600 (owner read and write only, whatever the umask) and never
+    replaces a file: an existing private or public key file, or the two paths being one file (a key file
+    named ``site.pub`` whose public half would be ``site.pub`` too), is refused before anything is written.
+    A site key signs the registry and the evidence chain and customs trusts its fingerprint, so replacing
+    one is a person's deliberate act (move the old pair away first), never a side effect.
+
+    Raises
+    ------
+    KeyFileRefused, SiteKeyExists
+    """
+    private_path, public_path = Path(private_path), Path(public_path)
+    if private_path.absolute() == public_path.absolute():
+        raise KeyFileRefused(f"{private_path}: the private key and its public key would be the same file; "
+                             "name the private key with another suffix, e.g. site.key (the public key goes beside it as site.pub)")
+    for path, what in ((private_path, "private"), (public_path, "public")):
+        if path.is_dir():
+            raise KeyFileRefused(f"{path}: is a folder; name the {what} key's file")
+        folder = next(parent for parent in path.parents if parent.exists() or parent == parent.parent)
+        if not folder.is_dir():
+            raise KeyFileRefused(f"{path}: {folder} is a file, not a folder")
+        if path.exists() or path.is_symlink():
+            raise SiteKeyExists(f"{path} exists; refusing to overwrite a site key (move it away yourself if you mean to replace the key)")
     key = Ed25519PrivateKey.generate()
     private_path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # whatever the umask: owner read/write only
         handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    public_path.write_bytes(public_pem(key.public_key()).encode("ascii"))
+    try:
+        public_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(public_path, "xb") as handle:
+            handle.write(public_pem(key.public_key()).encode("ascii"))
+    except BaseException:
+        private_path.unlink()  # no private key without its public half
+        raise
     return fingerprint(key.public_key())
 
 
@@ -207,6 +243,8 @@ __all__ = [
     "BadKey",
     "Block",
     "EvidenceLedger",
+    "KeyFileRefused",
+    "SiteKeyExists",
     "block_hash",
     "chain_head",
     "create_site_key",

@@ -383,9 +383,15 @@ def _table(rows: Sequence[_Row], convention: str, lbp_m: float, with_mtc: bool) 
             np.asarray([row.tpc_t_cm for row in rows], dtype=float),
             np.asarray([float(lcf_from_midship_aft_positive(row.lcf_m, convention, lbp_m)) for row in rows], dtype=float),
             None if mtc is None else np.asarray(mtc, dtype=float),
+            lbp_m=lbp_m,
         )
     except HydrostaticTableError as error:
-        raise ValueError(str(error)) from None
+        if error.row is None or error.column is None:
+            raise ValueError(str(error)) from None
+        problem = str(error)
+        if error.column == "lcf_m" and convention != "midship_aft_positive":
+            problem += f" (the file gives {rows[error.row].lcf_m:g} m, lcf_convention {convention!r})"
+        raise _Problem(problem, error.row, error.column) from None
 
 
 class _Audit(_FileModel):

@@ -5,7 +5,9 @@ examples/tickets/. Every measured value is an object ``{"value": …, "unit": �
 assumed. Every problem is raised as :class:`bulkdaq.errors.InputError` naming the file, the key
 path (``base_density.unit``, ``strapping_table.rows[3]``) and what was expected: a missing key, an
 unknown key, a wrong unit, a value outside the standard's range or the group's density range, a
-closing totalizer below the opening one.
+closing totalizer below the opening one, a value outside its physical range (docs/tickets.md, "Physical
+ranges": a meter factor far from 1, a totalizer beyond what a float keeps to its unit, a pressure below
+vacuum, …), so every figure a ticket prints, and its JSON, is a finite number.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from bulkdaq.config.strict_model import StrictModel
 from bulkdaq.config.validation import problems_error, pydantic_problems
@@ -33,6 +35,51 @@ from calculators.totalizer import TotalizerWentBackwards
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 """A JSON number (an integer is accepted); never a string, never NaN or infinity."""
 
+# Physical ranges (docs/tickets.md, "Physical ranges"). What the calculators check against their standard
+# (base density, liquid temperature, line pressure, S&W) is checked there; these are the rest.
+MAX_TOTALIZER = 1e15
+"""Largest totalizer reading or roll-over value, in the file's unit: above it a float64 no longer resolves
+1/8 of the unit, and no register of a bulk terminal's meter reaches it (1e15 kg is a billion tonnes)."""
+METER_FACTOR_RANGE = (0.8, 1.2)
+"""A meter factor is prover volume / indicated volume (API MPMS 12.2), a ratio within a few tenths of a
+percent of 1 for a meter fit for custody transfer; outside 0.8 … 1.2 it is not a meter factor but a slip
+(a K-factor, a percentage), and is refused."""
+TEMPERATURE_RANGE_C = (-50.0, 150.0)
+"""The temperatures of API MPMS 11.1-2004 (−58 … 302 °F), also for the shell and ambient temperatures."""
+VACUUM_KPA = -101.325
+"""No gauge pressure lies below a full vacuum (−101.325 kPa, −1.01325 bar, −14.696 psi)."""
+MAX_PRESSURE_KPA = 10_342.0
+"""API MPMS 11.1-2004's highest pressure, 1500 psig (also for each flow sample)."""
+LINE_DENSITY_RANGE_KGM3 = (400.0, 1300.0)
+"""A liquid hydrocarbon at line conditions within API MPMS 11.1's limits; outside: a unit slip (t/m³, lb/ft³)."""
+MAX_DENSITY_BAND_KGM3 = 100.0
+"""A wider density check band checks nothing."""
+MAX_TANK_LEVEL_M = 100.0
+"""No shore tank is taller; a level in mm written as m is refused."""
+MAX_TANK_VOLUME_M3 = 1e7
+"""Ten million m³: above the largest tank; a volume in L written as m³ is refused."""
+MAX_ROOF_MASS_KG = 1e7
+"""Ten thousand tonnes: no floating roof weighs as much; a mass in g written as kg is refused."""
+
+
+def _within(low: float, high: float, unit: str, why: str) -> AfterValidator:
+    suffix = f" {unit}" if unit else ""
+
+    def check(value: float) -> float:
+        if not low <= value <= high:
+            raise ValueError(f"{value:g}{suffix} is outside {low:g} … {high:g}{suffix}, {why}")
+        return value
+
+    return AfterValidator(check)
+
+
+TotalizerReading = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0), _within(0, MAX_TOTALIZER, "", "the range a totalizer reading is kept to (docs/tickets.md, \"Physical ranges\")")]
+MeterFactor = Annotated[
+    float,
+    Field(strict=True, allow_inf_nan=False, gt=0),
+    _within(*METER_FACTOR_RANGE, "", "a meter factor is a ratio near 1 (API MPMS 12.2); check for a K-factor or a percentage"),
+]
+
 
 class Temperature(StrictModel):
     value: Number
@@ -42,15 +89,41 @@ class Temperature(StrictModel):
         return self.value if self.unit == "C" else float(volume_correction.celsius_from_fahrenheit(self.value))
 
 
+_KPA_PER = {"kPa": 1.0, "bar": 100.0, "psi": 1.0 / volume_correction.PSI_PER_KPA}
+
+
 class Pressure(StrictModel):
     """Gauge pressure."""
 
+    unit: Literal["kPa", "bar", "psi"]  # before the value, which is checked in its unit
     value: Number
-    unit: Literal["kPa", "bar", "psi"]
 
     def kpa(self) -> float:
-        factor = {"kPa": 1.0, "bar": 100.0, "psi": 1.0 / volume_correction.PSI_PER_KPA}[self.unit]
-        return self.value * factor
+        return self.value * _KPA_PER[self.unit]
+
+    @field_validator("value")
+    @classmethod
+    def _not_below_vacuum(cls, value: float, info: ValidationInfo) -> float:
+        unit = info.data.get("unit")
+        problem = None if unit is None else pressure_problem(value * _KPA_PER[unit], value, unit)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+def pressure_problem(kpa: float, value: float, unit: str) -> str | None:
+    """Why a gauge pressure of `kpa` [kPa] (written `value` `unit`) cannot be, or None."""
+    if kpa < VACUUM_KPA - 1e-9:
+        return f"gauge pressure {value:g} {unit} is below a full vacuum ({VACUUM_KPA:g} kPa gauge); check the sign and the unit"
+    return None
+
+
+def temperature_problem(celsius: float, value: float, unit: str) -> str | None:
+    """Why a temperature of `celsius` [°C] (written `value` `unit`) is outside `TEMPERATURE_RANGE_C`, or None."""
+    low, high = TEMPERATURE_RANGE_C
+    if not low <= celsius <= high:
+        return f"temperature {value:g} {unit} is outside {low:g} … {high:g} °C (−58 … 302 °F), the range of API MPMS 11.1-2004"
+    return None
 
 
 class Density(StrictModel):
@@ -66,7 +139,9 @@ class Density(StrictModel):
 
 
 class DensityDifference(StrictModel):
-    value: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+    value: Annotated[
+        float, Field(strict=True, allow_inf_nan=False, gt=0), _within(0, MAX_DENSITY_BAND_KGM3, "kg/m³", "a wider band checks nothing")
+    ]
     unit: Literal["kg/m3"]
 
 
@@ -108,9 +183,22 @@ class _Totalizer(StrictModel):
     """Opening and closing readings of a totalizer in `unit` (narrowed by each kind), and where it wraps."""
 
     unit: str
-    opening: Number
-    closing: Number
-    rollover_at: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)] | None = None
+    opening: TotalizerReading
+    closing: TotalizerReading
+    rollover_at: Annotated[
+        float, Field(strict=True, allow_inf_nan=False, gt=0), _within(0, MAX_TOTALIZER, "", "the range a totalizer is kept to")
+    ] | None = None
+
+    @model_validator(mode="after")
+    def _below_rollover(self) -> _Totalizer:
+        if self.rollover_at is not None:
+            for name in ("opening", "closing"):
+                value = getattr(self, name)
+                if value >= self.rollover_at:
+                    raise ValueError(
+                        f"{name} {value:g} is not below rollover_at {self.rollover_at:g}: the register wraps to 0 there, so it never shows it"
+                    )
+        return self
 
 
 class VolumeTotalizer(_Totalizer):
@@ -143,7 +231,7 @@ class MeterFile(StrictModel):
     policy: Policy
     commodity: Commodity
     totalizer: VolumeTotalizer
-    meter_factor: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+    meter_factor: MeterFactor
     base_density: Density
     temperature: Temperature | None = None
     pressure: Pressure | None = None
@@ -173,7 +261,7 @@ class CoriolisFile(StrictModel):
     policy: Policy
     commodity: Commodity
     mass_totalizer: MassTotalizer
-    mass_meter_factor: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+    mass_meter_factor: MeterFactor
     base_density: Density
     line: LineConditions
     density_check_band: DensityDifference
@@ -200,7 +288,8 @@ class FreeWater(StrictModel):
 class Shell(StrictModel):
     insulated: bool
     table_base_temperature: Temperature
-    expansion_coefficient_per_c: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0, lt=1e-3)]
+    # per °C: mild steel 1.12e-5, stainless steel 1.73e-5, aluminium 2.3e-5 (API MPMS 12.1.1)
+    expansion_coefficient_per_c: Annotated[float, Field(strict=True, allow_inf_nan=False, ge=1e-6, le=1e-4)]
     ambient_temperature: Temperature | None = None
 
     @model_validator(mode="after")
@@ -211,7 +300,7 @@ class Shell(StrictModel):
 
 
 class Roof(StrictModel):
-    mass_kg: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+    mass_kg: Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0), _within(0, MAX_ROOF_MASS_KG, "kg", "more than any floating roof weighs")]
     table_includes_roof: bool
 
 
@@ -339,7 +428,18 @@ def meter_ticket_from_file(path: str | Path) -> Ticket:
         samples = data.flow_samples
         quantities = [row[0] for row in samples.rows]
         temps = [Temperature(value=row[1], unit=samples.temperature_unit).celsius() for row in samples.rows]
-        pressures = [Pressure(value=row[2], unit=samples.pressure_unit).kpa() for row in samples.rows]
+        pressures = [row[2] * _KPA_PER[samples.pressure_unit] for row in samples.rows]
+        for i, row in enumerate(samples.rows):
+            # each sample, not only the average: one impossible sample would hide in a flow-weighted mean
+            problem = (
+                (f"quantity {row[0]:g} {samples.quantity_unit} is above {MAX_TOTALIZER:g}" if row[0] > MAX_TOTALIZER else None)
+                or temperature_problem(temps[i], row[1], samples.temperature_unit)
+                or pressure_problem(pressures[i], row[2], samples.pressure_unit)
+                or (f"pressure {row[2]:g} {samples.pressure_unit} is above {MAX_PRESSURE_KPA:g} kPa, the range of API MPMS 11.1-2004"
+                    if pressures[i] > MAX_PRESSURE_KPA else None)
+            )
+            if problem:
+                raise InputError(path, f"flow_samples.rows[{i}]", problem)
         try:
             temperature_c = flow_weighted_average(temps, quantities)
             pressure_kpa = flow_weighted_average(pressures, quantities)
@@ -381,6 +481,13 @@ def coriolis_ticket_from_file(path: str | Path) -> Ticket:
     policy = _policy(path, data.policy, data.base_density)
     if data.line.density.unit != "kg/m3":
         raise InputError(path, "line.density.unit", f"the meter's line density must be in kg/m3, got {data.line.density.unit!r}")
+    low, high = LINE_DENSITY_RANGE_KGM3
+    if not low <= data.line.density.value <= high:
+        raise InputError(
+            path, "line.density.value",
+            f"{data.line.density.value:g} kg/m³ is outside {low:g} … {high:g} kg/m³, the densities of liquid hydrocarbons at line "
+            "conditions within API MPMS 11.1-2004; check the unit",
+        )
     to_kg = data.mass_totalizer.factor_to_kg()
     rollover = data.mass_totalizer.rollover_at
     fields = {
@@ -429,6 +536,11 @@ def tank_ticket_from_file(path: str | Path) -> Ticket:
         rows = data.strapping_table
         level_factor = 0.001 if rows.level_unit == "mm" else 1.0
         volume_factor = 0.001 if rows.volume_unit == "L" else 1.0
+        for i, (level, volume) in enumerate(rows.rows):
+            if not 0 <= level * level_factor <= MAX_TANK_LEVEL_M:
+                raise InputError(path, f"strapping_table.rows[{i}]", f"level {level:g} {rows.level_unit} is outside 0 … {MAX_TANK_LEVEL_M:g} m; check level_unit")
+            if not 0 <= volume * volume_factor <= MAX_TANK_VOLUME_M3:
+                raise InputError(path, f"strapping_table.rows[{i}]", f"volume {volume:g} {rows.volume_unit} is outside 0 … {MAX_TANK_VOLUME_M3:g} m³; check volume_unit")
         try:
             table = StrappingTable([r[0] * level_factor for r in rows.rows], [r[1] * volume_factor for r in rows.rows])
         except InvalidStrappingTable as error:
@@ -454,9 +566,16 @@ def tank_ticket_from_file(path: str | Path) -> Ticket:
     else:
         assert data.free_water.volume is not None
         water_level_m, free_water = None, data.free_water.volume.m3()
+    for key, given in (("total_observed_volume.value", data.total_observed_volume), ("free_water.volume.value", data.free_water.volume)):
+        if given is not None and given.m3() > MAX_TANK_VOLUME_M3:
+            raise InputError(path, key, f"{given.value:g} {given.unit} is above {MAX_TANK_VOLUME_M3:g} m³, more than any tank holds; check the unit")
     shell = None
     if isinstance(data.shell, Shell):
         ambient = data.shell.ambient_temperature
+        for key, temperature in (("shell.ambient_temperature.value", ambient), ("shell.table_base_temperature.value", data.shell.table_base_temperature)):
+            problem = None if temperature is None else temperature_problem(temperature.celsius(), temperature.value, temperature.unit)
+            if problem:
+                raise InputError(path, key, problem)
         shell = ShellCorrection(
             insulated=data.shell.insulated,
             table_base_temperature_c=data.shell.table_base_temperature.celsius(),
@@ -500,7 +619,17 @@ TICKET_READERS: dict[str, Callable[[str | Path], Ticket]] = {
 
 
 __all__ = [
+    "LINE_DENSITY_RANGE_KGM3",
+    "MAX_DENSITY_BAND_KGM3",
+    "MAX_PRESSURE_KPA",
+    "MAX_ROOF_MASS_KG",
+    "MAX_TANK_LEVEL_M",
+    "MAX_TANK_VOLUME_M3",
+    "MAX_TOTALIZER",
+    "METER_FACTOR_RANGE",
+    "TEMPERATURE_RANGE_C",
     "TICKET_READERS",
+    "VACUUM_KPA",
     "Commodity",
     "CoriolisFile",
     "Density",

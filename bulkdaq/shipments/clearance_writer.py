@@ -79,27 +79,35 @@ async def write_points(writer: InfluxWriter, points: Sequence[Point]) -> None:
 
 
 class PublishFailed(QueryError):
-    """InfluxDB did not take the points in time (the registry already holds the transition)."""
+    """InfluxDB did not take the points in time."""
 
 
-def publish(site: LoadedSite, points: Sequence[Point], timeout_s: float = 20.0) -> None:
-    """Write points now (for the CLI's one-off transitions); returns once they are stored or quarantined.
+def publish(site: LoadedSite, points: Sequence[Point], timeout_s: float | None = None) -> None:
+    """Write points now (for the CLI's one-off steps); returns once they are stored.
 
     The writer retries an unreachable server for ever, which suits a collector but not a command a
-    person is waiting on: after `timeout_s` this gives up with PublishFailed.
+    person is waiting on: after `timeout_s` (default twice the site's `[influxdb] timeout_s`) this gives
+    up with PublishFailed, and so it does when InfluxDB refuses the points (they are quarantined). The
+    workflow calls it before committing a step, so a failure leaves the registry as it was.
     """
+    budget = timeout_s if timeout_s is not None else 2 * site.config.influxdb.timeout_s
 
     async def run() -> None:
         writer = writer_for(site)
         try:
-            await asyncio.wait_for(write_points(writer, points), timeout_s)
+            await asyncio.wait_for(write_points(writer, points), budget)
         except TimeoutError:
             raise PublishFailed(
-                f"InfluxDB at {site.config.influxdb.url} did not store the clearance state within {timeout_s:g} s "
-                f"({writer.stats.last_error}); the registry has the transition, rerun with --site to publish it"
+                f"InfluxDB at {site.config.influxdb.url} did not store the clearance state within {budget:g} s "
+                f"({writer.stats.last_error or 'no answer'})"
             ) from None
         finally:
             await writer.aclose()
+        if writer.stats.lines_quarantined:
+            raise PublishFailed(
+                f"InfluxDB at {site.config.influxdb.url} refused the clearance state ({writer.stats.last_error}); "
+                f"the lines are kept in {', '.join(map(str, writer.stats.quarantine_files))}"
+            )
 
     try:
         asyncio.get_running_loop()

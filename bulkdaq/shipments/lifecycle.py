@@ -63,14 +63,22 @@ BLOCKING_EVENT_KINDS = ("meter_factor_change", "clock_jump", "totalizer_reset", 
 
 
 class TransitionRefused(BulkdaqError, ValueError):
-    """A transition the lifecycle does not allow from the current state."""
+    """A transition the lifecycle does not allow from the current state, or a step narrower than the
+    lifecycle (`only_from`: ``recheck`` goes to ``precheck`` only from ``blocked``) taken from another state."""
 
-    def __init__(self, shipment_id: str, current: str, requested: str) -> None:
+    def __init__(self, shipment_id: str, current: str, requested: str, *, only_from: tuple[str, ...] | None = None, step: str = "") -> None:
         self.shipment_id = shipment_id
         self.current = current
         self.requested = requested
         self.allowed = tuple(s.value for s in TRANSITIONS.get(ClearanceState(current), ())) if current in STATES else ()
         allowed = ", ".join(self.allowed) if self.allowed else "none: it is final"
+        if only_from is not None:
+            sources = " or ".join(f"'{state}'" for state in only_from)
+            super().__init__(
+                f"shipment {shipment_id} is '{current}', not {sources}: {step or 'this step'} goes to '{requested}' only from {sources} "
+                f"(allowed from '{current}': {allowed})"
+            )
+            return
         super().__init__(
             f"shipment {shipment_id} is '{current}'; it cannot go to '{requested}' "
             f"(allowed from '{current}': {allowed})"

@@ -12,6 +12,7 @@ declared basis, with the intermediate values a person needs to check them.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,11 @@ TONNE_BASES = ("t_air", "t_vacuum")
 WEIGHING_METHODS = ("draft_survey", "belt_scale")
 
 Identifier = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_.:/\-]+$")]
+# A shipment id is a safe name: it may appear in a file name (`certificate-ID.html`), so it has no path
+# separator and no `..`; it starts with a letter or digit. Shipments declared before this rule keep
+# their ids in the registry (read with `Identifier`); no path is ever built from such an id.
+SHIPMENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,119}$")
+SHIPMENT_ID_EXPECTED = "a safe name: 1–120 letters, digits, '-', '_' or '.', beginning with a letter or digit, no '..' (e.g. \"EXP-2026-0417\")"
 Text = Annotated[str, Field(min_length=1, max_length=500)]
 ShortText = Annotated[str, Field(min_length=1, max_length=120)]
 # The ship's call: which voyage, which vessel (IMO number), where. Required in a shipment file; a
@@ -169,6 +175,18 @@ class Shipment(StrictModel):
         return self.model_dump(mode="json")
 
 
+def is_safe_shipment_id(shipment_id: str) -> bool:
+    """Whether `shipment_id` is a safe name (SHIPMENT_ID_PATTERN, and no '..'): one that can stand in a file name."""
+    return SHIPMENT_ID_PATTERN.fullmatch(shipment_id) is not None and ".." not in shipment_id
+
+
+def shipment_id_problem(shipment_id: str) -> str | None:
+    """What is wrong with `shipment_id` as the id of a new shipment (None: it is a safe name)."""
+    if is_safe_shipment_id(shipment_id):
+        return None
+    return f"expected {SHIPMENT_ID_EXPECTED}; got {shipment_id!r}"
+
+
 def _cross_checks(shipment: Shipment) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     if len(set(shipment.methods)) != len(shipment.methods):
@@ -208,20 +226,27 @@ def _cross_checks(shipment: Shipment) -> list[tuple[str, str]]:
 def shipment_from_data(raw: Any, source: str | Path, *, require_call: bool = False) -> Shipment:
     """Validate already-parsed shipment data; problems raise InputError naming `source` and the key path.
 
-    `require_call`: the voyage, IMO number, port and berth must be given (a shipment file); without it a
-    declaration stored before those keys existed still reads.
+    `require_call`: a new shipment file: the voyage, IMO number, port and berth must be given and the id
+    must be a safe name (`SHIPMENT_ID_PATTERN`); without it a declaration stored before those rules
+    existed still reads.
     """
     problems: list[tuple[str, str]] = []
+    id_problem = None
     if require_call and isinstance(raw, dict):
         problems = [(key, "required key is missing (the ship's call: voyage, imo_number, port, berth; see docs/shipments.md)")
                     for key in CALL_KEYS if raw.get(key) is None]
+        if isinstance(raw.get("id"), str):
+            id_problem = shipment_id_problem(raw["id"])
     try:
         shipment = validated(Shipment, raw, source, docs="docs/shipments.md")
     except InputError as error:
-        if not problems:
+        if not problems and id_problem is None:
             raise
-        raise problems_error(source, [*getattr(error, "problems", [(error.field, error.problem)]), *problems]) from None
-    problems = _cross_checks(shipment) + problems
+        found = getattr(error, "problems", [(error.field, error.problem)])
+        if id_problem is not None:  # the safe-name rule says what a new id must be; the stored ids' wider pattern would mislead
+            found = [("id", id_problem), *(p for p in found if p[0] != "id")]
+        raise problems_error(source, [*found, *problems]) from None
+    problems = ([] if id_problem is None else [("id", id_problem)]) + _cross_checks(shipment) + problems
     if problems:
         raise problems_error(source, problems)
     return shipment
@@ -283,6 +308,8 @@ __all__ = [
     "BASIS_LABELS",
     "CALL_KEYS",
     "METHODS",
+    "SHIPMENT_ID_EXPECTED",
+    "SHIPMENT_ID_PATTERN",
     "Basis",
     "DeclaredQuantity",
     "Instrument",
@@ -290,10 +317,12 @@ __all__ = [
     "Shipment",
     "check_imo_number",
     "imo_check_digit",
+    "is_safe_shipment_id",
     "load_figures",
     "load_shipment",
     "quantity_decimals",
     "shipment_from_data",
+    "shipment_id_problem",
     "shown_policy",
 ]
 
@@ -347,12 +376,10 @@ def load_figures(path: str | Path, shipment: Shipment) -> list[MethodFigure]:
         or a method given twice (file, key path, problem).
     """
     path = Path(path)
+    text = read_text(path)  # one reader for every input file: missing, a folder, not UTF-8
     try:
-        text = path.read_text(encoding="utf-8")
         raw = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except FileNotFoundError:
-        raise InputError(path, "(file)", "no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise InputError(path, "(syntax)", f"not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {error}") from None
     entries = validated(FiguresFile, raw, path, docs="docs/shipments.md").figures
     problems = []

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,8 +38,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
-from bulkdaq.shipments.lifecycle import ClearanceState, check_transition
-from bulkdaq.shipments.model import Shipment, shipment_from_data
+from bulkdaq.shipments.lifecycle import ClearanceState, TransitionRefused, check_transition
+from bulkdaq.shipments.model import SHIPMENT_ID_EXPECTED, Shipment, is_safe_shipment_id, shipment_from_data
 
 DECLARATION = "declaration"
 
@@ -228,40 +228,116 @@ class SigningKeyRequired(BulkdaqError, ValueError):
     """The registry signs its history with a site key and was opened without it."""
 
 
+class RegistryUnavailable(BulkdaqError):
+    """The registry file is missing (and is not to be created), a folder, not SQLite, another program's
+    SQLite database, or locked: the message names the file and what was expected."""
+
+
+class UnsafeShipmentId(BulkdaqError, ValueError):
+    """A new shipment whose id is not a safe name (see bulkdaq/shipments/model.py, SHIPMENT_ID_PATTERN)."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One step of a shipment's lifecycle to record: the state it goes to, why, and what it rests on.
+
+    `only_from`: the states this step may start from, when the step is narrower than the lifecycle
+    (``recheck`` goes to ``precheck`` only from ``blocked``; ``declared`` → ``precheck`` is `start`'s).
+    """
+
+    to_state: str
+    reason: str
+    evidence: Sequence[Evidence] = ()
+    only_from: tuple[str, ...] | None = None
+    step: str = ""  # the step's name, for a refusal by `only_from` ("recheck")
+
+
+_REGISTRY_TABLES = {"shipments", "evidence", "events"}
+
+
 class ShipmentRegistry:
     """One SQLite file of shipments, evidence and events.
 
     Parameters
     ----------
     path
-        The SQLite file (created with its folder if missing).
+        The SQLite file.
     signing_key
         The site's Ed25519 key (`[evidence] key_file`): every event appended is signed with it. A registry
         that has signed once refuses, from then on, to append without its key or with another key.
+    create
+        Create the file (and its folder) if it does not exist. Without it (every command but
+        `shipment declare`) a missing file is refused and nothing is created.
+
+    An existing file must be a registry: a folder, a file that is not SQLite, or another program's SQLite
+    database (a spool) is refused with `RegistryUnavailable`, never written to. Opening writes nothing;
+    a registry of an older format is brought up to date by its first write, and read as it is until then.
     """
 
-    def __init__(self, path: str | Path, signing_key: Ed25519PrivateKey | None = None) -> None:
+    def __init__(self, path: str | Path, signing_key: Ed25519PrivateKey | None = None, *, create: bool = True) -> None:
         self.path = Path(path)
         self.signing_key = signing_key
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) so a check and its write are one unit.
-        # check_same_thread=False: a command may hand the registry to a worker thread (one user at a time).
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        if self.path.is_dir():
+            raise RegistryUnavailable(f"{self.path}: is a folder; the shipment registry is one SQLite file (e.g. var/shipments.sqlite)")
+        existed = self.path.exists()
+        if not existed:
+            if not create:
+                raise RegistryUnavailable(
+                    f"{self.path}: no shipment registry there (reading creates none); give the registry with --registry "
+                    "or $BULKDAQ_REGISTRY, or declare a shipment into a new one with `bulkdaq shipment declare FILE --registry PATH`"
+                )
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise RegistryUnavailable(f"{self.path}: cannot make its folder ({error.strerror or error})") from None
+        try:
+            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) so a check and its write are one unit.
+            # check_same_thread=False: a command may hand the registry to a worker thread (one user at a time).
+            # mode=rw never creates the file; rwc only where creating is asked for.
+            self._db = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
+                                       isolation_level=None, timeout=30.0, check_same_thread=False)
+            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} - {"sqlite_sequence"}
+            if not tables and create:
+                self._upgrade()  # a new (or empty) file becomes a registry
+        except sqlite3.OperationalError as error:  # no permission, a read-only folder, locked
+            raise RegistryUnavailable(f"{self.path}: cannot open the registry ({error})") from None
+        except sqlite3.DatabaseError as error:
+            raise RegistryUnavailable(f"{self.path}: not a shipment registry: cannot read it as SQLite ({error})") from None
+        if not _REGISTRY_TABLES <= tables and not (create and not tables):
+            self._db.close()
+            held = f"its tables: {', '.join(sorted(tables))}" if tables else "an empty database"
+            raise RegistryUnavailable(f"{self.path}: not a shipment registry ({held}; a registry has the tables events, evidence, shipments)")
         self._db.execute("PRAGMA foreign_keys=ON")
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+
+    def _upgrade(self) -> None:
+        """Create the schema, or bring a registry of an older format up to date (idempotent)."""
+        self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA + "\n".join(_APPEND_ONLY))
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
+        columns = self._columns("events")
         for name, kind in _EVENT_COLUMNS_V2.items():
             if name not in columns:
                 self._db.execute(f"ALTER TABLE events ADD COLUMN {name} {kind}")
 
+    def _up_to_date(self) -> bool:
+        return set(_EVENT_COLUMNS_V2) <= self._columns("events") and self._has_table("signing_key")
+
+    def _has_table(self, name: str) -> bool:
+        return self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
     @property
     def key_fingerprint(self) -> str | None:
         """Fingerprint of the key this registry signs its history with (None: unsigned history)."""
+        if not self._has_table("signing_key"):  # a registry of format 1, not written to since
+            return None
         row = self._db.execute("SELECT fingerprint FROM signing_key ORDER BY since LIMIT 1").fetchone()
         return None if row is None else row[0]
 
     def public_key(self) -> Ed25519PublicKey | None:
+        if not self._has_table("signing_key"):
+            return None
         row = self._db.execute("SELECT public_key_pem FROM signing_key ORDER BY since LIMIT 1").fetchone()
         return None if row is None else load_public_key(row[0])
 
@@ -303,7 +379,13 @@ class ShipmentRegistry:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+        """One write: everything inside is recorded together, or (on any exception) nothing is."""
+        try:
+            if not self._up_to_date():
+                self._upgrade()
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # locked by another process for longer than the timeout, read-only, disk full
+            raise RegistryUnavailable(f"{self.path}: cannot write to the registry ({error})") from None
         try:
             yield self._db
         except BaseException:
@@ -313,8 +395,23 @@ class ShipmentRegistry:
 
     # -- writing -------------------------------------------------------------------------------------
 
-    def declare(self, shipment: Shipment, actor: str, reason: str = "declared", at: datetime | None = None) -> Event:
-        """Register a new shipment in state ``declared``; its declaration is the first evidence."""
+    def declare(
+        self, shipment: Shipment, actor: str, reason: str = "declared", at: datetime | None = None,
+        *, before_commit: Callable[[], None] | None = None,
+    ) -> Event:
+        """Register a new shipment in state ``declared``; its declaration is the first evidence.
+
+        `before_commit` runs inside the transaction, after the event is written and before it is
+        committed (it sees the new state); if it raises, nothing is recorded.
+
+        Raises
+        ------
+        UnsafeShipmentId
+            The id is not a safe name (it could not stand in a file name).
+        ShipmentExists
+        """
+        if not is_safe_shipment_id(shipment.id):
+            raise UnsafeShipmentId(f"shipment id {shipment.id!r}: expected {SHIPMENT_ID_EXPECTED}")
         declaration = Evidence(DECLARATION, shipment.as_document())
         at = at or datetime.now(timezone.utc)
         with self._transaction() as db:
@@ -322,7 +419,10 @@ class ShipmentRegistry:
                 raise ShipmentExists(shipment.id)
             self._store_evidence(db, [declaration])
             db.execute("INSERT INTO shipments (id, declaration_hash, declared_at) VALUES (?, ?, ?)", (shipment.id, declaration.hash, _iso(at)))
-            return self._append(db, shipment.id, None, ClearanceState.DECLARED.value, actor, reason, [declaration.hash], at)
+            event = self._append(db, shipment.id, None, ClearanceState.DECLARED.value, actor, reason, [declaration.hash], at)
+            if before_commit is not None:
+                before_commit()
+            return event
 
     def transition(
         self,
@@ -343,13 +443,44 @@ class ShipmentRegistry:
         IncompleteEvent
             Empty actor or reason.
         """
-        if not actor.strip() or not reason.strip():
+        return self.record(shipment_id, [Transition(to_state, reason, evidence)], actor, at)[0]
+
+    def record(
+        self,
+        shipment_id: str,
+        transitions: Sequence[Transition],
+        actor: str,
+        at: datetime | None = None,
+        *,
+        before_commit: Callable[[], None] | None = None,
+    ) -> tuple[Event, ...]:
+        """Record a step of one or more transitions in one transaction: all of them, or none.
+
+        Each transition is checked against the lifecycle from the state the one before it left (the first
+        from the shipment's current state, read inside the transaction, so two processes cannot both move
+        the shipment from the same state). `before_commit` runs last inside the transaction and sees the
+        new state (the workflow publishes it to InfluxDB there); if it raises, nothing is recorded.
+
+        Raises
+        ------
+        UnknownShipment, TransitionRefused, IncompleteEvent
+        """
+        if not actor.strip() or any(not t.reason.strip() for t in transitions):
             raise IncompleteEvent("every transition needs an actor and a reason")
+        at = at or datetime.now(timezone.utc)
+        events = []
         with self._transaction() as db:
             current = self._state(db, shipment_id)
-            check_transition(shipment_id, current, to_state)
-            self._store_evidence(db, evidence)
-            return self._append(db, shipment_id, current, to_state, actor, reason, [e.hash for e in evidence], at or datetime.now(timezone.utc))
+            for step in transitions:
+                if step.only_from is not None and current not in step.only_from:
+                    raise TransitionRefused(shipment_id, current, step.to_state, only_from=step.only_from, step=step.step)
+                check_transition(shipment_id, current, step.to_state)
+                self._store_evidence(db, step.evidence)
+                events.append(self._append(db, shipment_id, current, step.to_state, actor, step.reason, [e.hash for e in step.evidence], at))
+                current = step.to_state
+            if before_commit is not None:
+                before_commit()
+        return tuple(events)
 
     def _store_evidence(self, db: sqlite3.Connection, evidence: Sequence[Evidence]) -> None:
         for item in evidence:
@@ -400,8 +531,10 @@ class ShipmentRegistry:
         return shipment_from_data(json.loads(row[0]), f"registry {self.path} ({shipment_id})")
 
     def events(self, shipment_id: str) -> list[Event]:
+        # A format-1 registry not written to since has no number and signature columns yet: read them as NULL.
+        numbered = "number, signature" if set(_EVENT_COLUMNS_V2) <= self._columns("events") else "NULL, NULL"
         rows = self._db.execute(
-            "SELECT seq, shipment, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, number, signature "
+            f"SELECT seq, shipment, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, {numbered} "
             "FROM events WHERE shipment = ? ORDER BY seq",
             (shipment_id,),
         ).fetchall()
@@ -481,10 +614,13 @@ __all__ = [
     "Evidence",
     "HistoryAltered",
     "IncompleteEvent",
+    "RegistryUnavailable",
     "ShipmentExists",
     "ShipmentRegistry",
     "SigningKeyRequired",
+    "Transition",
     "UnknownShipment",
+    "UnsafeShipmentId",
     "canonical_json",
     "check_event_chain",
     "event_from_dict",

@@ -1,14 +1,20 @@
 """The clearance workflow: the steps that take a shipment through its lifecycle.
 
-``start_loading``, ``complete_loading``, ``record_figures``, ``reconcile_shipment`` and ``officer_step``
-are plain functions, so the command line (`bulkdaq shipment …`), the demo and the tests drive the same
-code. Every step is one or more registry events; when a site is given, the new state is written to
-InfluxDB's `clearance` measurement for the Grafana clearance board (`publish_status`).
+``declare_shipment``, ``start_loading``, ``complete_loading``, ``record_figures``, ``reconcile_shipment``,
+``officer_step`` and ``recheck`` are plain functions, so the command line (`bulkdaq shipment …`), the demo
+and the tests drive the same code. Every step is one or more registry events; when a site is given, the
+new state is written to InfluxDB's `clearance` measurement for the Grafana clearance board.
+
+A step is all or nothing. Everything it reads (the site, the stored readings) is read first; then its
+events are written in one registry transaction, the new state is published to InfluxDB from inside that
+transaction, and only then is it committed. If InfluxDB does not take the state within the site's
+budget (2 × `[influxdb] timeout_s`, at most PUBLISH_LIMIT_S), the transaction is rolled back: the registry is as it was, and the
+same step can simply be run again (`StepNotRecorded`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +28,7 @@ from bulkdaq.evidence.chain import load_private_key
 from bulkdaq.inputs.survey_file import SurveyJob
 from bulkdaq.observations.observation_evidence import DRAFT_OBSERVATIONS, observation_evidence
 from bulkdaq.observations.observed_survey import ObservedSurvey
-from bulkdaq.shipments.clearance_writer import clearance_point, publish
+from bulkdaq.shipments.clearance_writer import PublishFailed, clearance_point, publish
 from bulkdaq.shipments.lifecycle import ClearanceState, Finding, certificate_findings, check_transition
 from bulkdaq.shipments.live_quantities import (
     INTEGRITY,
@@ -36,18 +42,26 @@ from bulkdaq.shipments.live_quantities import (
 )
 from bulkdaq.shipments.method_figures import draft_survey_figure
 from bulkdaq.shipments.model import MethodFigure, Shipment
-from bulkdaq.shipments.registry import Event, Evidence, ShipmentRegistry
+from bulkdaq.shipments.registry import Event, Evidence, ShipmentRegistry, Transition
 from bulkdaq.shipments.tolerance_rules import Reconciliation, RuleSet, reconcile
 from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.line_protocol import Point
 from bulkdaq.wording.figure_format import percent_text
 
 FIGURES = "figures"
+# A step holds the registry's write lock while InfluxDB takes its new state; other writers wait for the
+# lock up to 30 s (bulkdaq/shipments/registry.py), so the wait for InfluxDB stays below that.
+PUBLISH_LIMIT_S = 25.0
 RECONCILIATION = "reconciliation"
 RULE_SET = "rule_set"
 
 
 class StepRefused(BulkdaqError, ValueError):
     """A step the shipment is not ready for: a figure missing for one of its methods."""
+
+
+class StepNotRecorded(BulkdaqError):
+    """InfluxDB did not take the new clearance state, so the step was rolled back: nothing was recorded."""
 
 
 def _now() -> datetime:
@@ -76,10 +90,11 @@ def _site_findings(shipment: Shipment, site: LoadedSite) -> list[Finding]:
 
 
 def start_loading(registry: ShipmentRegistry, shipment_id: str, actor: str, site: LoadedSite | None, at: datetime | None = None) -> StepResult:
-    """``declared``/``blocked`` → ``precheck`` → ``loading`` (or ``blocked`` when a precheck fails).
+    """``declared``/``blocked`` → ``precheck`` → ``loading`` (or ``blocked`` when a precheck fails), in one step.
 
     Prechecks: every instrument certificate valid on the start day; the site is the declared one and
-    configures every meter the shipment names. The loading window opens at `at` (default now).
+    configures every meter the shipment names. The loading window opens at `at` (default now). The
+    events and the published state are recorded together or not at all (see the module's docstring).
     """
     at = at or _now()
     shipment = registry.shipment(shipment_id)
@@ -89,20 +104,20 @@ def start_loading(registry: ShipmentRegistry, shipment_id: str, actor: str, site
         check_transition(shipment_id, current, ClearanceState.PRECHECK.value)
     if shipment.assets.meters and site is None:
         raise InputError("command line", "--site", f"shipment {shipment_id} loads through meters; name the site file so the prechecks can see them")
-    events = []
+    steps = []
     if current != ClearanceState.PRECHECK.value:
-        events.append(registry.transition(shipment_id, ClearanceState.PRECHECK.value, actor, "precheck: instrument certificates, site and meters", at=at))
+        steps.append(Transition(ClearanceState.PRECHECK.value, "precheck: instrument certificates, site and meters"))
     instruments = [(i.id, i.certificate, i.certificate_valid_until) for i in shipment.instruments]
     findings = certificate_findings(instruments, at.date()) + (_site_findings(shipment, site) if site else [])
     checked = {"checked_on": at.date().isoformat(), "instruments": [list(map(str, i)) for i in instruments], "site": site.config.site.name if site else None}
     if findings:
         evidence = Evidence(INTEGRITY, {**checked, "findings": [f.as_dict() for f in findings]})
-        events.append(registry.transition(shipment_id, ClearanceState.BLOCKED.value, actor, "precheck failed: " + "; ".join(f.message for f in findings), [evidence], at=at))
+        steps.append(Transition(ClearanceState.BLOCKED.value, "precheck failed: " + "; ".join(f.message for f in findings), [evidence]))
     else:
         evidence = Evidence(LOADING_START, {**checked, "start": at.isoformat(), "meters": list(shipment.assets.meters)})
-        events.append(registry.transition(shipment_id, ClearanceState.LOADING.value, actor, "precheck passed; loading window opened", [evidence], at=at))
-    publish_status(registry, shipment_id, site)
-    return StepResult(tuple(events), tuple(findings))
+        steps.append(Transition(ClearanceState.LOADING.value, "precheck passed; loading window opened", [evidence]))
+    events = _record(registry, shipment_id, steps, actor, site, "shipment start", at=at)
+    return StepResult(events, tuple(findings))
 
 
 def complete_loading(
@@ -117,9 +132,8 @@ def complete_loading(
     start = loading_start(registry, shipment_id)
     window = {"start": start.isoformat(), "end": at.isoformat()}
     if not shipment.assets.meters:
-        event = registry.transition(shipment_id, ClearanceState.COMPLETE.value, actor, "loading complete", [Evidence("loading_window", window)], at=at)
-        publish_status(registry, shipment_id, site)
-        return StepResult((event,))
+        step = Transition(ClearanceState.COMPLETE.value, "loading complete", [Evidence("loading_window", window)])
+        return StepResult(_record(registry, shipment_id, [step], actor, site, "shipment complete", at=at))
     if site is None or rules is None:
         raise InputError("command line", "--site, --rules", f"shipment {shipment_id} loads through meters: the final tickets need the site file and the rule set (data-gap limit)")
     check_rule_set(shipment, rules)
@@ -128,16 +142,15 @@ def complete_loading(
         findings = batch_findings(reader, shipment, site, start, at, rules.max_data_gap_s)
         if findings:
             evidence = Evidence(INTEGRITY, {**window, "findings": [f.as_dict() for f in findings]})
-            event = registry.transition(shipment_id, ClearanceState.BLOCKED.value, actor, "integrity check failed at completion: " + "; ".join(f.message for f in findings), [evidence], at=at)
-            publish_status(registry, shipment_id, site)
-            return StepResult((event,), tuple(findings))
+            step = Transition(ClearanceState.BLOCKED.value, "integrity check failed at completion: " + "; ".join(f.message for f in findings), [evidence])
+            return StepResult(_record(registry, shipment_id, [step], actor, site, "shipment complete", at=at), tuple(findings))
         snapshot = live_snapshot(reader, site, shipment, start, at)
     figure = meters_figure(snapshot)
     tickets = Evidence(METER_TICKETS, {**snapshot.as_document(), "figure": figure.model_dump(mode="json")})
-    event = registry.transition(shipment_id, ClearanceState.COMPLETE.value, actor, f"loading complete; meters {figure.value:.3f} {shipment.declared.unit}", [tickets], at=at)
-    if site is not None:
-        publish(site, snapshot_points(snapshot, ClearanceState.COMPLETE.value))
-    return StepResult((event,))
+    step = Transition(ClearanceState.COMPLETE.value, f"loading complete; meters {figure.value:.3f} {shipment.declared.unit}", [tickets])
+    # The final quantities and the new state go to InfluxDB together, before the events are committed.
+    return StepResult(_record(registry, shipment_id, [step], actor, site, "shipment complete", at=at,
+                              points=lambda: snapshot_points(snapshot, ClearanceState.COMPLETE.value)))
 
 
 def record_figures(
@@ -163,12 +176,10 @@ def record_figures(
         raise StepRefused(f"shipment {shipment_id} needs a figure for every method; missing: {', '.join(missing)} (give them in a figures file)")
     ordered = [by_method[m].model_dump(mode="json") for m in shipment.methods]
     summary = ", ".join(f"{m} {by_method[m].value:.3f}" for m in shipment.methods)
-    event = registry.transition(
-        shipment_id, ClearanceState.MEASURED.value, actor, f"figures recorded: {summary} {shipment.declared.unit}",
-        [Evidence(FIGURES, {"figures": ordered}), *evidence],
+    step = Transition(
+        ClearanceState.MEASURED.value, f"figures recorded: {summary} {shipment.declared.unit}", [Evidence(FIGURES, {"figures": ordered}), *evidence]
     )
-    publish_status(registry, shipment_id, site)
-    return StepResult((event,))
+    return StepResult(_record(registry, shipment_id, [step], actor, site, "shipment measure"))
 
 
 def draft_survey_measurement(job: SurveyJob, shipment: Shipment, observed: ObservedSurvey | None = None) -> tuple[MethodFigure, list[Evidence]]:
@@ -202,34 +213,81 @@ def reconcile_shipment(registry: ShipmentRegistry, shipment_id: str, actor: str,
     result = reconcile(figures, shipment.declared.quantity, rules, list(shipment.methods), own_uncertainties)
     evidence = [Evidence(RECONCILIATION, result.as_dict()), Evidence(RULE_SET, rules.as_document())]
     outside = [f"{c.first} vs {c.second} {percent_text(c.difference_pct, signed=True)} (limit {c.rule.value}, {c.rule.name})" for c in result.comparisons if not c.within]
-    events = [
-        registry.transition(shipment_id, ClearanceState.RECONCILED.value, actor, f"{len(result.comparisons)} comparisons under {rules.name} {rules.version}", evidence),
-        registry.transition(
-            shipment_id, result.verdict, actor,
-            "every comparison within its limit" if not outside else "outside: " + "; ".join(outside), evidence,
-        ),
+    steps = [
+        Transition(ClearanceState.RECONCILED.value, f"{len(result.comparisons)} comparisons under {rules.name} {rules.version}", evidence),
+        Transition(result.verdict, "every comparison within its limit" if not outside else "outside: " + "; ".join(outside), evidence),
     ]
-    publish_status(registry, shipment_id, site)
-    return StepResult(tuple(events)), result
+    return StepResult(_record(registry, shipment_id, steps, actor, site, "shipment reconcile")), result
 
 
 def officer_step(registry: ShipmentRegistry, shipment_id: str, to_state: str, actor: str, reason: str, site: LoadedSite | None = None,
                  evidence_files: list[Path] | None = None) -> StepResult:
     """A person's step: investigate, resolve, certify, release (with optional evidence files, hashed)."""
+    evidence = _evidence_files(evidence_files)
+    if to_state == ClearanceState.CERTIFIED.value:
+        reconciliation = registry.latest_evidence(shipment_id, RECONCILIATION)
+        if reconciliation is not None:
+            evidence.append(reconciliation[1])
+    command = _OFFICER_COMMANDS.get(to_state, f"the step to {to_state}")
+    return StepResult(_record(registry, shipment_id, [Transition(to_state, reason, evidence)], actor, site, command))
+
+
+# The command of each officer's step, for the message that asks to run it again.
+_OFFICER_COMMANDS = {"investigating": "shipment investigate", "resolved": "shipment resolve", "certified": "shipment certify",
+                     "released": "shipment release"}
+
+
+def recheck(registry: ShipmentRegistry, shipment_id: str, actor: str, reason: str, site: LoadedSite | None = None,
+            evidence_files: list[Path] | None = None) -> StepResult:
+    """``blocked`` → ``precheck`` once the cause is dealt with; from any other state it is refused (a declared
+    shipment enters its precheck with ``start_loading``)."""
+    step = Transition(ClearanceState.PRECHECK.value, reason, _evidence_files(evidence_files),
+                      only_from=(ClearanceState.BLOCKED.value,), step="recheck")
+    return StepResult(_record(registry, shipment_id, [step], actor, site, "shipment recheck"))
+
+
+def declare_shipment(registry: ShipmentRegistry, shipment: Shipment, actor: str, reason: str, site: LoadedSite | None = None,
+                     at: datetime | None = None) -> StepResult:
+    """Declare a shipment (state ``declared``); with a site its state is published before the declaration is committed."""
+    hook = None if site is None else _publisher(registry, shipment.id, site, None)
+    try:
+        event = registry.declare(shipment, actor, reason, at, before_commit=hook)
+    except PublishFailed as error:
+        raise StepNotRecorded(f"{error}; nothing was recorded: shipment {shipment.id} is not declared. Run `shipment declare` again once InfluxDB answers") from None
+    return StepResult((event,))
+
+
+def _evidence_files(paths: list[Path] | None) -> list[Evidence]:
     evidence = []
-    for path in evidence_files or []:
+    for path in paths or []:
         try:
             content = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise InputError(path, "(file)", f"cannot read the evidence file: {error}") from None
         evidence.append(Evidence("document", {"file": path.name, "content": content}))
-    if to_state == ClearanceState.CERTIFIED.value:
-        reconciliation = registry.latest_evidence(shipment_id, RECONCILIATION)
-        if reconciliation is not None:
-            evidence.append(reconciliation[1])
-    event = registry.transition(shipment_id, to_state, actor, reason, evidence)
-    publish_status(registry, shipment_id, site)
-    return StepResult((event,))
+    return evidence
+
+
+def _publisher(registry: ShipmentRegistry, shipment_id: str, site: LoadedSite, points: Callable[[], list[Point]] | None) -> Callable[[], None]:
+    """What a step runs before its events are committed: write the new clearance state to InfluxDB (or the
+    step's own `points`, which carry it: the final quantities and the `clearance` point of `complete`)."""
+    def publish_new_state() -> None:
+        budget = min(2 * site.config.influxdb.timeout_s, PUBLISH_LIMIT_S)
+        publish(site, points() if points is not None else [status_point(registry, shipment_id)], budget)
+    return publish_new_state
+
+
+def _record(registry: ShipmentRegistry, shipment_id: str, steps: list[Transition], actor: str, site: LoadedSite | None, command: str,
+            *, at: datetime | None = None, points: Callable[[], list[Point]] | None = None) -> tuple[Event, ...]:
+    """Record a step's events in one transaction; with a site, publish the new state inside it (all or nothing)."""
+    hook = None if site is None else _publisher(registry, shipment_id, site, points)
+    try:
+        return registry.record(shipment_id, steps, actor, at, before_commit=hook)
+    except PublishFailed as error:
+        raise StepNotRecorded(
+            f"{error}; nothing was recorded: shipment {shipment_id} is still '{registry.state(shipment_id)}'. "
+            f"Run {command} again once InfluxDB answers"
+        ) from None
 
 
 def status_point(registry: ShipmentRegistry, shipment_id: str, at: datetime | None = None):  # noqa: ANN201 (a line_protocol.Point)
@@ -254,7 +312,8 @@ def status_point(registry: ShipmentRegistry, shipment_id: str, at: datetime | No
 
 
 def publish_status(registry: ShipmentRegistry, shipment_id: str, site: LoadedSite | None) -> None:
-    """With a site, write the shipment's current clearance point to its InfluxDB (the clearance board)."""
+    """With a site, write the shipment's current clearance point to its InfluxDB (the clearance board) again,
+    e.g. to refill a board; the steps publish their own new state."""
     if site is not None:
         publish(site, [status_point(registry, shipment_id)])
 
@@ -274,14 +333,18 @@ def registry_signing_key(site: LoadedSite | None) -> Ed25519PrivateKey | None:
 
 __all__ = [
     "FIGURES",
+    "PUBLISH_LIMIT_S",
     "RECONCILIATION",
     "RULE_SET",
+    "StepNotRecorded",
     "StepRefused",
     "StepResult",
     "check_rule_set",
     "complete_loading",
+    "declare_shipment",
     "officer_step",
     "publish_status",
+    "recheck",
     "reconcile_shipment",
     "record_figures",
     "recorded_figures",

@@ -3,6 +3,12 @@
 `SpoolForwarder` sends the oldest lines of a `DurableSpool` (`bulkdaq/store/spool.py`) to InfluxDB in
 batches, in order, and deletes only what InfluxDB stored (or what the writer quarantined after a 400), so
 a crash at any moment loses nothing acknowledged.
+
+At start it lets the writer prepare the database (`InfluxWriter.prepare`: created unless the site says
+`create_database = false`). While InfluxDB refuses writes for a reason an operator must fix (credentials,
+rights, a missing database: HTTP 401/403/404) the batch stays in the spool, unacknowledged: the writer says
+once what is wrong and how to fix it, and tries again quietly; readings keep being collected into the
+spool, and drain in order once the server takes them. Nothing is dropped and nothing is quarantined for it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ class SpoolForwarder:
         self._task = asyncio.create_task(self._run(), name="spool-forwarder")
 
     async def _run(self) -> None:
+        await self.writer.prepare()
         while True:
             moved = await self.drain_once()
             if moved == 0:

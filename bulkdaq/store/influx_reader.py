@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from bulkdaq.config.site_file import Credentials
+from bulkdaq.config.validation import redacted_url, url_without_credentials
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.store import contract
 
@@ -61,6 +62,11 @@ class InfluxReader:
     """Runs InfluxQL against one database."""
 
     def __init__(self, url: str, database: str, credentials: Credentials = Credentials(None, None), *, timeout_s: float = 30.0) -> None:
+        # A URL's user and password (a command line's --influx http://user:pw@host) become the credentials,
+        # so that the URL kept, and every line that prints it (httpx's own log too), holds no secret.
+        url, url_user, url_password = url_without_credentials(url)
+        if credentials.password is None and url_password is not None:
+            credentials = Credentials(credentials.username or url_user, url_password)
         self.url = url.rstrip("/")
         self.database = database
         auth = (credentials.username or "bulkdaq", credentials.password) if credentials.password is not None else None
@@ -82,9 +88,9 @@ class InfluxReader:
                 f"{self.url}/query", data={"db": self.database, "q": influxql, "epoch": "ms"}
             )
         except httpx.HTTPError as error:
-            raise QueryError(f"InfluxDB at {self.url} unreachable: {error}") from None
+            raise QueryError(f"InfluxDB at {redacted_url(self.url)} unreachable: {type(error).__name__}: {error}") from None
         if response.status_code != 200:
-            raise QueryError(f"InfluxDB answered HTTP {response.status_code}: {response.text.strip()[:500]}")
+            raise QueryError(f"InfluxDB at {redacted_url(self.url)} answered HTTP {response.status_code}: {response.text.strip()[:500]}")
         series: list[Series] = []
         for result in response.json().get("results", []):
             if "error" in result:

@@ -13,6 +13,7 @@ mean draft, linear interpolation, LCF and MTC for the trim corrections).
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Literal, get_args
@@ -31,7 +32,16 @@ RANGE_SLACK_M = 1e-9
 
 
 class HydrostaticTableError(BulkdaqError, ValueError):
-    """The rows given cannot form a hydrostatic table (too few, not increasing, not finite)."""
+    """The rows given cannot form a hydrostatic table (too few, not increasing, not finite, impossible).
+
+    `row` (0-based) and `column` name the value at fault when there is one, so a reader of a file can put
+    its key path on the message (``vessel.hydrostatics[3].displacement_t``); both None otherwise.
+    """
+
+    def __init__(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        super().__init__(message)
+        self.row = row
+        self.column = column
 
 
 class DraftOutsideTable(BulkdaqError, ValueError):
@@ -148,9 +158,58 @@ def _column(name: str, values: ArrayLike, size: int | None) -> np.ndarray:
         raise HydrostaticTableError(f"{name} has {array.size} values but draft_m has {size}")
     bad = np.flatnonzero(~np.isfinite(array))
     if bad.size:
-        raise HydrostaticTableError(f"{name} row {int(bad[0])} is not a finite number ({array[bad[0]]!r})")
+        raise HydrostaticTableError(f"{name} row {int(bad[0])} is not a finite number ({float(array[bad[0]])!r})", int(bad[0]), name)
     array.setflags(write=False)
     return array
+
+
+def _check_rows(table: HydrostaticTable, lbp_m: float | None) -> None:
+    """Refuse a table no ship can have, naming the first row at fault and its values.
+
+    * displacement strictly increasing with draft: a deeper ship displaces more water (TPC > 0 is its
+      slope), so a row whose displacement does not rise is a misprint and would move the cargo silently;
+    * TPC > 0 and MTC > 0: the area of the waterplane and its moment of inertia are positive;
+    * with the LBP: |LCF| ≤ LBP/2 from midships: the centre of flotation lies on the ship, between the
+      perpendiculars (a value beyond is the wrong LCF convention or a misprint).
+
+    LCF is not monotone (it moves aft, then may come forward, as the waterplane changes) and its slope
+    differs from hull to hull, so no limit on its change between rows is imposed: the displacement/TPC
+    audit (`audit_table`) and the table's own range remain the checks of a misprinted LCF.
+    """
+    drafts, displacement = table.draft_m, table.displacement_t
+    steps = np.diff(displacement)
+    if np.any(steps <= 0):
+        row = int(np.flatnonzero(steps <= 0)[0]) + 1
+        raise HydrostaticTableError(
+            f"displacement_t must increase with draft: row {row} (draft {drafts[row]:g} m, {displacement[row]:g} t) "
+            f"is not above row {row - 1} (draft {drafts[row - 1]:g} m, {displacement[row - 1]:g} t); a deeper ship "
+            "displaces more water: check the table for a misprint",
+            row, "displacement_t",
+        )
+    for name, what in (("tpc_t_cm", "TPC"), ("mtc_t_m_cm", "MTC")):
+        column = getattr(table, name)
+        if column is None:
+            continue
+        bad = np.flatnonzero(column <= 0)
+        if bad.size:
+            row = int(bad[0])
+            raise HydrostaticTableError(
+                f"{name} must be greater than 0: row {row} (draft {drafts[row]:g} m) gives {what} {column[row]:g}",
+                row, name,
+            )
+    if lbp_m is not None:
+        half = lbp_m / 2.0
+        bad = np.flatnonzero(np.abs(table.lcf_m) > half)
+        if bad.size:
+            row = int(bad[0])
+            lcf = float(table.lcf_m[row])
+            side = "aft" if lcf > 0 else "forward"
+            raise HydrostaticTableError(
+                f"lcf_m of row {row} (draft {drafts[row]:g} m) puts the centre of flotation {abs(lcf):g} m {side} of "
+                f"midships, beyond the {'aft' if lcf > 0 else 'forward'} perpendicular (LBP {lbp_m:g} m: at most "
+                f"{half:g} m either way); check the value and the LCF convention",
+                row, "lcf_m",
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -171,12 +230,15 @@ class HydrostaticTable:
     mtc_t_m_cm : array_like, optional
         Moment to change trim one centimetre [t·m/cm]; needed by the second trim correction unless
         the surveyor supplies MTC at QM ± 0.5 m.
+    lbp_m : float, optional
+        Length between perpendiculars [m]; when given, every LCF must lie within ± LBP/2 of midships.
 
     Raises
     ------
     HydrostaticTableError
-        Fewer than one row, columns of different lengths, non-finite values, or drafts not strictly
-        increasing.
+        Fewer than one row, columns of different lengths, non-finite values, drafts or displacements not
+        strictly increasing, a TPC or MTC not above 0, an LCF beyond the perpendiculars; the error's
+        `row` and `column` name the value at fault.
     """
 
     draft_m: NDArray[np.float64]
@@ -184,6 +246,7 @@ class HydrostaticTable:
     tpc_t_cm: NDArray[np.float64]
     lcf_m: NDArray[np.float64]
     mtc_t_m_cm: NDArray[np.float64] | None = None
+    lbp_m: float | None = None
     # Python-float copies for the scalar look-ups a survey makes (see `interpolate`), set after validation
     _drafts: tuple[float, ...] = field(init=False, repr=False)
     _columns: dict[str, tuple[float, ...]] = field(init=False, repr=False)
@@ -197,13 +260,17 @@ class HydrostaticTable:
             row = int(np.flatnonzero(steps <= 0)[0]) + 1
             raise HydrostaticTableError(
                 f"draft_m must increase strictly from row to row; row {row} ({draft[row]:g} m) "
-                f"follows {draft[row - 1]:g} m"
+                f"follows {draft[row - 1]:g} m",
+                row, "draft_m",
             )
         object.__setattr__(self, "draft_m", draft)
         for name in ("displacement_t", "tpc_t_cm", "lcf_m"):
             object.__setattr__(self, name, _column(name, getattr(self, name), draft.size))
         if self.mtc_t_m_cm is not None:
             object.__setattr__(self, "mtc_t_m_cm", _column("mtc_t_m_cm", self.mtc_t_m_cm, draft.size))
+        if self.lbp_m is not None and not (math.isfinite(self.lbp_m) and self.lbp_m > 0):
+            raise HydrostaticTableError(f"length between perpendiculars must be a positive number of metres, got {self.lbp_m!r}")
+        _check_rows(self, self.lbp_m)
         # Python-float copies for the scalar look-ups a survey makes (see `interpolate`)
         object.__setattr__(self, "_drafts", tuple(draft.tolist()))
         object.__setattr__(

@@ -3,9 +3,13 @@
 Security: None, or Basic256Sha256 Sign / SignAndEncrypt with the collector's own certificate. The
 server's certificate is either pinned (`server_certificate`) or checked against a trust list
 (`trusted_certificates`); with neither, it is accepted as the server presents it (trust on first use,
-logged). Every failure becomes an `OpcUaConnectError` whose message a person can act on: wrong
-password, certificate not trusted by the server, server certificate not trusted by us, no such
-endpoint, server down.
+logged). A pinned certificate is compared with the one the server offers before the secure channel is
+opened, so a mismatch is named with both fingerprints (a channel encrypted for the wrong certificate
+would only time out). A password is never sent in clear (security mode None, or a server whose user
+token policy does not encrypt it on a channel that is not encrypted) unless the settings allow it
+explicitly. Every failure becomes an `OpcUaConnectError` whose message a person can act on: wrong
+password, certificate not trusted by the server, server certificate not trusted by us or not the pinned
+one, a password that would travel in clear, no such endpoint, server down.
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from asyncua.crypto import security_policies
 from asyncua.crypto.truststore import TrustStore
 from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from bulkdaq.config.opcua_section import OpcUaServer, SecurityMode
 from bulkdaq.errors import BulkdaqError
-from collectors.opcua.x509 import application_uri_of
+from collectors.opcua.x509 import application_uri_of, certificate_fingerprint, load_certificate
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,40 @@ class ServerCertificateUntrusted(BulkdaqError):
     from the server rejecting *our* certificate, which arrives as the same status code)."""
 
 
+class PasswordInClearRefused(BulkdaqError):
+    """The session would carry the user's password unencrypted, and the settings do not allow it."""
+
+
+def clear_password_refusal(settings: ConnectionSettings) -> str:
+    return (
+        f"{settings.endpoint}: refusing to send the password of user {settings.username!r} in clear: security mode "
+        f"{settings.security_mode} does not encrypt it; use Sign or SignAndEncrypt, or allow it explicitly "
+        "(allow_password_without_encryption = true in the site file, --allow-password-without-encryption for `opcua browse`)"
+    )
+
+
+class _GuardedClient(Client):
+    """asyncua's client, which refuses to put a password on the wire in clear unless allowed.
+
+    asyncua sends the password unencrypted whenever the server's user token policy names no encryption;
+    on a channel that is not encrypted (None, Sign) anyone on the network can read it. The check sits
+    where asyncua picks the token policy, just before the password is written into ActivateSession.
+    """
+
+    def __init__(self, settings: ConnectionSettings) -> None:
+        super().__init__(settings.endpoint, timeout=settings.timeout_s, watchdog_intervall=min(1.0, settings.timeout_s))
+        self._settings = settings
+
+    def server_policy(self, token_type: ua.UserTokenType) -> ua.UserTokenPolicy:
+        policy = super().server_policy(token_type)
+        settings = self._settings
+        if token_type == ua.UserTokenType.UserName and settings.username and not settings.allow_password_without_encryption:
+            token_in_clear = policy.SecurityPolicyUri in (None, "", security_policies.SecurityPolicyNone.URI)
+            if token_in_clear and self.security_policy.Mode != ua.MessageSecurityMode.SignAndEncrypt:
+                raise PasswordInClearRefused(clear_password_refusal(settings))
+        return policy
+
+
 @dataclass(frozen=True)
 class ConnectionSettings:
     """Everything needed to open a session; built from a site file's server or from CLI options."""
@@ -64,6 +103,7 @@ class ConnectionSettings:
     username: str | None = None
     password: str | None = None
     timeout_s: float = 4.0
+    allow_password_without_encryption: bool = False
 
     @classmethod
     def for_server(cls, server: OpcUaServer, password: str | None) -> ConnectionSettings:
@@ -77,6 +117,7 @@ class ConnectionSettings:
             username=server.username,
             password=password,
             timeout_s=server.timeout_s,
+            allow_password_without_encryption=server.allow_password_without_encryption,
         )
 
 
@@ -86,7 +127,9 @@ async def open_client(settings: ConnectionSettings) -> Client:
     The client's own reconnect machinery stays off: the collector re-creates the session itself so it
     can re-resolve namespace URIs and record the gap.
     """
-    client = Client(settings.endpoint, timeout=settings.timeout_s, watchdog_intervall=min(1.0, settings.timeout_s))
+    if settings.username and settings.security_mode == "None" and not settings.allow_password_without_encryption:
+        raise OpcUaConnectError(clear_password_refusal(settings))
+    client = _GuardedClient(settings)
     client.name = client.description = COLLECTOR_NAME
     client.application_uri = DEFAULT_APPLICATION_URI
     if settings.username:
@@ -98,6 +141,9 @@ async def open_client(settings: ConnectionSettings) -> Client:
                 raise OpcUaConnectError(f"security mode {settings.security_mode} needs the collector's certificate and private key")
             # The server compares the URI in our certificate with the one we announce; take it from the certificate.
             client.application_uri = application_uri_of(settings.certificate)
+            if settings.server_certificate is not None:
+                async with asyncio.timeout(settings.timeout_s * 2):
+                    await _check_pinned_certificate(client, settings, settings.server_certificate)
             async with asyncio.timeout(settings.timeout_s * 2):  # not wait_for: see collectors/modbus/adapter.py, _read
                 await client.set_security(
                     security_policies.SecurityPolicyBasic256Sha256,
@@ -126,6 +172,8 @@ def explain(error: BaseException, settings: ConnectionSettings) -> str:
     endpoint = settings.endpoint
     if isinstance(error, ServerCertificateUntrusted):
         return f"{endpoint}: {error}"
+    if isinstance(error, PasswordInClearRefused):
+        return str(error)
     if isinstance(error, ua.UaStatusCodeError):
         name = ua.StatusCode(error.code).name
         if name in _USER_REJECTED:
@@ -152,6 +200,39 @@ def explain(error: BaseException, settings: ConnectionSettings) -> str:
     if "Bad" in text and "Certificate" in text:
         return f"{endpoint}: certificate problem: {text}"
     return f"{endpoint}: {type(error).__name__}: {text}"
+
+
+async def _check_pinned_certificate(client: Client, settings: ConnectionSettings, pinned_path: Path) -> None:
+    """Compare the certificate the server offers for our mode and policy with the pinned one.
+
+    Asked over an unsecured discovery channel (GetEndpoints, as every client does before it opens a secure
+    one): the answer is only a diagnosis. It is not what the pin protects with: the secure channel is still
+    opened with the pinned certificate, so a server that offers the right certificate here and holds
+    another key cannot open it.
+    """
+    pinned = load_certificate(pinned_path)
+    endpoints = await client.connect_and_get_server_endpoints()
+    offered_der = Client.find_endpoint(endpoints, _MODES[settings.security_mode], security_policies.SecurityPolicyBasic256Sha256.URI).ServerCertificate
+    if not offered_der:
+        return  # nothing offered to compare; the channel decides
+    offered = x509.load_der_x509_certificate(_first_certificate(offered_der))
+    if offered.fingerprint(hashes.SHA256()) != pinned.fingerprint(hashes.SHA256()):
+        raise OpcUaConnectError(
+            f"{settings.endpoint}: the server's certificate does not match the pinned one: the server offers "
+            f"{offered.subject.rfc4514_string()} (SHA-256 {certificate_fingerprint(offered)}), the pinned server_certificate {pinned_path} is "
+            f"{pinned.subject.rfc4514_string()} (SHA-256 {certificate_fingerprint(pinned)}); if the server's certificate was renewed, "
+            "pin the new one after checking its fingerprint with the server's administrator"
+        )
+
+
+def _first_certificate(der: bytes) -> bytes:
+    """The first certificate of a DER chain (a server may send its certificate followed by its issuers)."""
+    if len(der) < 2 or der[0] != 0x30:
+        return der
+    if der[1] < 0x80:
+        return der[: 2 + der[1]]
+    size = der[1] & 0x7F
+    return der[: 2 + size + int.from_bytes(der[2 : 2 + size], "big")]
 
 
 async def close_client(client: Client) -> None:
@@ -197,6 +278,7 @@ __all__ = [
     "DEFAULT_APPLICATION_URI",
     "ConnectionSettings",
     "OpcUaConnectError",
+    "PasswordInClearRefused",
     "ServerCertificateUntrusted",
     "close_client",
     "explain",

@@ -131,6 +131,11 @@ def load_certificate(path: str | Path) -> x509.Certificate:
         raise InputError(path, "(file)", f"not a DER or PEM certificate: {error}") from None
 
 
+def certificate_fingerprint(certificate: x509.Certificate) -> str:
+    """SHA-256 of the certificate's DER, as `openssl x509 -fingerprint -sha256` prints it (AB:CD:…)."""
+    return certificate.fingerprint(hashes.SHA256()).hex(":").upper()
+
+
 def application_uri_of(path: str | Path) -> str:
     """The application URI in a certificate's subjectAltName."""
     certificate = load_certificate(path)
@@ -150,6 +155,7 @@ __all__ = [
     "CertificateRequestRefused",
     "Role",
     "application_uri_of",
+    "certificate_fingerprint",
     "create_application_certificate",
     "load_certificate",
 ]

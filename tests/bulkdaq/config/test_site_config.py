@@ -178,7 +178,7 @@ def test_head_interval_must_be_a_positive_number_of_seconds(tmp_path: Path) -> N
         ("0", "Input should be greater than 0; got 0"),
         ("-5.0", "Input should be greater than 0; got -5.0"),
         ("inf", "Input should be a finite number; got inf"),
-        ('"1m"', "Input should be a valid number, unable to parse string as a number; got '1m'"),
+        ('"1m"', "Input should be a valid number; got '1m' (text in quotes is not a number: write the number without quotes)"),
     ):
         error = _error(tmp_path, f"[evidence]\nhead_interval_s = {value}\n" + body)
         assert (error.field, error.problem) == ("evidence.head_interval_s", problem), value

@@ -260,7 +260,7 @@ _DELETE = object()
         ("surveys.initial.list_tpc_t_cmm", {"port": 1, "stbd": 2}, "surveys.initial.list_tpc_t_cmm", "unknown key; did you mean 'list_tpc_t_cm'?"),
         ("surveys.initial.table_readings.mtc_plus_t_m_cm", None, "surveys.initial.table_readings.mtc_plus_t_m_cm", "missing (required)"),
         ("surveys.initial.table_readings.rows", [], "surveys.initial.table_readings.rows", "at least one row"),
-        ("surveys.initial.table_readings.rows.1.draft_m", 6.42, "surveys.initial.table_readings.rows", "increase strictly"),
+        ("surveys.initial.table_readings.rows.1.draft_m", 6.42, "surveys.initial.table_readings.rows[1].draft_m", "increase strictly"),
         ("surveys.final", _DELETE, "surveys.final", "missing: the cargo is measured from 'initial' to 'final'"),
         ("vessel.lcf_convention", "aft", "vessel.lcf_convention", "expected one of 'midship_aft_positive'"),
         ("vessel.lcf_convention", _DELETE, "vessel.lcf_convention", "missing (required)"),

@@ -76,14 +76,17 @@ async def test_type_conflict_is_quarantined_and_the_valid_lines_are_kept(influx_
 
 async def test_writer_retries_until_influxdb_comes_back(tmp_path: Path) -> None:
     port = free_port()
-    writer = InfluxWriter(f"http://127.0.0.1:{port}", "late", quarantine_dir=tmp_path / "q", first_retry_delay_s=0.1, max_retry_delay_s=0.5, timeout_s=2)
+    writer = InfluxWriter(
+        f"http://127.0.0.1:{port}", "late", quarantine_dir=tmp_path / "q", first_retry_delay_s=0.1, max_retry_delay_s=0.5, timeout_s=2,
+        create_database=False,  # the database is the operator's to create here (the default creates it: test_hardening_influx_writer.py)
+    )
     write = asyncio.create_task(writer.write([meter_point("FT-1", T0, mass_total_kg=42.0).to_line()]))
     await asyncio.sleep(1.0)
     assert not write.done() and writer.stats.retries >= 2  # connection refused, still holding the batch
     server = LocalInfluxd(tmp_path / "influxd", port=port)
     await asyncio.to_thread(server.start)
     try:
-        # Database not created yet: HTTP 404 is retried too, until an operator (here: the test) creates it.
+        # Database not created yet: HTTP 404 is retried (quietly) until an operator (here: the test) creates it.
         await asyncio.sleep(0.5)
         assert not write.done() and "404" in (writer.stats.last_error or "")
         with InfluxReader(server.url, "late") as reader:

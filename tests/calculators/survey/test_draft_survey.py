@@ -503,13 +503,15 @@ def test_table_audit_finding_becomes_a_warning():
     drafts = [round(4.0 + i / 100, 2) for i in range(201)]  # 4.00 to 6.00 m every centimetre
     displacements = [10000 + 2000 * (d - 4) for d in drafts]  # TPC 20: 20 t per centimetre
     assert displacements[52] == pytest.approx(11040)
-    displacements[52] = 11400  # the typo: 11400 printed for 11040 at 4.52 m
+    # the typo: 11050 printed for 11040 at 4.52 m (still rising: a displacement that falls is refused outright,
+    # tests/calculators/survey/test_hardening_hydrostatics.py)
+    displacements[52] = 11050
     table = HydrostaticTable(drafts, displacements, [20.0] * 201, [0.0] * 201, [200.0] * 201)
     result = draft_survey(BOX, table, [box_condition(5, 5, 5), box_condition(5.5, 5.5, 5.5, name="final")])
     audit = [w for w in result.warnings if w.code == "table_audit"]
     assert len(audit) == 2  # the step into the bad row and the step out of it
-    assert "4.51 → 4.52" in audit[0].message and "+360.00 t" in audit[0].message
-    assert "4.52 → 4.53" in audit[1].message and "-360.00 t" in audit[1].message
+    assert "4.51 → 4.52" in audit[0].message and "+10.00 t" in audit[0].message
+    assert "4.52 → 4.53" in audit[1].message and "-10.00 t" in audit[1].message
     # the figures are still computed (the typo is not at these drafts), and the warning says where to look
     assert result.cargo_t == pytest.approx(1000.0)
 
