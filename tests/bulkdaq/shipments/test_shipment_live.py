@@ -54,7 +54,9 @@ async def test_live_quantities_follow_the_simulated_loading(influx_db: InfluxRea
     scenario_end = profile.end_s + 60
     speedup = scenario_end / 4.0
     site = sped_up_site(influx_db, tmp_path, speedup)
-    clock = ScenarioClock(speedup=speedup)
+    # The scenario starts only once every meter has answered a poll: its opening total (at 0 s, before
+    # pumping) is then a stored reading, however late a loaded machine lets the collector connect.
+    clock = ScenarioClock(speedup=speedup, running=False)
     simulators = simulators_for(site, clock, profile)
     servers = [s.server() for s in simulators]
     registry = ShipmentRegistry(tmp_path / "shipments.sqlite")
@@ -65,9 +67,13 @@ async def test_live_quantities_follow_the_simulated_loading(influx_db: InfluxRea
     try:
         started = start_loading(registry, shipment.id, "officer Li", site)
         assert [e.to_state for e in started.events] == ["precheck", "loading"]
-        clock.start()
         service = CollectorService(site, collector_name="test")
         stop = asyncio.Event()
+
+        async def start_scenario_once_polled() -> None:
+            while not (service.statuses and all(status.last_good_time is not None for status in service.statuses)):
+                await asyncio.sleep(0.01)
+            clock.start()
 
         polls_at_end: list[int] = []
 
@@ -86,7 +92,8 @@ async def test_live_quantities_follow_the_simulated_loading(influx_db: InfluxRea
             await run_collector_until(service, loading_over_and_read, timeout_s=30)
             stop.set()
 
-        _, report = await asyncio.gather(
+        _, _, report = await asyncio.gather(
+            start_scenario_once_polled(),
             collect_then_stop(),
             watch(registry, site, shipment.id, max_gap_s=RULES.max_data_gap_s, interval_s=0.25, stop=stop),
         )
