@@ -20,12 +20,12 @@ import logging
 import time
 from collections.abc import Callable
 
-from bulkdaq.config.site_file import LoadedSite, resolve_credentials
+from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.evidence.chain import EvidenceLedger, load_private_key
 from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.store import contract
 from bulkdaq.store.forwarder import SpoolForwarder
-from bulkdaq.store.influx_writer import InfluxWriter
+from bulkdaq.store.influx_writer import writer_for
 from bulkdaq.store.line_protocol import Point
 from bulkdaq.store.spool import DurableSpool, Resumed, SpoolFull
 from collectors.device_status import DeviceStatus
@@ -71,14 +71,7 @@ class CollectorService:
     def __init__(self, site: LoadedSite, *, collector_name: str = "modbus") -> None:
         config = site.config
         target = config.influxdb
-        self.writer = InfluxWriter(
-            target.url,
-            target.database,
-            resolve_credentials(target, site.path),
-            timeout_s=target.timeout_s,
-            max_retry_delay_s=target.max_retry_delay_s,
-            quarantine_dir=target.quarantine_dir,
-        )
+        self.writer = writer_for(site)
         settings = config.spool
         key_file, keep_days = config.evidence.key_file, config.evidence.keep_days
         self.ledger = EvidenceLedger(load_private_key(key_file) if key_file else None, keep_s=None if keep_days is None else keep_days * 86400)

@@ -91,7 +91,7 @@ def drill_site(workdir: Path, influx_url: str, modbus_port: int) -> LoadedSite:
         {"name": "device clock", "address": 8, "data_type": "float64", "measurement": "meter", "asset": METER_ID, "field": "device_clock_s"},
     ]
     device = ModbusDevice.model_validate(
-        {"name": METER_ID, "host": "127.0.0.1", "port": modbus_port, "poll_interval_s": POLL_S, "timeout_s": 0.3, "points": points}
+        {"name": METER_ID, "host": "127.0.0.1", "port": modbus_port, "poll_interval_s": POLL_S, "timeout_s": 1.0, "points": points}
     )
     device = device.model_copy(update={"integrity": IntegrityLimits(frozen_after_s=0.6, clock_jump_s=5.0)})
     config = SiteConfig(

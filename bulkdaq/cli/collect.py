@@ -10,10 +10,12 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from bulkdaq.app.collector_service import CollectorService
 from bulkdaq.config.site_file import load_site
+from bulkdaq.config.validation import redacted_url
 
 console = Console()
 
@@ -34,6 +36,7 @@ def status_table(service: CollectorService) -> Table:
     table.caption = (
         f"queued {service.forwarder.depth} · written {stats.lines_written} lines · "
         f"retries {stats.retries} · quarantined {stats.lines_quarantined}"
+        + ("" if stats.blocked is None else f"\n[red]InfluxDB refuses writes:[/] {escape(stats.blocked)}")
     )
     return table
 
@@ -51,7 +54,10 @@ def collect(site_file: Path = typer.Argument(..., help="Site configuration (TOML
     for warning in site.warnings:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     service = CollectorService(site)
-    console.print(f"collecting {site.config.site.name} → {site.config.influxdb.url} db={site.config.influxdb.database} (Ctrl-C stops)")
+    console.print(
+        f"collecting {site.config.site.name} → {redacted_url(site.config.influxdb.url)} db={site.config.influxdb.database} (Ctrl-C stops)",
+        highlight=False, markup=False,
+    )
     with Live(status_table(service), console=console, refresh_per_second=2) as live:
         asyncio.run(collect_until_stopped(service, live))
     console.print(shutdown_summary(service, site_file), highlight=False, markup=False)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bulkdaq.config.validation import url_problem, url_without_credentials
 from bulkdaq.errors import InputError
 
 dashboards_app = typer.Typer(help="Grafana dashboards, datasource and alert rules as files (or pushed over Grafana's HTTP API).", no_args_is_help=True)
@@ -25,6 +26,12 @@ def build(
     """Write dashboard JSON, datasource and dashboard-provider YAML and alert rules for Grafana file provisioning."""
     from dashboards.grafana.provisioning import InfluxTarget, write_tree
 
+    problem = url_problem(influx_url)
+    if problem is not None and url_without_credentials(influx_url)[2] is not None:
+        # the datasource file would carry the password to every Grafana host
+        problem = "the URL holds a password (user:password@host); give --username and --password-env instead"
+    if problem is not None:
+        raise InputError("command line", "--influx-url", problem)
     target = InfluxTarget(url=influx_url, database=database, username=username, password_env=password_env or None)
     for path in write_tree(outdir, target, installed_at=installed_at):
         typer.echo(str(path))

@@ -3,13 +3,13 @@ the chain heads witnessed outside the terminal."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bulkdaq.cli.json_output import json_text
 from bulkdaq.cli.shipment import open_registry, output_file
 from bulkdaq.cli.ticket import parse_time
 from bulkdaq.config.site_file import Credentials, load_site
@@ -75,7 +75,7 @@ def export(
         bundle = export_bundle(site, parse_time(start, "--from"), parse_time(end, "--to"))
     else:
         raise InputError("command line", "--shipment, --from", "give a shipment or the start of a time window")
-    output.write_text(json.dumps(bundle, indent=1, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    output.write_text(json_text(bundle, indent=1), encoding="utf-8")
     claimed = bundle["manifest"]["blocks"]
     console.print(f"{output}: blocks {claimed['first']['seq']}–{claimed['last']['seq']} ({claimed['count']}), {claimed['readings']} readings, "
                   f"key {bundle['manifest']['key_fingerprint']}", highlight=False)
@@ -93,7 +93,7 @@ def heads(
     """Export the chain heads a site published to InfluxDB, to check bundles against them offline."""
     output_file(output, "OUTPUT")
     found = query_heads(influx, database, site, _credentials(username, password_env))
-    output.write_text(json.dumps([h.as_dict() for h in found], indent=1, allow_nan=False), encoding="utf-8")
+    output.write_text(json_text([h.as_dict() for h in found], indent=1), encoding="utf-8")
     console.print(f"{output}: {len(found)} heads of site {site}" + (f", blocks {found[0].seq}–{found[-1].seq}" if found else ""), highlight=False)
 
 
@@ -138,7 +138,7 @@ def verify(
     )
     if as_json:
         report = result.as_dict() | {"witnessed_heads_given": None if witnessed is None else len(witnessed), "verdict": verdict}
-        print(json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False))  # valid JSON, always (bulkdaq/cli/json_output.py)
+        print(json_text(report))
     else:
         _print_report(result, verdict, witnessed)
     raise typer.Exit({NOT_VERIFIED: 1, UNTRUSTED: EXIT_UNTRUSTED}.get(verdict, 0))

@@ -8,7 +8,6 @@ code as a person at the terminal; this module parses the arguments and prints wh
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bulkdaq.cli.json_output import json_text
 from bulkdaq.cli.survey import CsvObserverOption, CsvSourceOption, observation_policy, observed_sessions
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
@@ -164,7 +164,7 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
             if any(f.method == "draft_survey" for f in entered):
                 raise InputError(str(figures), "figures", "gives a draft_survey figure and --survey gives another; give one")
             job = load_survey_file(survey)
-            limits = observation_policy(policy)
+            limits = observation_policy(policy, loaded)
             observation = observed_survey(job, observed_sessions(observed, limits, job, source, observer), limits) if observed else None
             figure, evidence = draft_survey_measurement(job, shipment, observation)
             entered.append(figure)
@@ -234,10 +234,10 @@ def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_js
         figures = recorded_figures(opened, shipment_id)
         found = opened.latest_evidence(shipment_id, RECONCILIATION)
     if as_json:
-        print(json.dumps({
+        print(json_text({
             "shipment": shipment.as_document(), "state": events[-1].to_state, "figures": [f.model_dump(mode="json") for f in figures],
             "reconciliation": None if found is None else found[1].body, "events": [e.as_dict() for e in events], "history": "intact",
-        }, indent=2, ensure_ascii=False, allow_nan=False))  # valid JSON, always (bulkdaq/cli/json_output.py)
+        }))
         return
     english, chinese = BASIS_LABELS[shipment.declared.basis]
     console.print(f"[bold]{escape(shipment.id)}[/] {shipment.direction} {escape(shipment.product)}; declared {shipment.declared.quantity:,.3f} {english}; "

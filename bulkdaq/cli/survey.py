@@ -14,12 +14,12 @@ from rich.table import Table
 
 from bulkdaq.cli.json_output import json_text
 from bulkdaq.cli.ticket import parse_time
-from bulkdaq.config.site_file import load_site
+from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy, load_observation_policy
+from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.observation_file import SOURCES, load_observation_file
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
 from bulkdaq.observations.draft_feed import session_from_site
-from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationPolicy, load_observation_policy
 from bulkdaq.observations.observed_survey import ObservedSurvey, observed_survey
 from bulkdaq.observations.session import ObservationSession, session_from_file
 from bulkdaq.wording import glossary
@@ -130,9 +130,11 @@ def _wide_console() -> Console:
     return console
 
 
-def observation_policy(path: Path | None) -> ObservationPolicy:
-    """The limits of --policy FILE, or the defaults."""
-    return DEFAULT_POLICY if path is None else load_observation_policy(path)
+def observation_policy(path: Path | None, site: LoadedSite | None = None) -> ObservationPolicy:
+    """The limits of --policy FILE, else the site file's [draft_observation], else the defaults."""
+    if path is not None:
+        return load_observation_policy(path)
+    return DEFAULT_POLICY if site is None else site.config.draft_observation
 
 
 def _print_session(console: Console, session: ObservationSession) -> None:
@@ -161,7 +163,7 @@ SurveyOption = typer.Option(None, "--survey", help="The survey observed (initial
 SURVEY_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 CsvSourceOption = typer.Option(None, "--source", help=f"What observed, for a CSV observation file: {', '.join(SOURCES)}.")
 CsvObserverOption = typer.Option(None, "--observer", help="Who observed, for a CSV observation file without an observer column.")
-PolicyOption = typer.Option(None, "--policy", help="TOML file with a draft_observation table of limits (default: those of docs/draft_observation.md).")
+PolicyOption = typer.Option(None, "--policy", help="TOML file with a draft_observation table of limits (default: the site file's, else those of docs/draft_observation.md).")
 
 
 @survey_app.command("observe")
@@ -182,7 +184,8 @@ def observe(
     Exit code 0 when the session is fit to give the survey its marks, 1 when it is only a preliminary
     reading (the reasons are printed), 2 for bad input.
     """
-    limits = observation_policy(policy)
+    loaded = None if site is None else load_site(site)
+    limits = observation_policy(policy, loaded)
     if (file is None) == (site is None):
         raise InputError("command line", "FILE, --site", "give an observation file or --site (the plant's draft feed), one of them")
     if file is not None:
@@ -191,7 +194,7 @@ def observe(
         missing = [name for name, value in (("--vessel", vessel), ("--survey", survey), ("--from", start), ("--to", end)) if value is None]
         if missing:
             raise InputError("command line", ", ".join(missing), "required to read the draft feed (--site)")
-        session = session_from_site(load_site(site), vessel, survey, parse_time(start, "--from"), parse_time(end, "--to"), limits)  # type: ignore[arg-type]
+        session = session_from_site(loaded, vessel, survey, parse_time(start, "--from"), parse_time(end, "--to"), limits)  # type: ignore[arg-type]
     if as_json:
         typer.echo(json_text(session.as_document()))
     else:

@@ -1,5 +1,6 @@
 """When an observed draft reading is fit to be a survey's figure: the limits of a draft observation
-session, as configuration with defaults (the ``[draft_observation]`` table of a policy or site file).
+session, as configuration with defaults (the ``[draft_observation]`` table of the site file, or of a
+policy file given with ``--policy``).
 
 A reading outside a limit is not refused as bad input: it is kept and shown as a *preliminary reading,
 not a figure*, with the reason naming the mark and the value against its limit.

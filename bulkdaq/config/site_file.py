@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
+from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
 from bulkdaq.config.register_types import INTEGER_TYPES, DataType, Order, register_count
 from bulkdaq.config.strict_model import PathText, StrictTypedModel
@@ -201,6 +202,7 @@ class SiteConfig(StrictTypedModel):
     modbus: ModbusSection = ModbusSection()
     opcua: OpcUaSection = OpcUaSection()
     meters: list[Meter] = []
+    draft_observation: ObservationPolicy = DEFAULT_POLICY
 
     def meter(self, meter_id: str) -> Meter:
         for meter in self.meters:

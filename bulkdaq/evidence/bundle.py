@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 import bulkdaq
 from bulkdaq.config.site_file import LoadedSite
+from bulkdaq.config.validation import read_text
 from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.evidence.chain import GENESIS, Block, block_hash, chain_head, fingerprint, load_private_key, load_public_key, public_pem, read_blocks
@@ -613,12 +614,9 @@ def _at(time_ms: int) -> str:
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
+    text = read_text(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "(file)", "no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(path, "(file)", "not UTF-8 text: an evidence bundle is a JSON file") from None
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(path, "(syntax)", f"not valid JSON: {error}") from None
     if not isinstance(document, dict):
@@ -629,11 +627,10 @@ def read_bundle(path: Path) -> dict[str, Any]:
 def read_heads(path: Path) -> list[ChainHead]:
     """Witnessed heads from a file: a JSON list of {"site", "seq", "hash", "time_ms", "signature"}
     (`bulkdaq evidence heads` writes it)."""
+    text = read_text(path)
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "(file)", "no such file") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
         raise InputError(path, "(syntax)", f"not a JSON file: {error}") from None
     if not isinstance(document, list):
         raise InputError(path, "(document)", "a JSON list of chain heads")

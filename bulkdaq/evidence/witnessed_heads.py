@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bulkdaq.config.site_file import Credentials
+from bulkdaq.config.validation import redacted_url
 from bulkdaq.errors import InputError
 from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.store import contract
@@ -20,7 +21,7 @@ def query_heads(url: str, database: str, site: str | None, credentials: Credenti
         for row in found.rows():
             time_ms = round(row["time"].timestamp() * 1000)
             if not (isinstance(row["seq"], int) and isinstance(row["hash"], str) and isinstance(row["signature"], str)):
-                raise InputError(url, f"{head.name} at {row['time'].isoformat()}", "a head point needs an integer seq and string hash and signature")
+                raise InputError(redacted_url(url), f"{head.name} at {row['time'].isoformat()}", "a head point needs an integer seq and string hash and signature")
             heads.append(ChainHead(found.tags[contract.SITE_TAG], row["seq"], row["hash"], time_ms, row["signature"]))
     return sorted(heads, key=lambda h: (h.time_ms, h.seq))
 

@@ -259,10 +259,13 @@ def _number(
     maximum: float | None = None,
     positive: bool = False,
     hint: str = "",
+    text: bool = True,
 ) -> float:
     expected = f"expected a number in {unit}"
     if isinstance(node, bool) or not isinstance(node, (int, float, str)):
         raise ValueError(f"{expected}, got {_describe(node)}")
+    if isinstance(node, str) and not text:
+        raise ValueError(f"{expected} written as a JSON number, not text, got {json.dumps(node, ensure_ascii=False)} (remove the quotes)")
     if isinstance(node, str):
         try:
             value = parse_number_text(node)
@@ -434,13 +437,18 @@ class _Vessel(_FileModel):
         return rows
 
 
+# A draft mark is the reading the survey rests on: a JSON number only, never text (issue 14: a cell exported
+# as text must not pass as a reading); the other numbers of the file may be text when unambiguous.
+MarkDraft = Annotated[float, _Required(_Number("metres", minimum=DRAFT_RANGE_M[0], maximum=DRAFT_RANGE_M[1], text=False))]
+
+
 class _Marks(_FileModel):
-    fwd_port: Draft
-    fwd_stbd: Draft
-    mid_port: Draft
-    mid_stbd: Draft
-    aft_port: Draft
-    aft_stbd: Draft
+    fwd_port: MarkDraft
+    fwd_stbd: MarkDraft
+    mid_port: MarkDraft
+    mid_stbd: MarkDraft
+    aft_port: MarkDraft
+    aft_stbd: MarkDraft
 
 
 class _Position(_FileModel):

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import numpy as np
 
+from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.config.site_file import LoadedSite, resolve_credentials
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.inputs.observation_file import MARKS
-from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.observations.session import ObservationSession, build_session
 from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string, time_literal

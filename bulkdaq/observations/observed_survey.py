@@ -9,10 +9,10 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.observation_file import MARKS
 from bulkdaq.inputs.survey_file import SurveyJob
-from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.observations.session import ObservationSession
 from calculators.survey.inputs import MarkReadings
 from calculators.survey.result import DraftSurveyResult

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.inputs.observation_file import MARKS, DensitySample, MarkReading, ObservationFile
-from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from calculators.survey.dock_density import DockDensity, dock_density
 from calculators.survey.inputs import MarkReadings
 from calculators.survey.wave_mean import FIGURE, PRELIMINARY, WaveMean, WaveSeriesError, wave_mean

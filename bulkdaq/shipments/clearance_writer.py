@@ -13,11 +13,11 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from bulkdaq.config.site_file import LoadedSite, resolve_credentials
+from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.shipments.model import TONNE_BASES, Shipment
 from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import QueryError
-from bulkdaq.store.influx_writer import InfluxWriter
+from bulkdaq.store.influx_writer import InfluxWriter, writer_for
 from bulkdaq.store.line_protocol import FieldValue, Point
 
 
@@ -63,15 +63,6 @@ def quantity_point(shipment: Shipment, method: str, asset: str, at: datetime, fi
         contract.QUANTITY.asset_tag: asset,
     }
     return Point(contract.QUANTITY.name, tags, dict(fields), _time_ms(at))
-
-
-def writer_for(site: LoadedSite) -> InfluxWriter:
-    """An InfluxWriter to the site's database, credentials from the environment or file the site names."""
-    target = site.config.influxdb
-    return InfluxWriter(
-        target.url, target.database, resolve_credentials(target, site.path),
-        timeout_s=target.timeout_s, max_retry_delay_s=target.max_retry_delay_s, quarantine_dir=target.quarantine_dir,
-    )
 
 
 async def write_points(writer: InfluxWriter, points: Sequence[Point]) -> None:
@@ -126,5 +117,4 @@ __all__ = [
     "quantity_point",
     "quantity_unit",
     "write_points",
-    "writer_for",
 ]

@@ -31,13 +31,14 @@ from typing import Any
 
 from bulkdaq.config.site_file import LoadedSite, Meter, resolve_credentials
 from bulkdaq.errors import BulkdaqError, InputError
-from bulkdaq.shipments.clearance_writer import clearance_point, quantity_point, quantity_unit, write_points, writer_for
+from bulkdaq.shipments.clearance_writer import clearance_point, quantity_point, quantity_unit, write_points
 from bulkdaq.shipments.lifecycle import BLOCKING_EVENT_KINDS, ClearanceState, Finding, TransitionRefused, event_findings, gap_findings
 from bulkdaq.shipments.model import MethodFigure, Shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
 from bulkdaq.shipments.stored_totals import NoReadings, StoredTicket, TotalNotStored, stored_meter_ticket
 from bulkdaq.store import contract
 from bulkdaq.store.influx_reader import InfluxReader, quote_identifier, quote_string, time_literal
+from bulkdaq.store.influx_writer import writer_for
 from bulkdaq.store.line_protocol import Point
 from calculators.petroleum.coriolis_ticket import coriolis_ticket
 from calculators.petroleum.measurement_policy import Ticket

@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from bulkdaq.backoff import Backoff
-from bulkdaq.config.site_file import Credentials
+from bulkdaq.config.site_file import Credentials, LoadedSite, resolve_credentials
 from bulkdaq.config.validation import redacted_url, url_without_credentials
 from bulkdaq.store.influx_reader import quote_identifier
 
@@ -229,7 +229,19 @@ _OPERATOR_STATUSES = frozenset({401, 403, 404})
 _DATABASE_NOT_FOUND = "database not found"
 
 
+def writer_for(site: LoadedSite) -> InfluxWriter:
+    """An InfluxWriter to the site's database as its ``[influxdb]`` table says (timeouts, retry cap,
+    quarantine folder, whether to create the database), credentials from the environment or file it names."""
+    target = site.config.influxdb
+    return InfluxWriter(
+        target.url, target.database, resolve_credentials(target, site.path),
+        timeout_s=target.timeout_s, max_retry_delay_s=target.max_retry_delay_s, quarantine_dir=target.quarantine_dir,
+        create_database=target.create_database,
+    )
+
+
 __all__ = [
     "InfluxWriter",
     "WriterStats",
+    "writer_for",
 ]

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.reconciliation import (
     InvalidReconciliationInput,
     applicable_limit_pct,
@@ -82,21 +83,36 @@ def test_overall_verdict():
         overall_verdict([])
 
 
-@pytest.mark.parametrize(
-    ("call", "message"),
-    [
-        (lambda: difference(100.0, 0.0), "reference figure must be greater than 0"),
-        (lambda: difference(float("nan"), 100.0), "first figure must be a finite number"),
-        (lambda: within_limit(0.1, 0.0), "limit must be greater than 0"),
-        (lambda: within_limit(0.1, 0.3, "over"), "unknown sense 'over'"),
-        (lambda: applicable_limit_pct("gauss", 0.3), "unknown band 'gauss'"),
-        (lambda: applicable_limit_pct("fixed"), "needs a fixed limit"),
-        (lambda: applicable_limit_pct("uncertainty", None, 0.5), "needs the expanded uncertainty of both methods"),
-        (lambda: applicable_limit_pct("uncertainty", None, 0.0, 0.0), "accepts nothing"),
-        (lambda: combined_uncertainty_pct(-0.1, 0.2), "must not be negative"),
-        (lambda: vef_adjusted(100.0, 0.0), "vessel experience factor must be greater than 0"),
-    ],
-)
-def test_refusals_are_value_errors_with_clear_messages(call, message):  # noqa: ANN001
-    with pytest.raises(ValueError, match=message):
+# The input as given is the call; the calls below make them.
+BAD_INPUTS = [
+    BadInput("reconciliation calculator", "reference figure of zero", "difference(100.0, 0.0)", "reference figure must be greater than 0"),
+    BadInput("reconciliation calculator", "first figure of nan", 'difference(float("nan"), 100.0)', "first figure must be a finite number"),
+    BadInput("reconciliation calculator", "limit of zero", "within_limit(0.1, 0.0)", "limit must be greater than 0"),
+    BadInput("reconciliation calculator", "unknown sense", 'within_limit(0.1, 0.3, "over")', "unknown sense 'over'"),
+    BadInput("reconciliation calculator", "unknown band", 'applicable_limit_pct("gauss", 0.3)', "unknown band 'gauss'"),
+    BadInput("reconciliation calculator", "fixed band without a limit", 'applicable_limit_pct("fixed")', "needs a fixed limit"),
+    BadInput("reconciliation calculator", "uncertainty band with one method's uncertainty", 'applicable_limit_pct("uncertainty", None, 0.5)',
+             "needs the expanded uncertainty of both methods"),
+    BadInput("reconciliation calculator", "uncertainty band of zero", 'applicable_limit_pct("uncertainty", None, 0.0, 0.0)', "accepts nothing"),
+    BadInput("reconciliation calculator", "negative uncertainty", "combined_uncertainty_pct(-0.1, 0.2)", "must not be negative"),
+    BadInput("reconciliation calculator", "vessel experience factor of zero", "vef_adjusted(100.0, 0.0)", "vessel experience factor must be greater than 0"),
+]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+_CALLS = [
+    lambda: difference(100.0, 0.0),
+    lambda: difference(float("nan"), 100.0),
+    lambda: within_limit(0.1, 0.0),
+    lambda: within_limit(0.1, 0.3, "over"),
+    lambda: applicable_limit_pct("gauss", 0.3),
+    lambda: applicable_limit_pct("fixed"),
+    lambda: applicable_limit_pct("uncertainty", None, 0.5),
+    lambda: applicable_limit_pct("uncertainty", None, 0.0, 0.0),
+    lambda: combined_uncertainty_pct(-0.1, 0.2),
+    lambda: vef_adjusted(100.0, 0.0),
+]
+
+
+@pytest.mark.parametrize(("case", "call"), list(zip(BAD_INPUTS, _CALLS, strict=True)), ids=ids(BAD_INPUTS))
+def test_refusals_are_value_errors_with_clear_messages(case, call):  # noqa: ANN001
+    with pytest.raises(ValueError, match=case.expected_message_part):
         call()

@@ -11,7 +11,7 @@ from bulkdaq.app.fault_drill import run_fault_drill
 async def test_fault_drill_loses_nothing_and_reports_every_fault(tmp_path: Path) -> None:
     report = await run_fault_drill(tmp_path)
     print(report.markdown())
-    assert report.readings_acknowledged > 150  # meter readings (> 100 good ones, below), events and collector_health
+    assert report.readings_acknowledged > report.good_mass_readings  # meter readings, events and collector_health
     assert report.readings_stored == report.readings_acknowledged
     for fault in report.faults:
         assert fault.seen_events == fault.expected_events, fault
@@ -21,5 +21,5 @@ async def test_fault_drill_loses_nothing_and_reports_every_fault(tmp_path: Path)
     reasons = report.bad_reasons
     all_fields = "(mass_total_kg, flow_rate_kg_h, meter_factor, device_clock_s)"
     assert reasons[f"exception code 6 (server device busy) reading holding 0…11 {all_fields}"] >= 2, reasons
-    assert reasons[f"no answer within 0.3 s {all_fields}"] >= 1, reasons  # garbage and truncated frames
-    assert set(reasons) == {f"exception code 6 (server device busy) reading holding 0…11 {all_fields}", f"no answer within 0.3 s {all_fields}"}
+    assert reasons[f"no answer within 1.0 s {all_fields}"] >= 1, reasons  # garbage and truncated frames
+    assert set(reasons) == {f"exception code 6 (server device busy) reading holding 0…11 {all_fields}", f"no answer within 1.0 s {all_fields}"}

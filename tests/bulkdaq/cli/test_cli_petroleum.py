@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.petroleum import vcf_1980, volume_correction
 from reference_cases import petroleum_cases
 
@@ -79,17 +80,28 @@ def test_vcf_1980_table_54b():
     assert out["ctl"] == vcf_1980.vcf_table_54(953.4, 35.0).vcf
 
 
-@pytest.mark.parametrize(
-    "changes,option,words",
-    [
-        ({"--temperature": "200"}, "--temperature", "-50 … 150 °C"),
-        ({"--density": "1300"}, "--density", "outside the fuel_oils range"),
-        ({"--density-unit": "api", "--density": "45"}, "--density-unit", "60 °F quantity"),
-        ({"--edition": "1980", "--base": "60F"}, "--edition", "15 °C only"),
-        ({"--pressure": "2000", "--pressure-unit": "psi"}, "--pressure", "0 … 10342"),
-    ],
-)
-def test_vcf_bad_values_name_the_option(changes, option, words):
+BAD_INPUTS = [
+    BadInput("command line", "vcf temperature of 200 °C", "vcf … --temperature 200 --temperature-unit C", "-50 … 150 °C"),
+    BadInput("command line", "vcf density past fuel oils", "vcf --density 1300 --density-unit kg/m3 …", "outside the fuel_oils range"),
+    BadInput("command line", "vcf API gravity at a 15 °C base", "vcf --density 45 --density-unit api … --base 15C", "60 °F quantity"),
+    BadInput("command line", "vcf 1980 tables at 60 °F", "vcf … --base 60F --edition 1980", "15 °C only"),
+    BadInput("command line", "vcf pressure of 2000 psi", "vcf … --pressure 2000 --pressure-unit psi", "0 … 10342"),
+]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+# (changes to VCF_ARGS, the option the error names)
+_VCF_EDITS = [
+    ({"--temperature": "200"}, "--temperature"),
+    ({"--density": "1300"}, "--density"),
+    ({"--density-unit": "api", "--density": "45"}, "--density-unit"),
+    ({"--edition": "1980", "--base": "60F"}, "--edition"),
+    ({"--pressure": "2000", "--pressure-unit": "psi"}, "--pressure"),
+]
+
+
+@pytest.mark.parametrize(("case", "edit"), list(zip(BAD_INPUTS, _VCF_EDITS, strict=True)), ids=ids(BAD_INPUTS))
+def test_vcf_bad_values_name_the_option(case, edit):
+    changes, option = edit
+    words = case.expected_message_part
     args = list(VCF_ARGS)
     for key, value in changes.items():
         args[args.index(key) + 1] = value

@@ -81,7 +81,7 @@ def test_bad_file_is_one_line_with_file_field_and_exit_code_2(tmp_path):
     assert run.stdout == ""
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1, run.stderr
-    assert f"{path}: surveys.initial.marks_m.fwd_port: expected a number in metres, got \"5.69 m\"" in lines[0]
+    assert f"{path}: surveys.initial.marks_m.fwd_port: expected a number in metres written as a JSON number, not text, got \"5.69 m\" (remove the quotes)" in lines[0]
     assert "Traceback" not in run.stderr
 
 

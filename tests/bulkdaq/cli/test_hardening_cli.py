@@ -287,3 +287,12 @@ def test_the_report_may_go_to_a_new_folder(tmp_path: Path) -> None:
 
 BAD_INPUTS = [*CLI_CASES, *OUTPUT_CASES]
 """Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+
+
+def test_dashboards_build_refuses_a_password_in_the_influxdb_url(tmp_path: Path) -> None:
+    """The datasource file is copied to every Grafana host: a password in --influx-url must not reach it."""
+    result = runner.invoke(app, ["dashboards", "build", str(tmp_path / "out"), "--influx-url", "http://grafana:s3cret@influx:8086"])
+    assert isinstance(result.exception, InputError)  # the CLI's main prints it in one line, exit 2
+    assert str(result.exception) == "command line: --influx-url: the URL holds a password (user:password@host); give --username and --password-env instead"
+    assert "s3cret" not in result.output
+    assert not (tmp_path / "out").exists()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bad_inputs import BadInput
 from bulkdaq.config.site_file import load_site, resolve_credentials
 from bulkdaq.errors import InputError
 from site_files import device, meter, point, write_site
@@ -170,16 +171,25 @@ def test_retries_cannot_hold_a_device_for_long(tmp_path: Path) -> None:
     assert error.problem == "3 retries × 4.0 s timeout could hold the device 16 s per read; keep timeout_s × (retries + 1) ≤ 10 s"
 
 
+HEAD_INTERVALS = [
+    BadInput("site file", "head interval of zero", "head_interval_s = 0", "Input should be greater than 0; got 0"),
+    BadInput("site file", "negative head interval", "head_interval_s = -5.0", "Input should be greater than 0; got -5.0"),
+    BadInput("site file", "head interval of inf", "head_interval_s = inf", "Input should be a finite number; got inf"),
+    BadInput("site file", "head interval with its unit", 'head_interval_s = "1m"',
+             "Input should be a valid number; got '1m' (text in quotes is not a number: write the number without quotes)"),
+]
+
+
 def test_head_interval_must_be_a_positive_number_of_seconds(tmp_path: Path) -> None:
     body = device("D", 502, point(0, "uint16", "M", "status"))
     assert load_site(write_site(tmp_path, body)).config.evidence.head_interval_s == 60.0  # the default
     assert load_site(write_site(tmp_path, "[evidence]\nhead_interval_s = 15\n" + body)).config.evidence.head_interval_s == 15.0
-    for value, problem in (
-        ("0", "Input should be greater than 0; got 0"),
-        ("-5.0", "Input should be greater than 0; got -5.0"),
-        ("inf", "Input should be a finite number; got inf"),
-        ('"1m"', "Input should be a valid number; got '1m' (text in quotes is not a number: write the number without quotes)"),
-    ):
+    for case in HEAD_INTERVALS:
+        value, problem = case.given.removeprefix("head_interval_s = "), case.expected_message_part
         error = _error(tmp_path, f"[evidence]\nhead_interval_s = {value}\n" + body)
         assert (error.field, error.problem) == ("evidence.head_interval_s", problem), value
         assert str(error).startswith(f"{tmp_path / 'site.toml'}: evidence.head_interval_s: ")
+
+
+BAD_INPUTS = HEAD_INTERVALS
+"""Every bad input this module tries in a list (tests/bad_inputs.py: the table of docs/reliability.md)."""

@@ -70,8 +70,9 @@ SURVEY_BAD_INPUTS = [
              "121.91 m aft of midships, beyond the aft perpendicular (LBP 227 m: at most 113.5 m either way); check the value and the LCF convention (the file gives -8.41 m, lcf_convention 'from_ap')"),
     BadInput("survey file", "displacement falling in a surveyor's table readings", "surveys.initial.table_readings.rows[1].displacement_t = 45900",
              "row 1 (draft 6.44 m, 45900 t) is not above row 0 (draft 6.43 m, 45914 t)"),
-    BadInput("survey file", "draft mark written with its unit", 'surveys.initial.marks_m.fwd_port = "5.69 m"', 'expected a number in metres, got "5.69 m" (not a number)'),
-    BadInput("survey file", "draft mark written as ambiguous text", 'surveys.initial.marks_m.fwd_port = "5.690"', 'got "5.690" (ambiguous'),
+    BadInput("survey file", "draft mark written as text", 'surveys.initial.marks_m.fwd_port = "5.69"',
+             'expected a number in metres written as a JSON number, not text, got "5.69" (remove the quotes)'),
+    BadInput("survey file", "draft mark written with its unit", 'surveys.initial.marks_m.fwd_port = "5.69 m"', 'not text, got "5.69 m"'),
     BadInput("survey file", "draft mark written as true", "surveys.initial.marks_m.fwd_port = true", "expected a number in metres, got true"),
 ]
 _SURVEY_EDITS: list[tuple[str, Any, str]] = [
@@ -83,8 +84,8 @@ _SURVEY_EDITS: list[tuple[str, Any, str]] = [
     ("vessel.lcf_convention", "from_ap", "vessel.hydrostatics[0].lcf_m"),
     ("surveys.initial.table_readings", _readings([_GOOD_READINGS[0], {**_GOOD_READINGS[1], "displacement_t": 45900}]),
      "surveys.initial.table_readings.rows[1].displacement_t"),
+    ("surveys.initial.marks_m.fwd_port", "5.69", "surveys.initial.marks_m.fwd_port"),
     ("surveys.initial.marks_m.fwd_port", "5.69 m", "surveys.initial.marks_m.fwd_port"),
-    ("surveys.initial.marks_m.fwd_port", "5.690", "surveys.initial.marks_m.fwd_port"),
     ("surveys.initial.marks_m.fwd_port", True, "surveys.initial.marks_m.fwd_port"),
 ]
 
@@ -116,14 +117,16 @@ def test_the_misprinted_row_of_the_issue_is_refused_and_good_readings_still_load
     assert len(load_survey_file(good).conditions[0].table_readings.rows) == 2  # type: ignore[union-attr]  # no false refusal
 
 
-def test_a_draft_mark_written_as_text_is_read_only_when_it_cannot_be_misread(tmp_path: Path) -> None:
-    """Kept as documented (docs/draft_survey.md, "Numbers written as text"): "5.69" is 5.69, exactly."""
+def test_other_numbers_written_as_text_are_still_read_when_they_cannot_be_misread(tmp_path: Path) -> None:
+    """docs/draft_survey.md, "Numbers written as text": the draft marks must be numbers, the rest of the file
+    may carry an unambiguous text number ("1245" t of ballast is 1245 t, exactly)."""
     file = tmp_path / "job.json"
     file.write_text(json.dumps(EVERSHIP), encoding="utf-8")
     as_numbers = load_survey_file(file).compute()
-    file.write_text(json.dumps(_edit(EVERSHIP, "surveys.initial.marks_m.fwd_port", "5.69")), encoding="utf-8")
-    as_text = load_survey_file(file).compute()
-    assert as_text.cargo_t == as_numbers.cargo_t and as_text.survey("initial").mean_fwd_m == as_numbers.survey("initial").mean_fwd_m
+    value = EVERSHIP["surveys"]["initial"]["deductibles"][0]["t"]
+    assert isinstance(value, (int, float))
+    file.write_text(json.dumps(_edit(EVERSHIP, "surveys.initial.deductibles.0.t", str(value))), encoding="utf-8")
+    assert load_survey_file(file).compute().cargo_t == as_numbers.cargo_t
 
 
 # ---------------------------------------------------------------------------------------------------------

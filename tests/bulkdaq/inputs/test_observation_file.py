@@ -13,6 +13,7 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from bulkdaq.errors import InputError
 from bulkdaq.inputs import observation_file
 from bulkdaq.inputs.observation_file import (
@@ -210,75 +211,124 @@ def _no_observer(document: dict[str, Any]) -> None:
     del document["observer"]
 
 
-BAD_JSON = {
-    "wrong format tag": (_set("format", value="bulkdaq-draft-observation/2"), "format", ['"bulkdaq-draft-observation/2"', "understood", OBSERVATION_FORMAT]),
-    "no format tag": (_drop("format"), "format", ["missing", OBSERVATION_FORMAT]),
-    "naive time": (_set("readings", 0, "time", value="2026-12-01T10:15:00.500"), "readings[0].time", ['"2026-12-01T10:15:00.500"', "no time zone", "add Z", "+08:00"]),
-    "date without time": (_set("readings", 0, "time", value="2026-12-01"), "readings[0].time", ['"2026-12-01"', "date and time"]),
-    "time not ISO 8601": (_set("readings", 0, "time", value="01/12/2026 10:15"), "readings[0].time", ['"01/12/2026 10:15"', "ISO 8601"]),
-    "time as a number": (_set("readings", 0, "time", value=1796091300), "readings[0].time", ["1796091300", "ISO 8601"]),
-    "draft as text": (_set("readings", 0, "draft_m", value="13.2"), "readings[0].draft_m", ['"13.2"', "without quotes", "draft in metres"]),
-    "draft as bool": (_set("readings", 0, "draft_m", value=True), "readings[0].draft_m", ["got true", "draft in metres"]),
-    "draft null": (_set("readings", 0, "draft_m", value=None), "readings[0].draft_m", ["got null", "draft in metres"]),
-    "negative draft": (_set("readings", 0, "draft_m", value=-1.5), "readings[0].draft_m", ["-1.5 m", "above 0"]),
-    "zero draft": (_set("readings", 0, "draft_m", value=0), "readings[0].draft_m", ["got 0 m", "above 0"]),
-    "draft of 31 m": (_set("readings", 0, "draft_m", value=31), "readings[0].draft_m", ["31 m", "at most 30"]),
-    "draft in cm": (_set("readings", 0, "draft_m", value=1383.4), "readings[0].draft_m", ["1383.4 m", "at most 30", "centimetres"]),
-    "hash too short": (_set("readings", 0, "frame_sha256", value="ab" * 31 + "a"), "readings[0].frame_sha256", ["63 characters", "64 hexadecimal"]),
-    "hash not hex": (_set("readings", 0, "frame_sha256", value="g" * 64), "readings[0].frame_sha256", ["'g' is not hexadecimal", "64 hexadecimal"]),
-    "hash missing for a drone": (_drop("readings", 2, "frame_sha256"), "readings[2].frame_sha256", ["missing", "drone", "SHA-256", "evidence"]),
-    "hash without its frame": (_drop("readings", 0, "frame"), "readings[0].frame", ["missing", "frame_sha256"]),
-    "frame too long": (_set("readings", 0, "frame", value="f" * 501), "readings[0].frame", ["501 characters", "at most 500"]),
-    "frame with a tab": (_set("readings", 0, "frame", value="a.mp4\t#t=1"), "readings[0].frame", ["a tab at character 6", "control characters"]),
-    "unknown mark": (_set("readings", 0, "mark", value="FP"), "readings[0].mark", ['"FP"', "fwd_port, fwd_stbd, mid_port, mid_stbd, aft_port, aft_stbd"]),
-    "mark in capitals": (_set("readings", 0, "mark", value="FWD_PORT"), "readings[0].mark", ['"FWD_PORT"', "did you mean 'fwd_port'"]),
-    "unknown key of a reading": (_set("readings", 3, "colour", value="red"), "readings[3].colour", ["unknown key", "time, mark, draft_m, frame, frame_sha256, observer"]),
-    "unknown key of the file": (_set("remarks", value="calm"), "remarks", ["unknown key", "format, vessel, survey, source"]),
-    "duplicate reading": (_duplicate_reading, "readings[4]", ["readings[1]", "same mark and time", "fwd_port", "2026-12-01T02:15:00Z"]),
-    "newline in observer": (_set("observer", value="Li\nWei"), "observer", ['"Li\\nWei"', "a newline at character 3", "one line"]),
-    "newline in a reading's observer": (_set("readings", 2, "observer", value="UAV\r08"), "readings[2].observer", ["a carriage return"]),
-    "observer too long": (_set("observer", value="x" * 201), "observer", ["201 characters", "at most 200"]),
-    "empty vessel": (_set("vessel", value="  "), "vessel", ['"  "', "empty"]),
-    "vessel missing": (_drop("vessel"), "vessel", ["missing", "ship's name"]),
-    "time missing": (_drop("readings", 1, "time"), "readings[1].time", ["missing", "ISO 8601 with a time zone"]),
-    "density in kg/m3": (_set("density_samples", 0, "density_t_m3", value=1023), "density_samples[0].density_t_m3", ["got 1023", "kg/m³", "1.023 t/m³", "0.990 to 1.040"]),
-    "density implausible": (_set("density_samples", 0, "density_t_m3", value=1.1), "density_samples[0].density_t_m3", ["got 1.1", "0.990 to 1.040"]),
-    "density place missing": (_drop("density_samples", 1, "place"), "density_samples[1].place", ["missing", "where the sample was drawn"]),
-    "empty readings": (_set("readings", value=[]), "readings", ["at least one reading", "empty list"]),
-    "readings not a list": (_set("readings", value={"fwd_port": 13.8}), "readings", ["list of readings", "an object"]),
-    "reading not an object": (_set("readings", 1, value=13.8), "readings[1]", ["13.8", "a reading as an object"]),
-    "list too large": (_set("list_deg", value=12.5), "list_deg", ["12.5°", "-10 to 10", "starboard"]),
-    "list as text": (_set("list_deg", value="0.5"), "list_deg", ['"0.5"', "without quotes"]),
-    "survey name unsafe": (_set("survey", value="../final"), "survey", ['"../final"', "letters, digits, '_' and '-'"]),
-    "unknown source": (_set("source", value="satellite"), "source", ['"satellite"', "drone, camera, sensor, boat"]),
-    "no observer anywhere": (_no_observer, "observer", ["missing", "readings[0], readings[1], readings[3] and 1 more have none"]),
-}
+ROOM = "observation file"
+# Each case's expected_message_part is one thing the message must say; the edit beside it holds the change to the
+# example, the key path and the other things the message must say.
+BAD_JSON = [
+    BadInput(ROOM, "wrong format tag", 'format = "bulkdaq-draft-observation/2"', "understood"),
+    BadInput(ROOM, "no format tag", "no format", OBSERVATION_FORMAT),
+    BadInput(ROOM, "naive time", 'readings[0].time = "2026-12-01T10:15:00.500"', "no time zone"),
+    BadInput(ROOM, "date without time", 'readings[0].time = "2026-12-01"', "date and time"),
+    BadInput(ROOM, "time not ISO 8601", 'readings[0].time = "01/12/2026 10:15"', "ISO 8601"),
+    BadInput(ROOM, "time as a number", "readings[0].time = 1796091300", "ISO 8601"),
+    BadInput(ROOM, "draft as text", 'readings[0].draft_m = "13.2"', "without quotes"),
+    BadInput(ROOM, "draft as bool", "readings[0].draft_m = true", "got true"),
+    BadInput(ROOM, "draft null", "readings[0].draft_m = null", "got null"),
+    BadInput(ROOM, "negative draft", "readings[0].draft_m = -1.5", "above 0"),
+    BadInput(ROOM, "zero draft", "readings[0].draft_m = 0", "got 0 m"),
+    BadInput(ROOM, "draft of 31 m", "readings[0].draft_m = 31", "at most 30"),
+    BadInput(ROOM, "draft in cm", "readings[0].draft_m = 1383.4", "centimetres"),
+    BadInput(ROOM, "hash too short", 'readings[0].frame_sha256 = "abab…a" (63 characters)', "63 characters"),
+    BadInput(ROOM, "hash not hex", 'readings[0].frame_sha256 = "ggg…g" (64 characters)', "'g' is not hexadecimal"),
+    BadInput(ROOM, "hash missing for a drone", "readings[2] without frame_sha256 (source drone)", "SHA-256"),
+    BadInput(ROOM, "hash without its frame", "readings[0] without frame (frame_sha256 given)", "frame_sha256"),
+    BadInput(ROOM, "frame too long", 'readings[0].frame = "fff…f" (501 characters)', "at most 500"),
+    BadInput(ROOM, "frame with a tab", 'readings[0].frame = "a.mp4\\t#t=1"', "a tab at character 6"),
+    BadInput(ROOM, "unknown mark", 'readings[0].mark = "FP"', "fwd_port, fwd_stbd, mid_port, mid_stbd, aft_port, aft_stbd"),
+    BadInput(ROOM, "mark in capitals", 'readings[0].mark = "FWD_PORT"', "did you mean 'fwd_port'"),
+    BadInput(ROOM, "unknown key of a reading", 'readings[3].colour = "red"', "time, mark, draft_m, frame, frame_sha256, observer"),
+    BadInput(ROOM, "unknown key of the file", 'remarks = "calm"', "format, vessel, survey, source"),
+    BadInput(ROOM, "duplicate reading", 'readings[4] = readings[1] with time "2026-12-01T10:15:00+08:00" (the same moment)', "same mark and time"),
+    BadInput(ROOM, "newline in observer", 'observer = "Li\\nWei"', "a newline at character 3"),
+    BadInput(ROOM, "newline in a reading's observer", 'readings[2].observer = "UAV\\r08"', "a carriage return"),
+    BadInput(ROOM, "observer too long", 'observer = "xxx…x" (201 characters)', "at most 200"),
+    BadInput(ROOM, "empty vessel", 'vessel = "  "', "empty"),
+    BadInput(ROOM, "vessel missing", "no vessel", "ship's name"),
+    BadInput(ROOM, "time missing", "readings[1] without time", "ISO 8601 with a time zone"),
+    BadInput(ROOM, "density in kg/m3", "density_samples[0].density_t_m3 = 1023", "1.023 t/m³"),
+    BadInput(ROOM, "density implausible", "density_samples[0].density_t_m3 = 1.1", "0.990 to 1.040"),
+    BadInput(ROOM, "density place missing", "density_samples[1] without place", "where the sample was drawn"),
+    BadInput(ROOM, "empty readings", "readings = []", "at least one reading"),
+    BadInput(ROOM, "readings not a list", 'readings = {"fwd_port": 13.8}', "list of readings"),
+    BadInput(ROOM, "reading not an object", "readings[1] = 13.8", "a reading as an object"),
+    BadInput(ROOM, "list too large", "list_deg = 12.5", "-10 to 10"),
+    BadInput(ROOM, "list as text", 'list_deg = "0.5"', "without quotes"),
+    BadInput(ROOM, "survey name unsafe", 'survey = "../final"', "letters, digits, '_' and '-'"),
+    BadInput(ROOM, "unknown source", 'source = "satellite"', "drone, camera, sensor, boat"),
+    BadInput(ROOM, "no observer anywhere", "no observer, in the file or in readings[0], [1], [3]", "readings[0], readings[1], readings[3] and 1 more have none"),
+]
+# (change to the example, key path, the other things the message must say)
+_JSON_EDITS: list[tuple[Callable[[dict[str, Any]], None], str, list[str]]] = [
+    (_set("format", value="bulkdaq-draft-observation/2"), "format", ['"bulkdaq-draft-observation/2"', OBSERVATION_FORMAT]),
+    (_drop("format"), "format", ["missing"]),
+    (_set("readings", 0, "time", value="2026-12-01T10:15:00.500"), "readings[0].time", ['"2026-12-01T10:15:00.500"', "add Z", "+08:00"]),
+    (_set("readings", 0, "time", value="2026-12-01"), "readings[0].time", ['"2026-12-01"']),
+    (_set("readings", 0, "time", value="01/12/2026 10:15"), "readings[0].time", ['"01/12/2026 10:15"']),
+    (_set("readings", 0, "time", value=1796091300), "readings[0].time", ["1796091300"]),
+    (_set("readings", 0, "draft_m", value="13.2"), "readings[0].draft_m", ['"13.2"', "draft in metres"]),
+    (_set("readings", 0, "draft_m", value=True), "readings[0].draft_m", ["draft in metres"]),
+    (_set("readings", 0, "draft_m", value=None), "readings[0].draft_m", ["draft in metres"]),
+    (_set("readings", 0, "draft_m", value=-1.5), "readings[0].draft_m", ["-1.5 m"]),
+    (_set("readings", 0, "draft_m", value=0), "readings[0].draft_m", ["above 0"]),
+    (_set("readings", 0, "draft_m", value=31), "readings[0].draft_m", ["31 m"]),
+    (_set("readings", 0, "draft_m", value=1383.4), "readings[0].draft_m", ["1383.4 m", "at most 30"]),
+    (_set("readings", 0, "frame_sha256", value="ab" * 31 + "a"), "readings[0].frame_sha256", ["64 hexadecimal"]),
+    (_set("readings", 0, "frame_sha256", value="g" * 64), "readings[0].frame_sha256", ["64 hexadecimal"]),
+    (_drop("readings", 2, "frame_sha256"), "readings[2].frame_sha256", ["missing", "drone", "evidence"]),
+    (_drop("readings", 0, "frame"), "readings[0].frame", ["missing"]),
+    (_set("readings", 0, "frame", value="f" * 501), "readings[0].frame", ["501 characters"]),
+    (_set("readings", 0, "frame", value="a.mp4\t#t=1"), "readings[0].frame", ["control characters"]),
+    (_set("readings", 0, "mark", value="FP"), "readings[0].mark", ['"FP"']),
+    (_set("readings", 0, "mark", value="FWD_PORT"), "readings[0].mark", ['"FWD_PORT"']),
+    (_set("readings", 3, "colour", value="red"), "readings[3].colour", ["unknown key"]),
+    (_set("remarks", value="calm"), "remarks", ["unknown key"]),
+    (_duplicate_reading, "readings[4]", ["readings[1]", "fwd_port", "2026-12-01T02:15:00Z"]),
+    (_set("observer", value="Li\nWei"), "observer", ['"Li\\nWei"', "one line"]),
+    (_set("readings", 2, "observer", value="UAV\r08"), "readings[2].observer", []),
+    (_set("observer", value="x" * 201), "observer", ["201 characters"]),
+    (_set("vessel", value="  "), "vessel", ['"  "']),
+    (_drop("vessel"), "vessel", ["missing"]),
+    (_drop("readings", 1, "time"), "readings[1].time", ["missing"]),
+    (_set("density_samples", 0, "density_t_m3", value=1023), "density_samples[0].density_t_m3", ["got 1023", "kg/m³", "0.990 to 1.040"]),
+    (_set("density_samples", 0, "density_t_m3", value=1.1), "density_samples[0].density_t_m3", ["got 1.1"]),
+    (_drop("density_samples", 1, "place"), "density_samples[1].place", ["missing"]),
+    (_set("readings", value=[]), "readings", ["empty list"]),
+    (_set("readings", value={"fwd_port": 13.8}), "readings", ["an object"]),
+    (_set("readings", 1, value=13.8), "readings[1]", ["13.8"]),
+    (_set("list_deg", value=12.5), "list_deg", ["12.5°", "starboard"]),
+    (_set("list_deg", value="0.5"), "list_deg", ['"0.5"']),
+    (_set("survey", value="../final"), "survey", ['"../final"']),
+    (_set("source", value="satellite"), "source", ['"satellite"']),
+    (_no_observer, "observer", ["missing"]),
+]
 
 
-@pytest.mark.parametrize("change, field, says", BAD_JSON.values(), ids=list(BAD_JSON))
-def test_a_bad_json_file_is_refused_naming_the_key_path_and_what_was_expected(tmp_path, document, change, field, says):
+@pytest.mark.parametrize(("case", "edit"), list(zip(BAD_JSON, _JSON_EDITS, strict=True)), ids=ids(BAD_JSON))
+def test_a_bad_json_file_is_refused_naming_the_key_path_and_what_was_expected(tmp_path, document, case, edit):
+    change, field, says = edit
     change(document)
     found = problems(refused(write(tmp_path, document)))
     assert field in found, found
-    for words in says:
+    for words in (case.expected_message_part, *says):
         assert words in found[field], (words, found[field])
 
 
-@pytest.mark.parametrize(
-    "literal, says",
-    [
-        ("NaN", "got NaN (not a measured number)"),
-        ("Infinity", "got Infinity (not a measured number)"),
-        ("-Infinity", "got -Infinity (not a measured number)"),
-        ("1e400", "got Infinity (not a measured number)"),
-        ("9" * 400, "got an integer of 400 digits"),
-    ],
-)
-def test_nan_infinity_and_numbers_beyond_a_float_are_refused_at_their_key(tmp_path, literal, says):
+BAD_LITERALS = [
+    BadInput(ROOM, "NaN draft", '"draft_m": NaN', "got NaN (not a measured number)"),
+    BadInput(ROOM, "Infinity draft", '"draft_m": Infinity', "got Infinity (not a measured number)"),
+    BadInput(ROOM, "minus Infinity draft", '"draft_m": -Infinity', "got -Infinity (not a measured number)"),
+    BadInput(ROOM, "draft beyond a float", '"draft_m": 1e400', "got Infinity (not a measured number)"),
+    BadInput(ROOM, "draft integer of 400 digits", '"draft_m": 999…9 (400 digits)', "got an integer of 400 digits"),
+]
+_LITERALS = ["NaN", "Infinity", "-Infinity", "1e400", "9" * 400]
+
+
+@pytest.mark.parametrize(("case", "literal"), list(zip(BAD_LITERALS, _LITERALS, strict=True)), ids=ids(BAD_LITERALS))
+def test_nan_infinity_and_numbers_beyond_a_float_are_refused_at_their_key(tmp_path, case, literal):
     text = DRONE.read_text(encoding="utf-8").replace('"draft_m": 14.2', f'"draft_m": {literal}')
     error = refused(write(tmp_path, text))
     assert error.field == "readings[2].draft_m"
-    assert says in error.problem and "draft in metres" in error.problem
+    assert case.expected_message_part in error.problem and "draft in metres" in error.problem
 
 
 def test_a_number_of_thousands_of_digits_is_refused(tmp_path):
@@ -286,11 +336,18 @@ def test_a_number_of_thousands_of_digits_is_refused(tmp_path):
     assert error.field == "(top level)" and "thousands of digits" in error.problem
 
 
-@pytest.mark.parametrize("time", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
-def test_a_time_outside_the_calendar_in_utc_is_refused(tmp_path, document, time):
+BAD_TIMES = [
+    BadInput(ROOM, "time before year 1 in UTC", 'readings[0].time = "0001-01-01T00:00:00+01:00"', "out of the calendar in UTC"),
+    BadInput(ROOM, "time after year 9999 in UTC", 'readings[0].time = "9999-12-31T23:59:59-01:00"', "out of the calendar in UTC"),
+]
+_TIMES = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
+
+
+@pytest.mark.parametrize(("case", "time"), list(zip(BAD_TIMES, _TIMES, strict=True)), ids=ids(BAD_TIMES))
+def test_a_time_outside_the_calendar_in_utc_is_refused(tmp_path, document, case, time):
     document["readings"][0]["time"] = time
     error = refused(write(tmp_path, document))
-    assert error.field == "readings[0].time" and "out of the calendar in UTC" in error.problem
+    assert error.field == "readings[0].time" and case.expected_message_part in error.problem
 
 
 def test_a_bad_observer_given_with_a_json_file_says_it_was_given(tmp_path, document):
@@ -362,12 +419,19 @@ def test_a_directory(tmp_path):
     assert error.field == "(file)" and "directory" in error.problem and ".json or .csv" in error.problem
 
 
-@pytest.mark.parametrize("name, named", [("obs.txt", "the suffix '.txt'"), ("obs", "no suffix"), ("obs.json.bak", "the suffix '.bak'")])
-def test_an_unknown_suffix(tmp_path, name, named):
-    path = tmp_path / name
+BAD_NAMES = [
+    BadInput(ROOM, "file named .txt", "obs.txt", "the suffix '.txt'"),
+    BadInput(ROOM, "file name without a suffix", "obs", "no suffix"),
+    BadInput(ROOM, "file named .json.bak", "obs.json.bak", "the suffix '.bak'"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_NAMES, ids=ids(BAD_NAMES))
+def test_an_unknown_suffix(tmp_path, case):
+    path = tmp_path / case.given
     path.write_text(DRONE.read_text(encoding="utf-8"), encoding="utf-8")
     error = refused(path)
-    assert error.field == "(file)" and error.problem.startswith(named) and ".json" in error.problem and ".csv" in error.problem
+    assert error.field == "(file)" and error.problem.startswith(case.expected_message_part) and ".json" in error.problem and ".csv" in error.problem
 
 
 def test_a_file_that_is_not_utf8(tmp_path):
@@ -421,22 +485,35 @@ def test_a_csv_file_with_a_bad_survey_given(tmp_path):
     assert error.field == "survey" and '"final survey"' in error.problem and "given with the file, not written in it" in error.problem
 
 
-@pytest.mark.parametrize(
-    "row, field, says",
-    [
-        ('2026-12-01T02:15:00Z,fwd_port,"13,834",fwd.mp4#t=0,' + HASH + ",", "readings[0].draft_m", ['"13,834"', "plain decimal number", "(CSV line 2)"]),
-        (f"2026-12-01T02:15:00Z,fwd_port,nan,fwd.mp4#t=0,{HASH},", "readings[0].draft_m", ['"nan"', "(CSV line 2)"]),
-        (f"2026-12-01T02:15:00Z,fwd_port,,fwd.mp4#t=0,{HASH},", "readings[0].draft_m", ['got ""', "draft in metres"]),
-        (f"2026-12-01 02:15:00,fwd_port,13.8,fwd.mp4#t=0,{HASH},", "readings[0].time", ["no time zone", "add Z"]),
-        ("2026-12-01T02:15:00Z,fwd_port,13.8,,,", "readings[0].frame_sha256", ["drone", "(CSV line 2)"]),
-        (f"2026-12-01T02:15:00Z,fwd_port,13.8,fwd.mp4#t=0,{HASH}", "readings[0]", ["expected 6 cells", "got 5", "(CSV line 2)"]),
-        (f'2026-12-01T02:15:00Z,fwd_port,13.8,fwd.mp4#t=0,{HASH},"Li\nWei"', "readings[0].observer", ["a newline"]),
-    ],
-)
-def test_a_bad_csv_row_is_refused_naming_its_reading_and_line(tmp_path, row, field, says):
+# Each row is the input as given, "HASH" standing for the frame's 64 hexadecimal digits; the edit beside it holds
+# the key path and the other things the message must say.
+BAD_CSV_ROWS = [
+    BadInput(ROOM, "CSV draft with a decimal comma", '2026-12-01T02:15:00Z,fwd_port,"13,834",fwd.mp4#t=0,HASH,', "plain decimal number"),
+    BadInput(ROOM, "CSV draft nan", "2026-12-01T02:15:00Z,fwd_port,nan,fwd.mp4#t=0,HASH,", '"nan"'),
+    BadInput(ROOM, "CSV draft empty", "2026-12-01T02:15:00Z,fwd_port,,fwd.mp4#t=0,HASH,", 'got ""'),
+    BadInput(ROOM, "CSV time without a zone", "2026-12-01 02:15:00,fwd_port,13.8,fwd.mp4#t=0,HASH,", "no time zone"),
+    BadInput(ROOM, "CSV drone reading without its frame", "2026-12-01T02:15:00Z,fwd_port,13.8,,,", "drone"),
+    BadInput(ROOM, "CSV row of 5 cells", "2026-12-01T02:15:00Z,fwd_port,13.8,fwd.mp4#t=0,HASH", "expected 6 cells"),
+    BadInput(ROOM, "CSV observer with a newline", '2026-12-01T02:15:00Z,fwd_port,13.8,fwd.mp4#t=0,HASH,"Li\nWei"', "a newline"),
+]
+_CSV_EDITS = [
+    ("readings[0].draft_m", ['"13,834"', "(CSV line 2)"]),
+    ("readings[0].draft_m", ["(CSV line 2)"]),
+    ("readings[0].draft_m", ["draft in metres"]),
+    ("readings[0].time", ["add Z"]),
+    ("readings[0].frame_sha256", ["(CSV line 2)"]),
+    ("readings[0]", ["got 5", "(CSV line 2)"]),
+    ("readings[0].observer", []),
+]
+
+
+@pytest.mark.parametrize(("case", "edit"), list(zip(BAD_CSV_ROWS, _CSV_EDITS, strict=True)), ids=ids(BAD_CSV_ROWS))
+def test_a_bad_csv_row_is_refused_naming_its_reading_and_line(tmp_path, case, edit):
+    field, says = edit
+    row = case.given.replace("HASH", HASH)
     found = problems(refused(write_csv(tmp_path, f"{HEADER}\n{row}\n"), **CSV_METADATA))
     assert field in found, found
-    for words in says:
+    for words in (case.expected_message_part, *says):
         assert words in found[field], (words, found[field])
 
 
@@ -449,3 +526,6 @@ def test_invalid_csv_quoting_is_refused_with_the_line(tmp_path):
     error = refused(write_csv(tmp_path, f'{HEADER}\n2026-12-01T02:15:00Z,fwd_port,"13.8"x,,,\n'), **dict(CSV_METADATA, source="sensor"))
     assert error.field == "(CSV line 2)" and "not valid CSV" in error.problem
 
+
+BAD_INPUTS = [*BAD_JSON, *BAD_LITERALS, *BAD_TIMES, *BAD_NAMES, *BAD_CSV_ROWS]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

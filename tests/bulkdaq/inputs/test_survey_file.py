@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from bad_inputs import BadInput, ids
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import NumberTextError, load_survey_file, parse_number_text, parse_survey_document
 from reference_cases import reference_case
@@ -180,32 +182,36 @@ def test_number_text_read_when_it_has_one_meaning(text, value):
     assert parse_number_text(text) == value
 
 
-@pytest.mark.parametrize(
-    ("text", "why"),
-    [
-        ("1,374", "ambiguous"),  # 1374 or 1.374?
-        ("1.374", "ambiguous"),  # 1.374 or 1374 (continental grouping)?
-        ("12,34.5", "in threes"),
-        ("1,2345,678", "in threes"),
-        ("1,234.567.8", "more than once"),
-        ("1.234.567.8", "in threes"),
-        ("1,234 567.5", "mixes"),
-        ("5.69 m", "not a number"),
-        ("1e3", "not a number"),
-        ("", "not a number"),
-        ("-", "not a number"),
-        (".5", "not a number"),
-        ("five", "not a number"),
-    ],
-)
-def test_number_text_refused_when_it_could_be_misread(text, why):
-    with pytest.raises(NumberTextError, match=why):
-        parse_number_text(text)
+ROOM = "survey file"
+# Numbers written as text in a survey file (the input as given is the JSON string as written in the file)
+BAD_NUMBER_TEXTS = [
+    BadInput(ROOM, "number text with a comma before three digits", '"1,374"', "ambiguous"),  # 1374 or 1.374?
+    BadInput(ROOM, "number text with a point before three digits", '"1.374"', "ambiguous"),  # 1.374 or 1374 (continental grouping)?
+    BadInput(ROOM, "number text grouped in twos", '"12,34.5"', "in threes"),
+    BadInput(ROOM, "number text grouped in fours", '"1,2345,678"', "in threes"),
+    BadInput(ROOM, "number text with two decimal points", '"1,234.567.8"', "more than once"),
+    BadInput(ROOM, "number text with points grouping a short tail", '"1.234.567.8"', "in threes"),
+    BadInput(ROOM, "number text mixing separators", '"1,234 567.5"', "mixes"),
+    BadInput(ROOM, "number text with its unit", '"5.69 m"', "not a number"),
+    BadInput(ROOM, "number text with an exponent", '"1e3"', "not a number"),
+    BadInput(ROOM, "empty number text", '""', "not a number"),
+    BadInput(ROOM, "number text of a sign alone", '"-"', "not a number"),
+    BadInput(ROOM, "number text without a leading digit", '".5"', "not a number"),
+    BadInput(ROOM, "number text in words", '"five"', "not a number"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_NUMBER_TEXTS, ids=ids(BAD_NUMBER_TEXTS))
+def test_number_text_refused_when_it_could_be_misread(case):
+    with pytest.raises(NumberTextError, match=re.escape(case.expected_message_part)):
+        parse_number_text(json.loads(case.given))
 
 
 def test_decimal_comma_in_a_file_is_read_correctly(tmp_path, document):
     expected = load_survey_file(write(tmp_path, document, "numbers.json")).compute()
-    document["surveys"]["initial"]["marks_m"]["fwd_port"] = "5,69"
+    lbp = document["vessel"]["lbp_m"]
+    assert lbp == round(lbp, 1)
+    document["vessel"]["lbp_m"] = f"{lbp:.1f}".replace(".", ",")  # a decimal comma: "227,0" is 227.0 (draft marks must be numbers)
     document["surveys"]["initial"]["deductibles"][0]["t"] = "29.297"  # ambiguous, would be refused …
     with pytest.raises(InputError, match=r"surveys\.initial\.deductibles\[0\]\.t: expected a number in tonnes, got \"29\.297\" \(ambiguous"):
         load_survey_file(write(tmp_path, document))
@@ -243,41 +249,72 @@ def _set(document: dict, path: str, value: object) -> dict:
 _DELETE = object()
 
 
-@pytest.mark.parametrize(
-    ("path", "value", "field", "problem"),
-    [
-        ("surveys.initial.marks_m.fwd_port", "five", "surveys.initial.marks_m.fwd_port", 'expected a number in metres, got "five"'),
-        ("surveys.initial.marks_m.fwd_port", True, "surveys.initial.marks_m.fwd_port", "expected a number in metres, got true"),
-        ("surveys.initial.marks_m.fwd_port", 569, "surveys.initial.marks_m.fwd_port", "569 metres is outside the plausible range 0 to 30 metres"),
-        ("surveys.initial.marks_m.mid_stbd", _DELETE, "surveys.initial.marks_m.mid_stbd", "missing (required)"),
-        ("surveys.final.dock_density_t_m3", 1022, "surveys.final.dock_density_t_m3", "(enter t/m³, not kg/m³)"),
-        ("surveys.final.dock_density_t_m3", _DELETE, "surveys.final.dock_density_t_m3", "missing (required)"),
-        ("surveys.final.mark_positions.fwd.side", "port", "surveys.final.mark_positions.fwd.side", "expected one of 'forward', 'aft', got \"port\""),
-        ("surveys.final.mark_positions.aft.distance_m", -10.7, "surveys.final.mark_positions.aft.distance_m", "a distance is never negative"),
-        ("surveys.final.deductibles.0.kind", "bunkers", "surveys.final.deductibles[0].kind", "expected one of 'ballast'"),
-        ("surveys.final.deductibles.0.volume_m3", 1000, "surveys.final.deductibles[0]", "not both"),
-        ("surveys.final.deductibles", {"ballast": 1}, "surveys.final.deductibles", "expected a list (may be empty), got an object"),
-        ("surveys.initial.list_tpc_t_cmm", {"port": 1, "stbd": 2}, "surveys.initial.list_tpc_t_cmm", "unknown key; did you mean 'list_tpc_t_cm'?"),
-        ("surveys.initial.table_readings.mtc_plus_t_m_cm", None, "surveys.initial.table_readings.mtc_plus_t_m_cm", "missing (required)"),
-        ("surveys.initial.table_readings.rows", [], "surveys.initial.table_readings.rows", "at least one row"),
-        ("surveys.initial.table_readings.rows.1.draft_m", 6.42, "surveys.initial.table_readings.rows[1].draft_m", "increase strictly"),
-        ("surveys.final", _DELETE, "surveys.final", "missing: the cargo is measured from 'initial' to 'final'"),
-        ("vessel.lcf_convention", "aft", "vessel.lcf_convention", "expected one of 'midship_aft_positive'"),
-        ("vessel.lcf_convention", _DELETE, "vessel.lcf_convention", "missing (required)"),
-        ("vessel.table_density_t_m3", _DELETE, "vessel.table_density_t_m3", "missing (required)"),
-        ("vessel.keel_plate_mm", -5, "vessel.keel_plate_mm", "outside the plausible range 0 to 100 mm"),
-        ("vessel.lbp_m", "227 m", "vessel.lbp_m", 'expected a number in metres, got "227 m" (not a number)'),
-        ("rounding", "unece", "rounding", "expected one of 'none', 'unece-3dp', 'workbook', got \"unece\""),
-        ("rounding", _DELETE, "rounding", "missing (required)"),
-        ("mean_method", "simpson", "mean_method", "expected one of 'quarter_mean', 'river', 'barge'"),
-        ("bill_of_lading_t", 0, "bill_of_lading_t", "must be greater than 0 tonnes"),
-        ("vessel", [], "vessel", "expected an object ({…}), got a list"),
-    ],
-)
-def test_bad_field_is_named_with_its_path(tmp_path, path, value, field, problem):
+# (what, the edit as given in the table, expected message part); the edits below hold the change and the key path
+BAD_FIELDS = [
+    BadInput(ROOM, "draft mark in words", 'surveys.initial.marks_m.fwd_port = "five"', 'expected a number in metres written as a JSON number, not text, got "five"'),
+    BadInput(ROOM, "boolean draft mark", "surveys.initial.marks_m.fwd_port = true", "expected a number in metres, got true"),
+    BadInput(ROOM, "draft mark in centimetres", "surveys.initial.marks_m.fwd_port = 569", "569 metres is outside the plausible range 0 to 30 metres"),
+    BadInput(ROOM, "draft mark missing", "surveys.initial.marks_m without mid_stbd", "missing (required)"),
+    BadInput(ROOM, "dock density in kg/m3", "surveys.final.dock_density_t_m3 = 1022", "(enter t/m³, not kg/m³)"),
+    BadInput(ROOM, "dock density missing", "surveys.final without dock_density_t_m3", "missing (required)"),
+    BadInput(ROOM, "mark position side port", 'surveys.final.mark_positions.fwd.side = "port"', "expected one of 'forward', 'aft', got \"port\""),
+    BadInput(ROOM, "negative mark distance", "surveys.final.mark_positions.aft.distance_m = -10.7", "a distance is never negative"),
+    BadInput(ROOM, "unknown deductible kind", 'surveys.final.deductibles[0].kind = "bunkers"', "expected one of 'ballast'"),
+    BadInput(ROOM, "deductible by weight and by volume", "surveys.final.deductibles[0].volume_m3 = 1000 (beside t)", "not both"),
+    BadInput(ROOM, "deductibles as an object", 'surveys.final.deductibles = {"ballast": 1}', "expected a list (may be empty), got an object"),
+    BadInput(ROOM, "misspelt key", 'surveys.initial.list_tpc_t_cmm = {"port": 1, "stbd": 2}', "unknown key; did you mean 'list_tpc_t_cm'?"),
+    BadInput(ROOM, "MTC plus of null", "surveys.initial.table_readings.mtc_plus_t_m_cm = null", "missing (required)"),
+    BadInput(ROOM, "table readings without rows", "surveys.initial.table_readings.rows = []", "at least one row"),
+    BadInput(ROOM, "table readings drafts not increasing", "surveys.initial.table_readings.rows[1].draft_m = 6.42 (row 0: 6.43)", "increase strictly"),
+    BadInput(ROOM, "final survey missing", "surveys without final", "missing: the cargo is measured from 'initial' to 'final'"),
+    BadInput(ROOM, "unknown LCF convention", 'vessel.lcf_convention = "aft"', "expected one of 'midship_aft_positive'"),
+    BadInput(ROOM, "LCF convention missing", "vessel without lcf_convention", "missing (required)"),
+    BadInput(ROOM, "table density missing", "vessel without table_density_t_m3", "missing (required)"),
+    BadInput(ROOM, "negative keel plate", "vessel.keel_plate_mm = -5", "outside the plausible range 0 to 100 mm"),
+    BadInput(ROOM, "LBP with its unit", 'vessel.lbp_m = "227 m"', 'expected a number in metres, got "227 m" (not a number)'),
+    BadInput(ROOM, "unknown rounding policy", 'rounding = "unece"', "expected one of 'none', 'unece-3dp', 'workbook', got \"unece\""),
+    BadInput(ROOM, "rounding policy missing", "no rounding", "missing (required)"),
+    BadInput(ROOM, "unknown mean method", 'mean_method = "simpson"', "expected one of 'quarter_mean', 'river', 'barge'"),
+    BadInput(ROOM, "bill of lading of zero", "bill_of_lading_t = 0", "must be greater than 0 tonnes"),
+    BadInput(ROOM, "vessel as a list", "vessel = []", "expected an object ({…}), got a list"),
+]
+# (path in the document, value, key path named by the error)
+_FIELD_EDITS = [
+    ("surveys.initial.marks_m.fwd_port", "five", "surveys.initial.marks_m.fwd_port"),
+    ("surveys.initial.marks_m.fwd_port", True, "surveys.initial.marks_m.fwd_port"),
+    ("surveys.initial.marks_m.fwd_port", 569, "surveys.initial.marks_m.fwd_port"),
+    ("surveys.initial.marks_m.mid_stbd", _DELETE, "surveys.initial.marks_m.mid_stbd"),
+    ("surveys.final.dock_density_t_m3", 1022, "surveys.final.dock_density_t_m3"),
+    ("surveys.final.dock_density_t_m3", _DELETE, "surveys.final.dock_density_t_m3"),
+    ("surveys.final.mark_positions.fwd.side", "port", "surveys.final.mark_positions.fwd.side"),
+    ("surveys.final.mark_positions.aft.distance_m", -10.7, "surveys.final.mark_positions.aft.distance_m"),
+    ("surveys.final.deductibles.0.kind", "bunkers", "surveys.final.deductibles[0].kind"),
+    ("surveys.final.deductibles.0.volume_m3", 1000, "surveys.final.deductibles[0]"),
+    ("surveys.final.deductibles", {"ballast": 1}, "surveys.final.deductibles"),
+    ("surveys.initial.list_tpc_t_cmm", {"port": 1, "stbd": 2}, "surveys.initial.list_tpc_t_cmm"),
+    ("surveys.initial.table_readings.mtc_plus_t_m_cm", None, "surveys.initial.table_readings.mtc_plus_t_m_cm"),
+    ("surveys.initial.table_readings.rows", [], "surveys.initial.table_readings.rows"),
+    ("surveys.initial.table_readings.rows.1.draft_m", 6.42, "surveys.initial.table_readings.rows[1].draft_m"),
+    ("surveys.final", _DELETE, "surveys.final"),
+    ("vessel.lcf_convention", "aft", "vessel.lcf_convention"),
+    ("vessel.lcf_convention", _DELETE, "vessel.lcf_convention"),
+    ("vessel.table_density_t_m3", _DELETE, "vessel.table_density_t_m3"),
+    ("vessel.keel_plate_mm", -5, "vessel.keel_plate_mm"),
+    ("vessel.lbp_m", "227 m", "vessel.lbp_m"),
+    ("rounding", "unece", "rounding"),
+    ("rounding", _DELETE, "rounding"),
+    ("mean_method", "simpson", "mean_method"),
+    ("bill_of_lading_t", 0, "bill_of_lading_t"),
+    ("vessel", [], "vessel"),
+]
+
+
+@pytest.mark.parametrize(("case", "edit"), list(zip(BAD_FIELDS, _FIELD_EDITS, strict=True)), ids=ids(BAD_FIELDS))
+def test_bad_field_is_named_with_its_path(tmp_path, case, edit):
+    path, value, field = edit
     error = error_for(tmp_path, _set(contract_document(), path, value))
     assert error.field == field
-    assert problem in error.problem
+    assert case.expected_message_part in error.problem
 
 
 def test_empty_vessel_table_needs_readings_in_every_survey(tmp_path):
@@ -342,3 +379,7 @@ def test_document_is_not_modified(tmp_path):
     before = copy.deepcopy(document)
     parse_survey_document(document, "inline").compute()
     assert document == before
+
+
+BAD_INPUTS = [*BAD_NUMBER_TEXTS, *BAD_FIELDS]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.observation_file import MARKS, load_observation_file
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
-from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.observations.observed_survey import observed_survey
 from bulkdaq.observations.session import ObservationRefused, ObservationSession, session_from_file
 from calculators.survey.survey_uncertainty import DOCK_DENSITY, survey_uncertainty_monte_carlo

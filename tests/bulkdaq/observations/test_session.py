@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
+from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy, load_observation_policy
 from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.inputs.observation_file import MARKS, load_observation_file
-from bulkdaq.observations.observation_policy import DEFAULT_POLICY, ObservationPolicy, load_observation_policy
 from bulkdaq.observations.session import ObservationRefused, ObservationSession, session_from_file
 from calculators.survey.inputs import MarkReadings
 from simulators.draft_observer import DroneParams, DroneSession, fly_drone, fly_preset, write_observation_csv, write_observation_file
@@ -233,20 +234,24 @@ def test_a_toml_file_without_the_table_gives_the_defaults(tmp_path):
     assert load_observation_policy(path) == DEFAULT_POLICY
 
 
-@pytest.mark.parametrize(
-    ("line", "key", "problem"),
-    [
-        ('min_pairs = "6"', "min_pairs", "valid integer"),
-        ("hysteresis_m = -1", "hysteresis_m", "greater than or equal to 0"),
-        ("hysteresis_m = -0.01", "hysteresis_m", "greater than or equal to 0"),
-        ("resolution_m = nan", "resolution_m", "finite number"),
-        ("max_list_deg = inf", "max_list_deg", "finite number"),
-        ("min_pairs = 0", "min_pairs", "greater than or equal to 1"),
-        ("min_pairs = 6.5", "min_pairs", "integer"),
-        ("bogus_m = 1", "bogus_m", "unknown key"),
-    ],
-)
-def test_a_bad_policy_value_names_the_file_and_the_key(tmp_path, line, key, problem):
+# The input as given is the line under [draft_observation]; the key is what the line sets.
+BAD_INPUTS = [
+    BadInput("observation policy file", "pairs written as text", 'min_pairs = "6"', "valid integer"),
+    BadInput("observation policy file", "negative hysteresis", "hysteresis_m = -1", "greater than or equal to 0"),
+    BadInput("observation policy file", "hysteresis of minus one centimetre", "hysteresis_m = -0.01", "greater than or equal to 0"),
+    BadInput("observation policy file", "resolution of nan", "resolution_m = nan", "finite number"),
+    BadInput("observation policy file", "list limit of inf", "max_list_deg = inf", "finite number"),
+    BadInput("observation policy file", "zero pairs", "min_pairs = 0", "greater than or equal to 1"),
+    BadInput("observation policy file", "fractional pairs", "min_pairs = 6.5", "integer"),
+    BadInput("observation policy file", "unknown key", "bogus_m = 1", "unknown key"),
+]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=ids(BAD_INPUTS))
+def test_a_bad_policy_value_names_the_file_and_the_key(tmp_path, case):
+    line, problem = case.given, case.expected_message_part
+    key = line.split(" = ")[0]
     path = tmp_path / "policy.toml"
     path.write_text(f"[draft_observation]\n{line}\n", encoding="utf-8")
     with pytest.raises(InputError) as refused:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bad_inputs import BadInput, ids
 from bulkdaq.errors import InputError
 from bulkdaq.shipments.model import imo_check_digit, load_figures, load_shipment, shipment_from_data
 from bulkdaq.shipments.tolerance_rules import load_rule_set, reconcile
@@ -70,21 +71,41 @@ meter_factor = 1.0
 """
 
 
-@pytest.mark.parametrize(
-    ("fields", "problems"),
-    [
-        (dict(quantity="-5"), [("declared.quantity", "Input should be greater than 0; got -5")]),
-        (dict(basis="t_wet"), [("declared.basis", "Input should be 't_air', 't_vacuum', 'm3_15C' or 'm3_20C'; got 't_wet'")]),
-        (dict(methods='["meters", "sonar"]'), [("methods[1]", "Input should be 'meters', 'shore_tanks', 'ship_figure', 'draft_survey' or 'belt_scale'; got 'sonar'")]),
-        (dict(methods='["meters", "draft_survey"]', basis="m3_20C"),
-         [("assets.vessel", "method 'draft_survey' (methods[1]) needs assets.vessel"),
-          ("methods[1]", "draft_survey weighs the cargo; it cannot confirm a quantity declared in m3_20C")]),
-        (dict(metering=""), [("metering", "required when the methods include 'meters' (policy, base density, S&W, density band)"),
-                             ("instruments", "meter 'FT-101' needs an [[instruments]] entry with its certificate and meter_factor")]),
-        (dict(basis="m3_15C"), [("metering.policy.base", "the declared basis is m3_15C; the meter tickets' base must be 15C, not 20C")]),
-    ],
-)
-def test_bad_shipment_files_name_every_key_path(tmp_path: Path, fields: dict[str, str], problems: list[tuple[str, str]]):
+CASE = None
+"""In a case's list of (key path, problem), the place of the case's own message (its expected_message_part)."""
+
+
+def _problems(case: BadInput, problems: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    return [(key, case.expected_message_part if problem is CASE else problem) for key, problem in problems]
+
+
+BAD_SHIPMENTS = [
+    BadInput("shipment file", "negative declared quantity", "declared = { quantity = -5, … }", "Input should be greater than 0; got -5"),
+    BadInput("shipment file", "unknown declared basis", 'declared = { …, basis = "t_wet" }', "Input should be 't_air', 't_vacuum', 'm3_15C' or 'm3_20C'; got 't_wet'"),
+    BadInput("shipment file", "unknown method", 'methods = ["meters", "sonar"]', "Input should be 'meters', 'shore_tanks', 'ship_figure', 'draft_survey' or 'belt_scale'; got 'sonar'"),
+    BadInput("shipment file", "draft survey for a volume", 'methods = ["meters", "draft_survey"], basis = "m3_20C"',
+             "draft_survey weighs the cargo; it cannot confirm a quantity declared in m3_20C"),
+    BadInput("shipment file", "meters without a metering section", 'methods = ["meters"], no [metering] nor [[instruments]]',
+             "required when the methods include 'meters' (policy, base density, S&W, density band)"),
+    BadInput("shipment file", "meter tickets at another base than the declaration", 'basis = "m3_15C", metering.policy.base = "20C"',
+             "the declared basis is m3_15C; the meter tickets' base must be 15C, not 20C"),
+]
+# (changes to the shipment, every (key path, problem) the error lists in order, CASE standing for the case's message)
+_SHIPMENT_EDITS: list[tuple[dict[str, str], list[tuple[str, str | None]]]] = [
+    (dict(quantity="-5"), [("declared.quantity", CASE)]),
+    (dict(basis="t_wet"), [("declared.basis", CASE)]),
+    (dict(methods='["meters", "sonar"]'), [("methods[1]", CASE)]),
+    (dict(methods='["meters", "draft_survey"]', basis="m3_20C"),
+     [("assets.vessel", "method 'draft_survey' (methods[1]) needs assets.vessel"), ("methods[1]", CASE)]),
+    (dict(metering=""), [("metering", CASE), ("instruments", "meter 'FT-101' needs an [[instruments]] entry with its certificate and meter_factor")]),
+    (dict(basis="m3_15C"), [("metering.policy.base", CASE)]),
+]
+
+
+@pytest.mark.parametrize(("case", "edit"), list(zip(BAD_SHIPMENTS, _SHIPMENT_EDITS, strict=True)), ids=ids(BAD_SHIPMENTS))
+def test_bad_shipment_files_name_every_key_path(tmp_path: Path, case: BadInput, edit: tuple[dict[str, str], list[tuple[str, str | None]]]):
+    fields, expected = edit
+    problems = _problems(case, expected)
     values = {"methods": '["meters"]', "quantity": "900.0", "basis": "t_air", "metering": METERING, **fields}
     path = write(tmp_path, "shipment.toml", SHIPMENT.format(**values))
     with pytest.raises(InputError) as error:
@@ -109,19 +130,24 @@ def test_imo_check_digit_worked_by_hand():
     assert imo_check_digit("974501") == 7
 
 
-@pytest.mark.parametrize(
-    ("line", "problems"),
-    [
-        ('imo_number = "9074728"', [("imo_number", "IMO number 9074728 fails its check digit: the seventh digit must be 9 (IMO Resolution A.1117(30))")]),
-        ("imo_number = 9074729", [("imo_number", 'expected the IMO number as text of seven digits, e.g. "9074729"; got 9074729; write it as text, e.g. "9074729"')]),
-        ('imo_number = "907472"', [("imo_number", "expected seven digits (optionally after 'IMO '), e.g. \"9074729\"; got '907472'")]),
-        ('imo_number = "IMO 9O74729"', [("imo_number", "expected seven digits (optionally after 'IMO '), e.g. \"9074729\"; got 'IMO 9O74729'")]),
-        ('voyage = ""', [("voyage", "String should have at least 1 character; got ''")]),
-        ('berth = 3', [("berth", "Input should be a valid string; got 3")]),
-    ],
-)
-def test_bad_ships_call_names_file_key_and_expectation(tmp_path: Path, line: str, problems: list[tuple[str, str]]):
+BAD_CALLS = [
+    BadInput("shipment file", "IMO number failing its check digit", 'imo_number = "9074728"',
+             "IMO number 9074728 fails its check digit: the seventh digit must be 9 (IMO Resolution A.1117(30))"),
+    BadInput("shipment file", "IMO number written as a number", "imo_number = 9074729",
+             'expected the IMO number as text of seven digits, e.g. "9074729"; got 9074729; write it as text, e.g. "9074729"'),
+    BadInput("shipment file", "IMO number of six digits", 'imo_number = "907472"', "expected seven digits (optionally after 'IMO '), e.g. \"9074729\"; got '907472'"),
+    BadInput("shipment file", "IMO number with a letter O", 'imo_number = "IMO 9O74729"',
+             "expected seven digits (optionally after 'IMO '), e.g. \"9074729\"; got 'IMO 9O74729'"),
+    BadInput("shipment file", "empty voyage", 'voyage = ""', "String should have at least 1 character; got ''"),
+    BadInput("shipment file", "berth written as a number", "berth = 3", "Input should be a valid string; got 3"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_CALLS, ids=ids(BAD_CALLS))
+def test_bad_ships_call_names_file_key_and_expectation(tmp_path: Path, case: BadInput):
+    line = case.given
     key = line.split(" = ")[0]
+    problems = [(key, case.expected_message_part)]
     text = SHIPMENT.format(methods='["meters"]', quantity=1, basis="t_air", metering=METERING)
     original = next(existing for existing in text.splitlines() if existing.startswith(f"{key} = "))
     path = write(tmp_path, "call.toml", text.replace(original, line))
@@ -203,29 +229,39 @@ draft_survey = 0.5
 """
 
 
-@pytest.mark.parametrize(
-    ("rules", "problems"),
-    [
-        ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nband = "fixed"\nsource = "s"\n',
-         [("rules[0]", "band 'fixed' needs exactly one of limit_pct or limit_permille (got neither)")]),
-        ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = 0.3\nlimit_permille = 3\nband = "fixed"\nsource = "s"\n',
-         [("rules[0]", "band 'fixed' needs exactly one of limit_pct or limit_permille (got limit_pct, limit_permille)")]),
-        ('[[rules]]\nname = "a"\ncompare = ["declared", "meters"]\nlimit_pct = 0.3\nband = "fixed"\nsource = "s"\n',
-         [("rules[0].compare[0]", "Input should be 'any', 'meters', 'shore_tanks', 'ship_figure', 'draft_survey' or 'belt_scale'; got 'declared'")]),
-        ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = -1\nband = "fixed"\nsource = "s"\n',
-         [("rules[0].limit_pct", "Input should be greater than 0; got -1")]),
-        ('[[rules]]\nname = "a"\ncompare = ["draft_survey", "belt_scale"]\nlimit_pct = 0.5\nband = "wider"\nsource = "s"\n',
-         [("rules[0].band", "band 'wider' needs uncertainty_pct.belt_scale (the method's expanded uncertainty, k = 2)")]),
-        ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = 0.3\nband = "fixed"\nsource = "s"\n'
-         '[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = 0.5\nband = "fixed"\nsource = "s"\n',
-         [("rules[1].name", "rule name 'a' is already used by rules[0]"),
-          ("rules[1].compare", "['meters', 'shore_tanks'] is already compared by rules[0]")]),
-        ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = 0.3\nband = "gauss"\nsource = "s"\nextra = 1\n',
-         [("rules[0].band", "Input should be 'fixed', 'uncertainty' or 'wider'; got 'gauss'"),
-          ("rules[0].extra", "unknown key (check the spelling against docs/shipments.md)")]),
-    ],
-)
-def test_bad_rule_files_name_file_and_key_path(tmp_path: Path, rules: str, problems: list[tuple[str, str]]):
+BAD_RULES = [
+    BadInput("tolerance rules file", "fixed band without a limit", 'band = "fixed", no limit_pct nor limit_permille',
+             "band 'fixed' needs exactly one of limit_pct or limit_permille (got neither)"),
+    BadInput("tolerance rules file", "fixed band with two limits", 'band = "fixed", limit_pct = 0.3, limit_permille = 3',
+             "band 'fixed' needs exactly one of limit_pct or limit_permille (got limit_pct, limit_permille)"),
+    BadInput("tolerance rules file", "comparing with the declaration as a method", 'compare = ["declared", "meters"]',
+             "Input should be 'any', 'meters', 'shore_tanks', 'ship_figure', 'draft_survey' or 'belt_scale'; got 'declared'"),
+    BadInput("tolerance rules file", "negative limit", "limit_pct = -1", "Input should be greater than 0; got -1"),
+    BadInput("tolerance rules file", "wider band without the method's uncertainty", 'compare = ["draft_survey", "belt_scale"], band = "wider" (no uncertainty_pct.belt_scale)',
+             "band 'wider' needs uncertainty_pct.belt_scale (the method's expanded uncertainty, k = 2)"),
+    BadInput("tolerance rules file", "two rules of one name and one pair", 'two [[rules]] name = "a", compare = ["meters", "shore_tanks"]',
+             "rule name 'a' is already used by rules[0]"),
+    BadInput("tolerance rules file", "unknown band and an unknown key", 'band = "gauss", extra = 1', "Input should be 'fixed', 'uncertainty' or 'wider'; got 'gauss'"),
+]
+# (the [[rules]] of the file, every (key path, problem) the error lists in order, CASE standing for the case's message)
+_RULE_EDITS: list[tuple[str, list[tuple[str, str | None]]]] = [
+    ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nband = "fixed"\nsource = "s"\n', [("rules[0]", CASE)]),
+    ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = 0.3\nlimit_permille = 3\nband = "fixed"\nsource = "s"\n', [("rules[0]", CASE)]),
+    ('[[rules]]\nname = "a"\ncompare = ["declared", "meters"]\nlimit_pct = 0.3\nband = "fixed"\nsource = "s"\n', [("rules[0].compare[0]", CASE)]),
+    ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = -1\nband = "fixed"\nsource = "s"\n', [("rules[0].limit_pct", CASE)]),
+    ('[[rules]]\nname = "a"\ncompare = ["draft_survey", "belt_scale"]\nlimit_pct = 0.5\nband = "wider"\nsource = "s"\n', [("rules[0].band", CASE)]),
+    ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = 0.3\nband = "fixed"\nsource = "s"\n'
+     '[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = 0.5\nband = "fixed"\nsource = "s"\n',
+     [("rules[1].name", CASE), ("rules[1].compare", "['meters', 'shore_tanks'] is already compared by rules[0]")]),
+    ('[[rules]]\nname = "a"\ncompare = ["meters", "shore_tanks"]\nlimit_pct = 0.3\nband = "gauss"\nsource = "s"\nextra = 1\n',
+     [("rules[0].band", CASE), ("rules[0].extra", "unknown key (check the spelling against docs/shipments.md)")]),
+]
+
+
+@pytest.mark.parametrize(("case", "edit"), list(zip(BAD_RULES, _RULE_EDITS, strict=True)), ids=ids(BAD_RULES))
+def test_bad_rule_files_name_file_and_key_path(tmp_path: Path, case: BadInput, edit: tuple[str, list[tuple[str, str | None]]]):
+    rules, expected = edit
+    problems = _problems(case, expected)
     path = write(tmp_path, "tolerances.toml", RULES_HEAD + rules)
     with pytest.raises(InputError) as error:
         load_rule_set(path)
@@ -283,3 +319,7 @@ def test_ore_reconciliation_discrepancy_and_uncertainty_band():
     # a missing figure of a method the shipment uses is reported, not silently skipped
     partial = reconcile({"draft_survey": 88_700.0}, 88_800.0, rules, ["draft_survey", "belt_scale"])
     assert ("draft_survey", "belt_scale", "no belt_scale figure (rule draft-survey-vs-belt-scale)") in partial.not_compared
+
+
+BAD_INPUTS = [*BAD_SHIPMENTS, *BAD_CALLS, *BAD_RULES]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

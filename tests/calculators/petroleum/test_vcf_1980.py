@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.petroleum import vcf_1980, volume_correction
 from reference_cases import petroleum_cases
 
@@ -86,22 +87,32 @@ def test_2004_fifteen_celsius_path_agrees_with_the_1980_table_to_the_4th_decimal
     assert np.max(np.abs(table_vcf - ctl_2004_4dp)) <= 0.0001 + 1e-12
 
 
-@pytest.mark.parametrize(
-    "rho,t,table,quantity,words",
-    [
-        (652.9, 20.0, "54B", "density", ["652.9", "54B", "653", "1075"]),
-        (1075.1, 20.0, "54B", "density", ["1075.1"]),
-        (610.4, 20.0, "54A", "density", ["610.4", "54A", "610.5"]),
-        (799.0, 20.0, "54D", "density", ["799", "54D", "800", "1164"]),
-        (900.0, 150.5, "54B", "temperature", ["150.5", "-18", "150"]),
-        (900.0, -21.0, "54D", "temperature", ["-21", "-20"]),
-    ],
-)
-def test_outside_the_table_is_refused(rho, t, table, quantity, words):
+OUTSIDE_THE_TABLES = [
+    BadInput("petroleum calculator", "density below Table 54B", 'vcf_table_54(652.9, 20.0, "54B")', "653"),
+    BadInput("petroleum calculator", "density above Table 54B", 'vcf_table_54(1075.1, 20.0, "54B")', "1075.1"),
+    BadInput("petroleum calculator", "density below Table 54A", 'vcf_table_54(610.4, 20.0, "54A")', "610.5"),
+    BadInput("petroleum calculator", "density below Table 54D", 'vcf_table_54(799.0, 20.0, "54D")', "800"),
+    BadInput("petroleum calculator", "temperature above Table 54B", 'vcf_table_54(900.0, 150.5, "54B")', "150"),
+    BadInput("petroleum calculator", "temperature below Table 54D", 'vcf_table_54(900.0, -21.0, "54D")', "-20"),
+]
+# (density at 15 °C, temperature °C, table, the quantity refused, the other words the message must hold)
+_OUTSIDE = [
+    (652.9, 20.0, "54B", "density", ["652.9", "54B", "1075"]),
+    (1075.1, 20.0, "54B", "density", []),
+    (610.4, 20.0, "54A", "density", ["610.4", "54A"]),
+    (799.0, 20.0, "54D", "density", ["799", "54D", "1164"]),
+    (900.0, 150.5, "54B", "temperature", ["150.5", "-18"]),
+    (900.0, -21.0, "54D", "temperature", ["-21"]),
+]
+
+
+@pytest.mark.parametrize(("case", "values"), list(zip(OUTSIDE_THE_TABLES, _OUTSIDE, strict=True)), ids=ids(OUTSIDE_THE_TABLES))
+def test_outside_the_table_is_refused(case, values):
+    rho, t, table, quantity, words = values
     with pytest.raises(vcf_1980.OutsideTableRange) as error:
         vcf_1980.vcf_table_54(rho, t, table)
     assert error.value.quantity == quantity
-    for word in words:
+    for word in (case.expected_message_part, *words):
         assert word in str(error.value)
 
 
@@ -111,3 +122,7 @@ def test_unknown_table_and_commodity():
     assert vcf_1980.table_for_commodity("lube") == "54D"
     with pytest.raises(ValueError, match="no ASTM D1250-1980 table"):
         vcf_1980.table_for_commodity("jet_fuels")
+
+
+BAD_INPUTS = OUTSIDE_THE_TABLES
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.petroleum import volume_correction as vc
 from reference_cases import petroleum_cases
 
@@ -189,25 +190,38 @@ def test_glass_hydrometer_correction_is_off_unless_asked():
 # -- limits --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "kwargs,quantity,words",
-    [
-        (dict(density_60f_kgm3=900.0, temperature_f=303.0), "temperature", ["303", "-58", "302", "°F"]),
-        (dict(density_60f_kgm3=900.0, temperature_f=-58.1), "temperature", ["-58.1", "302"]),
-        (dict(density_60f_kgm3=900.0, temperature_f=60.0, pressure_psig=1501.0), "pressure", ["1501", "1500", "psig"]),
-        (dict(density_60f_kgm3=1170.0, temperature_f=60.0), "density", ["1170", "fuel_oils", "1163.5"]),
-        (dict(density_60f_kgm3=600.0, temperature_f=60.0), "density", ["600", "gasolines", "610.6"]),
-        (dict(density_60f_kgm3=600.0, temperature_f=60.0, commodity="crude"), "density", ["crude_oil", "610.6"]),
-        (dict(density_60f_kgm3=790.0, temperature_f=60.0, commodity="lube"), "density", ["lubricating_oils", "800.9"]),
-        (dict(density_60f_kgm3=900.0, temperature_f=60.0, commodity="jet_fuels"), "density", ["jet_fuels", "787.5195", "838.3127"]),
-        (dict(density_60f_kgm3=float("nan"), temperature_f=60.0), "density", ["nan"]),
-    ],
-)
-def test_inputs_outside_the_standard_are_refused_with_the_value_and_range(kwargs, quantity, words):
+OUTSIDE_THE_STANDARD = [
+    BadInput("petroleum calculator", "temperature above 302 °F", "ctpl_60f(density_60f_kgm3=900.0, temperature_f=303.0)", "302"),
+    BadInput("petroleum calculator", "temperature below -58 °F", "ctpl_60f(density_60f_kgm3=900.0, temperature_f=-58.1)", "-58.1"),
+    BadInput("petroleum calculator", "pressure above 1500 psig", "ctpl_60f(density_60f_kgm3=900.0, temperature_f=60.0, pressure_psig=1501.0)", "1500"),
+    BadInput("petroleum calculator", "density above fuel oils", "ctpl_60f(density_60f_kgm3=1170.0, temperature_f=60.0)", "fuel_oils"),
+    BadInput("petroleum calculator", "density below gasolines", "ctpl_60f(density_60f_kgm3=600.0, temperature_f=60.0)", "gasolines"),
+    BadInput("petroleum calculator", "density below crude oil", 'ctpl_60f(density_60f_kgm3=600.0, temperature_f=60.0, commodity="crude")', "crude_oil"),
+    BadInput("petroleum calculator", "density below lubricating oils", 'ctpl_60f(density_60f_kgm3=790.0, temperature_f=60.0, commodity="lube")', "lubricating_oils"),
+    BadInput("petroleum calculator", "density outside jet fuels", 'ctpl_60f(density_60f_kgm3=900.0, temperature_f=60.0, commodity="jet_fuels")', "787.5195"),
+    BadInput("petroleum calculator", "density of nan", 'ctpl_60f(density_60f_kgm3=float("nan"), temperature_f=60.0)', "nan"),
+]
+# (arguments, the quantity refused, the other words the message must hold)
+_OUTSIDE = [
+    (dict(density_60f_kgm3=900.0, temperature_f=303.0), "temperature", ["303", "-58", "°F"]),
+    (dict(density_60f_kgm3=900.0, temperature_f=-58.1), "temperature", ["302"]),
+    (dict(density_60f_kgm3=900.0, temperature_f=60.0, pressure_psig=1501.0), "pressure", ["1501", "psig"]),
+    (dict(density_60f_kgm3=1170.0, temperature_f=60.0), "density", ["1170", "1163.5"]),
+    (dict(density_60f_kgm3=600.0, temperature_f=60.0), "density", ["600", "610.6"]),
+    (dict(density_60f_kgm3=600.0, temperature_f=60.0, commodity="crude"), "density", ["610.6"]),
+    (dict(density_60f_kgm3=790.0, temperature_f=60.0, commodity="lube"), "density", ["800.9"]),
+    (dict(density_60f_kgm3=900.0, temperature_f=60.0, commodity="jet_fuels"), "density", ["jet_fuels", "838.3127"]),
+    (dict(density_60f_kgm3=float("nan"), temperature_f=60.0), "density", []),
+]
+
+
+@pytest.mark.parametrize(("case", "values"), list(zip(OUTSIDE_THE_STANDARD, _OUTSIDE, strict=True)), ids=ids(OUTSIDE_THE_STANDARD))
+def test_inputs_outside_the_standard_are_refused_with_the_value_and_range(case, values):
+    kwargs, quantity, words = values
     with pytest.raises(vc.OutsideStandardLimits) as error:
         vc.ctpl_60f(**kwargs)
     assert error.value.quantity == quantity
-    for word in words:
+    for word in (case.expected_message_part, *words):
         assert word in str(error.value)
     assert isinstance(error.value, ValueError)
 
@@ -237,3 +251,7 @@ def test_si_callers_get_limits_in_si_units():
     with pytest.raises(vc.OutsideStandardLimits, match=r"pressure 10400 kPa .* 0 … 10342.1\d* kPa"):
         vc.base_density_from_observed(900.0, 20.0, 10400.0, "15C")
     assert vc.ctpl_at_base(900.0, 150.0, vc.PRESSURE_LIMITS_KPA[1], "15C").cpl > 1.0
+
+
+BAD_INPUTS = OUTSIDE_THE_STANDARD
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.petroleum import weight_in_air as wia
 from reference_cases import petroleum_cases
 
@@ -50,7 +51,21 @@ def test_mass_and_weight_in_air_are_inverse_and_consistent_with_wcf():
     np.testing.assert_allclose(wia.weight_in_air_from_volume(volume_m3, rho, rounded_wcf=False), weight, rtol=1e-12)
 
 
-@pytest.mark.parametrize("rho", [0.0, 1.1, -800.0, float("nan"), float("inf")])
-def test_non_physical_density_is_refused(rho):
-    with pytest.raises(wia.DensityNotPhysical, match="not a liquid density"):
+NOT_LIQUID_DENSITIES = [
+    BadInput("petroleum calculator", "WCF of a density of zero", "weight_conversion_factor(0.0)", "not a liquid density"),
+    BadInput("petroleum calculator", "WCF of the density of air", "weight_conversion_factor(1.1)", "not a liquid density"),
+    BadInput("petroleum calculator", "WCF of a negative density", "weight_conversion_factor(-800.0)", "not a liquid density"),
+    BadInput("petroleum calculator", "WCF of a density of nan", 'weight_conversion_factor(float("nan"))', "not a liquid density"),
+    BadInput("petroleum calculator", "WCF of a density of inf", 'weight_conversion_factor(float("inf"))', "not a liquid density"),
+]
+_RHOS = [0.0, 1.1, -800.0, float("nan"), float("inf")]
+
+
+@pytest.mark.parametrize(("case", "rho"), list(zip(NOT_LIQUID_DENSITIES, _RHOS, strict=True)), ids=ids(NOT_LIQUID_DENSITIES))
+def test_non_physical_density_is_refused(case, rho):
+    with pytest.raises(wia.DensityNotPhysical, match=case.expected_message_part):
         wia.weight_conversion_factor(rho)
+
+
+BAD_INPUTS = NOT_LIQUID_DENSITIES
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

@@ -4,10 +4,12 @@ its reasons, and bad samples refused naming the sample."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.quantity_error import QuantityError
 from calculators.survey.dock_density import DockDensityError, dock_density
 
@@ -80,45 +82,55 @@ def test_both_reasons_together():
     assert result.reasons[0].startswith("2 density samples, fewer than the 3 required")
 
 
-@pytest.mark.parametrize(
-    ("times", "densities", "quantity", "message"),
-    [
-        ([], [], "densities_t_m3", "no density samples"),
-        ([0, 1], [1.02], "densities_t_m3", "2 times but 1 densities"),
-        ([0, 1, 2], [1.021, math.nan, 1.022], "densities_t_m3", "sample 1: density nan is not a finite number"),
-        ([0, math.inf], [1.021, 1.022], "times_s", "sample 1: time inf s is not a finite number"),
-        (
-            [0, 1, 2],
-            [1.021, 1023.0, 1.022],
-            "densities_t_m3",
-            r"sample 1: density 1023.0 t/m³ is not a dock water density \(expected 0.990 to 1.040 t/m³\); it looks like kg/m³: enter 1.0230 t/m³",
-        ),
-        ([0, 1], [1.021, 0.95], "densities_t_m3", r"sample 1: density 0.95 t/m³ is not a dock water density \(expected 0.990 to 1.040 t/m³\)$"),
-        ([0, 1], [1.045, 1.02], "densities_t_m3", r"sample 0: density 1.045 t/m³ is not a dock water density"),
-        ([[0, 1]], [[1.02, 1.02]], "densities_t_m3", "one-dimensional"),
-        ([0, 1], ["1.02", "x"], "densities_t_m3", "not numbers"),
-    ],
-    ids=["empty", "lengths", "nan", "inf-time", "kg-per-m3", "too-light", "too-dense", "two-dimensional", "text"],
-)
-def test_bad_samples_are_refused_naming_the_sample(times, densities, quantity, message):
-    with pytest.raises(DockDensityError, match=message) as refused:
+BAD_SAMPLES = [
+    BadInput("survey calculator", "no density samples", "dock_density([], [])", "no density samples"),
+    BadInput("survey calculator", "more sample times than densities", "dock_density([0, 1], [1.02])", "2 times but 1 densities"),
+    BadInput("survey calculator", "density sample of nan", "dock_density([0, 1, 2], [1.021, math.nan, 1.022])", "sample 1: density nan is not a finite number"),
+    BadInput("survey calculator", "density sample time of inf", "dock_density([0, math.inf], [1.021, 1.022])", "sample 1: time inf s is not a finite number"),
+    BadInput("survey calculator", "density sample in kg/m3", "dock_density([0, 1, 2], [1.021, 1023.0, 1.022])",
+             "sample 1: density 1023.0 t/m³ is not a dock water density (expected 0.990 to 1.040 t/m³); it looks like kg/m³: enter 1.0230 t/m³"),
+    BadInput("survey calculator", "density sample too light for dock water", "dock_density([0, 1], [1.021, 0.95])",
+             "sample 1: density 0.95 t/m³ is not a dock water density (expected 0.990 to 1.040 t/m³)"),
+    BadInput("survey calculator", "density sample too dense for dock water", "dock_density([0, 1], [1.045, 1.02])", "sample 0: density 1.045 t/m³ is not a dock water density"),
+    BadInput("survey calculator", "density samples in two dimensions", "dock_density([[0, 1]], [[1.02, 1.02]])", "one-dimensional"),
+    BadInput("survey calculator", "density samples as text", 'dock_density([0, 1], ["1.02", "x"])', "not numbers"),
+]
+# (times, densities, the quantity refused, whether the message ends with the expected part)
+_SAMPLE_EDITS = [
+    ([], [], "densities_t_m3", False),
+    ([0, 1], [1.02], "densities_t_m3", False),
+    ([0, 1, 2], [1.021, math.nan, 1.022], "densities_t_m3", False),
+    ([0, math.inf], [1.021, 1.022], "times_s", False),
+    ([0, 1, 2], [1.021, 1023.0, 1.022], "densities_t_m3", False),
+    ([0, 1], [1.021, 0.95], "densities_t_m3", True),
+    ([0, 1], [1.045, 1.02], "densities_t_m3", False),
+    ([[0, 1]], [[1.02, 1.02]], "densities_t_m3", False),
+    ([0, 1], ["1.02", "x"], "densities_t_m3", False),
+]
+
+
+@pytest.mark.parametrize(("case", "edit"), list(zip(BAD_SAMPLES, _SAMPLE_EDITS, strict=True)), ids=ids(BAD_SAMPLES))
+def test_bad_samples_are_refused_naming_the_sample(case, edit):
+    times, densities, quantity, at_the_end = edit
+    with pytest.raises(DockDensityError, match=re.escape(case.expected_message_part) + ("$" if at_the_end else "")) as refused:
         dock_density(times, densities)
     assert refused.value.quantity == quantity
     assert isinstance(refused.value, QuantityError) and isinstance(refused.value, ValueError)
 
 
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        ({"resolution_t_m3": 0.0}, "resolution_t_m3 = 0.0 is not a positive finite number"),
-        ({"resolution_t_m3": math.nan}, "resolution_t_m3 = nan"),
-        ({"max_spread_t_m3": -0.001}, "max_spread_t_m3 = -0.001 is not a non-negative finite number"),
-        ({"min_samples": 0}, "min_samples = 0 is not a positive whole number"),
-        ({"min_samples": 2.5}, "min_samples = 2.5 is not a positive whole number"),
-    ],
-)
-def test_bad_limits_are_refused(options, message):
-    with pytest.raises(DockDensityError, match=message):
+BAD_LIMITS = [
+    BadInput("survey calculator", "density resolution of zero", "dock_density(…, resolution_t_m3=0.0)", "resolution_t_m3 = 0.0 is not a positive finite number"),
+    BadInput("survey calculator", "density resolution of nan", "dock_density(…, resolution_t_m3=math.nan)", "resolution_t_m3 = nan"),
+    BadInput("survey calculator", "negative density spread limit", "dock_density(…, max_spread_t_m3=-0.001)", "max_spread_t_m3 = -0.001 is not a non-negative finite number"),
+    BadInput("survey calculator", "no density samples required", "dock_density(…, min_samples=0)", "min_samples = 0 is not a positive whole number"),
+    BadInput("survey calculator", "fractional density samples required", "dock_density(…, min_samples=2.5)", "min_samples = 2.5 is not a positive whole number"),
+]
+_LIMITS = [{"resolution_t_m3": 0.0}, {"resolution_t_m3": math.nan}, {"max_spread_t_m3": -0.001}, {"min_samples": 0}, {"min_samples": 2.5}]
+
+
+@pytest.mark.parametrize(("case", "options"), list(zip(BAD_LIMITS, _LIMITS, strict=True)), ids=ids(BAD_LIMITS))
+def test_bad_limits_are_refused(case, options):
+    with pytest.raises(DockDensityError, match=re.escape(case.expected_message_part)):
         dock_density(TIMES_S, SAMPLES, **options)
 
 
@@ -126,3 +138,7 @@ def test_the_uncertainty_feeds_the_survey_s_density():
     # what a survey's density is worth in cargo: u × the trim-corrected displacement / the table density
     result = dock_density(TIMES_S, SAMPLES)
     assert result.u_t_m3 * 106_330.7 / 1.025 == pytest.approx(21.87, abs=0.01)  # tonnes, on a loaded Panamax
+
+
+BAD_INPUTS = [*BAD_SAMPLES, *BAD_LIMITS]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.survey.hydrostatics import (
     DraftOutsideTable,
     HydrostaticTable,
@@ -53,13 +56,22 @@ def test_column_interpolation_takes_arrays(table):
     assert table.interpolate("tpc_t_cm", 6.935) == pytest.approx(76.3)
 
 
-@pytest.mark.parametrize("draft", [6.4299, 6.9401, -1.0, float("nan")])
-def test_drafts_outside_the_table_are_refused_not_extrapolated(table, draft):
+DRAFTS_OUTSIDE = [
+    BadInput("hydrostatic table", "draft just below the table", 'table.at(6.4299, "quarter mean") (rows 6.43 … 6.94 m)', "never extrapolated"),
+    BadInput("hydrostatic table", "draft just above the table", 'table.at(6.9401, "quarter mean") (rows 6.43 … 6.94 m)', "never extrapolated"),
+    BadInput("hydrostatic table", "negative draft", 'table.at(-1.0, "quarter mean")', "never extrapolated"),
+    BadInput("hydrostatic table", "draft of nan", 'table.at(float("nan"), "quarter mean")', "never extrapolated"),
+]
+_DRAFTS = [6.4299, 6.9401, -1.0, float("nan")]
+
+
+@pytest.mark.parametrize(("case", "draft"), list(zip(DRAFTS_OUTSIDE, _DRAFTS, strict=True)), ids=ids(DRAFTS_OUTSIDE))
+def test_drafts_outside_the_table_are_refused_not_extrapolated(table, case, draft):
     with pytest.raises(DraftOutsideTable) as raised:
         table.at(draft, "quarter mean")
     message = str(raised.value)
     assert message.startswith("quarter mean")
-    assert "6.43 m to 6.94 m" in message and "never extrapolated" in message
+    assert "6.43 m to 6.94 m" in message and case.expected_message_part in message
     assert raised.value.low_m == 6.43 and raised.value.high_m == 6.94
 
 
@@ -87,17 +99,28 @@ def test_table_columns_are_private_read_only_copies():
     assert len(table) == 4 and table.draft_range_m == (6.43, 6.94)
 
 
-@pytest.mark.parametrize(
-    ("drafts", "displacements", "message"),
-    [
-        ([6.43, 6.43], [1, 2], r"increase strictly.*row 1 \(6.43 m\) follows 6.43 m"),
-        ([6.44, 6.43], [1, 2], "increase strictly"),
-        ([6.43, 6.44], [1], "displacement_t has 1 values but draft_m has 2"),
-        ([6.43, float("nan")], [1, 2], "draft_m row 1 is not a finite number"),
-        ([], [], "at least one row"),
-    ],
-)
-def test_bad_tables_are_refused(drafts, displacements, message):
+BAD_TABLES = [
+    BadInput("hydrostatic table", "draft repeated in the next row", "draft_m = [6.43, 6.43]", "row 1 (6.43 m) follows 6.43 m"),
+    BadInput("hydrostatic table", "drafts in falling order", "draft_m = [6.44, 6.43]", "increase strictly"),
+    BadInput("hydrostatic table", "displacement column shorter than the drafts", "draft_m = [6.43, 6.44], displacement_t = [1]",
+             "displacement_t has 1 values but draft_m has 2"),
+    BadInput("hydrostatic table", "NaN draft in a row", 'draft_m = [6.43, float("nan")]', "draft_m row 1 is not a finite number"),
+    BadInput("hydrostatic table", "table without rows", "draft_m = [], displacement_t = []", "at least one row"),
+]
+# (drafts, displacements, what the message must say before the expected part, as a regular expression)
+_TABLES = [
+    ([6.43, 6.43], [1, 2], "increase strictly.*"),
+    ([6.44, 6.43], [1, 2], ""),
+    ([6.43, 6.44], [1], ""),
+    ([6.43, float("nan")], [1, 2], ""),
+    ([], [], ""),
+]
+
+
+@pytest.mark.parametrize(("case", "edit"), list(zip(BAD_TABLES, _TABLES, strict=True)), ids=ids(BAD_TABLES))
+def test_bad_tables_are_refused(case, edit):
+    drafts, displacements, before = edit
+    message = before + re.escape(case.expected_message_part)
     n = len(drafts)
     with pytest.raises(HydrostaticTableError, match=message):
         HydrostaticTable(drafts, displacements, [75.8] * n, [0.0] * n)
@@ -173,3 +196,7 @@ def test_row_interval_is_the_step_around_the_draft(table):
     assert table.row_interval_m(6.5) == pytest.approx(0.49)
     assert table.row_interval_m(6.94) == table.row_interval_m(6.44) == 0.0  # on a row: nothing interpolated
     assert HydrostaticTable([6.43], [45914], [75.8], [-7.71]).row_interval_m(6.43) == 0.0
+
+
+BAD_INPUTS = [*DRAFTS_OUTSIDE, *BAD_TABLES]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

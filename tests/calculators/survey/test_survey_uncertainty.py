@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.quantity_error import QuantityError
 from calculators.survey.draft_survey import draft_survey, survey_condition
 from calculators.survey.hydrostatics import HydrostaticTable
@@ -406,102 +408,43 @@ def test_at_the_table_s_edge_the_step_shrinks_and_the_monte_carlo_run_is_refused
 # Refusals
 
 
-@pytest.mark.parametrize(
-    ("marks", "densities", "message", "survey", "item"),
-    [
-        (
-            {"initial": {mark: 0.01 for mark in MARKS if mark != "aft_stbd"}, "draft_check": {mark: 0.01 for mark in MARKS}},
-            None,
-            r"survey 'initial': no standard uncertainty for mark aft_stbd \(missing: aft_stbd\)",
-            "initial",
-            "aft_stbd",
-        ),
-        (
-            {"initial": {**{mark: 0.01 for mark in MARKS}, "mid_prt": 0.01}, "draft_check": {mark: 0.01 for mark in MARKS}},
-            None,
-            r"survey 'initial': unknown mark 'mid_prt'; the marks are fwd_port, fwd_stbd",
-            "initial",
-            "mid_prt",
-        ),
-        (
-            {"initial": {**{mark: 0.01 for mark in MARKS}, "fwd_port": -0.01}, "draft_check": {mark: 0.01 for mark in MARKS}},
-            None,
-            r"survey 'initial', mark fwd_port: standard uncertainty -0.01 m is not a finite number ≥ 0",
-            "initial",
-            "fwd_port",
-        ),
-        (
-            {"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {**{mark: 0.01 for mark in MARKS}, "mid_stbd": math.nan}},
-            None,
-            r"survey 'draft_check', mark mid_stbd: standard uncertainty nan m",
-            "draft_check",
-            "mid_stbd",
-        ),
-        (
-            {"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {**{mark: 0.01 for mark in MARKS}, "aft_port": math.inf}},
-            None,
-            r"survey 'draft_check', mark aft_port: standard uncertainty inf m",
-            "draft_check",
-            "aft_port",
-        ),
-        (
-            {"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {**{mark: 0.01 for mark in MARKS}, "aft_port": "1 cm"}},
-            None,
-            r"mark aft_port: standard uncertainty '1 cm' m is not a finite number",
-            "draft_check",
-            "aft_port",
-        ),
-        (
-            {"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {mark: 0.01 for mark in MARKS}},
-            {"draft_check": -0.0005},
-            r"survey 'draft_check', dock water density: standard uncertainty -0.0005 t/m³",
-            "draft_check",
-            "dock_density_t_m3",
-        ),
-        (
-            {"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {mark: 0.01 for mark in MARKS}, "loaded": {mark: 0.01 for mark in MARKS}},
-            None,
-            r"survey 'loaded', which is not among the surveys \('initial', 'draft_check', 'final'\)",
-            "loaded",
-            None,
-        ),
-        (
-            {"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {mark: 0.01 for mark in MARKS}},
-            {"arrival": 0.0005},
-            r"dock density uncertainty is given for survey 'arrival', which is not among the surveys",
-            "arrival",
-            None,
-        ),
-        (
-            {"initial": {mark: 0.01 for mark in MARKS}},
-            None,
-            r"survey 'draft_check': no mark uncertainties given; the cargo needs the standard uncertainty of all six marks",
-            "draft_check",
-            None,
-        ),
-        (
-            {"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {mark: 0.01 for mark in MARKS}},
-            {"final": 0.0005},
-            r"survey 'final': a dock density uncertainty is given but no mark uncertainties",
-            "final",
-            None,
-        ),
-    ],
-    ids=[
-        "missing-mark",
-        "unknown-mark",
-        "negative",
-        "nan",
-        "inf",
-        "text",
-        "negative-density",
-        "unknown-survey",
-        "unknown-density-survey",
-        "cargo-survey-missing",
-        "density-without-marks",
-    ],
-)
-def test_bad_uncertainties_are_refused_naming_the_survey_and_the_mark(marks, densities, message, survey, item):
+R = "survey calculator"
+BAD_UNCERTAINTIES = [
+    BadInput(R, "mark uncertainty missing", "marks: initial without aft_stbd", "survey 'initial': no standard uncertainty for mark aft_stbd (missing: aft_stbd)"),
+    BadInput(R, "uncertainty of an unknown mark", "marks: initial with mid_prt = 0.01", "survey 'initial': unknown mark 'mid_prt'; the marks are fwd_port, fwd_stbd"),
+    BadInput(R, "negative mark uncertainty", "marks: initial fwd_port = -0.01", "survey 'initial', mark fwd_port: standard uncertainty -0.01 m is not a finite number ≥ 0"),
+    BadInput(R, "mark uncertainty of nan", "marks: draft_check mid_stbd = math.nan", "survey 'draft_check', mark mid_stbd: standard uncertainty nan m"),
+    BadInput(R, "mark uncertainty of inf", "marks: draft_check aft_port = math.inf", "survey 'draft_check', mark aft_port: standard uncertainty inf m"),
+    BadInput(R, "mark uncertainty as text", 'marks: draft_check aft_port = "1 cm"', "mark aft_port: standard uncertainty '1 cm' m is not a finite number"),
+    BadInput(R, "negative dock density uncertainty", "densities: draft_check = -0.0005", "survey 'draft_check', dock water density: standard uncertainty -0.0005 t/m³"),
+    BadInput(R, "mark uncertainties of an unknown survey", "marks: loaded = {…}", "survey 'loaded', which is not among the surveys ('initial', 'draft_check', 'final')"),
+    BadInput(R, "density uncertainty of an unknown survey", "densities: arrival = 0.0005",
+             "dock density uncertainty is given for survey 'arrival', which is not among the surveys"),
+    BadInput(R, "mark uncertainties of the cargo's survey missing", "marks: initial only",
+             "survey 'draft_check': no mark uncertainties given; the cargo needs the standard uncertainty of all six marks"),
+    BadInput(R, "density uncertainty without mark uncertainties", "densities: final = 0.0005 (no marks of final)",
+             "survey 'final': a dock density uncertainty is given but no mark uncertainties"),
+]
+# (mark uncertainties, dock density uncertainties, the survey and the item the error names)
+_UNCERTAINTIES = [
+    ({"initial": {mark: 0.01 for mark in MARKS if mark != "aft_stbd"}, "draft_check": {mark: 0.01 for mark in MARKS}}, None, "initial", "aft_stbd"),
+    ({"initial": {**{mark: 0.01 for mark in MARKS}, "mid_prt": 0.01}, "draft_check": {mark: 0.01 for mark in MARKS}}, None, "initial", "mid_prt"),
+    ({"initial": {**{mark: 0.01 for mark in MARKS}, "fwd_port": -0.01}, "draft_check": {mark: 0.01 for mark in MARKS}}, None, "initial", "fwd_port"),
+    ({"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {**{mark: 0.01 for mark in MARKS}, "mid_stbd": math.nan}}, None, "draft_check", "mid_stbd"),
+    ({"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {**{mark: 0.01 for mark in MARKS}, "aft_port": math.inf}}, None, "draft_check", "aft_port"),
+    ({"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {**{mark: 0.01 for mark in MARKS}, "aft_port": "1 cm"}}, None, "draft_check", "aft_port"),
+    ({"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {mark: 0.01 for mark in MARKS}}, {"draft_check": -0.0005}, "draft_check", "dock_density_t_m3"),
+    ({"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {mark: 0.01 for mark in MARKS}, "loaded": {mark: 0.01 for mark in MARKS}}, None, "loaded", None),
+    ({"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {mark: 0.01 for mark in MARKS}}, {"arrival": 0.0005}, "arrival", None),
+    ({"initial": {mark: 0.01 for mark in MARKS}}, None, "draft_check", None),
+    ({"initial": {mark: 0.01 for mark in MARKS}, "draft_check": {mark: 0.01 for mark in MARKS}}, {"final": 0.0005}, "final", None),
+]
+
+
+@pytest.mark.parametrize(("case", "given"), list(zip(BAD_UNCERTAINTIES, _UNCERTAINTIES, strict=True)), ids=ids(BAD_UNCERTAINTIES))
+def test_bad_uncertainties_are_refused_naming_the_survey_and_the_mark(case, given):
+    marks, densities, survey, item = given
+    message = re.escape(case.expected_message_part)
     for propagate in (gum, lambda m, d: monte_carlo(m, d, draws=400)):
         with pytest.raises(SurveyUncertaintyError, match=message) as refused:
             propagate(marks, densities)
@@ -524,3 +467,7 @@ def test_bad_settings_are_refused():
     # what the survey refuses, the propagation refuses the same way
     with pytest.raises(SurveyInputError, match="cargo_to names survey 'loaded'"):
         survey_uncertainty(vessel(), table(), conditions(), {**marks, "final": marks["initial"]}, cargo_from="initial", cargo_to="loaded")
+
+
+BAD_INPUTS = BAD_UNCERTAINTIES
+"""Every bad input this module tries in a list (tests/bad_inputs.py: the table of docs/reliability.md)."""

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.quantity_error import QuantityError
 from calculators.survey.wave_mean import PRELIMINARY, WaveSeriesError, extremes, wave_mean
 
@@ -151,35 +152,53 @@ def test_the_type_a_uncertainty_agrees_with_a_monte_carlo_check():
     assert float(np.mean(means)) == pytest.approx(MEAN_M, abs=3 * monte_carlo / math.sqrt(400))
 
 
-@pytest.mark.parametrize(
-    ("times", "drafts", "quantity", "message"),
-    [
-        ([0.0, 1.0, 1.0, 2.0], [5.0, 5.1, 5.0, 4.9], "times_s", "mark FP: times are not strictly increasing (sample 2: 1.0 s after 1.0 s)"),
-        ([0.0, 2.0, 1.0, 3.0], [5.0, 5.1, 5.0, 4.9], "times_s", "mark FP: times are not strictly increasing (sample 2: 1.0 s after 2.0 s)"),
-        ([0.0, 1.0, 2.0, 3.0], [5.0, 5.1, 5.0], "drafts_m", "mark FP: 4 times but 3 drafts; the series must be of equal length"),
-        ([0.0, 1.0, 2.0], [5.0, float("nan"), 5.0], "drafts_m", "mark FP: a draft is NaN or infinite (sample 1)"),
-        ([0.0, 1.0, 2.0], [5.0, float("inf"), 5.0], "drafts_m", "mark FP: a draft is NaN or infinite (sample 1)"),
-        ([0.0, float("nan"), 2.0], [5.0, 5.1, 5.0], "times_s", "mark FP: a time is NaN or infinite (sample 1)"),
-        ([0.0, 1.0], [5.0, 5.1], "drafts_m", "mark FP: 2 samples; at least 3 are needed"),
-    ],
-)
-def test_a_bad_series_is_refused_naming_the_mark(times, drafts, quantity, message):
+BAD_SERIES = [
+    BadInput("survey calculator", "wave series time repeated", "times_s = [0.0, 1.0, 1.0, 2.0]", "mark FP: times are not strictly increasing (sample 2: 1.0 s after 1.0 s)"),
+    BadInput("survey calculator", "wave series time going back", "times_s = [0.0, 2.0, 1.0, 3.0]", "mark FP: times are not strictly increasing (sample 2: 1.0 s after 2.0 s)"),
+    BadInput("survey calculator", "wave series of unequal lengths", "times_s = [0.0, 1.0, 2.0, 3.0], drafts_m = [5.0, 5.1, 5.0]",
+             "mark FP: 4 times but 3 drafts; the series must be of equal length"),
+    BadInput("survey calculator", "wave series draft of nan", 'drafts_m = [5.0, float("nan"), 5.0]', "mark FP: a draft is NaN or infinite (sample 1)"),
+    BadInput("survey calculator", "wave series draft of inf", 'drafts_m = [5.0, float("inf"), 5.0]', "mark FP: a draft is NaN or infinite (sample 1)"),
+    BadInput("survey calculator", "wave series time of nan", 'times_s = [0.0, float("nan"), 2.0]', "mark FP: a time is NaN or infinite (sample 1)"),
+    BadInput("survey calculator", "wave series of two samples", "times_s = [0.0, 1.0], drafts_m = [5.0, 5.1]", "mark FP: 2 samples; at least 3 are needed"),
+]
+# (times, drafts given to wave_mean(times, drafts, mark="FP"), the quantity refused)
+_SERIES = [
+    ([0.0, 1.0, 1.0, 2.0], [5.0, 5.1, 5.0, 4.9], "times_s"),
+    ([0.0, 2.0, 1.0, 3.0], [5.0, 5.1, 5.0, 4.9], "times_s"),
+    ([0.0, 1.0, 2.0, 3.0], [5.0, 5.1, 5.0], "drafts_m"),
+    ([0.0, 1.0, 2.0], [5.0, float("nan"), 5.0], "drafts_m"),
+    ([0.0, 1.0, 2.0], [5.0, float("inf"), 5.0], "drafts_m"),
+    ([0.0, float("nan"), 2.0], [5.0, 5.1, 5.0], "times_s"),
+    ([0.0, 1.0], [5.0, 5.1], "drafts_m"),
+]
+
+
+@pytest.mark.parametrize(("case", "series"), list(zip(BAD_SERIES, _SERIES, strict=True)), ids=ids(BAD_SERIES))
+def test_a_bad_series_is_refused_naming_the_mark(case, series):
+    times, drafts, quantity = series
     with pytest.raises(WaveSeriesError) as caught:
         wave_mean(times, drafts, mark="FP")
     assert isinstance(caught.value, QuantityError)
     assert caught.value.quantity == quantity
-    assert str(caught.value) == message
+    assert str(caught.value) == case.expected_message_part
 
 
-@pytest.mark.parametrize(
-    ("option", "message"),
-    [
-        ({"resolution_m": 0.0}, "mark FP: resolution_m = 0.0 is not a positive finite number"),
-        ({"min_pairs": 0}, "mark FP: min_pairs = 0 is not a positive whole number"),
-        ({"max_spread_m": float("nan")}, "mark FP: max_spread_m = nan is not a positive finite number"),
-        ({"hysteresis_m": -0.01}, "mark FP: hysteresis_m = -0.01 is not a non-negative finite number"),
-    ],
-)
-def test_an_unusable_limit_is_refused(option, message):
+BAD_WAVE_LIMITS = [
+    BadInput("survey calculator", "wave reading resolution of zero", 'wave_mean(…, mark="FP", resolution_m=0.0)', "mark FP: resolution_m = 0.0 is not a positive finite number"),
+    BadInput("survey calculator", "no wave pairs required", 'wave_mean(…, mark="FP", min_pairs=0)', "mark FP: min_pairs = 0 is not a positive whole number"),
+    BadInput("survey calculator", "wave spread limit of nan", 'wave_mean(…, mark="FP", max_spread_m=float("nan"))', "mark FP: max_spread_m = nan is not a positive finite number"),
+    BadInput("survey calculator", "negative wave hysteresis", 'wave_mean(…, mark="FP", hysteresis_m=-0.01)', "mark FP: hysteresis_m = -0.01 is not a non-negative finite number"),
+]
+_WAVE_LIMITS = [{"resolution_m": 0.0}, {"min_pairs": 0}, {"max_spread_m": float("nan")}, {"hysteresis_m": -0.01}]
+
+
+@pytest.mark.parametrize(("case", "option"), list(zip(BAD_WAVE_LIMITS, _WAVE_LIMITS, strict=True)), ids=ids(BAD_WAVE_LIMITS))
+def test_an_unusable_limit_is_refused(case, option):
+    message = case.expected_message_part
     with pytest.raises(WaveSeriesError, match="^" + message.replace(".", r"\.") + "$"):
         wave_mean(TIMES, swell(TIMES), mark="FP", **option)
+
+
+BAD_INPUTS = [*BAD_SERIES, *BAD_WAVE_LIMITS]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bad_inputs import BadInput, ids
 from bulkdaq.app.collector_service import CollectorService
 from bulkdaq.config.opcua_section import OpcUaNode
 from bulkdaq.config.site_file import LoadedSite, load_site
@@ -99,23 +100,41 @@ asset = "T-101"
 """
 
 
-@pytest.mark.parametrize(
-    ("server", "nodes", "key", "problem"),
-    [
-        ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_m"', 'browse_path = "Plant/B"\nfield = "tov_m3"', 'node_id = "ns=2;s=C"\nfield = "temperature_c"'],
-         "opcua.servers[0].nodes[2].node_id", "without 'ns=…'"),
-        ("", ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].nodes[0].namespace_uri", "no namespace_uri on the node nor on its server"),
-        ('namespace_uri = "urn:x"', ['node_id = "s=A"\nbrowse_path = "Plant/A"\nfield = "level_m"'], "opcua.servers[0].nodes[0]", "exactly one of browse_path"),
-        ('namespace_uri = "urn:x"\npassword = "hunter2"\nusername = "u"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0]", "'password' must not be written in the site file"),
-        ('namespace_uri = "urn:x"\nsecurity_mode = "SignAndEncrypt"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].certificate", "bulkdaq certs create"),
-        ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_metres"'], "opcua.servers[0].nodes[0].field", "is not a numeric field of measurement 'tank'"),
-        ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_m"', 'node_id = "s=B"\nfield = "level_m"'], "opcua.servers[0].nodes[1].field", "tank/T-101/level_m is already written by opcua.servers[0].nodes[0]"),
-        ('namespace_uri = "urn:x"\nsecurity_mode = "Encrypt"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].security_mode", "'None', 'Sign' or 'SignAndEncrypt'"),
-        ('namespace_uri = "urn:x"\nusername = "collector"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].username", "needs a password"),
-        ('namespace_uri = "urn:x"', ['node_id = "x=12"\nfield = "level_m"'], "opcua.servers[0].nodes[0].node_id", "expected i=NUMBER, s=STRING"),
-    ],
-)
-def test_bad_opcua_section_names_file_key_and_problem(tmp_path: Path, server: str, nodes: list[str], key: str, problem: str) -> None:
+# The input as given: what the [[opcua.servers]] section (namespace_uri = "urn:x" unless said) and its nodes hold.
+BAD_INPUTS = [
+    BadInput("site file", "OPC UA node id with its namespace index", 'node_id = "ns=2;s=C" (namespace_uri = "urn:x")', "without 'ns=…'"),
+    BadInput("site file", "OPC UA node without a namespace URI", 'node_id = "s=A", no namespace_uri on the node nor the server',
+             "no namespace_uri on the node nor on its server"),
+    BadInput("site file", "OPC UA node with a node id and a browse path", 'node_id = "s=A"\nbrowse_path = "Plant/A"', "exactly one of browse_path"),
+    BadInput("site file", "OPC UA password in the site file", 'password = "hunter2"\nusername = "u"', "'password' must not be written in the site file"),
+    BadInput("site file", "OPC UA encryption without a certificate", 'security_mode = "SignAndEncrypt" (no certificate)', "bulkdaq certs create"),
+    BadInput("site file", "OPC UA node field not of its measurement", 'field = "level_metres" (measurement "tank")', "is not a numeric field of measurement 'tank'"),
+    BadInput("site file", "two OPC UA nodes writing one field", 'two nodes: asset = "T-101", field = "level_m"', "tank/T-101/level_m is already written by opcua.servers[0].nodes[0]"),
+    BadInput("site file", "unknown OPC UA security mode", 'security_mode = "Encrypt"', "'None', 'Sign' or 'SignAndEncrypt'"),
+    BadInput("site file", "OPC UA username without a password", 'username = "collector"', "needs a password"),
+    BadInput("site file", "OPC UA node id of an unknown kind", 'node_id = "x=12"', "expected i=NUMBER, s=STRING"),
+]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+# (the server's lines, its nodes' lines, the key path named)
+_SECTIONS = [
+    ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_m"', 'browse_path = "Plant/B"\nfield = "tov_m3"', 'node_id = "ns=2;s=C"\nfield = "temperature_c"'],
+     "opcua.servers[0].nodes[2].node_id"),
+    ("", ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].nodes[0].namespace_uri"),
+    ('namespace_uri = "urn:x"', ['node_id = "s=A"\nbrowse_path = "Plant/A"\nfield = "level_m"'], "opcua.servers[0].nodes[0]"),
+    ('namespace_uri = "urn:x"\npassword = "hunter2"\nusername = "u"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0]"),
+    ('namespace_uri = "urn:x"\nsecurity_mode = "SignAndEncrypt"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].certificate"),
+    ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_metres"'], "opcua.servers[0].nodes[0].field"),
+    ('namespace_uri = "urn:x"', ['node_id = "s=A"\nfield = "level_m"', 'node_id = "s=B"\nfield = "level_m"'], "opcua.servers[0].nodes[1].field"),
+    ('namespace_uri = "urn:x"\nsecurity_mode = "Encrypt"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].security_mode"),
+    ('namespace_uri = "urn:x"\nusername = "collector"', ['node_id = "s=A"\nfield = "level_m"'], "opcua.servers[0].username"),
+    ('namespace_uri = "urn:x"', ['node_id = "x=12"\nfield = "level_m"'], "opcua.servers[0].nodes[0].node_id"),
+]
+
+
+@pytest.mark.parametrize(("case", "section"), list(zip(BAD_INPUTS, _SECTIONS, strict=True)), ids=ids(BAD_INPUTS))
+def test_bad_opcua_section_names_file_key_and_problem(tmp_path: Path, case: BadInput, section: tuple[str, list[str], str]) -> None:
+    server, nodes, key = section
+    problem = case.expected_message_part
     body = SERVER.format(server=server) + "".join(NODE.format(node=n) for n in nodes)
     path = write_site(tmp_path, body)
     with pytest.raises(InputError) as caught:
