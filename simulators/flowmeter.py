@@ -2,9 +2,16 @@
 
 Its register map, byte order and word order come from the same site configuration the collector
 reads (one `[[modbus.devices]]` entry), so a test can serve "swapped words" and check the collector
-decodes them. Totals are non-resettable and follow a `LoadingProfile` in closed form; the registers a
-client reads are the device's state at that moment, and `reported()` decodes the same registers for
-the ground truth.
+decodes them, or from an independent device profile taken from a manufacturer's manual
+(`simulators/device_profiles/`), so a site file's register map can be checked against it. Totals are
+non-resettable and follow a `LoadingProfile` in closed form; the registers a client reads are the
+device's state at that moment, and `reported()` decodes the same registers for the ground truth.
+
+Rates and totals run on one clock, the collector's: a scenario that runs `speedup` × real time moves
+the totals `speedup` × faster than the scenario's rate per real hour, so the rate registers report the
+scenario rate × `speedup`, the flow a client actually observes (total increase per real hour), as a real
+meter's rate matches the pace of its totals. The totalizer-jump check of a collector then holds with its
+default margin; at `speedup = 1` the rates are the scenario's own.
 """
 
 from __future__ import annotations
@@ -51,16 +58,20 @@ class MeterRun:
     initial_mass_total_kg: float = 52_314_706.281
     initial_volume_total_m3: float = 65_391.172
 
-    def state(self, t: float) -> dict[str, float]:
-        """Every flowmeter field at scenario time `t` [s], in the contract's units."""
+    def state(self, t: float, speedup: float = 1.0) -> dict[str, float]:
+        """Every flowmeter field at scenario time `t` [s], in the contract's units.
+
+        Rates are per hour of a clock running `speedup` times slower than the scenario (the real time a
+        collector measures when the scenario runs `speedup` × real time): the pace at which the totals move.
+        """
         delivered = self.profile.delivered_kg(t)
         rate = self.profile.rate_kg_h(t)
         flowing = rate > 0
         return {
             "mass_total_kg": _exact_sum(self.initial_mass_total_kg, delivered),
             "volume_total_m3": _exact_sum(self.initial_volume_total_m3, delivered / self.density_kg_m3),
-            "flow_rate_kg_h": rate,
-            "volume_flow_m3_h": rate / self.density_kg_m3,
+            "flow_rate_kg_h": rate * speedup,
+            "volume_flow_m3_h": rate * speedup / self.density_kg_m3,
             "density_kg_m3": self.density_kg_m3,
             # A slow swing of the line temperature, so dashboards show a live value.
             "temperature_c": self.temperature_c + 0.4 * math.sin(t / 1800.0),
@@ -129,7 +140,7 @@ class FlowmeterSimulator:
     # --- state -----------------------------------------------------------------------------------
     def _state(self, asset: str, t: float | None = None) -> dict[str, float]:
         t = self.clock.seconds() if t is None else t
-        state = self.runs[asset].state(t)
+        state = self.runs[asset].state(t, self.clock.speedup)  # rates per real hour, as the totals move
         for (offset_asset, field), offset in self._offsets.items():
             if offset_asset == asset:
                 state[field] = _exact_sum(state[field], offset)

@@ -30,9 +30,9 @@ def test_demo_clears_one_shipment_and_flags_the_other(tmp_path: Path) -> None:
     assert out.count("(equal)") == 4 and "DIFFERENT" not in out
     assert "a drop of 112,500.000 m³; the meters indicated 90,000.000 t" in out
     # The jet-fuel export is verified and released; the ore import's belt scale disagrees.
-    assert re.search(r"meters vs shore_tanks \(meters-vs-shore-tanks\)\s*│\s*-0\.0\d\d\s*│\s*0\.300\s*│\s*yes", out)
+    assert re.search(r"meters vs shore_tanks \(meters-vs-shore-tanks\)\s*│\s*-0\.0\d\d %\s*│\s*0\.300 %\s*│\s*yes", out)
     assert "state: released" in out and "state: investigating" in out
-    assert re.search(r"draft_survey vs belt_scale \(draft-survey-vs-belt-scale\)\s*│\s*\+1\.2\d\d\s*│\s*0\.559\s*│\s*NO", out)
+    assert re.search(r"draft_survey vs belt_scale \(draft-survey-vs-belt-scale\)\s*│\s*\+1\.2\d\d %\s*│\s*0\.559 %\s*│\s*NO", out)
     # The jet-fuel shipment's signed evidence verifies offline, figures recomputed from the raw readings.
     assert re.search(r"Evidence \S+evidence-DEMO-EXP-JET.json: \d+ signed blocks, \d+ readings, (\d+ signed events, )?key [0-9a-f]{16}….* → VERIFIED", out)
     check = subprocess.run(

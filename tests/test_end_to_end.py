@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from bulkdaq.app.collector_service import CollectorService
 from bulkdaq.shipments.stored_totals import stored_meter_ticket
 from bulkdaq.store.influx_reader import InfluxReader
@@ -51,9 +53,11 @@ async def test_loading_ticket_equals_simulator_ground_truth(influx_db: InfluxRea
     ft101 = stored_meter_ticket(influx_db, site.config.site.name, site.config.meter("FT-101"), started, ended)
     assert ft101.totals[1].indicated == Decimal("562.500000")  # uint64 millilitres: exact
 
-    # The flow was seen too: the peak rate reached the profile's 1000 t/h on both meters.
+    # The flow was seen too: the peak rate reached the profile's 1000 t/h on both meters, reported per
+    # hour of the collector's clock (× speedup), the pace at which the totals moved.
     peaks = influx_db.query("SELECT max(flow_rate_kg_h) FROM meter GROUP BY meter")
-    assert {s.tags["meter"]: s.values[0][1] for s in peaks} == {"FT-101": 1_000_000.0, "FT-102": 1_000_000.0}
+    expected = 1_000_000.0 * clock.speedup
+    assert {s.tags["meter"]: s.values[0][1] for s in peaks} == pytest.approx({"FT-101": expected, "FT-102": expected}, rel=1e-6)
     health = influx_db.query("SELECT last(connected), last(errors) FROM collector_health GROUP BY source")
     assert {s.tags["source"]: tuple(s.values[0][1:]) for s in health} == {"FT-101": (1, 0), "FT-102": (1, 0)}
     # The forwarder reports itself too: backlog, drain rate and quarantine (none here).

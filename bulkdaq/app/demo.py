@@ -68,16 +68,15 @@ class DemoPlan:
         return self.profile.end_s + 2.0 * self.speedup
 
 
-def local_site(site: LoadedSite, influx_url: str, spool_path: Path, speedup: float) -> LoadedSite:
+def local_site(site: LoadedSite, influx_url: str, spool_path: Path) -> LoadedSite:
     """The same site, pointed at the demo's influxd and spool and at free loopback ports for the simulators.
 
-    The loading runs `speedup` times faster than the flow rates the meters report, so the totals advance
-    that much faster than rate × time: the totalizer-jump check keeps its 50 % margin on that pace.
+    Nothing else changes: the integrity limits are the site's own. The simulated meters report their flow
+    rate on the collector's clock (the scenario rate × `speedup`, the pace at which their totals move), so
+    the totalizer-jump check holds with the site's margin however fast the scenario runs
+    (`simulators/flowmeter.py`).
     """
-    devices = [
-        d.model_copy(update={"host": "127.0.0.1", "port": free_port(), "integrity": d.integrity.model_copy(update={"jump_margin": 1.5 * speedup})})
-        for d in site.config.modbus.devices
-    ]
+    devices = [d.model_copy(update={"host": "127.0.0.1", "port": free_port()}) for d in site.config.modbus.devices]
     servers = [s.model_copy(update={"endpoint": f"opc.tcp://127.0.0.1:{free_port()}/bulkdaq/plant"}) for s in site.config.opcua.servers]
     config = site.config.model_copy(
         update={
@@ -88,6 +87,16 @@ def local_site(site: LoadedSite, influx_url: str, spool_path: Path, speedup: flo
         }
     )
     return LoadedSite(site.path, config, site.warnings)
+
+
+def registry_note(clearance: DemoClearance, command: str = "bulkdaq") -> str:
+    """Where the demo's shipment registry is, and the command that lists its shipments.
+
+    The demo keeps its own registry in its data folder, not the default `var/shipments.sqlite`, so a bare
+    `bulkdaq shipment list` reads another one; the path printed is absolute, to work from any folder.
+    """
+    path = clearance.registry_path.resolve()
+    return f"Shipment registry: {path}\n  (list its shipments: {command} shipment list --registry {path})"
 
 
 def with_site_key(site: LoadedSite, data_dir: Path) -> tuple[LoadedSite, str]:
@@ -251,6 +260,7 @@ __all__ = [
     "export_and_verify",
     "local_site",
     "plant_port",
+    "registry_note",
     "run_loading",
     "simulated_devices",
     "tank_drop",

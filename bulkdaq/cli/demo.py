@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -21,8 +22,8 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
 from bulkdaq.app.collector_service import CollectorService
 from bulkdaq.app.demo import (
@@ -31,17 +32,20 @@ from bulkdaq.app.demo import (
     create_database,
     export_and_verify,
     local_site,
+    registry_note,
     run_loading,
     simulated_devices,
     tank_drop,
     with_site_key,
 )
 from bulkdaq.app.demo_clearance import DemoClearance, Outcome
-from bulkdaq.cli.collect import status_table
-from bulkdaq.cli.ticket import render_ticket
+from bulkdaq.cli.collect import status_display
+from bulkdaq.cli.ticket import render_ticket, totalizer_decimals
 from bulkdaq.config.site_file import LoadedSite, load_site
+from bulkdaq.shipments.model import BASIS_LABELS, BASIS_UNITS, quantity_decimals
 from bulkdaq.shipments.stored_totals import ticket_from_store
 from bulkdaq.store.local_influxd import LocalInfluxd
+from bulkdaq.wording.figure_format import basis_text, figure_text, number_text, percent_text
 from simulators.plant_model import PlantModel
 from simulators.scenario_clock import ScenarioClock
 
@@ -64,7 +68,7 @@ def demo(
     influxd = LocalInfluxd(data_dir / "influxdb")
     console.print(f"starting influxd on {influxd.url} (data in {influxd.data_dir})")
     with influxd:
-        site = local_site(site, influxd.url, data_dir / "spool.sqlite", plan.speedup)
+        site = local_site(site, influxd.url, data_dir / "spool.sqlite")
         # The collector signs what it acquires with the site's key.
         site, fingerprint = with_site_key(site, data_dir)
         console.print(f"site key fingerprint {fingerprint} (what the terminal registers with customs: the trust anchor of every check below)",
@@ -82,14 +86,19 @@ def demo(
             ticket = ticket_from_store(site, meter.id, started, ended)
             metered_kg += sum((t.indicated for t in ticket.totals if t.field == "mass_total_kg"), Decimal(0))
             console.print(render_ticket(ticket, site))
-            for truth in against_ground_truth(ticket, simulators, scenario_end_s):
+            for total, truth in zip(ticket.totals, against_ground_truth(ticket, simulators, scenario_end_s), strict=True):
+                shown = figure_text(truth.delivered, truth.unit, totalizer_decimals(site, ticket.meter, total.field, total.unit))
                 verdict = "[green]equal[/]" if truth.equal else "[red]DIFFERENT[/]"
-                console.print(f"  simulator ground truth, {truth.quantity}: {truth.delivered} {truth.unit} ({verdict})")
+                console.print(f"  simulator ground truth, {truth.quantity}: {shown} ({verdict})", highlight=False)
         if plants:
             _print_tank_drop(site, plants[0].model, started, ended, metered_kg)
         for outcome in clearance.finish(site, ended):
             console.print(_outcome_table(outcome))
         _print_evidence_check(site, clearance, data_dir, fingerprint)
+        console.print(registry_note(clearance, command_name()), soft_wrap=True, highlight=False, markup=False)
+        hint = path_hint()
+        if hint:
+            console.print(hint, highlight=False, markup=False, soft_wrap=True)
         console.print(
             f"\nReadings are in InfluxDB database {site.config.influxdb.database!r} under {influxd.data_dir}; "
             f"to look again: influxd -config {influxd.data_dir / 'influxd.conf'} and query {influxd.url}/query"
@@ -99,8 +108,9 @@ def demo(
 
 @contextmanager
 def _live_status(service: CollectorService) -> Iterator[Callable[[], None]]:
-    with Live(status_table(service), console=console, refresh_per_second=2) as live:
-        yield lambda: live.update(status_table(service))
+    """The live table on a terminal; into a pipe or a file, a status line every 10 s (the loading lasts about a minute)."""
+    with status_display(service, console, every_s=10.0) as tick:
+        yield tick
 
 
 def _print_tank_drop(site: LoadedSite, model: PlantModel, started: datetime, ended: datetime, metered_kg: Decimal) -> None:
@@ -109,8 +119,9 @@ def _print_tank_drop(site: LoadedSite, model: PlantModel, started: datetime, end
         console.print(f"[red]no good reading of shore tank {model.tank.name}[/]")
         return
     console.print(
-        f"Shore tank {drop.tank} (OPC UA): TOV {drop.opening_m3:,.3f} → {drop.closing_m3:,.3f} m³, a drop of {drop.drop_m3:,.3f} m³; "
-        f"the meters indicated {metered_kg / 1000:,.3f} t, i.e. {float(metered_kg) / drop.density_kg_m3:,.3f} m³ at the tank's {drop.density_kg_m3:g} kg/m³"
+        f"Shore tank {drop.tank} (OPC UA): TOV {number_text(drop.opening_m3, 3)} → {figure_text(drop.closing_m3, 'm3', 3)}, "
+        f"a drop of {figure_text(drop.drop_m3, 'm3', 3)}; the meters indicated {figure_text(metered_kg / 1000, 't', 3)}, "
+        f"i.e. {figure_text(float(metered_kg) / drop.density_kg_m3, 'm3', 3)} at the tank's {drop.density_kg_m3:g} kg/m³"
     )
 
 
@@ -123,7 +134,7 @@ def _print_evidence_check(site: LoadedSite, clearance: DemoClearance, data_dir: 
         f"Evidence {check.bundle_path}: {result.blocks_checked} signed blocks, {result.readings_checked} readings, {result.events_checked} signed events, "
         f"key {fingerprint[:16]}…, {result.heads_checked} of {len(check.heads)} witnessed heads bear on it → {verdict}\n"
         f"  (check it yourself against the registered fingerprint, not the key beside the bundle:\n"
-        f"   bulkdaq evidence verify {check.bundle_path} --fingerprint {fingerprint} --heads {check.heads_path})",
+        f"   {command_name()} evidence verify {check.bundle_path} --fingerprint {fingerprint} --heads {check.heads_path})",
         soft_wrap=True,
     )
 
@@ -131,16 +142,45 @@ def _print_evidence_check(site: LoadedSite, clearance: DemoClearance, data_dir: 
 def _outcome_table(outcome: Outcome) -> Table:
     shipment = outcome.shipment
     colour = "green" if outcome.state in {"released", "certified", "verified"} else "red"
-    table = Table(title=f"{shipment.id} {shipment.product} ({shipment.direction}), declared {shipment.declared.quantity:,.3f} {shipment.declared.unit} in {shipment.declared.basis}")
-    for column in ("comparison", "difference %", "limit %", "within"):
+    declared, decimals = shipment.declared, quantity_decimals(shipment)
+    table = Table(title=Text(f"{shipment.id} {shipment.product} ({shipment.direction}), declared {basis_text(declared.quantity, declared.basis, decimals)}"),
+                  caption_justify="left")
+    for column in ("comparison", "difference", "limit", "within"):
         table.add_column(column, justify="left" if column == "comparison" else "right")
     for name, difference, limit, within in outcome.comparisons:
-        table.add_row(name, f"{difference:+.3f}", f"{limit:.3f}", "[green]yes[/]" if within else "[red]NO[/]")
-    figures = ", ".join(f"{method} {value:,.3f}" for method, value in outcome.figures.items())
-    table.caption = f"figures [t]: {figures}\nstate: [{colour}]{outcome.state}[/] · measurement report: {outcome.certificate}"
+        table.add_row(Text(name), percent_text(difference, signed=True), percent_text(limit), "[green]yes[/]" if within else "[red]NO[/]")
+    unit = BASIS_UNITS[declared.basis]
+    figures = ", ".join(f"{method} {figure_text(value, unit, decimals)}" for method, value in outcome.figures.items())
+    table.caption = Text.assemble(f"figures ({BASIS_LABELS[declared.basis][0]}): {figures}\nstate: ", (outcome.state, colour),
+                                  f" · measurement report: {outcome.certificate}")
     return table
 
 
+def command_name() -> str:
+    """How to run bulkdaq from where the demo was started, for the commands it prints: ``bulkdaq`` when that
+    is this program on PATH (an activated virtual environment), else the path of this entry point
+    (``.venv/bin/bulkdaq`` from the repository; `make demo` does not activate the environment)."""
+    here = Path(sys.argv[0]) if Path(sys.argv[0]).name == "bulkdaq" else Path(sys.executable).parent / "bulkdaq"
+    on_path = shutil.which("bulkdaq")
+    if on_path is not None and Path(on_path).resolve() == here.resolve():
+        return "bulkdaq"
+    try:
+        return str(here.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(here.absolute())
+
+
+def path_hint() -> str | None:
+    """One line saying how to get `bulkdaq` on PATH, when it is not (None when it is)."""
+    command = command_name()
+    if command == "bulkdaq":
+        return None
+    activate = Path(command).parent / "activate"
+    return f"\n`bulkdaq` is not on PATH in this shell: run `source {activate}` first (then `bulkdaq …` works), or call {command} directly."
+
+
 __all__ = [
+    "command_name",
     "demo",
+    "path_hint",
 ]

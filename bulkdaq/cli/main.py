@@ -23,6 +23,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help texts are printed as written: units in square brackets ("[t/h]", "[[opcua.servers.nodes]]") are
+    # text, not rich markup (which would swallow them). One setting here covers every sub-command.
+    rich_markup_mode=None,
 )
 
 

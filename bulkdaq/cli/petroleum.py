@@ -10,11 +10,12 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bulkdaq.cli.json_output import json_text
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.ticket_files import TICKET_READERS
-from bulkdaq.wording.figure_format import figure_text, number_text, unit_symbol
+from bulkdaq.wording.figure_format import figure_text
 from calculators.petroleum import vcf_1980, volume_correction
 from calculators.petroleum.measurement_policy import MeasurementPolicy, Ticket
 
@@ -172,13 +173,12 @@ def volume_correction_report(
 
 
 def render_ticket(ticket: Ticket, source: Path, name: str | None) -> Table:
-    """A ticket as a rich table: every figure at the decimals its policy gives, with its unit and rounding,
-    the policy in the caption."""
+    """A ticket as a rich table: every figure at the decimals its policy gives with its unit in the same cell
+    (``1,234.567 m³``; no separate unit column), its rounding, the policy in the caption."""
     title = f"{ticket.kind.capitalize()} ticket" + (f" {name}" if name else "") + f" — {source.name}"
     table = Table(title=title, caption=f"{ticket.policy.method()}\ncommodity {ticket.commodity}, group {ticket.group}")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    table.add_column("unit")
     table.add_column("rounding", justify="right")
     for figure in ticket.figures:
         shown = ticket.policy.shown_decimals(figure.unit, figure.decimals)
@@ -188,7 +188,7 @@ def render_ticket(ticket: Ticket, source: Path, name: str | None) -> Table:
             rounding = f"unrounded; shown {shown} dp"
         else:
             rounding = f"as given; shown {shown} dp"
-        table.add_row(figure.label, number_text(figure.value, shown), unit_symbol(figure.unit), rounding)
+        table.add_row(Text(figure.label), figure_text(figure.value, figure.unit, shown), rounding)
     return table
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
+from rich.text import Text
 
 from bulkdaq.cli.json_output import json_text
 from bulkdaq.cli.survey import CsvObserverOption, CsvSourceOption, observation_policy, observed_sessions
@@ -24,8 +26,8 @@ from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import load_survey_file
 from bulkdaq.observations.observed_survey import observed_survey
 from bulkdaq.shipments.live_quantities import watch
-from bulkdaq.shipments.model import BASIS_LABELS, Shipment, is_safe_shipment_id, load_figures, load_shipment
-from bulkdaq.shipments.registry import Evidence, ShipmentRegistry
+from bulkdaq.shipments.model import BASIS_LABELS, Shipment, is_safe_shipment_id, load_figures, load_shipment, quantity_decimals
+from bulkdaq.shipments.registry import Event, Evidence, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import Reconciliation, load_rule_set
 from bulkdaq.shipments.workflow import (
     RECONCILIATION,
@@ -42,7 +44,7 @@ from bulkdaq.shipments.workflow import (
     registry_signing_key,
     start_loading,
 )
-from bulkdaq.wording.figure_format import PERCENT_DECIMALS, number_text
+from bulkdaq.wording.figure_format import PERCENT_DECIMALS, basis_text, figure_text, percent_text
 
 DEFAULT_REGISTRY = Path("var/shipments.sqlite")
 
@@ -129,8 +131,9 @@ def watch_command(shipment_id: str, site: Path = typer.Option(..., "--site", hel
             return
     if report.last is not None:
         last = report.last
-        unit = last.shipment.declared.unit
-        console.print(f"{shipment_id}: {last.total:,.3f} {unit} of {last.shipment.declared.quantity:,.3f} ({last.progress:.1%}) after {report.cycles} updates")
+        declared, decimals = last.shipment.declared, quantity_decimals(last.shipment)
+        console.print(Text(f"{shipment_id}: {figure_text(last.total, declared.unit, decimals)} of {basis_text(declared.quantity, declared.basis, decimals)} "
+                           f"({last.progress:.1%}) after {report.cycles} updates"))
     console.print(f"watch ended: {report.stopped_because}")
 
 
@@ -179,7 +182,7 @@ def reconcile_command(shipment_id: str, rules: Path = typer.Option(..., "--rules
     loaded = _site(site)
     with open_registry(registry, loaded) as opened:
         result, reconciliation = reconcile_shipment(opened, shipment_id, _actor(actor), load_rule_set(rules), loaded)
-        console.print(reconciliation_table(opened.shipment(shipment_id), reconciliation))
+        print_whole(reconciliation_table(opened.shipment(shipment_id), reconciliation))
     _print_events(result)
 
 
@@ -214,13 +217,16 @@ def recheck_command(shipment_id: str, reason: str = typer.Option(..., "--reason"
 
 
 def reconciliation_table(shipment: Shipment, result: Reconciliation) -> Table:
-    unit = shipment.declared.unit
-    table = Table(title=f"Reconciliation {shipment.id}: {result.verdict} ({result.rule_set} {result.version})")
-    for column in ("first", "second", f"first [{unit}]", f"second [{unit}]", f"difference [{unit}]", "difference [%]", "limit", "rule", "within"):
-        table.add_column(column, justify="right" if "[" in column else "left")
+    """The comparisons of a reconciliation; every figure with its unit in its cell, at the shipment's decimals."""
+    unit, decimals = shipment.declared.unit, quantity_decimals(shipment)
+    table = Table(title=Text(f"Reconciliation {shipment.id}: {result.verdict} ({result.rule_set} {result.version}); figures in the declared basis, {BASIS_LABELS[shipment.declared.basis][0]}"))
+    for column, justify in (("first", "left"), ("second", "left"), ("first figure", "right"), ("second figure", "right"), ("difference", "right"),
+                            ("difference %", "right"), ("limit", "right"), ("rule", "left"), ("within", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for c in result.comparisons:
-        table.add_row(c.first, c.second, f"{c.first_value:,.3f}", f"{c.second_value:,.3f}", f"{c.difference:+,.3f}", number_text(c.difference_pct, PERCENT_DECIMALS, signed=True),
-                      f"{c.rule.limit_pct:.4g} %" + (" (short only)" if c.rule.sense == "short" else ""), c.rule.name, "yes" if c.within else "[bold red]NO[/]")
+        table.add_row(c.first, c.second, figure_text(c.first_value, unit, decimals), figure_text(c.second_value, unit, decimals),
+                      figure_text(c.difference, unit, decimals, signed=True), percent_text(c.difference_pct, signed=True, decimals=PERCENT_DECIMALS),
+                      f"{c.rule.limit_pct:.4g} %" + (" (short only)" if c.rule.sense == "short" else ""), Text(c.rule.name), "yes" if c.within else "[bold red]NO[/]")
     return table
 
 
@@ -239,29 +245,61 @@ def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_js
             "reconciliation": None if found is None else found[1].body, "events": [e.as_dict() for e in events], "history": "intact",
         }))
         return
-    english, chinese = BASIS_LABELS[shipment.declared.basis]
-    console.print(f"[bold]{escape(shipment.id)}[/] {shipment.direction} {escape(shipment.product)}; declared {shipment.declared.quantity:,.3f} {english}; "
+    declared = basis_text(shipment.declared.quantity, shipment.declared.basis, quantity_decimals(shipment))
+    console.print(f"[bold]{escape(shipment.id)}[/] {shipment.direction} {escape(shipment.product)}; declared {declared}; "
                   f"methods {', '.join(shipment.methods)}; state [bold]{events[-1].to_state}[/]", highlight=False)
     table = Table(title="History (intact: every hash recomputed)")
     for column in ("#", "time (UTC)", "from", "to", "actor", "reason", "evidence"):
         table.add_column(column)
     for e in events:
         table.add_row(str(e.number), e.time.isoformat(timespec="seconds"), e.from_state or "", e.to_state, escape(e.actor), escape(e.reason), " ".join(h[:12] for h in e.evidence))
-    console.print(table)
+    print_whole(table)
 
 
 @shipment_app.command("list")
-def list_command(registry: Path | None = RegistryOption) -> None:
-    """Every shipment with its current state."""
+def list_command(registry: Path | None = RegistryOption, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
+    """Every shipment with its current state, and which registry was read."""
     with open_registry(registry) as opened:
         rows = opened.summaries()
+        path = opened.path.absolute()
+    if as_json:
+        print(json_text(shipment_list_document(path, rows)))
+        return
+    console.print(Text(f"{len(rows)} shipment{'' if len(rows) == 1 else 's'} in the registry {path}"), soft_wrap=True)
     table = Table(title="Shipments")
-    for column in ("id", "direction", "product", "declared", "state", "since (UTC)"):
+    table.add_column("id", no_wrap=True)  # an id is never cut or folded
+    for column in ("direction", "product", "declared", "state", "since (UTC)"):
         table.add_column(column)
     for shipment, event in rows:
-        table.add_row(escape(shipment.id), shipment.direction, escape(shipment.product), f"{shipment.declared.quantity:,.3f} {BASIS_LABELS[shipment.declared.basis][0]}",
-                      event.to_state, event.time.isoformat(timespec="seconds"))
-    console.print(table)
+        table.add_row(Text(shipment.id), shipment.direction, Text(shipment.product),
+                      basis_text(shipment.declared.quantity, shipment.declared.basis, quantity_decimals(shipment)), event.to_state,
+                      event.time.isoformat(timespec="seconds"))
+    print_whole(table)
+
+
+def shipment_list_document(registry: Path, rows: list[tuple[Shipment, Event]]) -> dict[str, object]:
+    """`shipment list --json`: the registry read and each shipment with its declaration and current state."""
+    return {
+        "registry": str(registry),
+        "shipments": [
+            {
+                "id": shipment.id, "direction": shipment.direction, "product": shipment.product,
+                "declared": {"quantity": shipment.declared.quantity, "unit": shipment.declared.unit, "basis": shipment.declared.basis},
+                "state": event.to_state, "since": event.time.isoformat(), "event": event.number,
+            }
+            for shipment, event in rows
+        ],
+    }
+
+
+def print_whole(table: Table) -> None:
+    """Print `table` without cutting a cell: on a terminal at its width; into a file or a pipe (where rich
+    would assume 80 columns) at the table's own width, however wide."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    natural = Measurement.get(console, console.options.update_width(100_000), table).maximum
+    Console(file=console.file, width=max(console.width, natural), emoji=False).print(table)  # `print(width=…)` caps at the console's width
 
 
 def certificate_command(shipment_id: str, out: Path | None = typer.Option(None, "--out", help="HTML file to write (default: certificate-SHIPMENT.html)."),
@@ -311,4 +349,4 @@ def register(app: typer.Typer) -> None:
     app.command("certificate")(certificate_command)
 
 
-__all__ = ["default_certificate_path", "open_registry", "output_file", "register"]
+__all__ = ["default_certificate_path", "open_registry", "output_file", "print_whole", "register", "shipment_list_document"]

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from bulkdaq.config.site_file import ModbusDevice, load_site
 from bulkdaq.errors import InputError
+from simulators.device_profiles import load_profile, profile_device, profile_names
 from simulators.draft_observer import SESSION_PRESETS, fly_preset, write_observation_csv, write_observation_file
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
@@ -43,17 +44,48 @@ def flowmeter(
     start_delay_min: float = typer.Option(5.0, help="Idle time before pumping starts [min, scenario time]."),
     speedup: float = typer.Option(1080.0, help="Scenario seconds per real second (1080: 18 h in 1 min)."),
     density: float = typer.Option(800.0, help="Line density of the product [kg/m3]."),
+    device_profile: str | None = typer.Option(
+        None, "--profile",
+        help=f"Serve this device profile's register layout, taken from the meter's manual, instead of the site file's "
+             f"(the site file then gives the address, unit id and meter): {', '.join(profile_names())}.",
+    ),
+    meter: str | None = typer.Option(None, "--meter", help="With --profile: the meter it stands for (default: the device's only meter)."),
 ) -> None:
-    """Serve a Coriolis flowmeter over Modbus TCP whose totals follow a loading, until Ctrl-C."""
+    """Serve a flowmeter over Modbus TCP whose totals follow a loading, until Ctrl-C.
+
+    Its flow rates are per real hour (the scenario's rate × speedup), the pace at which its totals move, so a
+    collector's totalizer-jump check holds with its default margin.
+    """
     device = find_device(site_file, device_name)
+    served = device if device_profile is None else _profile_layout(site_file, device, device_profile, meter)
     clock = ScenarioClock(speedup)
     profile = LoadingProfile(target_t * 1000, rate_t_h * 1000, ramp_min * 60, ramp_min * 60, start_delay_min * 60)
-    simulator = FlowmeterSimulator.for_loading(device, clock, profile, density_kg_m3=density)
+    simulator = FlowmeterSimulator.for_loading(served, clock, profile, density_kg_m3=density)
     console.print(
         f"flowmeter {device.name} on {host}:{port or device.port} unit {device.unit_id}: "
-        f"{target_t:,.0f} t per meter at {rate_t_h:,.0f} t/h, done after {profile.end_s / speedup:.0f} s real time (Ctrl-C stops)"
+        f"{target_t:,.0f} t per meter at {rate_t_h:,.0f} t/h, done after {profile.end_s / speedup:.0f} s real time (Ctrl-C stops); "
+        f"rates are reported per real hour, {speedup:g} × the scenario's",
+        soft_wrap=True, highlight=False,
     )
     asyncio.run(_serve(simulator, host, port, clock, profile))
+
+
+def _profile_layout(site_file: Path, device: ModbusDevice, name: str, meter: str | None) -> ModbusDevice:
+    """The layout of profile `name` at the site device's address, for its meter; says what it serves."""
+    meters = list(dict.fromkeys(point.asset for point in device.points if point.measurement == "meter"))
+    if meter is None:
+        if len(meters) != 1:
+            raise InputError(site_file, "--meter", f"device {device.name!r} carries meters {', '.join(meters) or 'none'}; name the one the profile stands for")
+        meter = meters[0]
+    chosen = load_profile(name)
+    served = profile_device(chosen, device, meter)
+    console.print(
+        f"serving device profile {name}: {chosen.title}, registers {', '.join(f'{p.register_type} {p.address} {p.data_type} {p.field}' for p in served.points)} "
+        f"in {chosen.device.get('register_order') or 'the orders it names'} (sources: simulators/device_profiles/{name}.toml); "
+        f"read it with the site file's device {device.name}: a field the site maps differently reads another number",
+        soft_wrap=True, highlight=False,
+    )
+    return served
 
 
 async def _serve(simulator: FlowmeterSimulator, host: str, port: int | None, clock: ScenarioClock, profile: LoadingProfile) -> None:
@@ -69,7 +101,12 @@ async def _serve(simulator: FlowmeterSimulator, host: str, port: int | None, clo
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=5)
             t = clock.seconds()
-            console.print(f"scenario {t / 3600:6.2f} h: delivered {profile.delivered_kg(t) / 1000:,.3f} t, rate {profile.rate_kg_h(t) / 1000:,.1f} t/h")
+            rate_t_h = profile.rate_kg_h(t) / 1000
+            console.print(
+                f"scenario {t / 3600:6.2f} h: delivered {profile.delivered_kg(t) / 1000:,.3f} t, rate {rate_t_h:,.1f} t/h "
+                f"(reported {rate_t_h * clock.speedup:,.1f} t per real hour)",
+                highlight=False,
+            )
     finally:
         await server.stop()
 

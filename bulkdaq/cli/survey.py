@@ -194,7 +194,10 @@ def observe(
         missing = [name for name, value in (("--vessel", vessel), ("--survey", survey), ("--from", start), ("--to", end)) if value is None]
         if missing:
             raise InputError("command line", ", ".join(missing), "required to read the draft feed (--site)")
-        session = session_from_site(loaded, vessel, survey, parse_time(start, "--from"), parse_time(end, "--to"), limits)  # type: ignore[arg-type]
+        window = parse_time(start, "--from"), parse_time(end, "--to")  # type: ignore[arg-type]
+        if not window[0] < window[1]:
+            raise InputError("command line", "--from, --to", f"the window must start before it ends: {start} is not before {end}")
+        session = session_from_site(loaded, vessel, survey, *window, limits)  # type: ignore[arg-type]
     if as_json:
         typer.echo(json_text(session.as_document()))
     else:
@@ -224,6 +227,7 @@ def draft(
     observed: list[str] = typer.Option([], "--observed", help="Observation file of a survey ([SURVEY=]FILE, repeatable): its marks replace the job file's."),
     source: Optional[str] = CsvSourceOption,
     observer: Optional[str] = CsvObserverOption,
+    site: Optional[Path] = typer.Option(None, "--site", help="Site file whose draft_observation table gives the limits."),
     policy: Optional[Path] = PolicyOption,
     allow_preliminary: bool = typer.Option(False, "--allow-preliminary", help="Compute from observations that are only preliminary readings (the result says so)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
@@ -234,7 +238,7 @@ def draft(
     job = load_survey_file(file)
     observation = None
     if observed:
-        limits = observation_policy(policy)
+        limits = observation_policy(policy, None if site is None else load_site(site))
         observation = observed_survey(job, observed_sessions(observed, limits, job, source, observer), limits, allow_preliminary=allow_preliminary)
         job, result = observation.job, observation.result
     else:

@@ -9,13 +9,14 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bulkdaq.cli.json_output import json_text
 from bulkdaq.config.register_types import INTEGER_TYPES
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
 from bulkdaq.shipments.stored_totals import StoredTicket, ticket_from_store
-from bulkdaq.wording.figure_format import number_text
+from bulkdaq.wording.figure_format import figure_text
 from calculators.petroleum.measurement_policy import MeasurementPolicy
 
 DEFAULT_POLICY = MeasurementPolicy("2004", "15C", "standard")  # its reading resolutions: 1 g, 1 L
@@ -54,17 +55,17 @@ def totalizer_decimals(site: LoadedSite | None, meter_id: str, field: str, unit:
 
 def render_ticket(ticket: StoredTicket, site: LoadedSite | None = None) -> Table:
     """The stored ticket as a table: opening, closing and indicated quantity of each totalizer, each at
-    the totalizer's resolution (`totalizer_decimals`; with `site`, from its register map)."""
-    table = Table(title=f"Meter ticket {ticket.meter} ({ticket.site}): indicated quantities")
-    for column, justify in (("totalizer", "left"), ("", "left"), ("value", "right"), ("time (UTC)", "left")):
+    the totalizer's resolution (`totalizer_decimals`; with `site`, from its register map) with its unit in
+    the same cell (``45,000.000 kg``). Data is never read as markup."""
+    table = Table(title=Text(f"Meter ticket {ticket.meter} ({ticket.site}): indicated quantities"))
+    for column, justify in (("totalizer", "left"), ("reading", "left"), ("value", "right"), ("time (UTC)", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for total in ticket.totals:
         decimals = totalizer_decimals(site, ticket.meter, total.field, total.unit)
-        label = f"{total.quantity} [{total.unit}]"
-        table.add_row(label, "opening", number_text(total.opening.value, decimals), total.opening.time.isoformat(timespec="milliseconds"))
-        table.add_row("", "closing", number_text(total.closing.value, decimals), total.closing.time.isoformat(timespec="milliseconds"))
+        table.add_row(total.quantity, "opening", figure_text(total.opening.value, total.unit, decimals), total.opening.time.isoformat(timespec="milliseconds"))
+        table.add_row("", "closing", figure_text(total.closing.value, total.unit, decimals), total.closing.time.isoformat(timespec="milliseconds"))
         note = " (rolled over)" if total.rolled_over else ""
-        table.add_row("", "[bold]indicated[/]", f"[bold]{number_text(total.indicated, decimals)}[/]{note}", "", end_section=True)
+        table.add_row("", Text("indicated", style="bold"), Text(figure_text(total.indicated, total.unit, decimals), style="bold") + note, "", end_section=True)
     table.caption = f"first and last good readings in {ticket.start.isoformat(timespec='seconds')} … {ticket.end.isoformat(timespec='seconds')}"
     return table
 

@@ -35,6 +35,9 @@ class ObservationPolicy(StrictModel):
     max_list_deg [°]: largest list (the UN/ECE Code's acceptance condition: ½°).
     max_session_span_min [min]: longest time from the first to the last reading of a session: the
         marks of one survey describe one floating condition, so they are read within a short time.
+    min_mark_record_s [s]: shortest time a mark is observed (first to last sample).
+    min_wave_period_s [s]: shortest mean wave period averaged at a mark: a ship follows waves of seconds,
+        not ripples under a second, so a shorter one is a series squeezed in time, or noise.
     min_density_samples [-]: fewest hydrometer samples of the dock water.
     max_density_spread_t_m3 [t/m³]: largest spread between the dock-water samples.
     hand_read_u_m [m]: standard uncertainty given to a mark read by hand (the survey job file's
@@ -50,6 +53,8 @@ class ObservationPolicy(StrictModel):
     min_samples_per_period: Annotated[int, Field(ge=1, le=10_000, strict=True)] = 10
     max_list_deg: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False, strict=True)] = 0.5
     max_session_span_min: Annotated[float, Field(gt=0, le=24 * 60, allow_inf_nan=False, strict=True)] = 60.0
+    min_mark_record_s: Annotated[float, Field(ge=0, le=3600, allow_inf_nan=False, strict=True)] = 20.0
+    min_wave_period_s: Annotated[float, Field(ge=0, le=60, allow_inf_nan=False, strict=True)] = 1.0
     min_density_samples: Annotated[int, Field(ge=1, le=100, strict=True)] = 2
     max_density_spread_t_m3: Annotated[float, Field(gt=0, le=0.05, allow_inf_nan=False, strict=True)] = 0.003
     hand_read_u_m: PositiveMetres = 0.01

@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from bulkdaq.config.strict_model import StrictModel
-from bulkdaq.config.validation import environment_value
+from bulkdaq.config.strict_model import PathText, StrictTypedModel
+from bulkdaq.config.validation import Name, environment_value
 from bulkdaq.errors import InputError
 from bulkdaq.store import contract
 
@@ -33,7 +33,7 @@ DeadbandType = Literal["none", "absolute", "percent"]
 NODE_IDENTIFIER = re.compile(r"^(i=\d+|s=.+|g=[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|b=[A-Za-z0-9+/=]+)$")
 
 
-class Deadband(StrictModel):
+class Deadband(StrictTypedModel):
     """A data-change filter: report a change only when it exceeds `value` (absolute units or % of EURange)."""
 
     type: DeadbandType = "none"
@@ -48,14 +48,14 @@ class Deadband(StrictModel):
         return self
 
 
-class OpcUaNode(StrictModel):
+class OpcUaNode(StrictTypedModel):
     """One server variable and where its value goes in the data contract."""
 
     browse_path: Annotated[str, Field(min_length=1)] | None = None
     node_id: Annotated[str, Field(min_length=1)] | None = None
     namespace_uri: Annotated[str, Field(min_length=1)] | None = None
     measurement: Literal["meter", "tank", "scale", "draft", "signal"]
-    asset: Annotated[str, Field(min_length=1)]
+    asset: Name
     field: Annotated[str, Field(min_length=1)]
     sampling_interval_ms: Annotated[float, Field(ge=0, le=3_600_000)] | None = None
     queue_size: Annotated[int, Field(ge=1, le=10_000)] | None = None
@@ -71,20 +71,20 @@ class OpcUaNode(StrictModel):
         return [part for part in (self.browse_path or "").strip("/").split("/") if part]
 
 
-class OpcUaServer(StrictModel):
+class OpcUaServer(StrictTypedModel):
     """One OPC UA server (a DCS, a PLC gateway) and the nodes read from it."""
 
     name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
     endpoint: Annotated[str, Field(pattern=r"^opc\.tcp://[^/\s]+")]
     security_mode: SecurityMode = "None"
     security_policy: SecurityPolicy = "Basic256Sha256"
-    certificate: Path | None = None
-    private_key: Path | None = None
-    server_certificate: Path | None = None
-    trusted_certificates: Path | None = None
+    certificate: PathText | None = None
+    private_key: PathText | None = None
+    server_certificate: PathText | None = None
+    trusted_certificates: PathText | None = None
     username: Annotated[str, Field(min_length=1)] | None = None
     password_env: Annotated[str, Field(min_length=1)] | None = None
-    password_file: Path | None = None
+    password_file: PathText | None = None
     # security_mode "None" sends the password as it is: only where the file accepts it in so many words
     # (`true`, strictly: "yes" or 1 are refused, not read as true).
     allow_password_without_encryption: Annotated[bool, Field(strict=True)] = False
@@ -98,6 +98,16 @@ class OpcUaServer(StrictModel):
     reconnect_max_delay_s: Annotated[float, Field(gt=0, le=60)] = 5.0
     health_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
     nodes: Annotated[list[OpcUaNode], Field(min_length=1)]
+
+    @field_validator("endpoint")
+    @classmethod
+    def _no_credentials_in_endpoint(cls, endpoint: str) -> str:
+        if "@" in endpoint.split("://", 1)[1].split("/", 1)[0]:
+            raise ValueError(
+                "the endpoint holds credentials (user:password@host); they must not be written in the site file: "
+                "give username and password_env or password_file instead"
+            )
+        return endpoint
 
     @model_validator(mode="before")
     @classmethod
@@ -123,7 +133,7 @@ class OpcUaServer(StrictModel):
         return node.deadband or self.deadband
 
 
-class OpcUaSection(StrictModel):
+class OpcUaSection(StrictTypedModel):
     """The `[opcua]` section: the site's OPC UA servers."""
 
     servers: list[OpcUaServer] = []

@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
-from bulkdaq.config.register_types import INTEGER_TYPES, DataType, Order, register_count
+from bulkdaq.config.register_types import INTEGER_TYPES, REGISTER_ORDERS, DataType, Order, register_count, register_order_problem
 from bulkdaq.config.strict_model import PathText, StrictTypedModel
 from bulkdaq.config.validation import Label, Name, SiteName, environment_value, problems_error, read_toml, url_problem, validated
 from bulkdaq.errors import InputError
@@ -111,6 +111,52 @@ class EvidenceSettings(StrictTypedModel):
     head_interval_s: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 60.0
 
 
+def _orders_from_notation(data: Any) -> Any:
+    """A section with `register_order = "CDAB"` (a device manual's notation) as the `byte_order` and
+    `word_order` it stands for; the notation is kept, and an order given both ways is refused."""
+    if not isinstance(data, dict) or "register_order" not in data:
+        return data
+    notation = data["register_order"]
+    both = [key for key in ("byte_order", "word_order") if key in data]
+    if both:
+        raise ValueError(
+            f"register_order = {notation!r} and {' and '.join(both)} are both given; write one or the other "
+            "(register_order is the manual's notation for byte_order and word_order together)"
+        )
+    if isinstance(notation, str) and notation in REGISTER_ORDERS:
+        byte_order, word_order = REGISTER_ORDERS[notation]
+        return {**data, "byte_order": byte_order, "word_order": word_order}
+    return data  # a wrong notation is reported on its own key
+
+
+def _known_register_order(value: str | None) -> str | None:
+    problem = None if value is None else register_order_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _host_problem(value: Any) -> str | None:
+    """What is wrong with a Modbus TCP `host` that carries a scheme or a port (None otherwise): the port
+    has its own key, and a host that carried one would otherwise fail only when the collector connects."""
+    if not isinstance(value, str):
+        return None  # the type check says what is wrong
+    scheme, has_scheme, rest = value.partition("://")
+    hostport = rest.split("/", 1)[0] if has_scheme else value
+    host, colon, port = hostport.rpartition(":")
+    if not (colon and port.isdigit() and (":" not in host or (host.startswith("[") and host.endswith("]")))):
+        host, port = hostport, ""  # no port (a bare IPv6 address has colons of its own)
+    host = host.removeprefix("[").removesuffix("]")
+    keys = f'host = "{host}"' + (f" and port = {int(port)}" if port else "")
+    if has_scheme:
+        return f"{value!r} is a URL, and Modbus TCP has no {scheme}:// scheme; write {keys} (the port is its own key)"
+    if port:
+        return f"{value!r} holds a port; write {keys} (the port is its own key)"
+    if value.startswith("["):
+        return f"{value!r}: write an IPv6 address without brackets, {keys}"
+    return None
+
+
 class Overflow(StrictTypedModel):
     """A vendor total kept as a float plus an overflow counter: value = counter × unit + float."""
 
@@ -128,10 +174,21 @@ class ModbusPoint(StrictTypedModel):
     offset: float = 0.0
     byte_order: Order | None = None
     word_order: Order | None = None
+    register_order: str | None = None  # the manual's notation ("CDAB"): byte_order and word_order together
     overflow: Overflow | None = None
     measurement: Literal["meter", "tank", "scale", "draft", "signal"]
     asset: Name
     field: Name
+
+    @model_validator(mode="before")
+    @classmethod
+    def _orders(cls, data: Any) -> Any:
+        return _orders_from_notation(data)
+
+    @field_validator("register_order")
+    @classmethod
+    def _register_order(cls, value: str | None) -> str | None:
+        return _known_register_order(value)
 
     @field_validator("scale")
     @classmethod
@@ -170,10 +227,29 @@ class ModbusDevice(StrictTypedModel):
     retries: Annotated[int, Field(ge=0, le=3)] = 0  # further attempts after a read that got no (or no valid) answer
     byte_order: Order = "big"
     word_order: Order = "big"
+    register_order: str | None = None  # the manual's notation ("CDAB"): byte_order and word_order together
     merge_gap: Annotated[int, Field(ge=0, le=MAX_REGISTERS_PER_READ)] = 0
     max_registers_per_read: Annotated[int, Field(ge=1, le=MAX_REGISTERS_PER_READ)] = MAX_REGISTERS_PER_READ
     integrity: IntegrityLimits = IntegrityLimits()
     points: Annotated[list[ModbusPoint], Field(min_length=1)]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _orders(cls, data: Any) -> Any:
+        return _orders_from_notation(data)
+
+    @field_validator("register_order")
+    @classmethod
+    def _register_order(cls, value: str | None) -> str | None:
+        return _known_register_order(value)
+
+    @field_validator("host", mode="before")
+    @classmethod
+    def _host_without_scheme_or_port(cls, value: Any) -> Any:
+        problem = _host_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     def byte_order_of(self, point: ModbusPoint) -> Order:
         return point.byte_order or self.byte_order

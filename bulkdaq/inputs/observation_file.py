@@ -594,6 +594,9 @@ def _observation(
         return "" if csv_lines is None else f" (CSV line {csv_lines[index]})"
 
     first_at: dict[tuple[str, datetime], int] = {}
+    by_hash: dict[str, int] = {}
+    by_frame: dict[str, int] = {}
+    read_at = {index: reading for index, reading in readings}
     for index, reading in readings:
         prefix = f"readings[{index}]"
         if source in IMAGE_SOURCES and reading.frame_sha256 is None:
@@ -606,6 +609,27 @@ def _observation(
             )
         if reading.frame_sha256 is not None and reading.frame is None:
             problems.append((f"{prefix}.frame", f"required key is missing: the frame that frame_sha256 is the hash of{where(index)}"))
+        if reading.frame_sha256 is not None and reading.frame is not None:
+            # one picture is one instant: a hash (or a frame) cited for another frame or another time
+            # would let one picture stand behind many numbers
+            other = read_at[by_hash.setdefault(reading.frame_sha256, index)]
+            if other is not reading and (other.frame != reading.frame or other.time != reading.time):
+                problems.append(
+                    (
+                        f"{prefix}.frame_sha256",
+                        f"is also the hash of readings[{by_hash[reading.frame_sha256]}] (frame {other.frame!r} at "
+                        f"{other.time.isoformat().replace('+00:00', 'Z')}): one frame is one picture at one instant{where(index)}",
+                    )
+                )
+            other = read_at[by_frame.setdefault(reading.frame, index)]
+            if other is not reading and (other.frame_sha256 != reading.frame_sha256 or other.time != reading.time):
+                problems.append(
+                    (
+                        f"{prefix}.frame",
+                        f"{reading.frame!r} is also cited by readings[{by_frame[reading.frame]}] with another hash or time; "
+                        f"one frame is one picture at one instant{where(index)}",
+                    )
+                )
         same = first_at.setdefault((reading.mark, reading.time), index)
         if same != index:
             problems.append(

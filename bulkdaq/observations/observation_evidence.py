@@ -20,7 +20,7 @@ def session_evidence(session: ObservationSession) -> dict[str, Any]:
         **session.as_document(),
         "readings": [
             {
-                "time": reading.time.isoformat(timespec="milliseconds"),
+                "time": reading.time.isoformat(),  # as read, to the microsecond
                 "mark": reading.mark,
                 "draft_m": reading.draft_m,
                 "frame": reading.frame,
@@ -30,7 +30,7 @@ def session_evidence(session: ObservationSession) -> dict[str, Any]:
             for reading in session.readings
         ],
         "density_samples": [
-            {"time": s.time.isoformat(timespec="milliseconds"), "density_t_m3": s.density_t_m3, "place": s.place, "observer": s.observer}
+            {"time": s.time.isoformat(), "density_t_m3": s.density_t_m3, "place": s.place, "observer": s.observer}
             for s in session.density_samples
         ],
     }

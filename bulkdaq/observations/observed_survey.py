@@ -6,6 +6,7 @@ Monte Carlo in the tests)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.observation_file import MARKS
 from bulkdaq.inputs.survey_file import SurveyJob
-from bulkdaq.observations.session import ObservationSession
+from bulkdaq.observations.session import ObservationRefused, ObservationSession
 from calculators.survey.inputs import MarkReadings
 from calculators.survey.result import DraftSurveyResult
 from calculators.survey.rounding import INPUT_DECIMALS, round_half_away_from_zero
@@ -53,7 +54,45 @@ def _matched_sessions(job: SurveyJob, sessions: Sequence[ObservationSession]) ->
         if job.vessel_name and session.vessel and session.vessel.casefold() != job.vessel_name.casefold():
             raise InputError(session.origin, "vessel", f"observes vessel {session.vessel!r}, but the job {job.source} is of {job.vessel_name!r}")
         by_survey[session.survey] = session
-    return {name: by_survey[name] for name in names if name in by_survey}  # in the job's order
+    by_file: dict[str, ObservationSession] = {}
+    by_frame: dict[str, ObservationSession] = {}
+    for session in sessions:
+        if session.sha256 and by_file.setdefault(session.sha256, session) is not session:
+            raise InputError(session.origin, "(file)", f"is the same observation as {by_file[session.sha256].origin} (same SHA-256); each survey is observed on its own")
+        for reading in session.readings:
+            if reading.frame_sha256 is not None and by_frame.setdefault(reading.frame_sha256, session) is not session:
+                raise InputError(
+                    session.origin, f"readings[{reading.index}].frame_sha256",
+                    f"the frame {reading.frame!r} is also behind a reading of {by_frame[reading.frame_sha256].origin}; "
+                    "one picture cannot be read for two surveys",
+                )
+    ordered = {name: by_survey[name] for name in names if name in by_survey}  # in the job's order
+    cargo_from, cargo_to = by_survey.get(job.cargo_from), by_survey.get(job.cargo_to)
+    if cargo_from is not None and cargo_to is not None and cargo_from.marks and cargo_to.marks:
+        before = max(o.last for o in cargo_from.marks.values())
+        after = min(o.first for o in cargo_to.marks.values())
+        if not before < after:
+            raise InputError(
+                cargo_to.origin, "readings",
+                f"survey {job.cargo_to!r} was observed from {after.isoformat()}, before survey {job.cargo_from!r} ended "
+                f"({before.isoformat()}, {cargo_from.origin}); the cargo is worked between the two",
+            )
+    return ordered
+
+
+def _implied_list(session: ObservationSession, breadth_m: float | None, policy: ObservationPolicy) -> list[str]:
+    """The list the observed midship marks imply, against the limit: tan(list) = (starboard − port) / breadth."""
+    port, stbd = session.marks.get("mid_port"), session.marks.get("mid_stbd")
+    if breadth_m is None or port is None or stbd is None:
+        return []
+    angle = math.degrees(math.atan((stbd.draft_m - port.draft_m) / breadth_m))
+    if abs(angle) <= policy.max_list_deg:
+        return []
+    side = "starboard" if angle > 0 else "port"
+    return [
+        f"the midship marks imply a list of {abs(angle):.2f}° to {side} (port {port.draft_m:.3f} m, starboard {stbd.draft_m:.3f} m, "
+        f"breadth {breadth_m:g} m), above the limit {policy.max_list_deg:.2f}°"
+    ]
 
 
 def observed_survey(
@@ -89,6 +128,9 @@ def observed_survey(
         # The observed means enter the survey as the form prints them (mm, 0.0001 t/m³), so the paper
         # reproduces the cargo; the rounding (u = 0.29 mm) is far inside each mark's uncertainty.
         observed = session.mark_readings(allow_preliminary=allow_preliminary)
+        listed = _implied_list(session, job.vessel.breadth_m, policy)
+        if listed and not allow_preliminary:
+            raise ObservationRefused(f"survey {condition.name!r}: a preliminary reading, not a figure: " + "; ".join(listed))
         marks = MarkReadings(**{mark: round_half_away_from_zero(getattr(observed, mark), INPUT_DECIMALS["m"]) for mark in MARKS})
         density = (
             condition.dock_density_t_m3
@@ -110,7 +152,11 @@ def observed_survey(
         cargo_from=observed_job.cargo_from,
         cargo_to=observed_job.cargo_to,
     )
-    reasons = tuple(f"survey {name}: {reason}" for name, session in by_survey.items() for reason in session.reasons)
+    reasons = tuple(
+        f"survey {name}: {reason}"
+        for name, session in by_survey.items()
+        for reason in (*session.reasons, *_implied_list(session, job.vessel.breadth_m, policy))
+    )
     return ObservedSurvey(observed_job, by_survey, result, uncertainty, reasons)
 
 

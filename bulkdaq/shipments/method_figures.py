@@ -136,6 +136,9 @@ def draft_survey_figure(job: SurveyJob, shipment: Shipment, observed: ObservedSu
         raise FigureRefused(f"shipment {shipment.id}: a draft survey weighs in air; the declared basis is {shipment.declared.basis}")
     if observed is not None and observed.preliminary:
         raise FigureRefused(f"{job.source}: the observed marks are a preliminary reading, not a figure: " + "; ".join(observed.reasons))
+    vessel = shipment.assets.vessel
+    if vessel is not None and job.vessel_name.casefold() != vessel.casefold():
+        raise FigureRefused(f"{job.source}: the survey is of {job.vessel_name!r}, but shipment {shipment.id} loads {vessel!r} (assets.vessel)")
     job = job if observed is None else observed.job
     result = job.compute() if observed is None else observed.result
     if result.cargo_t is None or result.cargo_weight_t is None:
@@ -162,7 +165,12 @@ def draft_survey_figure(job: SurveyJob, shipment: Shipment, observed: ObservedSu
             where = f"{Path(session.origin).name}, SHA-256 {session.sha256}" if session.sha256 else session.origin
             details.append((f"{name}: marks observed ({session.source})", where, ""))
         expanded = observed.uncertainty.expanded_t()
-        details.append(("expanded uncertainty U (k = 2) of the cargo", expanded, "t"))
+        details.append(("expanded uncertainty U (k = 2) of the cargo from its marks and dock densities", expanded, "t"))
+        if not expanded < result.cargo_weight_t:
+            raise FigureRefused(
+                f"{job.source}: the cargo {result.cargo_weight_t:.3f} t is not larger than its expanded uncertainty {expanded:.3f} t "
+                "from the observed marks alone: no figure can be stated"
+            )
         uncertainty_pct = 100.0 * expanded / result.cargo_weight_t
     digest = f", SHA-256 {job.sha256}" if job.sha256 else ""
     return MethodFigure(

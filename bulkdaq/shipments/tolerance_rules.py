@@ -1,7 +1,9 @@
 """Tolerance rules: versioned configuration of which figures are compared and within what limit.
 
 A rule file (TOML, see examples/tolerances.toml and docs/shipments.md) names a rule set with a version
-and a source, the methods' expanded uncertainties, the precheck limits, and one rule per comparison:
+and a source, the methods' expanded uncertainties (``[uncertainty_pct]``; ``[unpropagated_uncertainty_pct]``
+for the part a figure's own uncertainty does not cover, see `applied_uncertainty_pct`), the precheck
+limits, and one rule per comparison:
 
     [[rules]]
     name = "meters-vs-shore-tanks"
@@ -21,6 +23,7 @@ and every comparison keeps the rule it applied: name, limit, band, sense, source
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -82,10 +85,14 @@ class Rule(StrictModel):
         return "—" if self.limit_pct is None else f"{self.limit_pct:g} %"
 
 
+MethodName = Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"]
+
+
 class RuleSetFile(StrictModel):
     rule_set: RuleSetInfo
     precheck: PrecheckLimits
-    uncertainty_pct: dict[Literal["meters", "shore_tanks", "ship_figure", "draft_survey", "belt_scale"], Percent] = {}
+    uncertainty_pct: dict[MethodName, Percent] = {}
+    unpropagated_uncertainty_pct: dict[MethodName, Percent] = {}
     rules: Annotated[list[Rule], Field(min_length=1)]
 
 
@@ -98,12 +105,35 @@ class RuleSet:
     max_data_gap_s: float
     uncertainty_pct: dict[str, float]
     rules: tuple[Rule, ...]
+    unpropagated_uncertainty_pct: dict[str, float] = field(default_factory=dict)
 
     def as_document(self) -> dict[str, Any]:
         return {
             "name": self.name, "version": self.version, "source": self.source, "max_data_gap_s": self.max_data_gap_s,
-            "uncertainty_pct": dict(self.uncertainty_pct), "rules": [r.model_dump(mode="json") for r in self.rules],
+            "uncertainty_pct": dict(self.uncertainty_pct), "unpropagated_uncertainty_pct": dict(self.unpropagated_uncertainty_pct),
+            "rules": [r.model_dump(mode="json") for r in self.rules],
         }
+
+
+def applied_uncertainty_pct(method: str, own_pct: float | None, rule_set: Mapping[str, Any]) -> float | None:
+    """The expanded uncertainty (k = 2) [%] a method's figure is compared with.
+
+    A figure without its own is given the rule set's ``uncertainty_pct`` for its method. A figure that
+    carries its own (a draft survey from observed marks: the marks and the dock density propagated by
+    the GUM) covers only what was propagated; the rest of the method (deductibles, hydrostatic tables,
+    hydrometer calibration) is the rule set's ``unpropagated_uncertainty_pct``, combined by root sum of
+    squares (uncorrelated, JCGM 100 5.1.2). Without that entry the figure is never compared with less
+    than the rule set's default: max(own, default).
+
+    `rule_set` is the rule set document (``RuleSet.as_document()``, as the reconciliation records it).
+    """
+    default = rule_set.get("uncertainty_pct", {}).get(method)
+    if own_pct is None:
+        return default
+    rest = rule_set.get("unpropagated_uncertainty_pct", {}).get(method)
+    if rest is not None:
+        return math.hypot(own_pct, rest)
+    return own_pct if default is None else max(own_pct, default)
 
 
 def load_rule_set(path: str | Path) -> RuleSet:
@@ -139,7 +169,8 @@ def load_rule_set(path: str | Path) -> RuleSet:
         raise problems_error(path, problems)
     info = parsed.rule_set
     uncertainty_pct: dict[str, float] = dict(parsed.uncertainty_pct.items())
-    return RuleSet(path, info.name, info.version, info.source, parsed.precheck.max_data_gap_s, uncertainty_pct, tuple(parsed.rules))
+    unpropagated: dict[str, float] = dict(parsed.unpropagated_uncertainty_pct.items())
+    return RuleSet(path, info.name, info.version, info.source, parsed.precheck.max_data_gap_s, uncertainty_pct, tuple(parsed.rules), unpropagated)
 
 
 @dataclass(frozen=True)
@@ -215,7 +246,8 @@ def reconcile(
         the methods of `figures`.
     figure_uncertainties_pct : dict, optional
         Method → the figure's own expanded uncertainty (k = 2) [%], evaluated with the figure (a draft
-        survey from observed marks). It replaces the rule set's ``uncertainty_pct`` default for that method.
+        survey from observed marks); combined with the rest of the method's by
+        :func:`applied_uncertainty_pct`.
 
     Returns
     -------
@@ -246,8 +278,11 @@ def reconcile(
                 continue
             uncertainties = None
             if rule.band != "fixed":
-                own = figure_uncertainties_pct or {}
-                uncertainties = (own.get(method, rule_set.uncertainty_pct[method]), own.get(second, rule_set.uncertainty_pct[second]))
+                own, document = figure_uncertainties_pct or {}, rule_set.as_document()
+                first_u = applied_uncertainty_pct(method, own.get(method), document)
+                second_u = applied_uncertainty_pct(second, own.get(second), document)
+                assert first_u is not None and second_u is not None  # load_rule_set checked both are given
+                uncertainties = (first_u, second_u)
             limit = float(applicable_limit_pct(rule.band, rule.fixed_limit_pct, *(uncertainties or (None, None))))
             result = compare_pair(values[method], values[second], limit, rule.sense)
             applied = AppliedRule(
@@ -259,4 +294,4 @@ def reconcile(
     return Reconciliation(verdict, tuple(comparisons), tuple(not_compared), rule_set.name, rule_set.version)
 
 
-__all__ = ["AppliedRule", "Comparison", "Reconciliation", "Rule", "RuleSet", "load_rule_set", "reconcile"]
+__all__ = ["AppliedRule", "applied_uncertainty_pct", "Comparison", "Reconciliation", "Rule", "RuleSet", "load_rule_set", "reconcile"]

@@ -212,7 +212,7 @@ def reconcile_shipment(registry: ShipmentRegistry, shipment_id: str, actor: str,
     own_uncertainties: dict[str, float] = {f.method: f.uncertainty_pct for f in recorded if f.uncertainty_pct is not None}
     result = reconcile(figures, shipment.declared.quantity, rules, list(shipment.methods), own_uncertainties)
     evidence = [Evidence(RECONCILIATION, result.as_dict()), Evidence(RULE_SET, rules.as_document())]
-    outside = [f"{c.first} vs {c.second} {percent_text(c.difference_pct, signed=True)} (limit {c.rule.value}, {c.rule.name})" for c in result.comparisons if not c.within]
+    outside = [f"{c.first} vs {c.second} {percent_text(c.difference_pct, signed=True)} (limit {percent_text(c.rule.limit_pct)}, {c.rule.name})" for c in result.comparisons if not c.within]
     steps = [
         Transition(ClearanceState.RECONCILED.value, f"{len(result.comparisons)} comparisons under {rules.name} {rules.version}", evidence),
         Transition(result.verdict, "every comparison within its limit" if not outside else "outside: " + "; ".join(outside), evidence),

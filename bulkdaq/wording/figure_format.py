@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from bulkdaq.wording.glossary import BASES
+
 # Units as stored (machine keys in JSON and line protocol) → as printed.
 UNIT_SYMBOLS: dict[str, str] = {
     "degC": "°C",
@@ -80,9 +82,15 @@ def figure_text(value: float | int | Decimal, unit: str, decimals: int, *, signe
     return f"{text} {symbol}" if symbol else text
 
 
+def basis_text(value: float | int | Decimal, basis: str, decimals: int) -> str:
+    """A quantity in a declared basis, the basis in words from the glossary: ``89,900.000 t in air``,
+    ``4,000.000 m³ at 15 °C`` (never the machine key ``t_air``)."""
+    return f"{number_text(value, decimals)} {BASES[basis][0]}"
+
+
 def percent_text(value: float, *, signed: bool = False, decimals: int = PERCENT_DECIMALS) -> str:
     """A percentage: ``+1.234 %``."""
     return f"{number_text(value, decimals, signed=signed)} %"
 
 
-__all__ = ["PERCENT_DECIMALS", "UNIT_SYMBOLS", "figure_text", "number_text", "percent_text", "unit_symbol"]
+__all__ = ["PERCENT_DECIMALS", "UNIT_SYMBOLS", "basis_text", "figure_text", "number_text", "percent_text", "unit_symbol"]

@@ -81,10 +81,20 @@ def session_title(session: Mapping[str, Any]) -> str:
 
 
 def significant_decimals(value: float, digits: int = 2) -> int:
-    """Decimals that show `value` to `digits` significant digits (never fewer than 0)."""
+    """Decimals that show `value` to `digits` significant digits; negative for tens, hundreds …"""
     if value == 0 or not math.isfinite(value):
         return 0
-    return max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return digits - 1 - math.floor(math.log10(abs(value)))
+
+
+def uncertainty_text(value: float, unit: str, digits: int = 2) -> str:
+    """An uncertainty to `digits` significant digits (JCGM 100 7.2.6): ``52 t``, ``100 t`` (for 103 t),
+    ``0.063 %``."""
+    decimals = significant_decimals(value, digits)
+    if decimals >= 0:
+        return figure_text(value, unit, decimals)
+    step = 10 ** -decimals
+    return figure_text(round(value / step) * step, unit, 0)
 
 
 def uncertainty_lines(uncertainty: Mapping[str, Any], largest: int = 4) -> list[tuple[str, str, str]]:
@@ -94,17 +104,17 @@ def uncertainty_lines(uncertainty: Mapping[str, Any], largest: int = 4) -> list[
     terms = glossary.OBSERVATION_TERMS
     u, expanded = uncertainty["u_cargo_t"], uncertainty["expanded_uncertainty_t"]
     cargo = abs(uncertainty["cargo_t"])
-    share = "" if cargo == 0 else f" ({number_text(100 * expanded / cargo, significant_decimals(100 * expanded / cargo))} % of the cargo 占货物重量)"
+    share = "" if cargo == 0 else f" ({uncertainty_text(100 * expanded / cargo, '%')} of the cargo 占货物重量)"
     lines = [
-        (*terms["u"], figure_text(u, "t", significant_decimals(u))),
-        (*terms["expanded"], f"± {figure_text(expanded, 't', significant_decimals(expanded))}{share}"),
+        (*terms["u"], uncertainty_text(u, "t")),
+        (*terms["expanded"], f"± {uncertainty_text(expanded, 't')}{share}"),
     ]
     shares = []
     for item in uncertainty["contributions"][:largest]:
         what = glossary.both(glossary.MARKS.get(item["item"], terms["dock_density_short"]))
         survey = glossary.both(glossary.SURVEYS.get(item["survey"], (item["survey"], "")))
         size = abs(item["contribution_t"])
-        shares.append(f"{survey} {what} {figure_text(size, 't', significant_decimals(size))}")
+        shares.append(f"{survey} {what} {uncertainty_text(size, 't')}")
     if shares:
         lines.append((*terms["largest_contributions"], "; ".join(shares)))
     return lines
@@ -117,5 +127,5 @@ def verdict_line(session: Mapping[str, Any]) -> str:
 
 __all__ = [
     "DENSITY_DECIMALS", "DRAFT_DECIMALS", "ROW_HEADS", "U_DENSITY_DECIMALS", "U_DRAFT_DECIMALS", "density_line", "mark_row",
-    "session_rows", "session_subject", "session_title", "significant_decimals", "uncertainty_lines", "verdict_line",
+    "session_rows", "session_subject", "session_title", "significant_decimals", "uncertainty_lines", "uncertainty_text", "verdict_line",
 ]

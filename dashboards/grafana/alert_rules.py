@@ -24,6 +24,7 @@ from dashboards.grafana.influxql_query import DATASOURCE_UID, InfluxQL
 FOLDER = "bulkdaq"
 EXPRESSION_DATASOURCE_UID = "__expr__"
 SPOOL_BACKLOG_S = 300.0
+TEAM = "bulkdaq"  # the `team` label of every rule: the example notification policy routes on it
 
 CLEARANCE = contract.CLEARANCE
 HEALTH = contract.COLLECTOR_HEALTH
@@ -31,9 +32,11 @@ SHIPMENT_TAG = CLEARANCE.asset_tag
 
 
 def _shipments_in_state(state: str) -> str:
+    # No time bound: clearance points are written only on a state change, so a shipment in discrepancy
+    # for longer than any window would otherwise stop firing (as the clearance board lists it, whatever its age).
     return (
         f'SELECT count("state") AS "shipments" FROM (SELECT last("state") AS "state" FROM "{CLEARANCE.name}" '
-        f'WHERE $timeFilter GROUP BY "{contract.SITE_TAG}", "{SHIPMENT_TAG}") '
+        f'GROUP BY "{contract.SITE_TAG}", "{SHIPMENT_TAG}") '
         f"WHERE \"state\" = '{state}' GROUP BY \"{contract.SITE_TAG}\", \"{SHIPMENT_TAG}\""
     )
 
@@ -75,7 +78,7 @@ def _rule(uid: str, title: str, query: str, seconds: int, evaluator: Evaluator, 
         .exec_err_state("Error")
         .for_val(for_)
         .annotations({"summary": summary})
-        .labels({"severity": severity, "team": "bulkdaq"})
+        .labels({"severity": severity, "team": TEAM})
     )
 
 
@@ -121,6 +124,7 @@ __all__ = [
     "STALE_BUCKETS",
     "STALE_SOURCES_QUERY",
     "STALE_WINDOW",
+    "TEAM",
     "Evaluator",
     "provisioning_document",
     "rule_group",

@@ -3,6 +3,13 @@
 One row per shipment with its state (value-mapped, coloured, 中文/English), declared and measured
 quantity, difference and tolerance, and progress. Shipments in discrepancy, blocked or under
 investigation are listed first in their own table; a state timeline shows how each got there.
+
+The tables and the count read each shipment's newest clearance point with no time bound, not within
+the dashboard's range: clearance points are written only when the state changes, so a shipment under
+investigation for longer than the range has no point in it and would drop off "Needs attention" while
+its alert keeps firing. Only the released (closed) ones are filtered out. ``last()`` per series reads
+the newest point of each shipment, so the unbounded query stays cheap. Only the state timeline follows
+the time picker.
 """
 
 from __future__ import annotations
@@ -96,15 +103,24 @@ def _where() -> str:
 
 
 def latest_clearance_query(ref_id: str) -> InfluxQL:
+    """Each shipment's newest state and figures, whatever their age (no ``$timeFilter``: see the module doc)."""
     columns = ", ".join(f'last("{name}") AS "{name}"' for name in (STATE, DECLARED, MEASURED, DIFFERENCE, TOLERANCE))
-    return InfluxQL(ref_id, f'SELECT {columns} FROM "{CLEARANCE.name}" WHERE {_where()} AND $timeFilter GROUP BY "{SHIPMENT_TAG}"').table()
+    return InfluxQL(ref_id, f'SELECT {columns} FROM "{CLEARANCE.name}" WHERE {_where()} GROUP BY "{SHIPMENT_TAG}"').table()
+
+
+def shipments_in_states_query(ref_id: str, states: tuple[str, ...]) -> InfluxQL:
+    """How many shipments' newest state (whatever its age) is one of `states`."""
+    newest = f'SELECT last("{STATE}") AS "{STATE}" FROM "{CLEARANCE.name}" WHERE {_where()} GROUP BY "{SHIPMENT_TAG}"'
+    chosen = " OR ".join(f"\"{STATE}\" = '{state}'" for state in states)
+    return InfluxQL(ref_id, f'SELECT count("{STATE}") AS "shipments" FROM ({newest}) WHERE {chosen}')
 
 
 def progress_query(ref_id: str) -> InfluxQL:
     """Progress per shipment: per method, the sum over its assets of each asset's newest progress; then
-    the furthest-advanced method (parallel loading arms add up, two methods measuring the same cargo do not)."""
+    the furthest-advanced method (parallel loading arms add up, two methods measuring the same cargo do not).
+    No time bound either, so a shipment older than the range keeps its progress beside its state."""
     quantity = contract.QUANTITY
-    where = f'"{contract.SITE_TAG}" =~ /^$site$/ AND "{SHIPMENT_TAG}" =~ /^$shipment$/ AND $timeFilter'
+    where = f'"{contract.SITE_TAG}" =~ /^$site$/ AND "{SHIPMENT_TAG}" =~ /^$shipment$/'
     newest = (
         f'SELECT last("{PROGRESS}") AS "{PROGRESS}" FROM "{quantity.name}" WHERE {where} '
         f'GROUP BY "{SHIPMENT_TAG}", "{QUANTITY_METHOD_TAG}", "{quantity.asset_tag}"'
@@ -166,26 +182,19 @@ def _shipment_table(title: str, description: str, state_filter: dict[str, object
 def build() -> DashboardModel:
     attention = _shipment_table(
         "Needs attention / 需关注 — discrepancy · blocked · investigating",
-        "Shipments whose clearance is in discrepancy, blocked or under investigation. Listed first on purpose.",
+        "Shipments whose clearance is in discrepancy, blocked or under investigation, however long ago the state was entered. Listed first on purpose.",
         {"states": ATTENTION_STATES, "type": "include"},
     ).height(6).span(24)
     active = _shipment_table(
         "Active shipments / 在办货运",
-        "Every shipment not yet released: newest state, declared and measured quantity, difference, tolerance, progress.",
+        "Every shipment not yet released, whatever its age (not limited by the time picker): newest state, declared and measured quantity, difference, tolerance, progress.",
         {"states": DONE_STATES, "type": "exclude"},
     ).height(9).span(24)
     attention_count = (
         stat.Panel()
         .title("Discrepancy or blocked / 差异或阻止")
         .datasource(datasource_ref())
-        .with_target(
-            InfluxQL(
-                "A",
-                f'SELECT count("{STATE}") AS "shipments" FROM (SELECT last("{STATE}") AS "{STATE}" FROM "{CLEARANCE.name}" '
-                f'WHERE {_where()} AND $timeFilter GROUP BY "{SHIPMENT_TAG}") '
-                f"WHERE \"{STATE}\" = 'discrepancy' OR \"{STATE}\" = 'blocked'",
-            )
-        )
+        .with_target(shipments_in_states_query("A", ("discrepancy", "blocked")))
         .unit("none")
         .no_value("0")
         .thresholds(ThresholdsConfig().mode(ThresholdsMode.ABSOLUTE).steps([Threshold(value=None, color="green"), Threshold(value=1, color="red")]))
@@ -264,5 +273,6 @@ __all__ = [
     "build",
     "latest_clearance_query",
     "progress_query",
+    "shipments_in_states_query",
     "state_mapping",
 ]

@@ -2,7 +2,7 @@
 
 Times are relative to "now" so the live windows work: two meters, a tank and a collector source report
 up to a few seconds ago; one meter (FT-103), one tank (T-2) and their source stopped ten minutes ago and
-must show STALE. Six shipments stand in different clearance states, with a history, progress and
+must show STALE. Seven shipments stand in different clearance states (one untouched for ten days), with a history, progress and
 quantities. The clearance and quantity series are not written by bulkdaq yet (the clearance calculator
 comes later), so this is also the shape the dashboards expect from it.
 """
@@ -31,6 +31,8 @@ class ShipmentStory:
     measured_t: float
     tolerance_pct: float = 0.3
     progress_by_asset: dict[str, float] = field(default_factory=dict)
+    quiet_days: float = 0.0  # days since its newest clearance point, beyond the few minutes every story has
+
 
     @property
     def state(self) -> str:
@@ -49,7 +51,12 @@ SHIPMENTS = (
     ShipmentStory("EXP-2405-DSL", ("declared", "precheck", "loading", "complete", "measured", "reconciled", "verified", "certified", "released"), 45_000.0, 45_030.0, progress_by_asset={"FT-101": 1.0007}),
     ShipmentStory("EXP-2407-FO", ("declared", "precheck", "loading", "complete", "measured", "reconciled", "verified"), 60_000.0, 59_940.0, progress_by_asset={"FT-102": 0.999}),
     ShipmentStory("EXP-2408-ORE", ("declared", "precheck", "loading", "complete", "measured", "discrepancy", "investigating"), 80_000.0, 79_500.0, progress_by_asset={"FT-101": 0.99375}),
+    # Under investigation for longer than the board's 7-day range: clearance points are written only on a
+    # state change, so its newest one is older than the range; the board must still list it.
+    ShipmentStory("EXP-2402-COAL", ("declared", "precheck", "loading", "complete", "measured", "discrepancy", "investigating"), 70_000.0, 70_560.0,
+                  progress_by_asset={"FT-102": 1.008}, quiet_days=10.0),
 )
+OLD_SHIPMENTS = tuple(story.shipment for story in SHIPMENTS if story.quiet_days > 7)
 LIVE_METERS = ("FT-101", "FT-102")
 STALE_METERS = ("FT-103",)
 LIVE_TANKS = ("T-1",)
@@ -141,7 +148,8 @@ def points(now_ms: int) -> list[Point]:
                              {contract.SITE_TAG: SITE, contract.COLLECTOR_TAG: collector, contract.COLLECTOR_HEALTH.asset_tag: contract.FORWARDER_SOURCE},
                              {"spool_depth": 3 + (i % 5), "lag_s": 0.4, "forwarded_per_s": 40.0 + (i % 3), "quarantined": i // 300}, t))
     for story in SHIPMENTS:
-        first = now_ms - 2 * 24 * HOUR_MS
+        quiet_ms = int(story.quiet_days * 24 * HOUR_MS)
+        first = now_ms - quiet_ms - 2 * 24 * HOUR_MS
         step = (2 * 24 * HOUR_MS - 5 * MINUTE_MS) // len(story.states)
         for i, state in enumerate(story.states):
             out.append(Point(contract.CLEARANCE.name, {contract.SITE_TAG: SITE, contract.CLEARANCE.asset_tag: story.shipment}, {
@@ -150,7 +158,7 @@ def points(now_ms: int) -> list[Point]:
         for asset, progress in story.progress_by_asset.items():
             out.append(Point(contract.QUANTITY.name,
                              {contract.SITE_TAG: SITE, contract.QUANTITY_SHIPMENT_TAG: story.shipment, contract.QUANTITY_METHOD_TAG: "meter", contract.QUANTITY.asset_tag: asset},
-                             {"progress": progress, "mass_t": story.measured_t * progress}, now_ms - 60_000))
+                             {"progress": progress, "mass_t": story.measured_t * progress}, now_ms - quiet_ms - 60_000))
     return out
 
 
@@ -173,6 +181,7 @@ __all__ = [
     "LIVE_SOURCES",
     "LIVE_TANKS",
     "MINUTE_MS",
+    "OLD_SHIPMENTS",
     "SHIPMENTS",
     "SITE",
     "STALE_METERS",

@@ -32,6 +32,7 @@ from bulkdaq.errors import BulkdaqError
 from bulkdaq.observations.observation_evidence import DRAFT_OBSERVATIONS
 from bulkdaq.shipments.model import MethodFigure, Shipment, quantity_decimals, shown_policy
 from bulkdaq.shipments.registry import Event, ShipmentRegistry
+from bulkdaq.shipments.tolerance_rules import applied_uncertainty_pct
 from bulkdaq.wording import glossary
 from bulkdaq.wording.figure_format import PERCENT_DECIMALS, figure_text, number_text, percent_text, unit_symbol
 from bulkdaq.wording.glossary import TERMS, both
@@ -353,18 +354,24 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         call.append((*TERMS["metering_policy"], shipment.metering.policy.policy().method()))
 
     # -- quantities: declared, each method with its expanded uncertainty ----------------------------
-    uncertainties: dict[str, float] = dict((data.rule_set or {}).get("uncertainty_pct", {}))
     rule_set_name = f"{data.reconciliation['rule_set']} {data.reconciliation['version']}"
 
     def uncertainty_cell(method: str, value: float, own_pct: float | None = None) -> str:
-        if own_pct is not None:
-            return (f'<td class="figure">± {html.escape(q(value * own_pct / 100.0))} ({html.escape(percent_text(own_pct))})'
-                    f'<br><span class="muted">the figure\'s own, from its observations (GUM) 由观测数据评定</span></td>')
-        u = uncertainties.get(method)
+        u = applied_uncertainty_pct(method, own_pct, data.rule_set or {})
         if u is None:
             return f'<td class="muted">not stated in rule set {html.escape(rule_set_name)} 规则未给出</td>'
+        if own_pct is None:
+            how = f"{html.escape(rule_set_name)}: uncertainty_pct.{html.escape(method)}"
+        else:
+            rest = (data.rule_set or {}).get("unpropagated_uncertainty_pct", {}).get(method)
+            how = (
+                f"√(own {html.escape(percent_text(own_pct))}² + {html.escape(rule_set_name)}: unpropagated_uncertainty_pct.{html.escape(method)} "
+                f"{html.escape(percent_text(rest))}²): marks and dock density from the observations (GUM), the rest of the method from the rule set"
+                if rest is not None
+                else f"the larger of own {html.escape(percent_text(own_pct))} (marks and dock density, GUM) and {html.escape(rule_set_name)}: uncertainty_pct.{html.escape(method)}"
+            )
         return (f'<td class="figure">± {html.escape(q(value * u / 100.0))} ({html.escape(percent_text(u))})'
-                f'<br><span class="muted">{html.escape(rule_set_name)}: uncertainty_pct.{html.escape(method)}</span></td>')
+                f'<br><span class="muted">{how}</span></td>')
 
     summary = [
         f"<tr><td>{bilingual(*TERMS['declared'])}</td><td class=\"figure\">{html.escape(q(shipment.declared.quantity))}</td>"
@@ -382,7 +389,8 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
     rule_source = (data.rule_set or {}).get("source")
     uncertainty_note = (
         f"U: each method's expanded uncertainty (coverage factor k = 2, about 95 %), the percentage stated for it in the rule set "
-        f"{html.escape(rule_set_name)} ([uncertainty_pct]) that the reconciliation applied, times the method's figure"
+        f"{html.escape(rule_set_name)} ([uncertainty_pct]) that the reconciliation applied, times the method's figure; for a figure "
+        f"that carries its own (a draft survey from observed marks), its own combined with the rule set's [unpropagated_uncertainty_pct]"
         + (f"; rule set source: {html.escape(rule_source)}" if rule_source else "")
         + ". 扩展不确定度取自核对所用允差规则。"
     )

@@ -94,6 +94,7 @@ def test_clearance_board_lists_problem_shipments_first_with_bilingual_states(sce
         "EXP-2409-GAS": ("差异 discrepancy", "red"),
         "EXP-2412-LUB": ("已阻止 blocked", "dark-red"),
         "EXP-2408-ORE": ("调查中 investigating", "orange"),
+        "EXP-2402-COAL": ("调查中 investigating", "orange"),  # newest point ten days old: still listed
     }
     gas = next(r for r in attention if r["shipment"][0] == "EXP-2409-GAS")
     assert gas["declared_t"][0] == "30000" and gas["measured_t"][0] == "30212.400" and gas["difference_pct"][0] == "0.708"
@@ -104,6 +105,31 @@ def test_clearance_board_lists_problem_shipments_first_with_bilingual_states(sce
     assert states["EXP-2411-JET"] == "装卸中 loading / discharging" and states["EXP-2407-FO"] == "验证通过 verified"
     jet = next(r for r in active if r["shipment"][0] == "EXP-2411-JET")
     assert float(jet["progress"][0]) == pytest.approx(0.25 + 0.2083)  # two loading arms add up
+
+
+def test_an_open_shipment_older_than_the_time_range_stays_on_the_board(scenario: tuple[InfluxReader, datetime]) -> None:
+    """Clearance points are written only on a state change: the board must not need one in its range."""
+    reader, now = scenario
+    (old,) = demo_scenario.OLD_SHIPMENTS
+    dashboard = DASHBOARDS[clearance_board.UID]
+    time_range = dashboard_time_range(dashboard, now)
+    newest = reader.query(f'SELECT last("state") FROM "clearance" WHERE "shipment" = \'{old}\'')[0].values[0][0]
+    assert newest < time_range.start  # the scenario really has it outside the range
+    variables = variables_for(dashboard, reader, time_range)
+    assert old in variables["shipment"].values  # SHOW TAG VALUES is not bounded by time either
+    attention = {r["shipment"][0]: r for r in _table(clearance_board.UID, "Needs attention", reader, now)}
+    assert attention[old]["state"] == ("调查中 investigating", "orange")
+    assert float(attention[old]["measured_t"][0]) == 70_560 and attention[old]["difference_pct"][0] == "0.800"
+    assert float(attention[old]["progress"][0]) == pytest.approx(1.008)
+    active = {r["shipment"][0] for r in _table(clearance_board.UID, "Active shipments", reader, now)}
+    assert old in active and "EXP-2405-DSL" not in active  # open whatever its age; released never
+    # The same table bounded by the time picker (as it was) loses the shipment: the scenario tests the fix.
+    panel = next(p for p in panels(dashboard) if p["title"].startswith("Needs attention"))
+    bounded = copy.deepcopy(dict(panel))
+    for target in bounded["targets"]:
+        target["query"] = target["query"].replace(' GROUP BY "shipment"', ' AND $timeFilter GROUP BY "shipment"', 1)
+    shown = {row["shipment"].text for row in displayed_table(bounded, run_panel(bounded, reader, time_range, variables).frames)}
+    assert old not in shown and "EXP-2408-ORE" in shown
 
 
 def test_counts_on_the_clearance_board(scenario: tuple[InfluxReader, datetime]) -> None:

@@ -125,14 +125,16 @@ def test_renderer_follows_grafana() -> None:
 
 def test_build_writes_the_provisioning_tree(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bulkdaq.cli.main", "dashboards", "build", str(tmp_path), "--influx-url", "http://influx.plant:8086", "--database", "terminal"],
+        [sys.executable, "-m", "bulkdaq.cli.main", "dashboards", "build", str(tmp_path), "--influx-url", "http://influx.plant:8086", "--database", "terminal",
+         "--username", "grafana", "--password-env", "BULKDAQ_INFLUX_PASSWORD"],
         capture_output=True, text=True, cwd=REPO, timeout=120,
     )
     assert result.returncode == 0, result.stderr
     datasource = yaml.safe_load((tmp_path / "datasources" / "bulkdaq.yaml").read_text(encoding="utf-8"))["datasources"][0]
     assert datasource["uid"] == DATASOURCE_UID and datasource["type"] == "influxdb" and datasource["url"] == "http://influx.plant:8086"
     assert datasource["jsonData"] == {"version": "InfluxQL", "dbName": "terminal", "httpMode": "POST", "timeInterval": "1s"}
-    assert datasource["secureJsonData"] == {"password": "${BULKDAQ_INFLUX_PASSWORD}"}  # a reference, never a secret
+    assert datasource["user"] == "grafana"
+    assert datasource["secureJsonData"] == {"password": "$BULKDAQ_INFLUX_PASSWORD"}  # a reference, never a secret
     provider = yaml.safe_load((tmp_path / "dashboards" / "bulkdaq.yaml").read_text(encoding="utf-8"))["providers"][0]
     assert provider["type"] == "file" and provider["options"]["path"] == "/etc/grafana/provisioning/dashboards/bulkdaq"
     written = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "dashboards" / "bulkdaq").glob("*.json")}
@@ -146,6 +148,39 @@ def test_build_writes_the_provisioning_tree(tmp_path: Path) -> None:
         assert rule["condition"] == "C" and [d["refId"] for d in rule["data"]] == ["A", "B", "C"]
         assert rule["data"][0]["datasourceUid"] == DATASOURCE_UID and rule["data"][1]["datasourceUid"] == "__expr__"
         assert "folderUID" not in rule and rule["noDataState"] == "OK"
+    example = tmp_path / "examples" / "alerting" / "bulkdaq-notifications.yaml"
+    text = example.read_text(encoding="utf-8")
+    assert text.startswith("# EXAMPLE - edit before use.") and "REPLACES the whole notification policy tree" in text
+    notifications = yaml.safe_load(text)
+    (contact_point,) = notifications["contactPoints"]
+    assert contact_point["receivers"][0]["settings"]["addresses"].endswith("@example.invalid")  # a placeholder to edit
+    (policy,) = notifications["policies"]
+    assert policy["routes"][0]["receiver"] == contact_point["name"] and policy["routes"][0]["object_matchers"] == [["team", "=", "bulkdaq"]]
+    assert all(r["labels"]["team"] == "bulkdaq" for r in group["rules"])  # what the example policy routes on
+
+
+def _build(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bulkdaq.cli.main", "dashboards", "build", str(tmp_path), *options],
+                          capture_output=True, text=True, cwd=REPO, timeout=120)
+
+
+def test_build_without_auth_writes_no_credentials(tmp_path: Path) -> None:
+    result = _build(tmp_path)
+    assert result.returncode == 0, result.stderr
+    datasource = yaml.safe_load((tmp_path / "datasources" / "bulkdaq.yaml").read_text(encoding="utf-8"))["datasources"][0]
+    assert "user" not in datasource and "secureJsonData" not in datasource
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    (["--password-env", "BULKDAQ_INFLUX_PASSWORD"], "--password-env: a password needs a user: give --username too"),
+    (["--username", "grafana"], "--username: a --username needs --password-env"),
+    (["--username", "grafana", "--password-env", "NOT A NAME"], "--password-env: 'NOT A NAME' is not an environment variable name"),
+    (["--username", "gr$fana", "--password-env", "P"], "--username: Grafana would read a $ in the user name as an environment variable"),
+])
+def test_build_refuses_half_credentials(tmp_path: Path, options: list[str], message: str) -> None:
+    result = _build(tmp_path, *options)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "datasources").exists()
 
 
 def test_push_without_grafana_client_says_what_to_install() -> None:

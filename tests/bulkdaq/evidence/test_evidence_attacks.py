@@ -50,12 +50,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory, influxd) -> dict[str, Any]:
     scenario_end = profile.end_s + 60
     speedup = scenario_end / 3.0
     site = example_site(influxd.url, "attacks", folder)
-    # The scenario runs `speedup` × faster than the wall clock the totalizer-jump check measures with
-    # (as in tests/bulkdaq/shipments/test_shipment_live.py); every other integrity check stays as configured.
-    devices = [d.model_copy(update={"integrity": d.integrity.model_copy(update={"jump_margin": speedup * 2})}) for d in site.config.modbus.devices]
-    site = LoadedSite(site.path, site.config.model_copy(update={
-        "evidence": EvidenceSettings(key_file=key_file, head_interval_s=0.4), "modbus": site.config.modbus.model_copy(update={"devices": devices}),
-    }), site.warnings)
+    # The integrity limits are the site's own: the simulated meters report their rates on the collector's clock.
+    site = LoadedSite(site.path, site.config.model_copy(update={"evidence": EvidenceSettings(key_file=key_file, head_interval_s=0.4)}), site.warnings)
     key = load_private_key(key_file)
     registry = ShipmentRegistry(folder / "shipments.sqlite", signing_key=key)
     shipment = load_shipment(REPO / "examples" / "shipments" / "jet-fuel-export.toml")

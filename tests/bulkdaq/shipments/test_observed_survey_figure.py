@@ -4,6 +4,7 @@ default, and every reading behind the marks (with its frame's SHA-256) is in the
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -19,9 +20,9 @@ from bulkdaq.observations.session import session_from_file
 from bulkdaq.shipments.registry import ShipmentRegistry
 from bulkdaq.shipments.workflow import FIGURES, RECONCILIATION
 from bulkdaq.wording.figure_format import number_text
-from bulkdaq.wording.observation_statement import significant_decimals
+from bulkdaq.wording.observation_statement import uncertainty_text
 from dashboards.reports.measurement_report import certificate_data, render_certificate
-from simulators.draft_observer import fly_drone, fly_preset, write_observation_file
+from simulators.draft_observer import fly_drone, fly_preset, write_observation_csv, write_observation_file
 from simulators.vessel_at_berth import capesize_loading_scenario
 
 REPO = Path(__file__).resolve().parents[3]
@@ -68,6 +69,8 @@ max_data_gap_s = 30.0
 [uncertainty_pct]
 draft_survey = 0.5
 belt_scale = 0.25
+[unpropagated_uncertainty_pct]
+draft_survey = 0.3
 [[rules]]
 name = "draft-survey-vs-belt-scale"
 compare = ["draft_survey", "belt_scale"]
@@ -145,15 +148,17 @@ def test_observed_survey_is_recorded_with_its_uncertainty_and_every_frame(measur
         assert len(session["readings"]) == len(file.readings) == 2700
         recorded = {(r["mark"], r["time"]): r["frame_sha256"] for r in session["readings"]}
         for reading in file.readings[::97]:
-            assert recorded[(reading.mark, reading.time.isoformat(timespec="milliseconds"))] == reading.frame_sha256
+            assert recorded[(reading.mark, reading.time.isoformat())] == reading.frame_sha256
 
-    # reconciliation takes the figure's own U for the draft survey and the rule set's 0.25 % for the belt scale
+    # reconciliation: the draft survey's own U (marks and densities) with the rule set's 0.3 % for the rest of
+    # the method (deductibles, tables) by root sum of squares; the belt scale's 0.25 % from the rule set
     _ok(registry, "shipment", "reconcile", SID, "--rules", str(rules), "--actor", "officer Wang")
     with ShipmentRegistry(registry) as opened:
         reconciliation = opened.latest_evidence(SID, RECONCILIATION)[1].body  # type: ignore[index]
     comparison = reconciliation["comparisons"][0]
-    assert comparison["rule"]["uncertainty_pct"] == pytest.approx([expected_pct, 0.25], rel=1e-12)
-    assert comparison["rule"]["limit_pct"] == pytest.approx((expected_pct**2 + 0.25**2) ** 0.5, rel=1e-9)
+    applied = (expected_pct**2 + 0.3**2) ** 0.5
+    assert comparison["rule"]["uncertainty_pct"] == pytest.approx([applied, 0.25], rel=1e-12)
+    assert comparison["rule"]["limit_pct"] == pytest.approx((applied**2 + 0.25**2) ** 0.5, rel=1e-9)
 
     # the measurement report lists the observations behind each mark from the signed history
     with ShipmentRegistry(registry) as opened:
@@ -165,9 +170,9 @@ def test_observed_survey_is_recorded_with_its_uncertainty_and_every_frame(measur
     assert f"{number_text(mid_port.draft_m, 3)} m" in page
     assert f"{number_text(mid_port.u_m, 4)} m" in page
     assert f"SHA-256 {session.sha256}" in page
-    u = expected.uncertainty.expanded_t()
-    assert f"± {number_text(expected.result.cargo_weight_t * expected_pct / 100, 3)} t ({number_text(expected_pct, 3)} %)" in page
-    assert f"± {number_text(u, significant_decimals(u))} t" in page
+    assert f"± {number_text(expected.result.cargo_weight_t * applied / 100, 3)} t ({number_text(applied, 3)} %)" in page
+    assert f"√(own {number_text(expected_pct, 3)} %² + observed-example 1: unpropagated_uncertainty_pct.draft_survey 0.300 %²)" in page
+    assert f"± {uncertainty_text(expected.uncertainty.expanded_t(), 't')} (" in page
     (folder / "certificate.html").write_text(page, encoding="utf-8")
 
 
@@ -184,6 +189,32 @@ def test_a_preliminary_observation_is_not_recorded_as_a_figure(measured_to_compl
     assert "preliminary reading, not a figure" in str(result.exception) and "rough sea" in str(result.exception)
     with ShipmentRegistry(registry) as opened:
         assert opened.state(SID) == "complete"  # nothing recorded
+
+
+def test_a_survey_of_another_ship_is_refused(measured_to_complete: tuple[Path, Path]):
+    folder, registry = measured_to_complete
+    initial, final = _drone_files(folder)
+    job = json.loads(JOB.read_text(encoding="utf-8"))
+    job["vessel"]["name"] = "MV SOMEONE ELSE"
+    other = folder / "other.json"
+    other.write_text(json.dumps(job), encoding="utf-8")
+    result = _invoke(registry, "shipment", "measure", SID, "--survey", str(other))
+    assert str(result.exception) == f"{other}: the survey is of 'MV SOMEONE ELSE', but shipment {SID} loads 'MV SIMULATED CAPE' (assets.vessel)"
+    with ShipmentRegistry(registry) as opened:
+        assert opened.state(SID) == "complete"
+
+
+def test_the_same_file_for_both_surveys_is_refused(measured_to_complete: tuple[Path, Path]):
+    """A CSV file names no survey: given for both, the same readings would be the initial and the final marks."""
+    folder, registry = measured_to_complete
+    readings = write_observation_csv(folder / "readings.csv", fly_drone(capesize_loading_scenario(), "initial", seed=5))
+    result = _invoke(
+        registry, "shipment", "measure", SID, "--survey", str(JOB), "--source", "drone",
+        "--observed", f"initial={readings}", "--observed", f"final={readings}",
+    )
+    assert str(result.exception) == f"{readings}: (file): is the same observation as {readings} (same SHA-256); each survey is observed on its own"
+    with ShipmentRegistry(registry) as opened:
+        assert opened.state(SID) == "complete"
 
 
 def test_observations_need_their_survey_job(measured_to_complete: tuple[Path, Path]):
