@@ -69,7 +69,7 @@ def export(
     output_file(output, "OUTPUT")
     site = load_site(site_file)
     if shipment is not None:
-        with open_registry(registry) as opened:
+        with open_registry(registry, site) as opened:
             bundle = export_shipment_bundle(site, opened, shipment)
     elif start is not None:
         bundle = export_bundle(site, parse_time(start, "--from"), parse_time(end, "--to"))

@@ -52,13 +52,24 @@ shipment_app = typer.Typer(help="Shipments and their clearance: declare, start, 
 console = Console(emoji=False)  # data is printed as it is: no ":cd:" emoji codes (and data is escaped from markup below)
 
 
+def registry_path(path: Path | None, site: LoadedSite | None = None) -> Path:
+    """The registry a command uses: --registry, else the site file's ``[shipments] registry``, else
+    $BULKDAQ_REGISTRY, else var/shipments.sqlite."""
+    if path is not None:
+        return path
+    if site is not None and site.config.shipments.registry is not None:
+        return site.config.shipments.registry
+    return Path(os.environ.get("BULKDAQ_REGISTRY", DEFAULT_REGISTRY))
+
+
 def open_registry(path: Path | None, site: LoadedSite | None = None, *, create: bool = False) -> ShipmentRegistry:
-    """The registry; with a site whose `[evidence] key_file` is set, every event appended is signed with that key.
+    """The registry (`registry_path`); with a site whose `[evidence] key_file` is set, every event appended
+    is signed with that key.
 
     Only `shipment declare` passes `create`: every other command needs a registry that exists, and a
     reading command never creates a file or a folder.
     """
-    return ShipmentRegistry(path or Path(os.environ.get("BULKDAQ_REGISTRY", DEFAULT_REGISTRY)), registry_signing_key(site), create=create)
+    return ShipmentRegistry(registry_path(path, site), registry_signing_key(site), create=create)
 
 
 def _actor(actor: str | None) -> str:
@@ -81,12 +92,15 @@ def _time(text: str | None, option: str) -> datetime | None:
 
 
 def _site(path: Path | None) -> LoadedSite | None:
-    return None if path is None else load_site(path)
+    """The site of --site, else of $BULKDAQ_SITE (set it once for the terminal: every step then publishes its
+    state to the clearance board and uses the site's registry), else none."""
+    given = path or (Path(os.environ["BULKDAQ_SITE"]) if os.environ.get("BULKDAQ_SITE") else None)
+    return None if given is None else load_site(given)
 
 
-RegistryOption = typer.Option(None, "--registry", help="Shipment registry (SQLite); default $BULKDAQ_REGISTRY or var/shipments.sqlite.")
+RegistryOption = typer.Option(None, "--registry", help="Shipment registry (SQLite); default the site file's [shipments] registry, $BULKDAQ_REGISTRY or var/shipments.sqlite.")
 ActorOption = typer.Option(None, "--actor", help="Who acts (recorded in the event); default $BULKDAQ_ACTOR or $USER.")
-SiteOption = typer.Option(None, "--site", help="Site file (TOML): InfluxDB target for the clearance state, meters for tickets.")
+SiteOption = typer.Option(None, "--site", help="Site file (TOML): InfluxDB target for the clearance state, meters for tickets, the registry; default $BULKDAQ_SITE.")
 RulesOption = typer.Option(None, "--rules", help="Tolerance rule file (TOML), e.g. examples/tolerances.toml.")
 
 
@@ -233,7 +247,7 @@ def reconciliation_table(shipment: Shipment, result: Reconciliation) -> Table:
 @shipment_app.command("show")
 def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """A shipment's declaration, state, figures and event history (and whether the history is intact)."""
-    with open_registry(registry) as opened:
+    with open_registry(registry, _site(None)) as opened:
         shipment = opened.shipment(shipment_id)
         events = opened.events(shipment_id)
         opened.verify_history(shipment_id)
@@ -259,7 +273,7 @@ def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_js
 @shipment_app.command("list")
 def list_command(registry: Path | None = RegistryOption, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Every shipment with its current state, and which registry was read."""
-    with open_registry(registry) as opened:
+    with open_registry(registry, _site(None)) as opened:
         rows = opened.summaries()
         path = opened.path.absolute()
     if as_json:
@@ -311,7 +325,7 @@ def certificate_command(shipment_id: str, out: Path | None = typer.Option(None, 
 
     loaded = _site(site)
     target = output_file(out, "--out", folder_made=True) if out is not None else default_certificate_path(shipment_id)
-    with open_registry(registry) as opened:
+    with open_registry(registry, loaded) as opened:
         data = certificate_data(opened, shipment_id, time_zone=None if loaded is None else loaded.config.site.time_zone)
     target = write_certificate(data, target)
     status = "PROVISIONAL (not released)" if data.provisional else "final (released)"

@@ -91,6 +91,13 @@ class InfluxTarget(StrictTypedModel):
         return data
 
 
+class ShipmentSettings(StrictTypedModel):
+    """Where the site's shipment registry is: the shipment commands given this site (or $BULKDAQ_SITE) use
+    it, so the registry and the site that publishes its states to the clearance board go together."""
+
+    registry: PathText | None = None  # default: $BULKDAQ_REGISTRY, else var/shipments.sqlite
+
+
 class SpoolSettings(StrictTypedModel):
     """The durable on-disk spool in front of InfluxDB (bulkdaq/store/spool.py)."""
 
@@ -279,6 +286,7 @@ class SiteConfig(StrictTypedModel):
     opcua: OpcUaSection = OpcUaSection()
     meters: list[Meter] = []
     draft_observation: ObservationPolicy = DEFAULT_POLICY
+    shipments: ShipmentSettings = ShipmentSettings()
 
     def meter(self, meter_id: str) -> Meter:
         for meter in self.meters:

@@ -1,13 +1,10 @@
-"""The docs/img pictures put a unit on every y axis (skipped without the docs extra, matplotlib)."""
+"""The docs/img pictures put a unit on every y axis (matplotlib is a test dependency: this always runs)."""
 
 from __future__ import annotations
 
-import pytest
-
 from dashboards.grafana import catalog
+from dashboards.grafana import panel_pictures as pictures
 from dashboards.grafana.panel_runner import panels
-
-pictures = pytest.importorskip("dashboards.grafana.panel_pictures", exc_type=ImportError)
 
 
 def test_every_time_series_has_a_unit_on_its_y_axis() -> None:
