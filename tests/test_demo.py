@@ -32,6 +32,9 @@ def test_demo_clears_one_shipment_and_flags_the_other(tmp_path: Path) -> None:
     # The jet-fuel export is verified and released; the ore import's belt scale disagrees.
     assert re.search(r"meters vs shore_tanks \(meters-vs-shore-tanks\)\s*│\s*-0\.0\d\d %\s*│\s*0\.300 %\s*│\s*yes", out)
     assert "state: released" in out and "state: investigating" in out
+    # Without a terminal the live view is a status line every 10 s, with the tonnes loaded so far, rising.
+    loaded = [float(t.replace(",", "")) for t in re.findall(r"; DEMO-EXP-JET loaded ([\d,]+\.\d{3}) t of 89,900\.000 t in air \(\d+\.\d %\)", out)]
+    assert len(loaded) >= 2 and loaded == sorted(loaded) and 89_000 < loaded[-1] <= 90_000
     assert re.search(r"draft_survey vs belt_scale \(draft-survey-vs-belt-scale\)\s*│\s*\+1\.2\d\d %\s*│\s*0\.559 %\s*│\s*NO", out)
     # The jet-fuel shipment's signed evidence verifies offline, figures recomputed from the raw readings.
     assert re.search(r"Evidence \S+evidence-DEMO-EXP-JET.json: \d+ signed blocks, \d+ readings, (\d+ signed events, )?key [0-9a-f]{16}….* → VERIFIED", out)

@@ -30,7 +30,7 @@ from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.evidence.chain import load_private_key
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
-from bulkdaq.shipments.live_quantities import loading_start, watch
+from bulkdaq.shipments.live_quantities import LiveSnapshot, loading_start, watch
 from bulkdaq.shipments.method_figures import belt_scale_figure, draft_survey_figure, shore_tank_figure
 from bulkdaq.shipments.model import Shipment, load_figures, load_shipment
 from bulkdaq.shipments.registry import ShipmentRegistry
@@ -98,6 +98,7 @@ class DemoClearance:
         self.survey: SurveyJob = load_survey_file(examples / DISCHARGE_SURVEY)
         check_survey_matches(self.survey, self.ore)
         self.certificates = data_dir / "certificates"
+        self.jet_live: LiveSnapshot | None = None  # the newest live quantities of the jet fuel, while it loads
 
     @property
     def registry(self) -> ShipmentRegistry:
@@ -126,8 +127,13 @@ class DemoClearance:
             start_loading(self.registry, shipment.id, ACTOR, site, at)
 
     async def watch_jet(self, site: LoadedSite, stop: asyncio.Event) -> None:
-        """Live quantities of the jet-fuel export while it loads (the clearance board's data)."""
-        await watch(self.registry, site, self.jet.id, max_gap_s=self.rules.max_data_gap_s, interval_s=1.0, actor=ACTOR, stop=stop)
+        """Live quantities of the jet-fuel export while it loads (the clearance board's data); the newest is
+        kept in `jet_live` for the demo's live view."""
+
+        def keep(snapshot: LiveSnapshot) -> None:
+            self.jet_live = snapshot
+
+        await watch(self.registry, site, self.jet.id, max_gap_s=self.rules.max_data_gap_s, interval_s=1.0, actor=ACTOR, stop=stop, on_snapshot=keep)
 
     def finish(self, site: LoadedSite, end: datetime) -> list[Outcome]:
         """Complete both, record every method's figure, reconcile, and take the officer's next step."""

@@ -94,20 +94,36 @@ def status_line(status: dict[str, object]) -> str:
 
 
 @contextmanager
-def status_display(service: CollectorService, out: Console, *, every_s: float = 60.0, as_json: bool = False) -> Iterator[Callable[[], None]]:
+def status_display(
+    service: CollectorService, out: Console, *, every_s: float = 60.0, as_json: bool = False, extra: Callable[[], str | None] | None = None
+) -> Iterator[Callable[[], None]]:
     """The collector's status while it runs; yields the callback to call on every tick.
 
     On a terminal (and without `as_json`): the live table, redrawn in place. Otherwise (systemd, a pipe, a
     file): one line every `every_s` seconds and one at the end, as text (`status_line`) or as one JSON
-    object (`as_json`), so nothing is redrawn into what follows."""
+    object (`as_json`), so nothing is redrawn into what follows. `extra` gives one more line (the demo's
+    tonnes loaded), shown under the table or after the status line."""
+
+    def table() -> Table:
+        shown = status_table(service)
+        note = None if extra is None else extra()
+        if note:
+            shown.caption = f"{shown.caption}\n{escape(note)}"
+        return shown
+
     if out.is_terminal and not as_json:
-        with Live(status_table(service), console=out, refresh_per_second=2) as live:
-            yield lambda: live.update(status_table(service))
+        with Live(table(), console=out, refresh_per_second=2) as live:
+            yield lambda: live.update(table())
         return
 
     def say() -> None:
         status = collector_status(service)
-        out.print(json_text(status, indent=None) if as_json else status_line(status), markup=False, highlight=False, soft_wrap=True)
+        note = None if extra is None else extra()
+        if as_json:
+            line = json_text({**status, "note": note} if note else status, indent=None)
+        else:
+            line = status_line(status) + (f"; {note}" if note else "")
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
         out.file.flush()
 
     next_line = time.monotonic() + every_s

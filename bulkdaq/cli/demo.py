@@ -15,7 +15,7 @@ import asyncio
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -79,7 +79,7 @@ def demo(
         started = datetime.now(timezone.utc)
         clearance.declare_and_start(site, started)
         scenario_end_s = plan.scenario_end_s
-        asyncio.run(run_loading(site, simulators, plants, clock, scenario_end_s, clearance, _live_status))
+        asyncio.run(run_loading(site, simulators, plants, clock, scenario_end_s, clearance, _live_status(clearance)))
         ended = datetime.now(timezone.utc)
         metered_kg = Decimal(0)
         for meter in site.config.meters:
@@ -106,11 +106,27 @@ def demo(
     console.print("demo finished; influxd and the simulators are stopped.")
 
 
-@contextmanager
-def _live_status(service: CollectorService) -> Iterator[Callable[[], None]]:
-    """The live table on a terminal; into a pipe or a file, a status line every 10 s (the loading lasts about a minute)."""
-    with status_display(service, console, every_s=10.0) as tick:
-        yield tick
+def _live_status(clearance: DemoClearance) -> Callable[[CollectorService], AbstractContextManager[Callable[[], None]]]:
+    """The live table on a terminal; into a pipe or a file, a status line every 10 s (the loading lasts about a
+    minute); each with the jet fuel loaded so far, as the clearance board shows it."""
+
+    def loaded() -> str | None:
+        live = clearance.jet_live
+        if live is None:
+            return None
+        shipment = live.shipment
+        decimals = quantity_decimals(shipment)
+        return (
+            f"{shipment.id} loaded {figure_text(live.total, shipment.declared.unit, decimals)} of "
+            f"{basis_text(shipment.declared.quantity, shipment.declared.basis, decimals)} ({percent_text(100 * live.progress, decimals=1)})"
+        )
+
+    @contextmanager
+    def view(service: CollectorService) -> Iterator[Callable[[], None]]:
+        with status_display(service, console, every_s=10.0, extra=loaded) as tick:
+            yield tick
+
+    return view
 
 
 def _print_tank_drop(site: LoadedSite, model: PlantModel, started: datetime, ended: datetime, metered_kg: Decimal) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -405,6 +406,7 @@ async def watch(
     actor: str = "bulkdaq shipment watch",
     stop: asyncio.Event | None = None,
     influx_url: str | None = None,
+    on_snapshot: Callable[[LiveSnapshot], None] | None = None,
 ) -> WatchReport:
     """Compute and write the live quantities every `interval_s` while the shipment is ``loading``.
 
@@ -412,7 +414,8 @@ async def watch(
     or when the batch fails an integrity check — then the shipment is moved to ``blocked`` with the
     findings as evidence, and that state is written too. Setting `stop` ends the watch after one more
     cycle, so the last figure written covers every reading stored by then (a caller that stops the
-    collector first, then the watch, gets the final figure on the board).
+    collector first, then the watch, gets the final figure on the board). `on_snapshot` is given every
+    snapshot written (a live view of the quantities loaded).
     """
     shipment = registry.shipment(shipment_id)
     start = loading_start(registry, shipment_id)
@@ -440,6 +443,8 @@ async def watch(
                 await write_points(writer, snapshot_points(snapshot, state))
                 report.cycles += 1
                 report.last = snapshot
+                if on_snapshot is not None:
+                    on_snapshot(snapshot)
             findings = await asyncio.to_thread(batch_findings, reader, shipment, site, start, now, max_gap_s)
             if findings:
                 try:
