@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
@@ -136,11 +136,15 @@ def _orders_from_notation(data: Any) -> Any:
     return data  # a wrong notation is reported on its own key
 
 
-def _known_register_order(value: str | None) -> str | None:
-    problem = None if value is None else register_order_problem(value)
+def _known_register_order(value: str) -> str:
+    problem = register_order_problem(value)
     if problem:
         raise ValueError(problem)
     return value
+
+
+RegisterOrder = Annotated[str, AfterValidator(_known_register_order)]
+"""A device manual's notation of byte and word order together ("CDAB"), as bulkdaq can read it."""
 
 
 def _host_problem(value: Any) -> str | None:
@@ -181,7 +185,7 @@ class ModbusPoint(StrictTypedModel):
     offset: float = 0.0
     byte_order: Order | None = None
     word_order: Order | None = None
-    register_order: str | None = None  # the manual's notation ("CDAB"): byte_order and word_order together
+    register_order: RegisterOrder | None = None  # the manual's notation ("CDAB"): byte_order and word_order together
     overflow: Overflow | None = None
     measurement: Literal["meter", "tank", "scale", "draft", "signal"]
     asset: Name
@@ -191,11 +195,6 @@ class ModbusPoint(StrictTypedModel):
     @classmethod
     def _orders(cls, data: Any) -> Any:
         return _orders_from_notation(data)
-
-    @field_validator("register_order")
-    @classmethod
-    def _register_order(cls, value: str | None) -> str | None:
-        return _known_register_order(value)
 
     @field_validator("scale")
     @classmethod
@@ -234,7 +233,7 @@ class ModbusDevice(StrictTypedModel):
     retries: Annotated[int, Field(ge=0, le=3)] = 0  # further attempts after a read that got no (or no valid) answer
     byte_order: Order = "big"
     word_order: Order = "big"
-    register_order: str | None = None  # the manual's notation ("CDAB"): byte_order and word_order together
+    register_order: RegisterOrder | None = None  # the manual's notation ("CDAB"): byte_order and word_order together
     merge_gap: Annotated[int, Field(ge=0, le=MAX_REGISTERS_PER_READ)] = 0
     max_registers_per_read: Annotated[int, Field(ge=1, le=MAX_REGISTERS_PER_READ)] = MAX_REGISTERS_PER_READ
     integrity: IntegrityLimits = IntegrityLimits()
@@ -244,11 +243,6 @@ class ModbusDevice(StrictTypedModel):
     @classmethod
     def _orders(cls, data: Any) -> Any:
         return _orders_from_notation(data)
-
-    @field_validator("register_order")
-    @classmethod
-    def _register_order(cls, value: str | None) -> str | None:
-        return _known_register_order(value)
 
     @field_validator("host", mode="before")
     @classmethod
