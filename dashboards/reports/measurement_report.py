@@ -136,6 +136,7 @@ def certificate_data(registry: ShipmentRegistry, shipment_id: str, time_zone: st
 
 _STYLE = """
   td.figure { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+  td.figure .muted { white-space: normal; display: inline-block; max-width: 24em; text-align: left; }
   tr.section td { background: #e8ecf2; font-weight: bold; }
   tr.outside td { color: #8a1c00; font-weight: bold; }
   tr.primary td { font-weight: bold; }
@@ -365,8 +366,8 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         else:
             rest = (data.rule_set or {}).get("unpropagated_uncertainty_pct", {}).get(method)
             how = (
-                f"√(own {html.escape(percent_text(own_pct))}² + {html.escape(rule_set_name)}: unpropagated_uncertainty_pct.{html.escape(method)} "
-                f"{html.escape(percent_text(rest))}²): marks and dock density from the observations (GUM), the rest of the method from the rule set"
+                f"√(own {html.escape(percent_text(own_pct))}² + {html.escape(percent_text(rest))}²): marks and dock density from the observations (GUM), "
+                f"the rest of the method from {html.escape(rule_set_name)}: unpropagated_uncertainty_pct.{html.escape(method)}"
                 if rest is not None
                 else f"the larger of own {html.escape(percent_text(own_pct))} (marks and dock density, GUM) and {html.escape(rule_set_name)}: uncertainty_pct.{html.escape(method)}"
             )

@@ -171,7 +171,10 @@ def test_observed_survey_is_recorded_with_its_uncertainty_and_every_frame(measur
     assert f"{number_text(mid_port.u_m, 4)} m" in page
     assert f"SHA-256 {session.sha256}" in page
     assert f"± {number_text(expected.result.cargo_weight_t * applied / 100, 3)} t ({number_text(applied, 3)} %)" in page
-    assert f"√(own {number_text(expected_pct, 3)} %² + observed-example 1: unpropagated_uncertainty_pct.draft_survey 0.300 %²)" in page
+    assert (
+        f"√(own {number_text(expected_pct, 3)} %² + 0.300 %²): marks and dock density from the observations (GUM), "
+        "the rest of the method from observed-example 1: unpropagated_uncertainty_pct.draft_survey"
+    ) in page
     assert f"± {uncertainty_text(expected.uncertainty.expanded_t(), 't')} (" in page
     (folder / "certificate.html").write_text(page, encoding="utf-8")
 
