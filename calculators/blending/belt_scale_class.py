@@ -15,8 +15,7 @@ What could be cited and what not
   / 1 / 2: verified in the EU Measuring Instruments Directive 2014/32/EU, Annex VIII (MI-006), Chapter IV
   (continuous totalisers), Table 6, as transposed in France (arrêté du 9 juin 2016, annexe, chapitre IV,
   tableau 6: "erreur maximale tolérée sur la charge totalisée"). The Directive gives one MPE, the one of
-  conformity assessment, i.e. of a new instrument. The same four values are those the issue gives for
-  OIML R 50-1:2014 at initial verification.
+  conformity assessment, i.e. of a new instrument.
 * MPE in service, 0.2 / 0.5 / 1 / 2 % (twice the initial one): NOT verified against R 50-1:2014, whose
   text could not be read here (only its title page and contents were found). The same doubling, class
   by class, was verified for the sister Recommendation for automatic rail-weighbridges, OIML R 106-1
