@@ -118,6 +118,7 @@ def observed_survey(
     conditions = []
     mark_u: dict[str, dict[str, float]] = {}
     density_u: dict[str, float] = {}
+    implied: dict[str, list[str]] = {}  # the list each observed survey's midship marks imply, beyond the limit
     for condition in job.conditions:
         session = by_survey.get(condition.name)
         if session is None:
@@ -129,6 +130,7 @@ def observed_survey(
         # reproduces the cargo; the rounding (u = 0.29 mm) is far inside each mark's uncertainty.
         observed = session.mark_readings(allow_preliminary=allow_preliminary)
         listed = _implied_list(session, job.vessel.breadth_m, policy)
+        implied[condition.name] = listed
         if listed and not allow_preliminary:
             raise ObservationRefused(f"survey {condition.name!r}: a preliminary reading, not a figure: " + "; ".join(listed))
         marks = MarkReadings(**{mark: round_half_away_from_zero(getattr(observed, mark), INPUT_DECIMALS["m"]) for mark in MARKS})
@@ -155,7 +157,7 @@ def observed_survey(
     reasons = tuple(
         f"survey {name}: {reason}"
         for name, session in by_survey.items()
-        for reason in (*session.reasons, *_implied_list(session, job.vessel.breadth_m, policy))
+        for reason in (*session.reasons, *implied[name])
     )
     return ObservedSurvey(observed_job, by_survey, result, uncertainty, reasons)
 

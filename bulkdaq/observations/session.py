@@ -8,7 +8,6 @@ plant's draft feed in InfluxDB (`draft_feed.py`); both end in :func:`build_sessi
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -180,16 +179,9 @@ def _mark_observation(
         hysteresis_m=policy.hysteresis_m,
         max_spread_m=policy.max_spread_m,
         min_samples_per_period=policy.min_samples_per_period,
+        min_record_s=policy.min_mark_record_s,
+        min_wave_period_s=policy.min_wave_period_s,
     )
-    span_s = float(epoch_s[-1] - epoch_s[0])
-    extra = []
-    if span_s < policy.min_mark_record_s:
-        extra.append(f"mark {mark}: observed for {span_s:.1f} s, less than the {policy.min_mark_record_s:g} s required")
-    if reading.pairs and (reading.end_s - reading.start_s) / reading.pairs < policy.min_wave_period_s:
-        period = (reading.end_s - reading.start_s) / reading.pairs
-        extra.append(f"mark {mark}: mean wave period {period:.2f} s, shorter than the {policy.min_wave_period_s:g} s a wave a ship follows lasts at least")
-    if extra:
-        reading = dataclasses.replace(reading, fit=False, reasons=(*reading.reasons, *extra))
     frames = tuple((r.frame, r.frame_sha256) for r in readings if r.frame is not None and r.frame_sha256 is not None)
     observers = tuple(dict.fromkeys(r.observer for r in readings if r.observer))
     return MarkObservation(mark, reading, int(epoch_s.size), _utc(float(epoch_s[0])), _utc(float(epoch_s[-1])), frames, observers)

@@ -265,6 +265,7 @@ def reconcile(
     specific = {rule.compare for rule in rule_set.rules if rule.compare[0] != ANY}
     comparisons: list[Comparison] = []
     not_compared: list[tuple[str, str, str]] = []
+    own, document = figure_uncertainties_pct or {}, rule_set.as_document()
     for rule in rule_set.rules:
         first, second = rule.compare
         if first not in used or second not in used:
@@ -278,7 +279,6 @@ def reconcile(
                 continue
             uncertainties = None
             if rule.band != "fixed":
-                own, document = figure_uncertainties_pct or {}, rule_set.as_document()
                 first_u = applied_uncertainty_pct(method, own.get(method), document)
                 second_u = applied_uncertainty_pct(second, own.get(second), document)
                 assert first_u is not None and second_u is not None  # load_rule_set checked both are given

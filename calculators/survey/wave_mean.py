@@ -195,6 +195,8 @@ def wave_mean(
     min_samples_per_period: int = 10,
     list_deg: float | None = None,
     max_list_deg: float = 0.5,
+    min_record_s: float = 0.0,
+    min_wave_period_s: float = 0.0,
 ) -> WaveMean:
     """A draft mark's reading from its observed time series: the mean over whole wave periods.
 
@@ -233,6 +235,11 @@ def wave_mean(
     max_list_deg : float, default 0.5
         Largest list for a figure [°] (the Code's vessel acceptance conditions: the list must not
         exceed ½°).
+    min_record_s : float, default 0
+        Shortest series, first to last sample, for a figure [s]; 0: no limit.
+    min_wave_period_s : float, default 0
+        Shortest mean period of the whole periods averaged, for a figure [s]: a ship follows waves of
+        seconds, so a shorter "wave" is a series squeezed in time, or noise; 0: no limit.
 
     Returns
     -------
@@ -271,6 +278,8 @@ def wave_mean(
     _check_limit(mark, "hysteresis_m", hysteresis, positive=False)
     _check_limit(mark, "max_spread_m", max_spread_m, positive=True)
     _check_limit(mark, "max_list_deg", max_list_deg, positive=False)
+    _check_limit(mark, "min_record_s", min_record_s, positive=False)
+    _check_limit(mark, "min_wave_period_s", min_wave_period_s, positive=False)
     if list_deg is not None and not math.isfinite(list_deg):
         raise _refuse(mark, "list_deg", f"list_deg = {list_deg!r} is not a finite number")
 
@@ -311,6 +320,13 @@ def wave_mean(
         reasons.append(f"mark {mark}: spread {spread:.3f} m above the limit {max_spread_m:.3f} m (rough sea)")
     if list_deg is not None and abs(list_deg) > max_list_deg:
         reasons.append(f"mark {mark}: list {abs(list_deg):.2f}° above the limit {max_list_deg:.2f}°")
+    record_s = float(t[-1] - t[0])
+    if record_s < min_record_s:
+        reasons.append(f"mark {mark}: observed for {record_s:.1f} s, less than the {min_record_s:g} s required")
+    if pairs and (end - start) / pairs < min_wave_period_s:
+        reasons.append(
+            f"mark {mark}: mean wave period {(end - start) / pairs:.2f} s, shorter than the {min_wave_period_s:g} s a wave a ship follows lasts at least"
+        )
 
     return WaveMean(
         mark=mark,

@@ -103,6 +103,19 @@ def test_too_few_samples_per_period_and_too_much_list_are_named():
     assert wave_mean(times, swell(times), mark="FS", min_samples_per_period=8, list_deg=0.3).fit
 
 
+def test_a_record_too_short_and_waves_too_quick_are_named():
+    """The 84 s swell of 8 s periods, told that marks need 90 s and waves at least 9 s (both off by default)."""
+    assert wave_mean(TIMES, swell(TIMES), mark="MP").fit
+    reading = wave_mean(TIMES, swell(TIMES), mark="MP", min_record_s=90.0, min_wave_period_s=9.0)
+    period = (reading.end_s - reading.start_s) / reading.pairs
+    assert period == pytest.approx(PERIOD_S, abs=0.01)
+    assert reading.reasons == (
+        "mark MP: observed for 84.0 s, less than the 90 s required",
+        f"mark MP: mean wave period {period:.2f} s, shorter than the 9 s a wave a ship follows lasts at least",
+    )
+    assert reading.status == PRELIMINARY
+
+
 def test_a_calm_series_is_read_as_its_mean():
     times = np.arange(0.0, 60.0, 0.5)
     drafts = np.full(times.size, 7.42)
