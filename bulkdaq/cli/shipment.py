@@ -24,7 +24,6 @@ from bulkdaq.cli.survey import CsvObserverOption, CsvSourceOption, observation_p
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.survey_file import load_survey_file
-from bulkdaq.observations.observed_survey import observed_survey
 from bulkdaq.shipments.live_quantities import watch
 from bulkdaq.shipments.model import BASIS_LABELS, Shipment, is_safe_shipment_id, load_figures, load_shipment, quantity_decimals
 from bulkdaq.shipments.registry import Event, Evidence, ShipmentRegistry
@@ -182,8 +181,7 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
                 raise InputError(str(figures), "figures", "gives a draft_survey figure and --survey gives another; give one")
             job = load_survey_file(survey)
             limits = observation_policy(policy, loaded)
-            observation = observed_survey(job, observed_sessions(observed, limits, job, source, observer), limits) if observed else None
-            figure, evidence = draft_survey_measurement(job, shipment, observation)
+            figure, evidence = draft_survey_measurement(job, shipment, observed_sessions(observed, limits, job, source, observer), limits)
             entered.append(figure)
         result = record_figures(opened, shipment_id, _actor(actor), entered, loaded, evidence)
     _print_events(result)

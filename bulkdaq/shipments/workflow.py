@@ -22,12 +22,14 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.config.site_file import LoadedSite, resolve_credentials
 from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.evidence.chain import load_private_key
 from bulkdaq.inputs.survey_file import SurveyJob
 from bulkdaq.observations.observation_evidence import DRAFT_OBSERVATIONS, observation_evidence
-from bulkdaq.observations.observed_survey import ObservedSurvey
+from bulkdaq.observations.observed_survey import observed_survey
+from bulkdaq.observations.session import ObservationSession
 from bulkdaq.shipments.clearance_writer import PublishFailed, clearance_point, publish
 from bulkdaq.shipments.lifecycle import ClearanceState, Finding, certificate_findings, check_transition
 from bulkdaq.shipments.live_quantities import (
@@ -182,9 +184,12 @@ def record_figures(
     return StepResult(_record(registry, shipment_id, [step], actor, site, "shipment measure"))
 
 
-def draft_survey_measurement(job: SurveyJob, shipment: Shipment, observed: ObservedSurvey | None = None) -> tuple[MethodFigure, list[Evidence]]:
-    """The draft survey's figure for `record_figures`, and with observed marks the evidence of every
-    observation behind them (recorded in the same signed event as the figures)."""
+def draft_survey_measurement(
+    job: SurveyJob, shipment: Shipment, sessions: Sequence[ObservationSession] = (), policy: ObservationPolicy = DEFAULT_POLICY
+) -> tuple[MethodFigure, list[Evidence]]:
+    """The draft survey's figure for `record_figures`; with observation sessions, the survey of their marks
+    and the evidence of every observation behind them (recorded in the same signed event as the figures)."""
+    observed = observed_survey(job, sessions, policy) if sessions else None
     figure = draft_survey_figure(job, shipment, observed)
     evidence = [] if observed is None else [Evidence(DRAFT_OBSERVATIONS, observation_evidence(observed))]
     return figure, evidence
