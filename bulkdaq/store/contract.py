@@ -214,6 +214,60 @@ EVIDENCE_HEAD = Measurement(
     string_fields=frozenset({"hash", "signature"}),
 )
 
+# The bonded blending yard (保税混矿, docs/yard.md): written by bulkdaq from the yard ledger and the blending
+# runs' belt-scale totals, never by a device.
+YARD_STOCK = Measurement(
+    name="yard_stock",
+    asset_tag="lot",
+    fields={
+        "entered_wet_t": "the inbound lot's quantity of record, wet [t]",
+        "entered_dry_t": "the same in dry tonnes, from the lot's moisture [t]",
+        "out_wet_t": "drawn from the lot by blending runs and transfers, wet [t]",
+        "out_dry_t": "the same in dry tonnes [t]",
+        "stock_wet_t": "book stock of the lot (entered − out), wet [t]",
+        "stock_dry_t": "book stock of the lot, dry [t]",
+        "stock_u_wet_t": "expanded uncertainty (k = 2) of the wet book stock [t]",
+        "status": "open / exhausted / overdrawn",
+    },
+    string_fields=frozenset({"status"}),
+    extra_tags=("origin",),
+)
+
+BLENDING_RUN = Measurement(
+    name="blending_run",
+    asset_tag="run",
+    fields={
+        "wet_t": "mass delivered by this component's feeder (or the product scale) since the run began, wet [t]",
+        "u_wet_t": "standard uncertainty of that mass from the scale's OIML R 50 class [t]",
+        "share_pct": "the component's share of the components' sum [%]",
+        "target_pct": "the recipe's target share [%]",
+        "tolerance_pct": "the recipe's tolerance on the share [percentage points]",
+        "off_recipe": "1 when |share − target| > tolerance, else 0 [-]",
+        "legal": "1 when the scale's total is at least its minimum totalized load, else 0 [-]",
+        "state": "running / finished",
+        "product_verdict": "consistent / product_short / product_over (on the product row)",
+    },
+    integer_fields=frozenset({"off_recipe", "legal"}),
+    string_fields=frozenset({"state", "product_verdict"}),
+    extra_tags=("component",),
+)
+
+YARD_BALANCE = Measurement(
+    name="yard_balance",
+    asset_tag="scope",
+    fields={
+        "entered_t": "entered in the scope (a lot, or the yard over a period with its opening stock) [t]",
+        "out_t": "blended out, shipped or transferred [t]",
+        "stock_t": "stock at the end [t]",
+        "difference_t": "entered − out − stock [t]",
+        "expanded_u_t": "expanded uncertainty of the difference, k = 2 (JCGM 100 5.1.2, 6.2) [t]",
+        "verdict": "balanced / overdrawn / unaccounted",
+        "rule": "the yard balance rule applied: name and version",
+    },
+    string_fields=frozenset({"verdict", "rule"}),
+    extra_tags=("basis",),
+)
+
 # Tags of `event` naming what happened and, for an event about one field, that field; the kinds bulkdaq writes.
 EVENT_KIND_TAG, EVENT_FIELD_TAG = EVENT.extra_tags
 # `quantity` is tagged with the shipment and the method as well as the asset measured.
@@ -225,6 +279,10 @@ EVENT_KINDS = {
     "frozen": "a totalizer stopped moving while flow was reported",
     "meter_factor_change": "the meter factor changed",
     "clock_jump": "the device clock moved against the collector clock",
+    "scale_drift": "a belt scale's bias against the draft surveys of the lots it moved is beyond its OIML R 50 class "
+    "(asset: the scale)",
+    "lot_overdrawn": "more was drawn from a yard lot than entered it, beyond the uncertainty of the figures (asset: the lot)",
+    "off_recipe": "a blending run's component share is outside the recipe's tolerance (asset: the run)",
     "comms_gap": "a device was unreachable and came back, or the collector was not running (restart, crash): "
     "`old` and `new` are the last reading before and the first after, and a restart's message starts with `collector restart`",
 }
@@ -240,7 +298,9 @@ COLLECTOR_TAG = COLLECTOR_HEALTH.extra_tags[0]
 FORWARDER_SOURCE = "forwarder"
 
 MEASUREMENTS: dict[str, Measurement] = {
-    m.name: m for m in (METER, TANK, SCALE, DRAFT, SIGNAL, EVENT, QUANTITY, CLEARANCE, COLLECTOR_HEALTH, EVIDENCE_HEAD)
+    m.name: m
+    for m in (METER, TANK, SCALE, DRAFT, SIGNAL, EVENT, QUANTITY, CLEARANCE, COLLECTOR_HEALTH, EVIDENCE_HEAD, YARD_STOCK,
+              BLENDING_RUN, YARD_BALANCE)
 }
 
 # Measurements a device point may write into (the others are written by bulkdaq itself).
@@ -277,6 +337,9 @@ __all__ = [
     "SOURCE_FIELDS",
     "TANK",
     "TOTALIZER_FIELDS",
+    "BLENDING_RUN",
+    "YARD_BALANCE",
+    "YARD_STOCK",
     "Measurement",
     "Quality",
 ]

@@ -294,6 +294,67 @@ OBSERVATION_TERMS: dict[str, Label] = {
 }
 
 
+# -- the bonded blending yard (保税混矿, docs/yard.md) -------------------------------------------------
+
+YARD_STATEMENT: Label = ("Bonded blending yard statement", "保税混矿堆场报表")
+YARD_STATEMENT_NOTE: Label = (
+    "Issued by the yard operator from its signed ledger and belt-scale records for the customs officer's "
+    "verification of ore entered, blended, shipped and in stock.",
+    "本报表由堆场经营人根据其签名台账和皮带秤记录出具，供海关核查进境、混配、出境及库存矿石。",
+)
+YARD_TERMS: dict[str, Label] = {
+    "yard": ("Bonded blending yard", "保税混矿堆场"),
+    "blending": ("Bonded ore blending", "保税混矿"),
+    "ledger": ("Yard ledger (ore in, out, transferred, in stock)", "堆场电子台账（进、出、转、存）"),
+    "lot": ("Lot", "批次"),
+    "inbound_lot": ("Inbound lot", "进境批次"),
+    "outbound_lot": ("Outbound lot (blended product)", "出境批次（混配产品）"),
+    "origin": ("Origin", "原产地"),
+    "brand": ("Brand", "品牌"),
+    "grade": ("Grade", "品位"),
+    "declaration": ("Declaration", "报关单号"),
+    "moisture": ("Moisture (wet basis)", "水分（湿基）"),
+    "wet": ("wet", "湿吨"),
+    "dry": ("dry", "干吨"),
+    "entered": ("Entered", "进场"),
+    "blended_out": ("Blended out", "混配出库"),
+    "transferred": ("Transferred", "转移"),
+    "shipped": ("Shipped", "出境"),
+    "stock": ("Stock", "库存"),
+    "book_stock": ("Book stock", "账面库存"),
+    "difference": ("Difference", "差值"),
+    "recipe": ("Recipe", "配比方案"),
+    "blending_run": ("Blending run", "混配作业"),
+    "component": ("Component", "组分"),
+    "target_share": ("Target share", "目标配比"),
+    "achieved_share": ("Achieved share", "实际配比"),
+    "product": ("Blended product", "混配产品"),
+    "feeder_scale": ("Feeder belt scale", "给料皮带秤"),
+    "product_scale": ("Product belt scale", "产品皮带秤"),
+    "accuracy_class": ("OIML R 50 accuracy class", "OIML R 50 准确度等级"),
+    "minimum_totalized_load": ("Minimum totalized load Σmin", "最小累计载荷 Σmin"),
+    "not_legal": ("below Σmin: not a legal figure", "低于 Σmin：非法定计量值"),
+    "scale_drift": ("Belt scale against draft surveys", "皮带秤与水尺计重比对"),
+    "bias": ("Bias", "偏差"),
+    "period": ("Period", "期间"),
+    "opening_stock": ("Opening stock", "期初库存"),
+    "closing_stock": ("Closing stock", "期末库存"),
+    "balance": ("Mass balance", "物料平衡"),
+    "rule": ("Balance rule", "平衡规则"),
+}
+YARD_VERDICTS: dict[str, Label] = {
+    "balanced": ("balanced within uncertainty", "在不确定度范围内平衡"),
+    "overdrawn": ("overdrawn: more out than entered", "超提：出库多于进场"),
+    "unaccounted": ("unaccounted: more entered than out and in stock", "差额不明：进场多于出库与库存之和"),
+    "consistent": ("product consistent with components", "产品与组分一致"),
+    "product_short": ("product short of components", "产品少于组分之和"),
+    "product_over": ("product over components", "产品多于组分之和"),
+    "on_recipe": ("on recipe", "符合配比"),
+    "off_recipe": ("off recipe", "偏离配比"),
+    "within_class": ("within its class", "在准确度等级内"),
+    "drifted": ("drifted beyond its class", "超出准确度等级漂移"),
+}
+
 def both(label: Label, separator: str = " ") -> str:
     """English and Chinese of a label on one line, plain text (``Shipment 货运编号``)."""
     english, chinese = label
@@ -315,5 +376,5 @@ __all__ = [
     "BASES", "CARGO", "DEDUCTIBLES", "DEFLECTIONS", "DIRECTIONS", "DIRECTION_OPERATION", "DRAFT_OBSERVATION", "DRAFT_SURVEY", "FINAL", "FINAL_NOTE",
     "Label", "MARKS", "MEASUREMENT_REPORT", "MEASUREMENT_REPORT_NOTE", "METHODS", "OBSERVATION_SOURCES", "OBSERVATION_STATUS", "OBSERVATION_TERMS", "OPERATIONS", "OUTSIDE", "PROVISIONAL",
     "PROVISIONAL_NOTE", "SHORT_ONLY", "SIDES", "SIGNATORIES", "STATES", "SURVEYS", "SURVEY_FORM", "SURVEY_PARTICULARS",
-    "SURVEY_REPORT", "SURVEY_SECTIONS", "TERMS", "VERDICTS", "WITHIN", "board_state_text", "both", "state_label",
+    "SURVEY_REPORT", "SURVEY_SECTIONS", "TERMS", "VERDICTS", "WITHIN", "YARD_STATEMENT", "YARD_STATEMENT_NOTE", "YARD_TERMS", "YARD_VERDICTS", "board_state_text", "both", "state_label",
 ]
