@@ -7,13 +7,14 @@ from typing import Any
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards.grafana import clearance_board, data_health, loading_view
+from dashboards.grafana import clearance_board, data_health, loading_view, yard_board
 from dashboards.grafana.dashboard_json import encode
 
 BUILDERS: dict[str, Callable[[], Dashboard]] = {
     clearance_board.UID: clearance_board.build,
     loading_view.UID: loading_view.build,
     data_health.UID: data_health.build,
+    yard_board.UID: yard_board.build,
 }
 
 

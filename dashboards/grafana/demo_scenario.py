@@ -17,6 +17,7 @@ import httpx
 
 from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import Point
+from dashboards.grafana.demo_yard_scenario import yard_points
 
 SITE = "demo-terminal"
 MINUTE_MS = 60_000
@@ -130,7 +131,9 @@ def points(now_ms: int) -> list[Point]:
             contract.QUALITY_FIELD: contract.Quality.GOOD.value}, t))
     for asset, kind, t, message, old, new in (
         ("FT-101", "meter_factor_change", now_ms - 40 * MINUTE_MS, "meter factor changed", "1.0000", "1.0002"),
-        ("FT-103", "comms_loss", now_ms - STALE_SILENCE_MS + 5_000, "no answer from device", "connected", "lost"),
+        # A gap as the collector records it (bulkdaq/store/contract.py EVENT_KINDS): the last reading before and the first after.
+        ("FT-103", "comms_gap", now_ms - STALE_SILENCE_MS + 5_000, "device unreachable for 95 s",
+         contract.event_time_text(now_ms - STALE_SILENCE_MS - 90_000), contract.event_time_text(now_ms - STALE_SILENCE_MS + 5_000)),
     ):
         out.append(Point(contract.EVENT.name, {contract.SITE_TAG: SITE, contract.EVENT.asset_tag: asset, contract.EVENT_KIND_TAG: kind},
                          {"message": message, "old": old, "new": new}, t))
@@ -159,6 +162,7 @@ def points(now_ms: int) -> list[Point]:
             out.append(Point(contract.QUANTITY.name,
                              {contract.SITE_TAG: SITE, contract.QUANTITY_SHIPMENT_TAG: story.shipment, contract.QUANTITY_METHOD_TAG: "meter", contract.QUANTITY.asset_tag: asset},
                              {"progress": progress, "mass_t": story.measured_t * progress}, now_ms - quiet_ms - 60_000))
+    out += yard_points(SITE, now_ms)
     return out
 
 
