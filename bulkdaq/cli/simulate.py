@@ -12,6 +12,8 @@ from rich.console import Console
 
 from bulkdaq.config.site_file import ModbusDevice, load_site
 from bulkdaq.errors import InputError
+from bulkdaq.yard.recipe import load_recipe
+from simulators.blending_yard import BlendingYard, blending_scenario
 from simulators.device_profiles import load_profile, profile_device, profile_names
 from simulators.draft_observer import SESSION_PRESETS, fly_preset, write_observation_csv, write_observation_file
 from simulators.flowmeter import FlowmeterSimulator
@@ -111,6 +113,68 @@ async def _serve(simulator: FlowmeterSimulator, host: str, port: int | None, clo
         await server.stop()
 
 
+def parse_drift(text: str) -> tuple[str, float]:
+    """``BF-2=1.5`` as (scale, percent); an InputError naming --drift otherwise."""
+    scale, equals, pct = text.partition("=")
+    try:
+        value = float(pct) if equals and scale else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise InputError("command line", "--drift", f"{text!r} is not SCALE=PERCENT; write e.g. --drift BF-2=1.5 (BF-2 counts 1.5 % high)")
+    return scale, value
+
+
+@simulate_app.command("yard")
+def yard(
+    site_file: Path = typer.Argument(..., help="Site file with the yard's belt scales ([[yard.belt_scales]]) and their Modbus devices."),
+    recipe_file: Path = typer.Option(..., "--recipe", help="Recipe TOML file the yard blends (components, feeder scales, product scale)."),
+    drift: list[str] = typer.Option([], "--drift", help="SCALE=PCT: this scale counts PCT % high (negative: low) from the start; repeatable."),
+    speedup: float = typer.Option(60.0, help="Scenario seconds per real second."),
+    total_t: float = typer.Option(600.0, help="Mass of the components in the run [t]."),
+    rate_t_h: float = typer.Option(1_200.0, help="Summed steady rate of the feeders [t/h, scenario time]."),
+    off_recipe_pp: float = typer.Option(0.0, "--off-recipe", help="The first component runs this many percentage points over its target, the second under."),
+) -> None:
+    """Serve the yard's belt scales over Modbus TCP, blending one run of the recipe, until Ctrl-C.
+
+    The truth is printed as it goes: what passed over each belt and what each scale counted.
+    """
+    site = load_site(site_file)
+    recipe = load_recipe(recipe_file, site)
+    drifts = dict(parse_drift(text) for text in drift)
+    clock = ScenarioClock(speedup)
+    scenario = blending_scenario(site, recipe, clock, total_t=total_t, rate_t_h=rate_t_h, drifts=drifts, off_recipe_pp=off_recipe_pp)
+    for simulator in scenario.simulators:
+        console.print(f"belt scales {', '.join(simulator.scales)} on {simulator.device.host}:{simulator.device.port} unit {simulator.device.unit_id}", highlight=False)
+    console.print(
+        f"recipe {recipe.name} v{recipe.version}: {total_t:,.0f} t at {rate_t_h:,.0f} t/h, done after {scenario.plan.end_s / speedup:.0f} s real time "
+        f"(Ctrl-C stops); rates are reported per real hour, {speedup:g} × the scenario's",
+        soft_wrap=True, highlight=False,
+    )
+    asyncio.run(_serve_yard(scenario, clock))
+
+
+async def _serve_yard(scenario: BlendingYard, clock: ScenarioClock) -> None:
+    servers = scenario.servers()  # pymodbus binds its servers to the running event loop
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    for server in servers:
+        await server.start()
+    clock.start()
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=5)
+            t = clock.seconds()
+            truth = ", ".join(f"{scale} {scenario.carried_t(scale, t):,.3f} t (counted {scenario.counted_t(scale, t):,.3f})" for scale in scenario.feeds)
+            console.print(f"scenario {t / 3600:6.2f} h: {truth}", highlight=False, soft_wrap=True)
+    finally:
+        for server in servers:
+            await server.stop()
+
+
 @simulate_app.command("vessel")
 def vessel(
     out: Path = typer.Option(EXAMPLE_JOB_FILE, "--out", help="Where to write the survey job file."),
@@ -154,4 +218,5 @@ __all__ = [
     "flowmeter",
     "simulate_app",
     "vessel",
+    "yard",
 ]

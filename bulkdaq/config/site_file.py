@@ -22,6 +22,7 @@ from bulkdaq.config.strict_model import PathText, StrictTypedModel
 from bulkdaq.config.validation import Label, Name, SiteName, environment_value, problems_error, read_toml, url_problem, validated
 from bulkdaq.errors import InputError
 from bulkdaq.store import contract
+from calculators.blending.belt_scale_class import BeltScaleError, accuracy_class
 
 RegisterType = Literal["holding", "input"]
 MAX_ADDRESS = 65535
@@ -96,6 +97,44 @@ class ShipmentSettings(StrictTypedModel):
     it, so the registry and the site that publishes its states to the clearance board go together."""
 
     registry: PathText | None = None  # default: $BULKDAQ_REGISTRY, else var/shipments.sqlite
+
+
+def _oiml_r50_class(value: float) -> float:
+    """`value` if it is an accuracy class of OIML R 50-1 (0.2, 0.5, 1, 2), checked by the calculator that uses it."""
+    try:
+        return accuracy_class(value)
+    except BeltScaleError as error:
+        raise ValueError(str(error)) from None
+
+
+class BeltScale(StrictTypedModel):
+    """One belt scale of the yard (docs/yard.md): its role in a blending run, and what its OIML R 50 class and
+    minimum totalized load Σmin make of its totals (calculators/blending/belt_scale_class.py)."""
+
+    asset: Name  # the `scale` tag of its readings: the asset of the `scale` points of a Modbus device or OPC UA node
+    role: Literal["feeder", "product", "receiving"]
+    # OIML R 50-1 accuracy class [-]: its maximum permissible error gives the scale's standard uncertainty.
+    accuracy_class: Annotated[float, AfterValidator(_oiml_r50_class)]
+    # Σmin as marked on the instrument and stated in its certificate [t]: a smaller total is not a legal figure.
+    minimum_totalized_load_t: Annotated[float, Field(gt=0)]
+    # Which MPE of the class bounds its error: in service (the default) or at initial verification.
+    verification: Literal["in_service", "initial_verification"] = "in_service"
+
+
+class YardSettings(StrictTypedModel):
+    """The bonded blending yard (保税混矿, docs/yard.md): its ledger and its belt scales."""
+
+    ledger: PathText = Path("var/yard.sqlite")  # the yard ledger (SQLite), relative to where bulkdaq runs, like [shipments] registry
+    balance_rules: PathText | None = None  # the yard balance rule file
+    belt_scales: list[BeltScale] = []
+
+    def belt_scale(self, asset: str) -> BeltScale:
+        """The configured belt scale `asset`; KeyError naming the configured ones when there is none."""
+        for scale in self.belt_scales:
+            if scale.asset == asset:
+                return scale
+        known = ", ".join(s.asset for s in self.belt_scales) or "none"
+        raise KeyError(f"no belt scale {asset!r} in [yard] of this site (belt scales: {known})")
 
 
 class SpoolSettings(StrictTypedModel):
@@ -281,6 +320,7 @@ class SiteConfig(StrictTypedModel):
     meters: list[Meter] = []
     draft_observation: ObservationPolicy = DEFAULT_POLICY
     shipments: ShipmentSettings = ShipmentSettings()
+    yard: YardSettings = YardSettings()  # optional: a site without a yard has no belt scales and the default ledger path
 
     def meter(self, meter_id: str) -> Meter:
         for meter in self.meters:
@@ -316,7 +356,7 @@ def load_site(path: str | Path) -> LoadedSite:
     """
     path = Path(path)
     config = validated(SiteConfig, read_toml(path), path, docs="docs/configuration.md")
-    problems = [*_cross_checks(config), *opcua_cross_checks(config.opcua)]
+    problems = [*_cross_checks(config), *opcua_cross_checks(config.opcua), *_yard_checks(config)]
     if problems:
         raise problems_error(path, problems)
     return LoadedSite(path=path, config=config, warnings=tuple(_warnings(config)))
@@ -416,6 +456,35 @@ def _cross_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:
             yield f"meters[{m}].id", f"no Modbus point writes a totalizer (meter/{meter.id}/mass_total_kg or volume_total_m3)"
 
 
+def _yard_checks(config: SiteConfig) -> Iterable[tuple[str, str]]:
+    """Each belt scale of `[yard]` is listed once and is read: a `scale` asset of a Modbus point or an OPC UA
+    node whose totalizer (`total_t`) is among its fields, since a run's mass is a difference of that total."""
+    fields: dict[str, set[str]] = {}
+    for device in config.modbus.devices:
+        for point in device.points:
+            if point.measurement == contract.SCALE.name:
+                fields.setdefault(point.asset, set()).add(point.field)
+    for server in config.opcua.servers:
+        for node in server.nodes:
+            if node.measurement == contract.SCALE.name:
+                fields.setdefault(node.asset, set()).add(node.field)
+    seen: dict[str, int] = {}
+    for b, scale in enumerate(config.yard.belt_scales):
+        at = f"yard.belt_scales[{b}].asset"
+        if scale.asset in seen:
+            yield at, f"belt scale {scale.asset!r} is already listed as yard.belt_scales[{seen[scale.asset]}]"
+            continue
+        seen[scale.asset] = b
+        if scale.asset not in fields:
+            known = ", ".join(sorted(fields)) or "none"
+            yield at, (
+                f"no Modbus point or OPC UA node of this file writes measurement 'scale' with asset {scale.asset!r} "
+                f"(scale assets: {known}); a belt scale is read like any device"
+            )
+        elif "total_t" not in fields[scale.asset]:
+            yield at, f"no point or node writes the totalizer scale/{scale.asset}/total_t; a run's mass is the difference of that total"
+
+
 def _warnings(config: SiteConfig) -> Iterable[str]:
     for d, device in enumerate(config.modbus.devices):
         for p, point in enumerate(device.points):
@@ -428,6 +497,7 @@ def _warnings(config: SiteConfig) -> Iterable[str]:
 
 
 __all__ = [
+    "BeltScale",
     "Credentials",
     "InfluxTarget",
     "LoadedSite",
@@ -435,6 +505,7 @@ __all__ = [
     "ModbusDevice",
     "ModbusPoint",
     "SiteConfig",
+    "YardSettings",
     "load_site",
     "resolve_credentials",
 ]

@@ -118,7 +118,7 @@ def stored_meter_ticket(reader: InfluxReader, site: str, meter: Meter, start: da
             continue
         # JSON carries a float total of 5100.0 as 5100: totalizer fields are floats in the contract.
         opening, closing = (_float(r) for r in readings)
-        drops = _drops(reader, meter.id, field, start, end)
+        drops = totalizer_drops(reader, contract.METER, meter.id, field, start, end)
         rollover = rollovers[field]
         if drops and (rollover is None or len(drops) > 1):
             raise TotalizerDropped(meter.id, field, drops, rollover)
@@ -144,18 +144,21 @@ def ticket_from_store(site: LoadedSite, meter_id: str, start: datetime, end: dat
         return stored_meter_ticket(reader, site.config.site.name, meter, start, end)
 
 
-def _drops(reader: InfluxReader, meter_id: str, field: str, start: datetime, end: datetime) -> list[tuple[Reading, Reading]]:
-    """Every place in the window where the totalizer decreased: (reading before, reading after)."""
+def totalizer_drops(
+    reader: InfluxReader, measurement: contract.Measurement, asset: str, field: str, start: datetime, end: datetime
+) -> list[tuple[Reading, Reading]]:
+    """Every place in the window where a totalizer (`field` of `asset` in `measurement`: a meter's, a belt
+    scale's) decreased, among its good readings: (reading before, reading after)."""
     where = (
-        f"{quote_identifier(contract.METER.asset_tag)} = {quote_string(meter_id)} AND "
+        f"{quote_identifier(measurement.asset_tag)} = {quote_string(asset)} AND "
         f"{quote_identifier(contract.QUALITY_FIELD)} = 'good' AND "
         f"time >= {time_literal(start)} AND time <= {time_literal(end)}"
     )
-    source = f"FROM {quote_identifier(contract.METER.name)} WHERE {where}"
+    source = f"FROM {quote_identifier(measurement.name)} WHERE {where}"
     series = reader.query(f'SELECT "step" FROM (SELECT difference({quote_identifier(field)}) AS "step" {source}) WHERE "step" < 0')
     drops = []
     for time_, _step in (series[0].values if series else []):
-        after = reader.first_and_last(contract.METER, meter_id, field, time_, time_)
+        after = reader.first_and_last(measurement, asset, field, time_, time_)
         previous = reader.query(f"SELECT last({quote_identifier(field)}) {source} AND time < {time_literal(time_)}")
         if after and previous and previous[0].values:
             drops.append((_float(Reading(*previous[0].values[0][:2])), _float(after[0])))
@@ -176,4 +179,5 @@ __all__ = [
     "TotalizerDropped",
     "stored_meter_ticket",
     "ticket_from_store",
+    "totalizer_drops",
 ]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from bulkdaq.config.register_types import INTEGER_TYPES, register_count
 from bulkdaq.config.site_file import IntegrityLimits, ModbusDevice
 
-TOTALIZERS = {"mass_total_kg": "flow_rate_kg_h", "volume_total_m3": "volume_flow_m3_h"}
+TOTALIZERS = {"mass_total_kg": "flow_rate_kg_h", "volume_total_m3": "volume_flow_m3_h", "total_t": "rate_t_h"}
 
 
 @dataclass(frozen=True)
