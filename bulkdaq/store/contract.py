@@ -268,6 +268,21 @@ YARD_BALANCE = Measurement(
     extra_tags=("basis",),
 )
 
+SCALE_DRIFT = Measurement(
+    name="scale_drift",
+    asset_tag="scale",
+    fields={
+        "bias_pct": "mean relative difference of the belt scale against the draft surveys of its newest lots [%]",
+        "ci_low_pct": "lower end of the bias's confidence interval [%]",
+        "ci_high_pct": "upper end of the bias's confidence interval [%]",
+        "mpe_pct": "maximum permissible error of the scale's OIML R 50 class [%]",
+        "pairs": "lots compared (scale total against draft survey) in the window [-]",
+        "verdict": "within_class / drifted / undetermined / insufficient",
+    },
+    integer_fields=frozenset({"pairs"}),
+    string_fields=frozenset({"verdict"}),
+)
+
 # Tags of `event` naming what happened and, for an event about one field, that field; the kinds bulkdaq writes.
 EVENT_KIND_TAG, EVENT_FIELD_TAG = EVENT.extra_tags
 # `quantity` is tagged with the shipment and the method as well as the asset measured.
@@ -300,7 +315,7 @@ FORWARDER_SOURCE = "forwarder"
 MEASUREMENTS: dict[str, Measurement] = {
     m.name: m
     for m in (METER, TANK, SCALE, DRAFT, SIGNAL, EVENT, QUANTITY, CLEARANCE, COLLECTOR_HEALTH, EVIDENCE_HEAD, YARD_STOCK,
-              BLENDING_RUN, YARD_BALANCE)
+              BLENDING_RUN, YARD_BALANCE, SCALE_DRIFT)
 }
 
 # Measurements a device point may write into (the others are written by bulkdaq itself).
@@ -332,6 +347,7 @@ __all__ = [
     "QUALITY_REASON_FIELD",
     "QUANTITY",
     "SCALE",
+    "SCALE_DRIFT",
     "SIGNAL",
     "SITE_TAG",
     "SOURCE_FIELDS",

@@ -386,7 +386,6 @@ YARD_TERMS: dict[str, Label] = {
     "legal": ("legal figure (≥ Σmin)", "法定计量值（≥ Σmin）"),
     "product_vs_components": ("Product vs components", "产品与组分核对"),
     "scope": ("Scope (lot or period)", "范围（批次或期间）"),
-    "scale_drift_events": ("Belt scales found beyond their class", "皮带秤超出准确度等级事件"),
     "yard_events": ("Yard events", "堆场事件"),
 }
 YARD_VERDICTS: dict[str, Label] = {

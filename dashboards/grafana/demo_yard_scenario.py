@@ -91,6 +91,14 @@ def yard_points(site: str, now_ms: int) -> list[Point]:
         _point(site, contract.EVENT, {"asset": "BF-1", "kind": "totalizer_reset", "field": "total_t"}, {"message": "reset", "old": "10", "new": "0"},
                now_ms - DAY_MS),  # not the yard's
     ]
+    # BF-2's bias trend as the drift check writes it: within its class a month ago, drifting since (the newest
+    # window's interval wholly beyond the MPE); BF-1 steady. One point 60 days back, outside the range.
+    for scale, ages_days, biases in (("BF-2", (60, 20, 10, 1), (0.10, 0.35, 0.90, 1.48)), ("BF-1", (20, 10, 1), (0.05, -0.08, 0.02))):
+        for age, bias in zip(ages_days, biases, strict=True):
+            verdict = "drifted" if bias - 0.24 > 0.5 else "within_class" if abs(bias) + 0.24 <= 0.5 else "undetermined"
+            points.append(_point(site, contract.SCALE_DRIFT, {"scale": scale}, {
+                "bias_pct": bias, "ci_low_pct": round(bias - 0.24, 2), "ci_high_pct": round(bias + 0.24, 2), "mpe_pct": 0.5, "pairs": 10,
+                "verdict": verdict}, now_ms - age * DAY_MS))
     return points
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from grafana_foundation_sdk.builders import barchart, table, timeseries
 from grafana_foundation_sdk.builders.dashboard import Dashboard
+from grafana_foundation_sdk.models.common import VisibilityMode
 from grafana_foundation_sdk.models.dashboard import Dashboard as DashboardModel
 from grafana_foundation_sdk.models.dashboard import DataTransformerConfig, DynamicConfigValue, ValueMap, ValueMappingResult
 
@@ -217,12 +218,15 @@ def yard_events_query(ref_id: str) -> InfluxQL:
 
 
 def scale_drift_query(ref_id: str) -> InfluxQL:
-    """How many times each belt scale was found beyond its class, per interval (0 where it was not)."""
+    """Each belt scale's bias against the draft surveys of its newest lots, its confidence interval and its class's
+    MPE, as the drift check wrote them (`scale_drift`), per interval."""
+    drift = contract.SCALE_DRIFT
     return InfluxQL(
         ref_id,
-        f'SELECT count("{EVENT_MESSAGE}") AS "drift_events" FROM "{EVENT.name}" WHERE "{contract.SITE_TAG}" =~ /^$site$/ AND {_kinds(("scale_drift",))} '
-        f'AND $timeFilter GROUP BY time($__interval), "{EVENT_ASSET_TAG}" fill(0)',
-    ).alias(f"$tag_{EVENT_ASSET_TAG}")
+        f'SELECT last("bias_pct") AS "bias", last("ci_low_pct") AS "interval low", last("ci_high_pct") AS "interval high", '
+        f'last("mpe_pct") AS "MPE" FROM "{drift.name}" WHERE "{contract.SITE_TAG}" =~ /^$site$/ AND $timeFilter '
+        f'GROUP BY time($__interval), "{drift.asset_tag}" fill(null)',
+    ).alias(f"$tag_{drift.asset_tag} $col")
 
 
 def _organize(order: list[str]) -> DataTransformerConfig:
@@ -353,16 +357,20 @@ def balance_table() -> table.Panel:
 def scale_drift_panel() -> timeseries.Panel:
     return (
         timeseries.Panel()
-        .title(_title(YARD_TERMS["scale_drift_events"]))
-        .description("Per belt scale, how many times its bias against the draft surveys of the lots it moved was found beyond its OIML R 50 "
-                     "class (event kind scale_drift), per interval.")
+        .title(_title(YARD_TERMS["scale_drift"]))
+        .description("Per belt scale, its bias against the draft surveys of the newest lots it moved (mean of 100·(scale − survey)/survey), "
+                     "the bias's confidence interval, and the maximum permissible error of its OIML R 50 class. The scale has drifted "
+                     "when the whole interval lies beyond the MPE (event scale_drift).")
         .datasource(datasource_ref())
         .with_target(scale_drift_query("A"))
-        .unit("none")
-        .decimals(0)
+        .unit("percent")
+        .decimals(2)
         .interval("1m")
         .max_data_points(500)
+        # A check is a point in time, not a reading that carries on: each is drawn as a point, none joined across a gap.
         .span_nulls(False)
+        .show_points(VisibilityMode.ALWAYS)
+        .point_size(6)
     )
 
 

@@ -119,7 +119,7 @@ def test_a_broken_copy_fails_the_schema_and_structural_checks():
 def test_every_label_is_the_glossarys():
     text = json.dumps(DASHBOARD, ensure_ascii=False)
     for label in (YARD_TERMS["stock_per_lot"], YARD_TERMS["runs_in_progress"], YARD_TERMS["product_vs_components"], YARD_TERMS["balance"],
-                  YARD_TERMS["scale_drift_events"], YARD_TERMS["yard_events"]):
+                  YARD_TERMS["scale_drift"], YARD_TERMS["yard_events"]):
         assert f"{label[0]} / {label[1]}" in text
     assert DASHBOARD["title"] == "Yard board / 保税混矿看板"
 
@@ -191,11 +191,15 @@ def test_mass_balance_per_scope_and_basis_with_its_verdict(yard):
     assert rows[("yard 2026-Q3", "湿吨 wet")]["verdict"] == ("在不确定度范围内平衡 balanced within uncertainty", "green")
 
 
-def test_scale_drift_events_per_scale_in_the_range(yard):
+def test_the_bias_trend_of_each_scale_with_its_interval_and_its_class(yard):
     reader, now = yard
-    run = _run("Belt scales found beyond their class", reader, now)
-    counts = {f.name: sum(v for v in f.values if v) for frame in run.frames for f in frame.fields if f.name != "Time"}
-    assert counts == {"BF-2": 1}  # the drift 60 days ago is outside the range; BF-1's totalizer reset is no drift
+    run = _run("Belt scale against draft surveys", reader, now)
+    series = {f.name: [v for v in f.values if v is not None] for frame in run.frames for f in frame.fields if f.name != "Time"}
+    # BF-2 drifting (its 60-day-old point is outside the 30-day range), BF-1 steady; every series has its interval and MPE
+    assert series["BF-2 bias"] == [0.35, 0.90, 1.48] and series["BF-2 interval low"] == [0.11, 0.66, 1.24]
+    assert series["BF-2 interval high"] == [0.59, 1.14, 1.72] and series["BF-2 MPE"] == [0.5, 0.5, 0.5]
+    assert series["BF-1 bias"] == [0.05, -0.08, 0.02]
+    assert set(series) == {f"{scale} {column}" for scale in ("BF-1", "BF-2") for column in ("bias", "interval low", "interval high", "MPE")}
 
 
 def test_the_yards_events_with_their_kinds_in_the_glossarys_words(yard):

@@ -1,0 +1,115 @@
+"""The yard statement (dashboards/reports/yard_statement.py): built from a real signed ledger, bilingual, every
+figure at its decimals with its unit, the header naming the ledger's key and head, the flags with their
+evidence entries."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from bulkdaq.evidence.chain import fingerprint
+from bulkdaq.inputs.lot_file import read_inbound_lot, read_lot_file, read_outbound_lot
+from bulkdaq.wording import glossary
+from bulkdaq.yard.balance_rule import load_balance_rule
+from bulkdaq.yard.ledger import LedgerAltered, YardLedger
+from bulkdaq.yard.lot import MoistureResult
+from calculators.blending.mass_balance import blending_run
+from dashboards.reports.yard_statement import write_yard_statement, yard_statement_html
+from figure_checks import check_decimals, page_text, raw_floats
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "yard"
+LOTS = EXAMPLES / "lots"
+RULE = load_balance_rule(EXAMPLES / "yard_rules.toml")
+
+
+def at(day: int, hour: int = 0) -> datetime:
+    return datetime(2026, 4, day, hour, tzinfo=timezone.utc)
+
+
+def _run(run: str, components: list[tuple[str, str, float, float, float, float]], product: tuple[float, float], end: datetime) -> dict[str, Any]:
+    result = blending_run([c[0] for c in components], [c[2] for c in components], [c[3] for c in components],
+                          [c[4] for c in components], [c[5] for c in components], *product)
+    return {
+        "run": run, "recipe": {"name": "PB-blend-62", "version": "3", "product_scale": "BP-1",
+                               "components": [{"lot": c[0], "scale": c[1], "target_pct": c[4], "tolerance_pp": c[5]} for c in components]},
+        "start": at(12, 1).isoformat(), "end": end.isoformat(),
+        "components": [{"lot": c[0], "scale": c[1], "wet_t": c[2], "u_wet_t": c[3], "legal": True, "share_pct": s.share_pct, "target_pct": c[4],
+                        "tolerance_pp": c[5], "off_recipe": s.off_recipe} for c, s in zip(components, result.components, strict=True)],
+        "product": {"scale": "BP-1", "wet_t": product[0], "u_wet_t": product[1], "legal": True},
+        "sum_components_t": result.sum_t, "expanded_u_t": result.expanded_t, "product_verdict": result.product_verdict,
+        "integrity_events": [], "outbound_lot": None,
+    }
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> YardLedger:
+    key = Ed25519PrivateKey.generate()
+    ledger = YardLedger(tmp_path / "yard.sqlite", key)
+    for name, day in (("L-PILBARA-01", 2), ("L-BRAZIL-07", 6), ("L-SA-03", 9)):
+        ledger.lot_entered(read_inbound_lot(LOTS / f"{name}.json"), "yard clerk", at(day))
+    moisture = read_lot_file(LOTS / "M-PILBARA-01-0410.json")
+    assert isinstance(moisture, MoistureResult)
+    ledger.moisture(moisture, "laboratory")
+    ledger.run(_run("R-2026-0412-01", [("L-PILBARA-01", "BF-1", 3000.0, 9.0, 60.0, 2.0), ("L-BRAZIL-07", "BF-2", 1500.0, 4.5, 30.0, 2.0),
+                                       ("L-SA-03", "BF-3", 500.0, 1.5, 10.0, 1.0)], (5000.0, 15.0), at(12, 5)), "control room")
+    ledger.lot_shipped(read_outbound_lot(LOTS / "O-PB62-01.json"), "yard clerk", at(13))
+    # A second run draws 21,000 t from the SA lump lot, which holds 19,500 t: overdrawn, and off recipe.
+    ledger.run(_run("R-2026-0414-01", [("L-SA-03", "BF-3", 21_000.0, 60.0, 10.0, 1.0), ("L-BRAZIL-07", "BF-2", 1_000.0, 4.5, 90.0, 1.0)],
+                    (22_000.0, 65.0), at(14, 5)), "control room")
+    return ledger
+
+
+def test_the_statement_shows_lots_runs_outbound_balance_and_flags(ledger: YardLedger, tmp_path: Path) -> None:
+    html = yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard", issued=at(20, 8))
+    text = page_text(html)
+    head = ledger.head()
+    assert head is not None and head.number == 7
+    # Header: yard, period, rule, key fingerprint, head entry.
+    for words in ("Bonded blending yard statement", "保税混矿堆场报表", "bonded-yard", "2026-04-01T00:00:00.000Z – 2026-04-20T00:00:00.000Z (UTC)",
+                  "yard-balance-example 2026.1", f"{ledger.key_fingerprint}", f"#7 {head.hash}", "Issued 出具时间 2026-04-20T08:00:00.000Z"):
+        assert words in text, words
+    assert ledger.key_fingerprint == fingerprint(ledger.public_key())  # type: ignore[arg-type]
+    # Lots: Pilbara 100,000.000 t entered ± 500.000 t (U = 2 × 250), 91,500.000 t dry; drawn 3,000.000 t.
+    for words in ("L-PILBARA-01", "Australia (Pilbara, Western Australia)", "223320261000012345", "100,000.000 t ± 500.000 t",
+                  "91,500.000 t", "3,000.000 t ± 18.000 t", "97,000.000 t", "book 账面"):
+        assert words in text, words
+    # SA lump: 20,000 − 500 − 21,000 = −1,500.000 t wet, stock 0; dry 19,000 − 475 − 19,950 = −1,425.000 t.
+    assert "-1,500.000 t" in text and "-1,425.000 t" in text
+    # The run against its recipe: 60.00 % target, 60.00 % achieved; the second run's 95.45 % SA against 10.00 %.
+    assert "60.00 % ± 2.00 pp" in text and "95.45 %" in text and "+85.45 pp" in text
+    # The outbound lot: 5,000.000 t ± 25.000 t at 8.10 % → 4,595.000 t dry.
+    assert "O-PB62-01" in text and "5,000.000 t ± 25.000 t" in text and "8.10 %" in text and "4,595.000 t" in text
+    # Flags: SA overdrawn with its entries (#3 the lot, #5 and #7 the runs drawing on it), the second run off recipe.
+    flags = html[html.index('<table class="flags">'):]
+    assert glossary.YARD_VERDICTS["overdrawn"][1] in flags and glossary.YARD_VERDICTS["off_recipe"][0] in flags
+    assert f"#7 {head.hash}" in flags and "L-SA-03" in flags
+    # Every label bilingual where the glossary has it; every figure at its decimals with its unit, no raw float.
+    assert glossary.YARD_TERMS["closing_stock"][1] in text and glossary.YARD_STATEMENT_TERMS["period_balance"][1] in text
+    assert check_decimals(page_text(html, without=("hash", "as-written")), {"t": 3, "%": 2}) == []
+    assert raw_floats(page_text(html, without=("hash",))) == []
+    path = write_yard_statement(tmp_path / "statement.html", ledger, RULE, at(1), at(20), yard="bonded-yard", issued=at(20, 8))
+    assert path.read_text(encoding="utf-8") == html
+
+
+def test_an_honest_period_prints_balanced_and_no_findings(ledger: YardLedger) -> None:
+    html = yard_statement_html(ledger, RULE, at(1), at(14), yard="bonded-yard", issued=at(14))
+    text = page_text(html)
+    assert "none: every lot and run balances within uncertainty" in text
+    period = page_text(html[html.index('<table class="period">'):html.index('<table class="flags">')])
+    # Wet: opening 0, entered 180,000.000 t, shipped 5,000.000 t, closing 175,000.000 t, difference 0.000 t ± 36.249 t.
+    assert "180,000.000 t" in period and "175,000.000 t" in period and "0.000 t ± 36.249 t" in period
+    assert period.count("balanced within uncertainty") == 2
+
+
+def test_a_statement_is_not_drawn_from_a_ledger_that_does_not_verify(ledger: YardLedger) -> None:
+    db = sqlite3.connect(ledger.path, isolation_level=None)
+    db.execute("DROP TRIGGER entries_no_update")
+    db.execute("UPDATE entries SET actor = 'someone' WHERE number = 2")
+    with pytest.raises(LedgerAltered, match=re.escape("entry #2 (lot_entered L-BRAZIL-07) does not match its hash (altered)")):
+        yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard")
