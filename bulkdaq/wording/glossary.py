@@ -329,6 +329,7 @@ YARD_STATEMENT_TERMS: dict[str, Label] = {
     "drawn": ("Drawn (runs, transfers, shipped)", "出库（混配、转移、出境）"),
     "method_shipment": ("Shipment figure (bulkdaq registry)", "货运计量结果（bulkdaq 登记簿）"),
     "method_stockpile_survey": ("Stockpile survey", "料堆盘点"),
+    "expanded": ("± expanded uncertainty U = k·u, k of the balance rule", "± 扩展不确定度 U = k·u，k 取自平衡规则"),
 }
 YARD_TERMS: dict[str, Label] = {
     "yard": ("Bonded blending yard", "保税混矿堆场"),

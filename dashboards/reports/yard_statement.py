@@ -20,6 +20,8 @@ import html
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from bulkdaq.wording import glossary
 from bulkdaq.wording.figure_format import figure_text, number_text, percent_text
 from bulkdaq.wording.glossary import Label
@@ -190,7 +192,7 @@ def _flag_rows(balance: YardBalance) -> str:
 
 
 def yard_statement_html(ledger: YardLedger, rule: BalanceRule, start: datetime, end: datetime, *, yard: str,
-                        issued: datetime | None = None) -> str:
+                        issued: datetime | None = None, site_key: Ed25519PublicKey | None = None) -> str:
     """The yard statement for the period [start, end) as one HTML page.
 
     Parameters
@@ -205,13 +207,16 @@ def yard_statement_html(ledger: YardLedger, rule: BalanceRule, start: datetime, 
         The yard's name as the statement prints it.
     issued
         When the statement is issued (default: now, UTC).
+    site_key
+        The site's public key, when the issuer has it apart from the ledger: the ledger must then be signed
+        by that key (`YardLedger.verify`).
 
     Raises
     ------
     bulkdaq.yard.ledger.LedgerAltered
         The ledger does not verify.
     """
-    ledger.verify()
+    ledger.verify(site_key)
     balance = yard_balance(ledger.state(), rule, start, end)
     head = ledger.head()
     k = rule.coverage_factor
@@ -239,7 +244,7 @@ def yard_statement_html(ledger: YardLedger, rule: BalanceRule, start: datetime, 
 {_th(Y["lot"], Y["origin"], Y["brand"], Y["declaration"], T["basis"], Y["entered"], S["drawn"], Y["stock"], S["stock_from"], Y["difference"], T["verdict"], S["evidence_entries"])}
 {"".join(_lot_rows(p, k) for p in balance.piles)}
 </table>
-<p class="muted">± : {_label(T["uncertainty"])}</p>
+<p class="muted">{_label(S["expanded"])}</p>
 
 <h2>{_label(S["runs"])}</h2>
 <table class="runs">
@@ -272,10 +277,10 @@ def yard_statement_html(ledger: YardLedger, rule: BalanceRule, start: datetime, 
 
 
 def write_yard_statement(path: str | Path, ledger: YardLedger, rule: BalanceRule, start: datetime, end: datetime, *, yard: str,
-                         issued: datetime | None = None) -> Path:
+                         issued: datetime | None = None, site_key: Ed25519PublicKey | None = None) -> Path:
     """Write the statement to `path` (UTF-8) and return the path."""
     path = Path(path)
-    path.write_text(yard_statement_html(ledger, rule, start, end, yard=yard, issued=issued), encoding="utf-8")
+    path.write_text(yard_statement_html(ledger, rule, start, end, yard=yard, issued=issued, site_key=site_key), encoding="utf-8")
     return path
 
 

@@ -90,7 +90,7 @@ def test_the_statement_shows_lots_runs_outbound_balance_and_flags(ledger: YardLe
     assert glossary.YARD_VERDICTS["overdrawn"][1] in flags and glossary.YARD_VERDICTS["off_recipe"][0] in flags
     assert f"#7 {head.hash}" in flags and "L-SA-03" in flags
     # Every label bilingual where the glossary has it; every figure at its decimals with its unit, no raw float.
-    assert glossary.YARD_TERMS["closing_stock"][1] in text and glossary.YARD_STATEMENT_TERMS["period_balance"][1] in text
+    assert "k of the balance rule" in text and glossary.YARD_TERMS["closing_stock"][1] in text and glossary.YARD_STATEMENT_TERMS["period_balance"][1] in text
     assert check_decimals(page_text(html, without=("hash", "as-written")), {"t": 3, "%": 2}) == []
     assert raw_floats(page_text(html, without=("hash",))) == []
     path = write_yard_statement(tmp_path / "statement.html", ledger, RULE, at(1), at(20), yard="bonded-yard", issued=at(20, 8))
@@ -113,3 +113,11 @@ def test_a_statement_is_not_drawn_from_a_ledger_that_does_not_verify(ledger: Yar
     db.execute("UPDATE entries SET actor = 'someone' WHERE number = 2")
     with pytest.raises(LedgerAltered, match=re.escape("entry #2 (lot_entered L-BRAZIL-07) does not match its hash (altered)")):
         yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard")
+
+
+def test_a_statement_checks_the_ledger_against_the_site_key_it_is_given(ledger: YardLedger) -> None:
+    assert ledger.public_key() is not None
+    yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard", site_key=ledger.public_key())
+    other = Ed25519PrivateKey.generate().public_key()
+    with pytest.raises(LedgerAltered, match=re.escape(f"is bound to key {ledger.key_fingerprint}, not to the site key {fingerprint(other)}")):
+        yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard", site_key=other)

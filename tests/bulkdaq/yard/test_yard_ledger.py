@@ -1,0 +1,360 @@
+"""The yard ledger (bulkdaq/yard/ledger.py): numbering, chain, signatures, append-only SQLite, the checks of
+each entry kind, and the attacks an edited file must not survive."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pydantic import ValidationError
+from yard_scenario import LOTS, RUN_1, at, run_document
+
+from bulkdaq.errors import BulkdaqError
+from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+from bulkdaq.inputs.lot_file import read_inbound_lot
+from bulkdaq.shipments.model import load_figures, load_shipment
+from bulkdaq.shipments.registry import Evidence, ShipmentRegistry, Transition
+from bulkdaq.shipments.tolerance_rules import load_rule_set
+from bulkdaq.shipments.workflow import FIGURES
+from bulkdaq.yard.ledger import (
+    EntryRefused,
+    LedgerAltered,
+    LedgerKeyRefused,
+    LedgerUnavailable,
+    YardLedger,
+)
+from bulkdaq.yard.lot import InboundLot, LotFigure, Moisture, StockSurvey, Transfer, UnsafeLotId
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def _raw(path: Path) -> sqlite3.Connection:
+    """The file opened behind the ledger's back, its triggers dropped (what an editor with the file can do)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        db.execute(f"DROP TRIGGER {name}")
+    return db
+
+
+# -- what an honest ledger holds ------------------------------------------------------------------------
+
+
+def test_entries_are_numbered_chained_and_signed_and_the_ledger_verifies(honest: YardLedger, site_key: Ed25519PrivateKey) -> None:
+    entries = honest.entries()
+    assert [(e.number, e.kind, e.subject) for e in entries] == [
+        (1, "lot_entered", "L-PILBARA-01"), (2, "lot_entered", "L-BRAZIL-07"), (3, "lot_entered", "L-SA-03"),
+        (4, "moisture", "L-PILBARA-01"), (5, "run", "R-2026-0412-01"), (6, "lot_shipped", "O-PB62-01"),
+    ]
+    assert entries[0].previous_hash is None
+    assert all(later.previous_hash == earlier.hash for earlier, later in zip(entries, entries[1:], strict=False))
+    for entry in entries:
+        assert entry.hash == sha256_hex(entry.hashed_fields())
+        site_key.public_key().verify(bytes.fromhex(entry.signature), canonical_json(entry.hashed_fields()))
+        assert sha256_hex(honest.document(entry.document)) == entry.document
+    # The run is dated by its end, the moisture by its sampling.
+    assert entries[4].time == at(12, 5) and entries[3].time == at(10, 8)
+    honest.verify()
+    honest.verify(site_key.public_key())
+
+
+def test_lots_and_book_stock_wet_and_dry(honest: YardLedger) -> None:
+    lots = honest.lots()
+    assert list(lots) == ["L-PILBARA-01", "L-BRAZIL-07", "L-SA-03", "O-PB62-01"]
+    # Pilbara: 100,000 t ± 250 t entered at 8.5 % ± 0.1 → 91,500 t dry; 3,000 t ± 9 t drawn at the newer 7.9 % ± 0.1
+    # → 2,763 t dry. Book stock 97,000 t wet, 88,737 t dry.
+    stock = honest.book_stock("L-PILBARA-01")
+    assert stock.wet_t == pytest.approx(97_000.0, abs=1e-9)
+    assert stock.u_wet_t == pytest.approx((250.0**2 + 9.0**2) ** 0.5, rel=1e-12)  # 250.162 t
+    assert stock.dry_t == pytest.approx(91_500.0 - 2_763.0, abs=1e-9)
+    # u(dry entered) = √((0.915·250)² + (1,000·0.1)²) = 249.6529 t; u(dry drawn) = √((0.921·9)² + (30·0.1)²) = 8.8152 t
+    assert stock.u_dry_t == pytest.approx(((0.915 * 250) ** 2 + 100.0**2 + (0.921 * 9) ** 2 + 3.0**2) ** 0.5, rel=1e-12)
+    # The product pile: 5,000 t made, 5,000 t shipped; dry 4,603 t made (the components' dry tonnes), 4,595 t shipped at 8.1 %.
+    product = honest.book_stock("PB-blend-62")
+    assert product.wet_t == pytest.approx(0.0, abs=1e-9)
+    assert product.dry_t == pytest.approx(4_603.0 - 4_595.0, abs=1e-9)
+    # Before the run only the lot's entry counts.
+    assert honest.book_stock("L-PILBARA-01", until=at(11)).wet_t == 100_000.0
+
+
+def test_a_ledger_reopened_continues_the_chain(honest: YardLedger, yard_path: Path, site_key: Ed25519PrivateKey) -> None:
+    head = honest.entries()[-1]
+    honest.close()
+    with YardLedger(yard_path, site_key, create=False) as again:
+        entry = again.stock_survey(StockSurvey(lot="L-SA-03", surveyed=at(15, 6),
+                                               figure=LotFigure(method="stockpile_survey", wet_t=19_480.0, u_wet_t=390.0, source="drone")), "surveyor")
+        assert (entry.number, entry.previous_hash) == (7, head.hash)
+        again.verify(site_key.public_key())
+
+
+# -- SQLite refuses, the file is checked ----------------------------------------------------------------
+
+
+def test_sqlite_itself_refuses_to_update_or_delete_an_entry(honest: YardLedger, yard_path: Path) -> None:
+    db = sqlite3.connect(yard_path)
+    for statement in ("UPDATE entries SET actor = 'someone else' WHERE number = 1", "DELETE FROM entries WHERE number = 6",
+                      "UPDATE documents SET body = '{}'", "DELETE FROM signing_key"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute(statement)
+    db.close()
+    honest.verify()
+
+
+def test_a_missing_ledger_is_not_created_for_reading_and_a_foreign_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(LedgerUnavailable, match=re.escape(f"{tmp_path / 'none.sqlite'}: no yard ledger there")):
+        YardLedger(tmp_path / "none.sqlite", create=False)
+    assert not (tmp_path / "none.sqlite").exists()
+    with pytest.raises(LedgerUnavailable, match=re.escape(f"{tmp_path}: is a folder")):
+        YardLedger(tmp_path)
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a database, " * 100)
+    with pytest.raises(LedgerUnavailable, match=re.escape(f"{text}: not a yard ledger: cannot read it as SQLite")):
+        YardLedger(text)
+    other = tmp_path / "spool.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE readings (x)").connection.close()
+    with pytest.raises(LedgerUnavailable, match=re.escape(f"{other}: not a yard ledger (its tables: readings;")):
+        YardLedger(other)
+
+
+# -- attacks --------------------------------------------------------------------------------------------
+
+
+def test_an_entry_edited_behind_sqlites_back_is_named(honest: YardLedger, yard_path: Path) -> None:
+    db = _raw(yard_path)
+    db.execute("UPDATE entries SET time = '2026-04-11T08:00:00.000Z' WHERE number = 4")
+    with pytest.raises(LedgerAltered, match=re.escape(f"yard ledger {yard_path}: entry #4 (moisture L-PILBARA-01) does not match its hash (altered)")):
+        honest.verify()
+
+
+def test_a_document_edited_behind_sqlites_back_is_named(honest: YardLedger, yard_path: Path) -> None:
+    entry = honest.entries()[0]
+    db = _raw(yard_path)
+    body = db.execute("SELECT body FROM documents WHERE hash = ?", (entry.document,)).fetchone()[0]
+    db.execute("UPDATE documents SET body = ? WHERE hash = ?", (body.replace("100000.0", "90000.0"), entry.document))
+    with pytest.raises(LedgerAltered, match=re.escape("the document of entry #1 (lot_entered L-PILBARA-01) does not match its hash (altered)")):
+        honest.verify()
+
+
+def test_a_deleted_entry_is_named(honest: YardLedger, yard_path: Path) -> None:
+    _raw(yard_path).execute("DELETE FROM entries WHERE number = 4")
+    with pytest.raises(LedgerAltered, match=re.escape("entry #5 (run R-2026-0412-01): numbered 5 where #4 is expected (an entry is missing, added or moved)")):
+        honest.verify()
+
+
+def test_entries_reordered_are_named(honest: YardLedger, yard_path: Path) -> None:
+    db = _raw(yard_path)
+    columns = "number, kind, subject, time, recorded, actor, reason, document, previous_hash, hash, signature"
+    second, third = (db.execute(f"SELECT {columns} FROM entries WHERE seq = ?", (seq,)).fetchone() for seq in (2, 3))
+    assignments = ", ".join(f"{c.strip()} = ?" for c in columns.split(","))
+    db.execute(f"UPDATE entries SET {assignments} WHERE seq = 2", third)
+    db.execute(f"UPDATE entries SET {assignments} WHERE seq = 3", second)
+    with pytest.raises(LedgerAltered, match=re.escape("entry #3 (lot_entered L-SA-03): numbered 3 where #2 is expected")):
+        honest.verify()
+
+
+def test_entries_renumbered_are_named(honest: YardLedger, yard_path: Path) -> None:
+    # Entry 4 removed and the later ones renumbered to close the gap: the numbers now run on, but the hashes
+    # cover the numbers and the chain skips a link.
+    db = _raw(yard_path)
+    db.execute("DELETE FROM entries WHERE number = 4")
+    db.execute("UPDATE entries SET number = number - 1 WHERE number > 4")
+    with pytest.raises(LedgerAltered, match=re.escape("entry #4 (run R-2026-0412-01) does not follow the entry before it (chain broken)")):
+        honest.verify()
+
+
+def test_an_unsigned_entry_appended_to_a_signed_ledger_is_named(honest: YardLedger, yard_path: Path) -> None:
+    head = honest.entries()[-1]
+    document = {"lot": "L-SA-03", "note": "forged"}
+    fields = {"format": "bulkdaq-yard-entry/1", "number": 7, "kind": "transfer", "subject": "L-SA-03", "time": "2026-04-14T00:00:00.000Z",
+              "recorded": "2026-04-14T00:00:00.000Z", "actor": "nobody", "reason": "forged", "document": sha256_hex(document),
+              "previous_hash": head.hash}
+    db = sqlite3.connect(yard_path, isolation_level=None)  # INSERT needs no trigger dropped
+    db.execute("INSERT INTO documents (hash, kind, body) VALUES (?, 'transfer', ?)", (sha256_hex(document), canonical_json(document).decode()))
+    db.execute("INSERT INTO entries (number, kind, subject, time, recorded, actor, reason, document, previous_hash, hash, signature) "
+               "VALUES (7, 'transfer', 'L-SA-03', ?, ?, 'nobody', 'forged', ?, ?, ?, '')",
+               (fields["time"], fields["recorded"], fields["document"], head.hash, sha256_hex(fields)))
+    with pytest.raises(LedgerAltered, match=re.escape("entry #7 (transfer L-SA-03) is not signed (the ledger signs with site key")):
+        honest.verify()
+
+
+def test_an_entry_signed_with_a_foreign_key_is_named(honest: YardLedger, yard_path: Path) -> None:
+    head = honest.entries()[-1]
+    fields = {"format": "bulkdaq-yard-entry/1", "number": 7, "kind": "scale_drift", "subject": "BF-1", "time": "2026-04-14T00:00:00.000Z",
+              "recorded": "2026-04-14T00:00:00.000Z", "actor": "x", "reason": "x", "document": head.document, "previous_hash": head.hash}
+    signature = Ed25519PrivateKey.generate().sign(canonical_json(fields)).hex()
+    sqlite3.connect(yard_path, isolation_level=None).execute(
+        "INSERT INTO entries (number, kind, subject, time, recorded, actor, reason, document, previous_hash, hash, signature) "
+        "VALUES (7, 'scale_drift', 'BF-1', ?, ?, 'x', 'x', ?, ?, ?, ?)",
+        (fields["time"], fields["recorded"], head.document, head.hash, sha256_hex(fields), signature))
+    with pytest.raises(LedgerAltered, match=re.escape("entry #7 (scale_drift BF-1): signature is not the site key's")):
+        honest.verify()
+
+
+def test_a_ledger_opened_with_another_key_or_without_its_key_is_refused(honest: YardLedger, yard_path: Path, site_key: Ed25519PrivateKey) -> None:
+    from bulkdaq.evidence.chain import fingerprint
+
+    mine, other = fingerprint(site_key.public_key()), Ed25519PrivateKey.generate()
+    with pytest.raises(LedgerKeyRefused, match=re.escape(f"yard ledger {yard_path} signs with site key {mine}, not with key {fingerprint(other.public_key())}")):
+        YardLedger(yard_path, other)
+    with YardLedger(yard_path) as keyless:
+        keyless.verify()  # reading needs no key
+        with pytest.raises(LedgerKeyRefused, match=re.escape(f"yard ledger {yard_path} signs with site key {mine}; open it with that key")):
+            keyless.void(4, "wrong sample", "clerk")
+    assert len(honest.entries()) == 6
+    # The officer verifies with the site key they trust, not the key the file names.
+    with pytest.raises(LedgerAltered, match=re.escape(f"is bound to key {mine}, not to the site key {fingerprint(other.public_key())}")):
+        honest.verify(other.public_key())
+
+
+def test_a_ledger_begun_unsigned_cannot_be_signed_later(yard_path: Path, site_key: Ed25519PrivateKey) -> None:
+    with YardLedger(yard_path) as unsigned:
+        unsigned.lot_entered(read_inbound_lot(LOTS / "L-SA-03.json"), "clerk", at(9))
+        unsigned.verify()
+        with pytest.raises(LedgerAltered, match="is not signed; expected entries signed by site key"):
+            unsigned.verify(site_key.public_key())
+    with YardLedger(yard_path, site_key) as signed:
+        with pytest.raises(LedgerKeyRefused, match="already holds 1 unsigned entries; a ledger begun unsigned cannot be signed later"):
+            signed.lot_entered(read_inbound_lot(LOTS / "L-BRAZIL-07.json"), "clerk", at(10))
+
+
+# -- what each entry kind refuses -----------------------------------------------------------------------
+
+
+def test_a_run_recorded_twice_is_refused_and_nothing_is_added(honest: YardLedger) -> None:
+    with pytest.raises(EntryRefused, match=re.escape("run 'R-2026-0412-01' is already recorded in the yard ledger; a run is recorded once")):
+        honest.run(RUN_1, "control room")
+    assert len(honest.entries()) == 6
+
+
+def test_a_run_on_an_unknown_voided_or_exhausted_lot_is_refused(honest: YardLedger) -> None:
+    def run(run_id: str, lot: str) -> dict[str, object]:
+        return run_document(run_id, [(lot, "BF-1", 100.0, 0.5, 100.0, 1.0)], (100.0, 0.5), at(14, 1), at(14, 2))
+
+    with pytest.raises(EntryRefused, match=re.escape("run R-9: components[0]: lot 'L-NOWHERE' cannot be drawn on: no such lot in the yard ledger")):
+        honest.run(run("R-9", "L-NOWHERE"), "control room")
+    honest.stock_survey(StockSurvey(lot="L-SA-03", surveyed=at(14), figure=LotFigure(method="stockpile_survey", wet_t=0.0, u_wet_t=0.0, source="pile gone")), "surveyor")
+    with pytest.raises(EntryRefused, match=re.escape("run R-10: components[0]: lot 'L-SA-03' is exhausted: its pile was surveyed empty (0 t) by entry #7")):
+        honest.run(run("R-10", "L-SA-03"), "control room")
+    # A lot entered by mistake is voided (nothing drew on it yet): it can no longer be drawn on.
+    extra = read_inbound_lot(LOTS / "L-SA-03.json").model_copy(update={"lot": "L-SA-04"})
+    entered = honest.lot_entered(extra, "clerk", at(14))
+    honest.void(entered.number, "entered twice: the same discharge as L-SA-03", "clerk", at(14, 1))
+    with pytest.raises(EntryRefused, match=re.escape("run R-11: components[0]: lot 'L-SA-04' cannot be drawn on: it is voided")):
+        honest.run(run("R-11", "L-SA-04"), "control room")
+    with pytest.raises(EntryRefused, match=re.escape(f"entry #{entered.number} is already voided")):
+        honest.void(entered.number, "again", "clerk")
+    # A run whose product was shipped is not voided from under the shipment.
+    with pytest.raises(EntryRefused, match=re.escape("entry #5 (run R-2026-0412-01) alone made product pile PB-blend-62, and entries rest on it (#6); void those first")):
+        honest.void(5, "mistake", "clerk")
+    # A lot with runs on it is not voided from under them.
+    with pytest.raises(EntryRefused, match=re.escape("entry #1 (lot L-PILBARA-01) has entries resting on it (#5); void those first")):
+        honest.void(1, "mistake", "clerk")
+    assert "L-SA-04" not in honest.lots()
+    # Entered again, corrected, it is a lot once more; both entries and the void stay in the history.
+    honest.lot_entered(extra.model_copy(update={"declaration": "223320261000012412"}), "clerk", at(14, 2))
+    assert honest.lots()["L-SA-04"].declaration == "223320261000012412"
+    assert [e.kind for e in honest.entries() if e.subject in ("L-SA-04", str(entered.number))] == ["lot_entered", "void", "lot_entered"]
+    honest.verify()
+
+
+def test_a_malformed_run_document_is_refused_naming_its_key(honest: YardLedger) -> None:
+    bad = {**RUN_1, "run": "R-2", "components": [{**RUN_1["components"][0], "wet_t": -3.0}]}
+    with pytest.raises(EntryRefused, match=re.escape("run document 'R-2': components[0].wet_t: Input should be greater than or equal to 0")):
+        honest.run(bad, "control room")
+    unsafe = {**RUN_1, "run": "../R-3"}
+    with pytest.raises(EntryRefused, match=re.escape("run document '../R-3': run: '../R-3' is not a lot id bulkdaq accepts")):
+        honest.run(unsafe, "control room")
+
+
+def test_a_lot_id_that_is_not_safe_is_refused(yard_path: Path) -> None:
+    lot = read_inbound_lot(LOTS / "L-SA-03.json")
+    with pytest.raises(ValidationError, match="is not a lot id bulkdaq accepts"):
+        InboundLot.model_validate({**lot.model_dump(mode="json"), "lot": "../../etc/passwd"})
+    with YardLedger(yard_path) as ledger, pytest.raises(UnsafeLotId, match=re.escape("lot id 'a/b': expected a safe name")):
+        ledger.lot_entered(lot.model_construct(**{**dict(lot), "lot": "a/b"}), "clerk", at(9))
+    assert issubclass(UnsafeLotId, BulkdaqError)
+
+
+def test_a_lot_is_entered_once_and_an_entry_needs_actor_and_reason(honest: YardLedger) -> None:
+    with pytest.raises(EntryRefused, match=re.escape("lot 'L-SA-03' is already in the yard ledger; a lot is entered once (void the mistaken entry first)")):
+        honest.lot_entered(read_inbound_lot(LOTS / "L-SA-03.json"), "clerk", at(9))
+    with pytest.raises(EntryRefused, match="a transfer entry needs an actor and a reason"):
+        honest.transfer(Transfer(lot="L-SA-03", figure=LotFigure(method="belt_scale", wet_t=10.0, u_wet_t=0.1, source="BF-3"),
+                                 to="yard B", reason="x"), " ", at(14))
+    assert len(honest.entries()) == 6
+
+
+def test_an_outbound_lot_needs_a_product_made_by_a_recorded_run(honest: YardLedger) -> None:
+    from bulkdaq.inputs.lot_file import read_outbound_lot
+
+    lot = read_outbound_lot(LOTS / "O-PB62-01.json")
+    with pytest.raises(EntryRefused, match=re.escape("outbound lot O-2: no run has made product 'PB-blend-58' (products: PB-blend-62)")):
+        honest.lot_shipped(lot.model_copy(update={"lot": "O-2", "product": "PB-blend-58"}), "clerk", at(14))
+    with pytest.raises(EntryRefused, match=re.escape("outbound lot O-3: run 'R-NONE' is not in the yard ledger (or is voided)")):
+        honest.lot_shipped(lot.model_copy(update={"lot": "O-3", "runs": ["R-NONE"]}), "clerk", at(14))
+
+
+# -- a shipment already measured becomes a lot ----------------------------------------------------------
+
+
+def _measured_shipment(tmp_path: Path, *, measured: bool = True) -> tuple[ShipmentRegistry, str]:
+    shipment = load_shipment(EXAMPLES / "shipments" / "ore-import.toml")
+    registry = ShipmentRegistry(tmp_path / "shipments.sqlite")
+    registry.declare(shipment, "clerk", at=at(1))
+    steps = [Transition("precheck", "instruments checked"), Transition("loading", "discharge started"), Transition("complete", "discharge complete")]
+    if measured:
+        figures = load_figures(EXAMPLES / "shipments" / "ore-import.figures.toml", shipment)
+        steps.append(Transition("measured", "figures recorded", [Evidence(FIGURES, {"figures": [f.model_dump(mode="json") for f in figures]})]))
+    registry.record(shipment.id, steps, "surveyor", at=at(2))
+    return registry, shipment.id
+
+
+def test_a_measured_shipment_becomes_a_lot_citing_its_event_and_evidence(tmp_path: Path, yard_path: Path, site_key: Ed25519PrivateKey) -> None:
+    registry, shipment_id = _measured_shipment(tmp_path)
+    rules = load_rule_set(EXAMPLES / "tolerances.toml")
+    moisture = Moisture(pct=8.0, u_pct=0.1, source="ISO 3087, LAB-0522")
+    with YardLedger(yard_path, site_key) as ledger:
+        entry = ledger.entry_from_shipment(registry, shipment_id, lot="L-IMP-0522", origin="Australia", brand="PBF", grade="Fe 61.5 %",
+                                           declaration="CN-IMP-2026-2601-0522", moisture=moisture, actor="clerk", at=at(3), rules=rules)
+        lot = ledger.lots()["L-IMP-0522"]
+        assert isinstance(lot, InboundLot)
+        figure = lot.figure
+        event = registry.events(shipment_id)[-1]
+        assert (figure.method, figure.wet_t) == ("shipment", 88_798.4)
+        # No own uncertainty: the rule set's draft survey 0.5 % (k = 2) → u = 88,798.4 × 0.005 / 2 = 221.996 t.
+        assert figure.u_wet_t == pytest.approx(221.996, abs=1e-9)
+        assert figure.shipment is not None
+        assert (figure.shipment.shipment, figure.shipment.event_number, figure.shipment.event_hash) == (shipment_id, 5, event.hash)
+        assert figure.shipment.evidence_hash == registry.latest_evidence(shipment_id, FIGURES)[1].hash  # type: ignore[index]
+        assert entry.reason == f"lot entered from shipment {shipment_id}"
+        # 88,798.4 t at 8.0 % → 81,694.528 t dry.
+        assert ledger.book_stock("L-IMP-0522").dry_t == pytest.approx(81_694.528, abs=1e-6)
+        with pytest.raises(EntryRefused, match=re.escape(f"shipment {shipment_id}: the draft_survey figure has no uncertainty of its own; give the rule set")):
+            ledger.entry_from_shipment(registry, shipment_id, lot="L-IMP-X", origin="a", brand="b", grade="c", declaration="d",
+                                       moisture=moisture, actor="clerk", at=at(3))
+        ledger.verify(site_key.public_key())
+
+
+def test_a_shipment_not_yet_measured_does_not_become_a_lot(tmp_path: Path, yard_path: Path) -> None:
+    registry, shipment_id = _measured_shipment(tmp_path, measured=False)
+    with YardLedger(yard_path) as ledger, pytest.raises(EntryRefused, match=re.escape(f"shipment {shipment_id} is not yet measured (state complete)")):
+        ledger.entry_from_shipment(registry, shipment_id, lot="L-1", origin="a", brand="b", grade="c", declaration="d",
+                                   moisture=Moisture(pct=8.0, u_pct=0.1, source="lab"), actor="clerk", at=at(3),
+                                   rules=load_rule_set(EXAMPLES / "tolerances.toml"))
+    assert yard_path.exists()
+
+
+def test_a_shipment_whose_history_was_altered_does_not_become_a_lot(tmp_path: Path, yard_path: Path) -> None:
+    registry, shipment_id = _measured_shipment(tmp_path)
+    registry.close()
+    db = sqlite3.connect(tmp_path / "shipments.sqlite", isolation_level=None)
+    db.execute("DROP TRIGGER events_no_update")
+    db.execute("UPDATE events SET actor = 'someone else' WHERE number = 2")
+    db.close()
+    registry = ShipmentRegistry(tmp_path / "shipments.sqlite", create=False)
+    with YardLedger(yard_path) as ledger, pytest.raises(EntryRefused, match=re.escape(f"shipment {shipment_id}: its registry history does not verify")):
+        ledger.entry_from_shipment(registry, shipment_id, lot="L-1", origin="a", brand="b", grade="c", declaration="d",
+                                   moisture=Moisture(pct=8.0, u_pct=0.1, source="lab"), actor="clerk", at=at(3),
+                                   rules=load_rule_set(EXAMPLES / "tolerances.toml"))
