@@ -11,12 +11,12 @@ devices: each device that carries the recipe's scales is one `BeltScaleSimulator
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.yard.recipe import Recipe
-from simulators.belt_scale import BeltFeed, BeltScaleSimulator, Drift, ProfileFlow
+from simulators.belt_scale import BeltFeed, BeltFlow, BeltScaleSimulator, Drift, ProfileFlow
 from simulators.loading_profile import LoadingProfile
 from simulators.modbus_device_server import ModbusDeviceServer
 from simulators.scenario_clock import ScenarioClock
@@ -24,10 +24,23 @@ from simulators.setup_error import SetupError
 
 
 @dataclass(frozen=True)
+class SummedFlow:
+    """A belt that carries several runs one after another (or together): the sum of their flows [t]."""
+
+    flows: tuple[BeltFlow, ...]
+
+    def rate_t_h(self, t: float) -> float:
+        return sum(flow.rate_t_h(t) for flow in self.flows)
+
+    def carried_t(self, t: float) -> float:
+        return sum(flow.carried_t(t) for flow in self.flows)
+
+
+@dataclass(frozen=True)
 class ProductFlow:
     """The product belt: the sum of the feeders' flows × (1 + bias) [t]."""
 
-    feeders: tuple[ProfileFlow, ...]
+    feeders: tuple[BeltFlow, ...]
     bias: float = 0.0
 
     def rate_t_h(self, t: float) -> float:
@@ -71,30 +84,39 @@ class BlendingYard:
 
     Ground truth: `carried_t(scale, t)` is the mass that truly passed over a belt; `counted_t(scale, t)` what
     its integrator counted (drift included), i.e. what a collector reads as its total minus the initial one.
+    `plan` is one run, or several runs of the recipe one after another on the same belts (each its own plan,
+    with its own start).
     """
 
     def __init__(
         self,
         site: LoadedSite,
         recipe: Recipe,
-        plan: BlendPlan,
+        plan: BlendPlan | Sequence[BlendPlan],
         clock: ScenarioClock,
         *,
         drifts: Mapping[str, Drift] | None = None,
         product_bias: float = 0.0,
         initial_totals_t: Mapping[str, float] | None = None,
     ) -> None:
-        self.site, self.recipe, self.plan, self.clock = site, recipe, plan, clock
+        plans = (plan,) if isinstance(plan, BlendPlan) else tuple(plan)
+        if not plans:
+            raise SetupError("no run planned: give at least one BlendPlan")
+        self.site, self.recipe, self.plans, self.clock = site, recipe, plans, clock
         feeders = [component.scale for component in recipe.components]
-        if set(plan.shares_pct) != set(feeders):
-            raise SetupError(f"the plan's feeder shares name {sorted(plan.shares_pct)}; the recipe's feeders are {sorted(feeders)}")
+        for each in plans:
+            if set(each.shares_pct) != set(feeders):
+                raise SetupError(f"the plan's feeder shares name {sorted(each.shares_pct)}; the recipe's feeders are {sorted(feeders)}")
         drifts = dict(drifts or {})
         unknown = set(drifts) - {*feeders, recipe.product_scale}
         if unknown:
             raise SetupError(f"a drift is given for {sorted(unknown)}, which is no scale of recipe {recipe.name!r}")
         initial = {scale: 10_000.0 + 1_111.125 * n for n, scale in enumerate([*feeders, recipe.product_scale])}
         initial.update(initial_totals_t or {})
-        flows = {scale: ProfileFlow(plan.profile(scale)) for scale in feeders}
+        flows: dict[str, BeltFlow] = {
+            scale: ProfileFlow(plans[0].profile(scale)) if len(plans) == 1 else SummedFlow(tuple(ProfileFlow(p.profile(scale)) for p in plans))
+            for scale in feeders
+        }
         self.feeds: dict[str, BeltFeed] = {
             scale: BeltFeed(flow, initial[scale], drifts.get(scale)) for scale, flow in flows.items()
         }
@@ -109,6 +131,11 @@ class BlendingYard:
         missing = set(self.feeds) - served
         if missing:
             raise SetupError(f"no Modbus device of the site serves scale(s) {sorted(missing)} of recipe {recipe.name!r} (served: {sorted(served)})")
+
+    @property
+    def end_s(self) -> float:
+        """Scenario time at which the last planned run has stopped [s]."""
+        return max(each.end_s for each in self.plans)
 
     def simulator_of(self, scale: str) -> BeltScaleSimulator:
         """The device simulator that serves `scale`."""
@@ -181,6 +208,7 @@ __all__ = [
     "BlendPlan",
     "BlendingYard",
     "ProductFlow",
+    "SummedFlow",
     "blending_scenario",
     "honest_plan",
     "off_recipe_plan",

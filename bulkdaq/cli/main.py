@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bulkdaq import __version__
-from bulkdaq.cli import dashboards, opcua, petroleum, shipment, survey
+from bulkdaq.cli import dashboards, opcua, petroleum, shipment, survey, yard
 from bulkdaq.cli.collect import collect
 from bulkdaq.cli.demo import demo
 from bulkdaq.cli.evidence import evidence_app
@@ -52,6 +52,7 @@ petroleum.register(app, ticket_app)
 opcua.register(app, simulate_app)
 dashboards.register(app)
 shipment.register(app)
+yard.register(app)
 
 error_console = Console(stderr=True, soft_wrap=True)
 

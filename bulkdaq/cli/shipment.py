@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -20,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bulkdaq.cli.json_output import json_text
+from bulkdaq.cli.step_options import actor_name, moment_option, site_option
 from bulkdaq.cli.survey import CsvObserverOption, CsvSourceOption, observation_policy, observed_sessions
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
@@ -71,32 +71,6 @@ def open_registry(path: Path | None, site: LoadedSite | None = None, *, create: 
     return ShipmentRegistry(registry_path(path, site), registry_signing_key(site), create=create)
 
 
-def _actor(actor: str | None) -> str:
-    name = actor or os.environ.get("BULKDAQ_ACTOR") or os.environ.get("USER")
-    if not name:
-        raise InputError("command line", "--actor", "who is acting? give --actor NAME (or set BULKDAQ_ACTOR)")
-    return name
-
-
-def _time(text: str | None, option: str) -> datetime | None:
-    if text is None or text == "now":
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError("command line", option, f"expected an ISO 8601 time such as 2026-04-17T08:00:00Z, got {text!r}") from None
-    if moment.tzinfo is None:
-        raise InputError("command line", option, f"{text!r} has no time zone; add Z (UTC) or an offset such as +08:00")
-    return moment
-
-
-def _site(path: Path | None) -> LoadedSite | None:
-    """The site of --site, else of $BULKDAQ_SITE (set it once for the terminal: every step then publishes its
-    state to the clearance board and uses the site's registry), else none."""
-    given = path or (Path(os.environ["BULKDAQ_SITE"]) if os.environ.get("BULKDAQ_SITE") else None)
-    return None if given is None else load_site(given)
-
-
 RegistryOption = typer.Option(None, "--registry", help="Shipment registry (SQLite); default the site file's [shipments] registry, $BULKDAQ_REGISTRY or var/shipments.sqlite.")
 ActorOption = typer.Option(None, "--actor", help="Who acts (recorded in the event); default $BULKDAQ_ACTOR or $USER.")
 SiteOption = typer.Option(None, "--site", help="Site file (TOML): InfluxDB target for the clearance state, meters for tickets, the registry; default $BULKDAQ_SITE.")
@@ -112,9 +86,9 @@ def _print_events(result: StepResult) -> None:
 def declare_command(file: Path = typer.Argument(..., help="Shipment file (TOML or JSON)."), registry: Path | None = RegistryOption,
                     actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Declare a shipment from its file (state: declared)."""
-    shipment, loaded = load_shipment(file), _site(site)
+    shipment, loaded = load_shipment(file), site_option(site)
     with open_registry(registry, loaded, create=True) as opened:
-        result = declare_shipment(opened, shipment, _actor(actor), f"declared from {file.name}", loaded)
+        result = declare_shipment(opened, shipment, actor_name(actor), f"declared from {file.name}", loaded)
     _print_events(result)
 
 
@@ -122,9 +96,9 @@ def declare_command(file: Path = typer.Argument(..., help="Shipment file (TOML o
 def start_command(shipment_id: str, site: Path | None = SiteOption, registry: Path | None = RegistryOption, actor: str | None = ActorOption,
                   at: str | None = typer.Option(None, "--at", help="Loading start, ISO 8601 with time zone (default now).")) -> None:
     """Run the prechecks and open the loading window (loading, or blocked with the reasons)."""
-    loaded = _site(site)
+    loaded = site_option(site)
     with open_registry(registry, loaded) as opened:
-        result = start_loading(opened, shipment_id, _actor(actor), loaded, _time(at, "--at"))
+        result = start_loading(opened, shipment_id, actor_name(actor), loaded, moment_option(at, "--at"))
     _print_events(result)
 
 
@@ -154,9 +128,9 @@ def watch_command(shipment_id: str, site: Path = typer.Option(..., "--site", hel
 def complete_command(shipment_id: str, site: Path | None = SiteOption, rules: Path | None = RulesOption, registry: Path | None = RegistryOption,
                      actor: str | None = ActorOption, at: str | None = typer.Option(None, "--at", help="Loading end (default now).")) -> None:
     """Close the loading window: final meter tickets (complete), or blocked if the batch fails its checks."""
-    loaded = _site(site)
+    loaded = site_option(site)
     with open_registry(registry, loaded) as opened:
-        result = complete_loading(opened, shipment_id, _actor(actor), loaded, None if rules is None else load_rule_set(rules), _time(at, "--at"))
+        result = complete_loading(opened, shipment_id, actor_name(actor), loaded, None if rules is None else load_rule_set(rules), moment_option(at, "--at"))
     _print_events(result)
 
 
@@ -171,7 +145,7 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
     draft survey): measured."""
     if observed and survey is None:
         raise InputError("command line", "--observed", "observations are of a draft survey: give its job file with --survey")
-    loaded = _site(site)
+    loaded = site_option(site)
     with open_registry(registry, loaded) as opened:
         shipment = opened.shipment(shipment_id)
         entered = [] if figures is None else load_figures(figures, shipment)
@@ -183,7 +157,7 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
             limits = observation_policy(policy, loaded)
             figure, evidence = draft_survey_measurement(job, shipment, observed_sessions(observed, limits, job, source, observer), limits)
             entered.append(figure)
-        result = record_figures(opened, shipment_id, _actor(actor), entered, loaded, evidence)
+        result = record_figures(opened, shipment_id, actor_name(actor), entered, loaded, evidence)
     _print_events(result)
 
 
@@ -191,9 +165,9 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
 def reconcile_command(shipment_id: str, rules: Path = typer.Option(..., "--rules", help="Tolerance rule file (TOML)."),
                       registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Compare the figures under the tolerance rules: reconciled, then verified or discrepancy."""
-    loaded = _site(site)
+    loaded = site_option(site)
     with open_registry(registry, loaded) as opened:
-        result, reconciliation = reconcile_shipment(opened, shipment_id, _actor(actor), load_rule_set(rules), loaded)
+        result, reconciliation = reconcile_shipment(opened, shipment_id, actor_name(actor), load_rule_set(rules), loaded)
         print_whole(reconciliation_table(opened.shipment(shipment_id), reconciliation))
     _print_events(result)
 
@@ -202,9 +176,9 @@ def _officer_command(name: str, state: str, summary: str) -> None:
     def command(shipment_id: str, reason: str = typer.Option(..., "--reason", help="Why (recorded in the event)."),
                 evidence: list[Path] = typer.Option([], "--evidence", help="A file the step rests on (hashed into the event)."),
                 registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
-        loaded = _site(site)
+        loaded = site_option(site)
         with open_registry(registry, loaded) as opened:
-            result = officer_step(opened, shipment_id, state, _actor(actor), reason, loaded, evidence)
+            result = officer_step(opened, shipment_id, state, actor_name(actor), reason, loaded, evidence)
         _print_events(result)
 
     command.__doc__ = summary
@@ -222,9 +196,9 @@ def recheck_command(shipment_id: str, reason: str = typer.Option(..., "--reason"
                     evidence: list[Path] = typer.Option([], "--evidence", help="A file the step rests on (hashed into the event)."),
                     registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
     """Return a blocked shipment to precheck after its cause is remedied (then: shipment start); only from blocked."""
-    loaded = _site(site)
+    loaded = site_option(site)
     with open_registry(registry, loaded) as opened:
-        result = recheck(opened, shipment_id, _actor(actor), reason, loaded, evidence)
+        result = recheck(opened, shipment_id, actor_name(actor), reason, loaded, evidence)
     _print_events(result)
 
 
@@ -245,7 +219,7 @@ def reconciliation_table(shipment: Shipment, result: Reconciliation) -> Table:
 @shipment_app.command("show")
 def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """A shipment's declaration, state, figures and event history (and whether the history is intact)."""
-    with open_registry(registry, _site(None)) as opened:
+    with open_registry(registry, site_option(None)) as opened:
         shipment = opened.shipment(shipment_id)
         events = opened.events(shipment_id)
         opened.verify_history(shipment_id)
@@ -271,7 +245,7 @@ def show_command(shipment_id: str, registry: Path | None = RegistryOption, as_js
 @shipment_app.command("list")
 def list_command(registry: Path | None = RegistryOption, as_json: bool = typer.Option(False, "--json", help="Print one JSON object.")) -> None:
     """Every shipment with its current state, and which registry was read."""
-    with open_registry(registry, _site(None)) as opened:
+    with open_registry(registry, site_option(None)) as opened:
         rows = opened.summaries()
         path = opened.path.absolute()
     if as_json:
@@ -321,7 +295,7 @@ def certificate_command(shipment_id: str, out: Path | None = typer.Option(None, 
     reconciled shipment as printable HTML; PROVISIONAL (临时) until the shipment is released."""
     from dashboards.reports.measurement_report import certificate_data, write_certificate
 
-    loaded = _site(site)
+    loaded = site_option(site)
     target = output_file(out, "--out", folder_made=True) if out is not None else default_certificate_path(shipment_id)
     with open_registry(registry, loaded) as opened:
         data = certificate_data(opened, shipment_id, time_zone=None if loaded is None else loaded.config.site.time_zone)

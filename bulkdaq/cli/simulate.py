@@ -147,7 +147,7 @@ def yard(
     for simulator in scenario.simulators:
         console.print(f"belt scales {', '.join(simulator.scales)} on {simulator.device.host}:{simulator.device.port} unit {simulator.device.unit_id}", highlight=False)
     console.print(
-        f"recipe {recipe.name} v{recipe.version}: {total_t:,.0f} t at {rate_t_h:,.0f} t/h, done after {scenario.plan.end_s / speedup:.0f} s real time "
+        f"recipe {recipe.name} v{recipe.version}: {total_t:,.0f} t at {rate_t_h:,.0f} t/h, done after {scenario.end_s / speedup:.0f} s real time "
         f"(Ctrl-C stops); rates are reported per real hour, {speedup:g} × the scenario's",
         soft_wrap=True, highlight=False,
     )

@@ -31,7 +31,7 @@ END_S = 1_920.0  # 60 s idle + 600 t / 1,200 t/h (1,800 s) + 60 s (half of each 
 
 def test_an_honest_run_keeps_its_shares_and_its_product_is_the_sum() -> None:
     yard = blending_scenario(SITE, RECIPE, ScenarioClock(speedup=1.0), total_t=600.0, rate_t_h=1_200.0)
-    assert yard.plan.end_s == END_S
+    assert yard.end_s == END_S
     assert [s.device.name for s in yard.simulators] == ["YARD-FEEDERS", "BP-1-INT"]
     assert {scale: yard.counted_t(scale, END_S) for scale in yard.feeds} == pytest.approx(
         {"BF-1": 360.0, "BF-2": 180.0, "BF-3": 60.0, "BP-1": 600.0}, abs=1e-9)

@@ -62,7 +62,7 @@ async def collect_a_run(
     blend (given the servers and the window's start), `after` while the servers still serve the final totals."""
     clock = ScenarioClock(1.0, running=False)
     yard = make_yard(clock)
-    clock.speedup = yard.plan.end_s / REAL_S
+    clock.speedup = yard.end_s / REAL_S
     servers = yard.servers()
     for server in servers:
         await server.start()
@@ -78,7 +78,7 @@ async def collect_a_run(
             clock.start()
             if during is not None:
                 await during(yard, clock, servers, window[0])
-            while clock.seconds() < yard.plan.end_s:
+            while clock.seconds() < yard.end_s:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.4)  # the belts have stopped: read again
             window.append(datetime.now(timezone.utc))
@@ -117,7 +117,7 @@ async def test_an_honest_run_gives_the_truth_within_each_scales_class(influx_db:
         return blending_scenario(site, recipe, clock, total_t=600.0, rate_t_h=1_200.0)
 
     async def halfway(yard: BlendingYard, clock: ScenarioClock, _servers: list[ModbusDeviceServer], opened: datetime) -> None:
-        while clock.seconds() < yard.plan.end_s / 2:
+        while clock.seconds() < yard.end_s / 2:
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)  # stored by then (flush every 0.1 s)
         live.append(await asyncio.to_thread(live_blending_run, influx_db, site, recipe, "R-LIVE", opened, datetime.now(timezone.utc)))
@@ -132,7 +132,7 @@ async def test_an_honest_run_gives_the_truth_within_each_scales_class(influx_db:
 
     figures = await asyncio.to_thread(blending_run_figures, influx_db, site, recipe, "R-2026-0412-01", start, end)
     document = figures.as_document()
-    truth = {scale: yard.carried_t(scale, yard.plan.end_s) for scale in ("BF-1", "BF-2", "BF-3", "BP-1")}
+    truth = {scale: yard.carried_t(scale, yard.end_s) for scale in ("BF-1", "BF-2", "BF-3", "BP-1")}
     assert truth == pytest.approx({"BF-1": 360.0, "BF-2": 180.0, "BF-3": 60.0, "BP-1": 600.0}, abs=1e-9)
     mpe_pct = {"BF-1": 0.5, "BF-2": 0.5, "BF-3": 1.0, "BP-1": 0.5}  # in service, classes 0.5 / 0.5 / 1 / 0.5
     rows = {row["scale"]: row for row in [*document["components"], document["product"]]}
@@ -189,7 +189,7 @@ async def test_a_drifting_feeder_shows_its_bias_and_a_gap_is_listed_with_the_run
     # BF-2 counts 1.5 % high from the start: 180 t × 1.015 = 182.7 t, 2.7 t over the truth, three times its
     # in-service MPE (0.5 % of 180 t = 0.9 t): the figure carries the bias, the class does not cover it.
     assert bf2["wet_t"] == pytest.approx(182.7, abs=1e-9)
-    assert bf2["wet_t"] - yard.carried_t("BF-2", yard.plan.end_s) == pytest.approx(2.7, abs=1e-9)
+    assert bf2["wet_t"] - yard.carried_t("BF-2", yard.end_s) == pytest.approx(2.7, abs=1e-9)
     assert bf2["wet_t"] - 180.0 > 180.0 * 0.005
     # Its share: 182.7 / 602.7 = 30.3136 %, inside the 2 pp tolerance; the product (600 t, honest) is short of
     # the components by 2.7 t, inside U = 2 · √(3 + 1.08 + 0.27821 + 0.12) = 4.2326 t.
@@ -209,7 +209,7 @@ async def test_an_off_recipe_run_a_short_run_below_minimum_load_and_a_gap(influx
         return blending_scenario(site, recipe, clock, total_t=100.0, rate_t_h=200.0, off_recipe_pp=5.0)
 
     async def outage(yard: BlendingYard, clock: ScenarioClock, servers: list[ModbusDeviceServer], _opened: datetime) -> None:
-        while clock.seconds() < yard.plan.end_s / 3:
+        while clock.seconds() < yard.end_s / 3:
             await asyncio.sleep(0.02)
         servers[0].fault = 4  # device failure on every read: polls fail entirely
         await asyncio.sleep(0.5)
@@ -238,7 +238,7 @@ async def test_a_reset_during_a_run_is_named_not_summed(influx_db: InfluxReader,
         return blending_scenario(site, recipe, clock, total_t=600.0, rate_t_h=1_200.0)
 
     async def reset(yard: BlendingYard, clock: ScenarioClock, _servers: list[ModbusDeviceServer], _opened: datetime) -> None:
-        while clock.seconds() < yard.plan.end_s / 2:
+        while clock.seconds() < yard.end_s / 2:
             await asyncio.sleep(0.02)
         yard.simulator_of("BF-3").reset_totalizer("BF-3")
 

@@ -1,0 +1,125 @@
+"""The yard's steps, as a person at the yard takes them (`bulkdaq yard …`) and as the demo and the tests take
+them: open the site's ledger with its key, record a lot file, record a finished blending run from the belt
+scales' stored totals, publish a run in progress, and publish the yard's series for the board.
+
+A step that writes to the ledger does so first and publishes to InfluxDB after: the ledger is the record,
+the series are a view of it. A publication that fails leaves the ledger whole and is said; the next
+`bulkdaq yard publish` writes the series again from the ledger (writing a point twice overwrites it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bulkdaq.config.site_file import LoadedSite, resolve_credentials
+from bulkdaq.errors import InputError
+from bulkdaq.inputs.lot_file import read_lot_file
+from bulkdaq.shipments.clearance_writer import PublishFailed, publish
+from bulkdaq.shipments.workflow import registry_signing_key
+from bulkdaq.store.influx_reader import InfluxReader
+from bulkdaq.store.line_protocol import Point
+from bulkdaq.yard.balance_rule import BalanceRule, load_balance_rule
+from bulkdaq.yard.blending_run import BlendingRunFigures, blending_run_from_store, live_blending_run
+from bulkdaq.yard.ledger import Entry, YardLedger
+from bulkdaq.yard.lot import InboundLot, MoistureResult, OutboundLot, StockSurvey, Transfer
+from bulkdaq.yard.recipe import Recipe
+from bulkdaq.yard.yard_series import off_recipe_events, run_points
+
+
+def open_ledger(site: LoadedSite, *, create: bool = False) -> YardLedger:
+    """The site's yard ledger (`[yard] ledger`), signing with the site's `[evidence] key_file` when it has one.
+
+    Only the steps that record create the file; a reading step never creates a file or a folder.
+    """
+    return YardLedger(site.config.yard.ledger, registry_signing_key(site), create=create)
+
+
+def yard_rule(site: LoadedSite) -> BalanceRule:
+    """The yard balance rule the site names (`[yard] balance_rules`).
+
+    Raises
+    ------
+    InputError
+        The site file names none: a balance is never judged by a rule nobody chose.
+    """
+    path = site.config.yard.balance_rules
+    if path is None:
+        raise InputError(site.path, "yard.balance_rules", "no yard balance rule is named; give the rule file "
+                         "(e.g. examples/yard/yard_rules.toml): a balance is judged only by a rule the yard and customs agreed")
+    return load_balance_rule(path)
+
+
+def record_lot_file(ledger: YardLedger, path: Path, actor: str, at: datetime) -> Entry:
+    """Record what a lot file holds (an inbound lot, an outbound lot, a moisture result, a stock survey, a
+    transfer) as the ledger entry of its kind. `at` dates the lots and transfers (their files carry no time);
+    a moisture result and a stock survey are dated by their own sampling and survey times."""
+    document = read_lot_file(path)
+    if isinstance(document, InboundLot):
+        return ledger.lot_entered(document, actor, at)
+    if isinstance(document, OutboundLot):
+        return ledger.lot_shipped(document, actor, at)
+    if isinstance(document, MoistureResult):
+        return ledger.moisture(document, actor)
+    if isinstance(document, StockSurvey):
+        return ledger.stock_survey(document, actor)
+    if isinstance(document, Transfer):
+        return ledger.transfer(document, actor, at)
+    raise AssertionError(f"lot file kind {type(document).__name__} has no ledger entry")  # read_lot_file knows only the kinds above
+
+
+@dataclass(frozen=True)
+class RecordedRun:
+    """A finished run: its figures, the ledger entry that holds them, and whether the board has them."""
+
+    figures: BlendingRunFigures
+    entry: Entry
+    published: bool
+    publish_error: str = ""
+
+
+def record_run(
+    site: LoadedSite, ledger: YardLedger, recipe: Recipe, run: str, start: datetime, end: datetime, actor: str,
+    *, outbound_lot: str | None = None, influx_url: str | None = None, publish_series: bool = True,
+) -> RecordedRun:
+    """Work out a finished run from the belt scales' stored totals, record it in the ledger, then publish it.
+
+    Raises
+    ------
+    bulkdaq.yard.blending_run.ScaleTotalDropped, bulkdaq.shipments.stored_totals.NoReadings, InputError
+        No figure can be had (nothing is recorded).
+    bulkdaq.yard.ledger.EntryRefused
+        The ledger refuses the run (a run id recorded before, a lot it does not know …).
+    """
+    figures = blending_run_from_store(site, recipe, run, start, end, influx_url=influx_url, outbound_lot=outbound_lot)
+    document = figures.as_document()
+    entry = ledger.run(document, actor)
+    if not publish_series:
+        return RecordedRun(figures, entry, False)
+    points = run_points(site.config.site.name, document, end, "finished") + off_recipe_events(site.config.site.name, document, end)
+    error = publish_points(site, points)
+    return RecordedRun(figures, entry, not error, error)
+
+
+def publish_live_run(site: LoadedSite, recipe: Recipe, run: str, start: datetime, now: datetime, *, influx_url: str | None = None) -> BlendingRunFigures | None:
+    """The figures of a run in progress, published as `running` (None, and nothing written, while no belt has
+    delivered anything yet)."""
+    target = site.config.influxdb
+    with InfluxReader(influx_url or target.url, target.database, resolve_credentials(target, site.path)) as reader:
+        figures = live_blending_run(reader, site, recipe, run, start, now)
+    if figures is not None:
+        publish(site, run_points(site.config.site.name, figures.as_document(), now, "running"))
+    return figures
+
+
+def publish_points(site: LoadedSite, points: list[Point]) -> str:
+    """Write points to the site's InfluxDB; the reason it could not (empty when it did)."""
+    try:
+        publish(site, points)
+    except PublishFailed as error:
+        return str(error)
+    return ""
+
+
+__all__ = ["RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_file", "record_run", "yard_rule"]
