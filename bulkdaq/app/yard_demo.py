@@ -26,7 +26,17 @@ from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.yard.ledger import YardLedger
 from bulkdaq.yard.recipe import Recipe, load_recipe
 from bulkdaq.yard.yard_balance import YardBalance, yard_balance
-from bulkdaq.yard.yard_steps import RecordedRun, open_ledger, publish_live_run, record_lot_file, record_run, yard_rule
+from bulkdaq.yard.yard_steps import (
+    RecordedRun,
+    open_ledger,
+    publish_live_run,
+    publish_points,
+    record_lot_file,
+    record_run,
+    watch_drift,
+    yard_points,
+    yard_rule,
+)
 from dashboards.reports.yard_statement import write_yard_statement
 from simulators.belt_scale import Drift
 from simulators.blending_yard import BlendingYard, BlendPlan, honest_plan
@@ -174,6 +184,12 @@ async def run_yard_demo(
         rule = yard_rule(site)
         period_end = ended + timedelta(seconds=2)  # after the product pile's survey
         balance = yard_balance(ledger.state(), rule, started - timedelta(seconds=1), period_end)
+        not_published = publish_points(site, yard_points(site, ledger, period_end, (started - timedelta(seconds=1), period_end)))
+        findings, not_published_drift = watch_drift(site, ledger, DEMO_ACTOR, period_end)
+        for problem in (not_published, not_published_drift):
+            if problem:
+                say(f"not on the yard board: {problem}")
+        say("belt scales against draft surveys: " + ", ".join(f"{f.scale} {f.verdict} ({f.available} lots)" for f in findings))
         statement = _statement(site, ledger, rule, started - timedelta(seconds=1), period_end, data_dir)
         ledger.verify(ledger.public_key())
     return YardDemoResult(site, tuple(outcomes), balance, statement, site.config.yard.ledger, fingerprint, started, ended)

@@ -22,6 +22,7 @@ from bulkdaq.cli.step_options import actor_name, moment_option, site_option
 from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.errors import InputError
 from bulkdaq.evidence.chain import load_public_key
+from bulkdaq.shipments.clearance_writer import publish
 from bulkdaq.shipments.tolerance_rules import load_rule_set
 from bulkdaq.wording.figure_format import figure_text, percent_text
 from bulkdaq.wording.glossary import YARD_VERDICTS
@@ -29,7 +30,7 @@ from bulkdaq.yard.ledger import Entry
 from bulkdaq.yard.lot import Moisture
 from bulkdaq.yard.recipe import load_recipe
 from bulkdaq.yard.yard_balance import TONNE_DECIMALS, lot_balances, yard_balance
-from bulkdaq.yard.yard_steps import open_ledger, publish_live_run, record_lot_file, record_run, yard_rule
+from bulkdaq.yard.yard_steps import open_ledger, publish_live_run, record_lot_file, record_run, watch_drift, yard_points, yard_rule
 
 yard_app = typer.Typer(help="The bonded blending yard (保税混矿): lots, blending runs, stock, the mass balance, scale drift, the statement.",
                        no_args_is_help=True)
@@ -218,6 +219,55 @@ def balance_command(start: str = typer.Option(..., "--from", help="The period's 
     for flag in document["flags"]:
         entries = ", ".join(f"#{e['entry']}" for e in flag["evidence"])
         console.print(escape(f"flag {flag['kind']}: {flag['subject']}: {flag['detail']} (entries {entries})"), highlight=False)
+
+
+@yard_app.command("publish")
+def publish_command(start: str | None = typer.Option(None, "--from", help="With --to: also the balance of this period."),
+                    end: str | None = typer.Option(None, "--to", help="The period's end (excluded)."),
+                    site: Path | None = SiteOption) -> None:
+    """Write the yard's series for the yard board from the ledger: each pile's stock and balance, the period's
+    balance when a period is given, and an event for each overdrawn lot (writing them again overwrites them)."""
+    loaded = _yard_site(site)
+    began, ended = moment_option(start, "--from"), moment_option(end, "--to")
+    if (began is None) != (ended is None):
+        raise InputError("command line", "--from" if began is None else "--to", "a period needs both --from and --to")
+    now = datetime.now(timezone.utc)
+    with open_ledger(loaded) as ledger:
+        try:
+            points = yard_points(loaded, ledger, now, None if began is None or ended is None else (began, ended))
+        except ValueError as refused:
+            raise InputError("command line", "--to", str(refused)) from None
+    publish(loaded, points)  # PublishFailed, a BulkdaqError, says in one line why not
+    console.print(f"{len(points)} points written to {escape(loaded.config.influxdb.url)} database {escape(loaded.config.influxdb.database)}", highlight=False)
+
+
+@yard_app.command("drift")
+def drift_command(window: int = typer.Option(10, "--window", min=5, help="The newest pairs (lots) a verdict looks at, at least 5."),
+                  site: Path | None = SiteOption, actor: str | None = ActorOption, as_json: bool = JsonOption) -> None:
+    """Each belt scale against the draft surveys of the lots it moved: the bias and its interval against the
+    MPE of its OIML R 50 class; a scale drifted beyond its class is recorded in the ledger (once per finding)
+    and raised on the yard board."""
+    loaded = _yard_site(site)
+    with open_ledger(loaded, create=True) as ledger:
+        findings, error = watch_drift(loaded, ledger, actor_name(actor), datetime.now(timezone.utc), window=window)
+    if as_json:
+        print(json_text({"scales": [f.as_document() for f in findings], "published": not error, "publish_error": error}))
+        return
+    table = Table(title="belt scales against the draft surveys of the lots they moved")
+    for column in ("scale", "class", "lots", "bias", "interval", "MPE", "verdict", "ledger"):
+        table.add_column(column, justify="right" if column in ("lots", "bias", "interval", "MPE") else "left")
+    for finding in findings:
+        check = finding.check
+        numbers = finding.verdict != "insufficient"
+        table.add_row(finding.scale, f"{finding.accuracy_class:g}", str(finding.available),
+                      percent_text(check.mean_pct, signed=True, decimals=SHARE_DECIMALS) if numbers else "—",
+                      f"{percent_text(check.ci_low_pct, signed=True, decimals=SHARE_DECIMALS)} … "
+                      f"{percent_text(check.ci_high_pct, signed=True, decimals=SHARE_DECIMALS)}" if numbers else "—",
+                      percent_text(check.mpe_pct, decimals=SHARE_DECIMALS), YARD_VERDICTS[finding.verdict][0],
+                      f"#{finding.entry.number}" if finding.entry is not None else "")
+    print_whole(table)
+    if error:
+        console.print(escape(f"not on the yard board: {error}"), highlight=False)
 
 
 @yard_app.command("verify")

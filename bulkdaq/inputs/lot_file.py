@@ -3,8 +3,8 @@
 A lot file says what it holds with ``kind`` and carries that document's keys beside it (docs/yard.md;
 the models are in bulkdaq/yard/lot.py):
 
-* ``"inbound_lot"``: lot, origin, brand, grade, declaration, figures (method, wet_t, u_wet_t, source),
-  of_record, moisture (pct, u_pct, source), optionally vessel;
+* ``"inbound_lot"``: lot, origin, brand, grade, declaration, figures (method, wet_t, u_wet_t, source, and
+  for a ``belt_scale`` figure the scale that weighed it, e.g. ``"scale": "BR-1"``), of_record, moisture (pct, u_pct, source), optionally vessel;
 * ``"outbound_lot"``: lot, product, declaration, figure, moisture, runs, optionally destination and vessel;
 * ``"moisture"``: lot, sampled, moisture;
 * ``"stock_survey"``: lot, surveyed, figure, optionally moisture;

@@ -20,6 +20,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 
 from bulkdaq.config.strict_model import StrictTypedModel
+from bulkdaq.config.validation import Name
 from bulkdaq.errors import BulkdaqError
 from calculators.blending.dry_mass import MOISTURE_RANGE_PCT
 
@@ -84,18 +85,32 @@ class ShipmentCitation(StrictTypedModel):
 
 
 class LotFigure(StrictTypedModel):
-    """One method's figure of a lot: wet tonnes [t] with their standard uncertainty [t], and the source."""
+    """One method's figure of a lot: wet tonnes [t] with their standard uncertainty [t], and the source.
+
+    A figure of method ``belt_scale`` names the belt scale that weighed it (`scale`, the scale's asset as
+    ``[[yard.belt_scales]]`` of the site file and the `scale` tag of its readings name it, e.g. ``"BR-1"``):
+    the drift check (bulkdaq/yard/drift_watch.py) holds that scale's figures against the draft surveys of
+    the same lots, so a belt-scale figure without its scale could not be checked. No other method names a
+    scale.
+    """
 
     method: LotMethod
     wet_t: Tonnes
     u_wet_t: StandardU
     source: Text
     shipment: ShipmentCitation | None = None
+    scale: Name | None = None
 
     @model_validator(mode="after")
     def _citation(self) -> LotFigure:
         if (self.method == "shipment") != (self.shipment is not None):
             raise ValueError("a figure of method 'shipment' cites its shipment (key shipment), and only such a figure does")
+        if self.method == "belt_scale" and self.scale is None:
+            raise ValueError("a figure of method 'belt_scale' names the belt scale that weighed it (key scale: the scale's asset, "
+                             "as [[yard.belt_scales]] of the site file names it, e.g. \"BR-1\")")
+        if self.method != "belt_scale" and self.scale is not None:
+            raise ValueError(f"a figure of method {self.method!r} names no scale (key scale is for a 'belt_scale' figure only); "
+                             "remove it, or give the scale's figure as a figure of its own of method 'belt_scale'")
         return self
 
 

@@ -22,10 +22,12 @@ from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.line_protocol import Point
 from bulkdaq.yard.balance_rule import BalanceRule, load_balance_rule
 from bulkdaq.yard.blending_run import BlendingRunFigures, blending_run_from_store, live_blending_run
+from bulkdaq.yard.drift_watch import DEFAULT_WINDOW, ScaleFinding, drift_points, watch_scales
 from bulkdaq.yard.ledger import Entry, YardLedger
 from bulkdaq.yard.lot import InboundLot, MoistureResult, OutboundLot, StockSurvey, Transfer
 from bulkdaq.yard.recipe import Recipe
-from bulkdaq.yard.yard_series import off_recipe_events, run_points
+from bulkdaq.yard.yard_balance import lot_balances, yard_balance
+from bulkdaq.yard.yard_series import balance_points, off_recipe_events, overdrawn_events, run_points, stock_points
 
 
 def open_ledger(site: LoadedSite, *, create: bool = False) -> YardLedger:
@@ -97,7 +99,10 @@ def record_run(
     entry = ledger.run(document, actor)
     if not publish_series:
         return RecordedRun(figures, entry, False)
-    points = run_points(site.config.site.name, document, end, "finished") + off_recipe_events(site.config.site.name, document, end)
+    name = site.config.site.name
+    points = run_points(name, document, end, "finished") + off_recipe_events(name, document, end)
+    if site.config.yard.balance_rules is not None:  # the stock the run leaves, as the board shows it
+        points += stock_points(name, ledger.state(), yard_rule(site), end)
     error = publish_points(site, points)
     return RecordedRun(figures, entry, not error, error)
 
@@ -113,6 +118,25 @@ def publish_live_run(site: LoadedSite, recipe: Recipe, run: str, start: datetime
     return figures
 
 
+def yard_points(site: LoadedSite, ledger: YardLedger, at: datetime, period: tuple[datetime, datetime] | None = None) -> list[Point]:
+    """The yard's series from the ledger as it stands, timed `at`: each pile's stock, each pile's balance (and
+    the period's when a period is given), and a `lot_overdrawn` event for each overdrawn pile."""
+    name, state, rule = site.config.site.name, ledger.state(), yard_rule(site)
+    piles = lot_balances(state, rule)
+    points = stock_points(name, state, rule, at) + overdrawn_events(name, piles, at)
+    if period is not None:
+        points += balance_points(name, yard_balance(state, rule, *period), at)
+    return points
+
+
+def watch_drift(site: LoadedSite, ledger: YardLedger, actor: str, at: datetime, *, window: int = DEFAULT_WINDOW) -> tuple[tuple[ScaleFinding, ...], str]:
+    """Check every configured belt scale against the draft surveys of the lots it moved; record a new
+    "drifted" finding in the ledger (once), then publish each scale's check and an event per drifted scale.
+    Returns the findings and the reason the board could not be told (empty when it was)."""
+    findings = watch_scales(ledger, site.config.yard, actor, at, window=window)
+    return findings, publish_points(site, drift_points(site.config.site.name, findings, at))
+
+
 def publish_points(site: LoadedSite, points: list[Point]) -> str:
     """Write points to the site's InfluxDB; the reason it could not (empty when it did)."""
     try:
@@ -122,4 +146,4 @@ def publish_points(site: LoadedSite, points: list[Point]) -> str:
     return ""
 
 
-__all__ = ["RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_file", "record_run", "yard_rule"]
+__all__ = ["RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_file", "record_run", "watch_drift", "yard_points", "yard_rule"]

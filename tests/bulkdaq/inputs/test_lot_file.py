@@ -21,7 +21,7 @@ def test_the_example_lot_files_read() -> None:
     pilbara = read_inbound_lot(LOTS / "L-PILBARA-01.json")
     assert (pilbara.lot, pilbara.of_record, pilbara.figure.wet_t, pilbara.figure.u_wet_t) == ("L-PILBARA-01", "draft_survey", 100_000.0, 250.0)
     assert (pilbara.moisture.pct, pilbara.moisture.u_pct) == (8.5, 0.1)
-    assert [f.method for f in pilbara.figures] == ["draft_survey", "belt_scale"]
+    assert [(f.method, f.scale) for f in pilbara.figures] == [("draft_survey", None), ("belt_scale", "BR-1")]  # a belt-scale figure names its scale
     assert read_inbound_lot(LOTS / "L-BRAZIL-07.json").origin == "Brazil (Carajás, Pará)"
     assert read_inbound_lot(LOTS / "L-SA-03.json").moisture.pct == 5.0
     outbound = read_outbound_lot(LOTS / "O-PB62-01.json")
@@ -67,6 +67,15 @@ def _figure(**change: Any) -> dict[str, Any]:
         ({**SA, "of_record": "belt_scale"}, "FILE: of_record: names 'belt_scale', which has no figure (figures: draft_survey)"),
         ({**SA, "figures": SA["figures"] * 2}, "FILE: figures: method 'draft_survey' has two figures; give one figure per method"),
         (_figure(method="shipment"), "FILE: figures[0]: a figure of method 'shipment' cites its shipment (key shipment), and only such a figure does"),
+        (_figure(method="belt_scale"),
+         "FILE: figures[0]: a figure of method 'belt_scale' names the belt scale that weighed it (key scale: the scale's asset, "
+         "as [[yard.belt_scales]] of the site file names it, e.g. \"BR-1\")"),
+        (_figure(scale="BR-1"),
+         "FILE: figures[0]: a figure of method 'draft_survey' names no scale (key scale is for a 'belt_scale' figure only); "
+         "remove it, or give the scale's figure as a figure of its own of method 'belt_scale'"),
+        (_figure(method="belt_scale", scale="BR 1"),
+         "FILE: figures[0].scale: 'BR 1' is not a name bulkdaq accepts: ' ' is not allowed; write 1 to 64 letters, digits and _ . : / -, "
+         'starting with a letter or digit (docs/configuration.md, "Names")'),
         ({k: v for k, v in SA.items() if k != "kind"},
          "FILE: kind: required key is missing; expected one of inbound_lot, outbound_lot, moisture, stock_survey, transfer"),
         ({**SA, "kind": "lot"}, "FILE: kind: 'lot' is not a kind of lot file; expected one of inbound_lot, outbound_lot, moisture, stock_survey, transfer"),
@@ -76,6 +85,7 @@ def _figure(**change: Any) -> dict[str, Any]:
     ],
     ids=["missing-field", "moisture-85-pct", "negative-mass", "u-missing", "unknown-key", "number-as-text", "bool-as-number",
          "text-wrong-type", "list-wrong-type", "unsafe-lot-id", "of-record-without-figure", "method-twice", "shipment-without-citation",
+         "belt-scale-without-scale", "draft-survey-with-scale", "unsafe-scale-name",
          "no-kind", "unknown-kind", "not-an-object", "time-without-zone"],
 )
 def test_a_bad_lot_file_names_file_key_and_what_was_expected(tmp_path: Path, document: Any, message: str) -> None:

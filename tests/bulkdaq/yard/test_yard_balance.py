@@ -156,7 +156,7 @@ def test_a_run_off_its_recipe_or_short_of_its_components_is_flagged_with_its_ent
 
 
 def test_a_surveyed_stock_replaces_the_book_and_a_transfer_counts_out(honest: YardLedger) -> None:
-    honest.transfer(Transfer(lot="L-SA-03", figure=LotFigure(method="belt_scale", wet_t=500.0, u_wet_t=2.0, source="BF-3"), to="bonded yard B",
+    honest.transfer(Transfer(lot="L-SA-03", figure=LotFigure(method="belt_scale", wet_t=500.0, u_wet_t=2.0, source="BF-3", scale="BF-3"), to="bonded yard B",
                              reason="sold on"), "clerk", at(14))
     honest.stock_survey(StockSurvey(lot="L-SA-03", surveyed=at(15, 6), figure=LotFigure(method="stockpile_survey", wet_t=19_480.0, u_wet_t=390.0, source="drone"),
                                     moisture=Moisture(pct=4.8, u_pct=0.1, source="lab")), "surveyor")

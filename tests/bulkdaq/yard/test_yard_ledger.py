@@ -281,7 +281,7 @@ def test_a_lot_is_entered_once_and_an_entry_needs_actor_and_reason(honest: YardL
     with pytest.raises(EntryRefused, match=re.escape("lot 'L-SA-03' is already in the yard ledger; a lot is entered once (void the mistaken entry first)")):
         honest.lot_entered(read_inbound_lot(LOTS / "L-SA-03.json"), "clerk", at(9))
     with pytest.raises(EntryRefused, match="a transfer entry needs an actor and a reason"):
-        honest.transfer(Transfer(lot="L-SA-03", figure=LotFigure(method="belt_scale", wet_t=10.0, u_wet_t=0.1, source="BF-3"),
+        honest.transfer(Transfer(lot="L-SA-03", figure=LotFigure(method="belt_scale", wet_t=10.0, u_wet_t=0.1, source="BF-3", scale="BF-3"),
                                  to="yard B", reason="x"), " ", at(14))
     assert len(honest.entries()) == 6
 

@@ -10,7 +10,7 @@ from typing import Any
 from bulkdaq.inputs.lot_file import read_inbound_lot, read_lot_file, read_outbound_lot
 from bulkdaq.yard.balance_rule import BalanceRule
 from bulkdaq.yard.ledger import YardLedger
-from bulkdaq.yard.lot import MoistureResult
+from bulkdaq.yard.lot import InboundLot, LotFigure, Moisture, MoistureResult, StockSurvey
 from calculators.blending.mass_balance import blending_run
 
 LOTS = Path(__file__).resolve().parents[3] / "examples" / "yard" / "lots"
@@ -53,3 +53,22 @@ def record_honest(ledger: YardLedger) -> None:
     ledger.moisture(moisture, "laboratory")
     ledger.run(RUN_1, "control room")
     ledger.lot_shipped(read_outbound_lot(LOTS / "O-PB62-01.json"), "yard clerk", at(13))
+
+
+def inbound(lot: str, survey_t: float, *, u_survey_t: float | None = None, belt: tuple[str, float] | None = None,
+            origin: str = "Australia (Pilbara)", moisture_pct: float = 8.0) -> InboundLot:
+    """An inbound lot with its draft survey figure (u 0.25 % unless given) and, when `belt` = (scale, wet t), the
+    receiving belt scale's figure beside it (u = 0.5 %/√3 of it)."""
+    figures = [LotFigure(method="draft_survey", wet_t=survey_t, u_wet_t=survey_t * 0.0025 if u_survey_t is None else u_survey_t,
+                         source=f"discharge draft survey of {lot}")]
+    if belt is not None:
+        figures.append(LotFigure(method="belt_scale", wet_t=belt[1], u_wet_t=belt[1] * 0.005 / 3**0.5, scale=belt[0],
+                                 source=f"receiving belt scale {belt[0]}"))
+    return InboundLot(lot=lot, origin=origin, brand="test fines", grade="Fe 62 %", declaration=f"D-{lot}", figures=figures,
+                      of_record="draft_survey", moisture=Moisture(pct=moisture_pct, u_pct=0.1, source="laboratory"))
+
+
+def emptied(ledger: YardLedger, lot: str, surveyed: datetime) -> None:
+    """A stock survey that finds `lot`'s pile empty (0 t): the lot is exhausted."""
+    ledger.stock_survey(StockSurvey(lot=lot, surveyed=surveyed, figure=LotFigure(method="stockpile_survey", wet_t=0.0, u_wet_t=0.0,
+                                                                                 source="pile surveyed empty")), "surveyor")
