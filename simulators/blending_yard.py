@@ -37,6 +37,17 @@ class SummedFlow:
 
 
 @dataclass(frozen=True)
+class StillBelt:
+    """A belt of the yard that takes no part in the runs (a receiving belt between ships): it stands still."""
+
+    def rate_t_h(self, t: float) -> float:
+        return 0.0
+
+    def carried_t(self, t: float) -> float:
+        return 0.0
+
+
+@dataclass(frozen=True)
 class ProductFlow:
     """The product belt: the sum of the feeders' flows × (1 + bias) [t]."""
 
@@ -125,8 +136,11 @@ class BlendingYard:
         self.simulators: list[BeltScaleSimulator] = []
         for device in site.config.modbus.devices:
             carried = {point.asset for point in device.points if point.measurement == "scale"}
-            if carried and carried <= set(self.feeds):
-                self.simulators.append(BeltScaleSimulator(device, {scale: self.feeds[scale] for scale in carried}, clock))
+            if not carried or any(point.measurement != "scale" for point in device.points):
+                continue
+            # The yard's other belts are served too, standing still, so every device of the site answers.
+            feeds = {scale: self.feeds.get(scale) or BeltFeed(StillBelt(), initial.get(scale, 20_000.0)) for scale in carried}
+            self.simulators.append(BeltScaleSimulator(device, feeds, clock))
         served = {scale for simulator in self.simulators for scale in simulator.scales}
         missing = set(self.feeds) - served
         if missing:
@@ -208,6 +222,7 @@ __all__ = [
     "BlendPlan",
     "BlendingYard",
     "ProductFlow",
+    "StillBelt",
     "SummedFlow",
     "blending_scenario",
     "honest_plan",

@@ -54,7 +54,7 @@ def yard_site_file(folder: Path, influx: InfluxReader) -> Path:
     """The example yard's site file, pointed at the test's influxd, free ports, and a ledger, spool and key in `folder`."""
     text = (EXAMPLES / "site.toml").read_text(encoding="utf-8")
     text = text.replace('url = "http://127.0.0.1:8086"', f'url = "{influx.url}"').replace('database = "bulkdaq"', f'database = "{influx.database}"')
-    for port in ("5030", "5031"):
+    for port in ("5030", "5031", "5032"):
         text = text.replace(f"port = {port}", f"port = {free_port()}")
     text = text.replace("poll_interval_s = 0.5", "poll_interval_s = 0.1")
     text = text.replace('ledger = "var/yard.sqlite"', f'ledger = "{folder / "yard.sqlite"}"')
@@ -101,7 +101,7 @@ async def test_the_yard_through_the_collector_and_the_command_line(influx_db: In
                                  cwd=tmp_path, text=True)
     try:
         deadline = time.monotonic() + 30
-        while _stored_scales(influx_db) != {"BF-1", "BF-2", "BF-3", "BP-1"}:  # every scale read before the belts move
+        while _stored_scales(influx_db) != {"BF-1", "BF-2", "BF-3", "BP-1", "BR-1"}:  # every scale read before the belts move
             assert time.monotonic() < deadline and collector.poll() is None, "the collector stored no reading of every scale"
             await asyncio.sleep(0.2)
         clock.start()

@@ -32,7 +32,8 @@ END_S = 1_920.0  # 60 s idle + 600 t / 1,200 t/h (1,800 s) + 60 s (half of each 
 def test_an_honest_run_keeps_its_shares_and_its_product_is_the_sum() -> None:
     yard = blending_scenario(SITE, RECIPE, ScenarioClock(speedup=1.0), total_t=600.0, rate_t_h=1_200.0)
     assert yard.end_s == END_S
-    assert [s.device.name for s in yard.simulators] == ["YARD-FEEDERS", "BP-1-INT"]
+    assert [s.device.name for s in yard.simulators] == ["YARD-FEEDERS", "BP-1-INT", "BR-1-INT"]  # the receiving belt stands still
+    assert yard.simulator_of("BR-1").reported("BR-1", "rate_t_h") == 0.0
     assert {scale: yard.counted_t(scale, END_S) for scale in yard.feeds} == pytest.approx(
         {"BF-1": 360.0, "BF-2": 180.0, "BF-3": 60.0, "BP-1": 600.0}, abs=1e-9)
     for t in (90.0, 700.0, 1_900.0):  # on the ramp up, steady, on the ramp down: the shares hold
@@ -94,7 +95,8 @@ def test_the_cli_serves_the_yard_to_an_independent_master(tmp_path: Path) -> Non
     feeders_port, product_port = free_port(), free_port()
     text = (REPO / "examples" / "yard" / "site.toml").read_text(encoding="utf-8")
     site = tmp_path / "yard.toml"
-    site.write_text(text.replace("port = 5030", f"port = {feeders_port}").replace("port = 5031", f"port = {product_port}"), encoding="utf-8")
+    text = text.replace("port = 5030", f"port = {feeders_port}").replace("port = 5031", f"port = {product_port}")
+    site.write_text(text.replace("port = 5032", f"port = {free_port()}"), encoding="utf-8")
     process = subprocess.Popen([str(BULKDAQ), "simulate", "yard", str(site), "--recipe", str(RECIPE_FILE), "--drift", "BF-2=1.5",
                                 "--speedup", "1e-6"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -91,7 +91,8 @@ def test_a_belt_scale_read_over_opc_ua_is_a_belt_scale(tmp_path: Path) -> None:
 def test_the_example_yard_site_loads() -> None:
     site = load_site(REPO / "examples" / "yard" / "site.toml")
     assert [(s.asset, s.role, s.accuracy_class, s.minimum_totalized_load_t) for s in site.config.yard.belt_scales] == [
-        ("BF-1", "feeder", 0.5, 50.0), ("BF-2", "feeder", 0.5, 50.0), ("BF-3", "feeder", 1.0, 20.0), ("BP-1", "product", 0.5, 100.0)]
+        ("BF-1", "feeder", 0.5, 50.0), ("BF-2", "feeder", 0.5, 50.0), ("BF-3", "feeder", 1.0, 20.0), ("BP-1", "product", 0.5, 100.0),
+        ("BR-1", "receiving", 0.5, 200.0)]
     assert site.warnings == ()
 
 

@@ -74,7 +74,7 @@ _CASES = [
      "the target shares sum to 60 + 30 + 9 = 99 %; expected 100 %"),
     ("targets just over 100", "target_pct = 10.0", "target_pct = 10.00001", "components", "= 100.00001 %; expected 100 %"),
     ("component scale not a belt scale", 'scale = "BF-3"', 'scale = "BF-9"', "components[2].scale",
-     "'BF-9' is not a belt scale of the site's [[yard.belt_scales]] (belt scales: BF-1 (feeder), BF-2 (feeder), BF-3 (feeder), BP-1 (product))"),
+     "'BF-9' is not a belt scale of the site's [[yard.belt_scales]] (belt scales: BF-1 (feeder), BF-2 (feeder), BF-3 (feeder), BP-1 (product), BR-1 (receiving))"),
     ("component over the product scale", 'scale = "BF-3"', 'scale = "BP-1"', "components[2].scale",
      "'BP-1' is a product scale; a component is drawn over a feeder scale"),
     ("product scale a feeder", 'product_scale = "BP-1"', 'product_scale = "BF-2"', "product_scale",
