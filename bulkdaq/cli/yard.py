@@ -26,11 +26,12 @@ from bulkdaq.shipments.clearance_writer import publish
 from bulkdaq.shipments.tolerance_rules import load_rule_set
 from bulkdaq.wording.figure_format import figure_text, percent_text
 from bulkdaq.wording.glossary import YARD_VERDICTS
+from bulkdaq.yard.drift_watch import skipped_lots, unconfigured_scales
 from bulkdaq.yard.ledger import Entry
 from bulkdaq.yard.lot import Moisture
 from bulkdaq.yard.recipe import load_recipe
 from bulkdaq.yard.yard_balance import TONNE_DECIMALS, lot_balances, yard_balance
-from bulkdaq.yard.yard_steps import open_ledger, publish_live_run, record_lot_file, record_run, watch_drift, yard_points, yard_rule
+from bulkdaq.yard.yard_steps import YARD_SERIES, open_ledger, publish_live_run, record_lot_file, record_run, watch_drift, yard_points, yard_rule
 
 yard_app = typer.Typer(help="The bonded blending yard (保税混矿): lots, blending runs, stock, the mass balance, scale drift, the statement.",
                        no_args_is_help=True)
@@ -181,14 +182,13 @@ def stock_command(site: Path | None = SiteOption, as_json: bool = JsonOption) ->
         print(json_text({"ledger": str(loaded.config.yard.ledger), "piles": [b.as_document() for b in balances]}))
         return
     table = Table(title=f"yard ledger {loaded.config.yard.ledger}")
-    for column in ("pile", "origin", "entered wet", "out wet", "stock wet", "U (k)", "stock dry", "status"):
-        table.add_column(column, justify="left" if column in ("pile", "origin", "status") else "right")
+    k = yard_rule(loaded).coverage_factor
+    for column in ("pile", "origin", "entered wet", "out wet", "stock wet", f"U (k = {k:g})", "stock from", "stock dry", "status"):
+        table.add_column(column, justify="left" if column in ("pile", "origin", "stock from", "status") else "right")
     for b in balances:
-        stock = b.wet.stock
-        wet_stock = stock.term.value_t if stock.source == "survey" else stock.book_t
-        u = b.wet.expanded_t
-        table.add_row(b.pile, b.particulars.get("origin", ""), _t(b.wet.entered.value_t), _t(b.wet.out.value_t), _t(wet_stock), _t(u),
-                      _t(b.dry.stock.term.value_t if b.dry.stock.source == "survey" else b.dry.stock.book_t), b.status)
+        wet, dry = b.wet.stock, b.dry.stock
+        table.add_row(b.pile, b.particulars.get("origin", ""), _t(b.wet.entered.value_t), _t(b.wet.out.value_t), _t(wet.held_t),
+                      _t(k * wet.u_held_t), wet.source, _t(dry.held_t), b.status)
     print_whole(table)
 
 
@@ -225,8 +225,9 @@ def balance_command(start: str = typer.Option(..., "--from", help="The period's 
 def publish_command(start: str | None = typer.Option(None, "--from", help="With --to: also the balance of this period."),
                     end: str | None = typer.Option(None, "--to", help="The period's end (excluded)."),
                     site: Path | None = SiteOption) -> None:
-    """Write the yard's series for the yard board from the ledger: each pile's stock and balance, the period's
-    balance when a period is given, and an event for each overdrawn lot (writing them again overwrites them)."""
+    """Write the yard's series for the yard board again from the ledger: every recorded run, each pile's stock,
+    an event for each overdrawn lot, and with --from/--to each pile's and the period's balance (writing a
+    point again overwrites it)."""
     loaded = _yard_site(site)
     began, ended = moment_option(start, "--from"), moment_option(end, "--to")
     if (began is None) != (ended is None):
@@ -237,7 +238,7 @@ def publish_command(start: str | None = typer.Option(None, "--from", help="With 
             points = yard_points(loaded, ledger, now, None if began is None or ended is None else (began, ended))
         except ValueError as refused:
             raise InputError("command line", "--to", str(refused)) from None
-    publish(loaded, points)  # PublishFailed, a BulkdaqError, says in one line why not
+    publish(loaded, points, what=YARD_SERIES)  # PublishFailed, a BulkdaqError, says in one line why not
     console.print(f"{len(points)} points written to {escape(loaded.config.influxdb.url)} database {escape(loaded.config.influxdb.database)}", highlight=False)
 
 
@@ -250,8 +251,11 @@ def drift_command(window: int = typer.Option(10, "--window", min=5, help="The ne
     loaded = _yard_site(site)
     with open_ledger(loaded, create=True) as ledger:
         findings, error = watch_drift(loaded, ledger, actor_name(actor), datetime.now(timezone.utc), window=window)
+        state = ledger.state()
+    skipped, unconfigured = skipped_lots(state), unconfigured_scales(state, loaded.config.yard)
     if as_json:
-        print(json_text({"scales": [f.as_document() for f in findings], "published": not error, "publish_error": error}))
+        print(json_text({"scales": [f.as_document() for f in findings], "lots_without_pair": [s.as_document() for s in skipped],
+                         "scales_not_configured": list(unconfigured), "published": not error, "publish_error": error}))
         return
     table = Table(title="belt scales against the draft surveys of the lots they moved")
     for column in ("scale", "class", "lots", "bias", "interval", "MPE", "verdict", "ledger"):
@@ -266,6 +270,10 @@ def drift_command(window: int = typer.Option(10, "--window", min=5, help="The ne
                       percent_text(check.mpe_pct, decimals=SHARE_DECIMALS), YARD_VERDICTS[finding.verdict][0],
                       f"#{finding.entry.number}" if finding.entry is not None else "")
     print_whole(table)
+    if skipped:
+        console.print(f"{len(skipped)} lots give no pair (why, lot by lot: --json)", highlight=False)
+    if unconfigured:
+        console.print(escape(f"not checked (figures name them, [[yard.belt_scales]] does not): {', '.join(unconfigured)}"), highlight=False, soft_wrap=True)
     if error:
         console.print(escape(f"not on the yard board: {error}"), highlight=False)
 

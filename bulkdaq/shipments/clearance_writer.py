@@ -73,13 +73,14 @@ class PublishFailed(QueryError):
     """InfluxDB did not take the points in time."""
 
 
-def publish(site: LoadedSite, points: Sequence[Point], timeout_s: float | None = None) -> None:
+def publish(site: LoadedSite, points: Sequence[Point], timeout_s: float | None = None, *, what: str = "the clearance state") -> None:
     """Write points now (for the CLI's one-off steps); returns once they are stored.
 
     The writer retries an unreachable server for ever, which suits a collector but not a command a
     person is waiting on: after `timeout_s` (default twice the site's `[influxdb] timeout_s`) this gives
     up with PublishFailed, and so it does when InfluxDB refuses the points (they are quarantined). The
-    workflow calls it before committing a step, so a failure leaves the registry as it was.
+    workflow calls it before committing a step, so a failure leaves the registry as it was. `what` names the
+    points in those messages (the yard publishes its series through it too).
     """
     budget = timeout_s if timeout_s is not None else 2 * site.config.influxdb.timeout_s
 
@@ -89,14 +90,14 @@ def publish(site: LoadedSite, points: Sequence[Point], timeout_s: float | None =
             await asyncio.wait_for(write_points(writer, points), budget)
         except TimeoutError:
             raise PublishFailed(
-                f"InfluxDB at {site.config.influxdb.url} did not store the clearance state within {budget:g} s "
+                f"InfluxDB at {site.config.influxdb.url} did not store {what} within {budget:g} s "
                 f"({writer.stats.last_error or 'no answer'})"
             ) from None
         finally:
             await writer.aclose()
         if writer.stats.lines_quarantined:
             raise PublishFailed(
-                f"InfluxDB at {site.config.influxdb.url} refused the clearance state ({writer.stats.last_error}); "
+                f"InfluxDB at {site.config.influxdb.url} refused {what} ({writer.stats.last_error}); "
                 f"the lines are kept in {', '.join(map(str, writer.stats.quarantine_files))}"
             )
 

@@ -116,6 +116,17 @@ class StockFigure:
     u_book_t: float
     survey_entry: int | None = None
 
+    @property
+    def held_t(self) -> float:
+        """The stock as the pile holds it [t]: the survey's figure when surveyed, else the book stock (negative
+        when more was drawn than entered)."""
+        return self.term.value_t if self.source == "survey" else self.book_t
+
+    @property
+    def u_held_t(self) -> float:
+        """Standard uncertainty of `held_t` [t]."""
+        return self.term.u_t if self.source == "survey" else self.u_book_t
+
 
 def pile_stock(state: YardState, pile: str, basis: Basis, before: datetime | None = None) -> StockFigure:
     """A pile's stock on `basis` from the movements and surveys with time < `before` (None: all).

@@ -29,6 +29,9 @@ from bulkdaq.yard.recipe import Recipe
 from bulkdaq.yard.yard_balance import lot_balances, yard_balance
 from bulkdaq.yard.yard_series import balance_points, off_recipe_events, overdrawn_events, run_points, stock_points
 
+YARD_SERIES = "the yard's series"
+"""How a failed publication names what it could not write."""
+
 
 def open_ledger(site: LoadedSite, *, create: bool = False) -> YardLedger:
     """The site's yard ledger (`[yard] ledger`), signing with the site's `[evidence] key_file` when it has one.
@@ -114,16 +117,21 @@ def publish_live_run(site: LoadedSite, recipe: Recipe, run: str, start: datetime
     with InfluxReader(influx_url or target.url, target.database, resolve_credentials(target, site.path)) as reader:
         figures = live_blending_run(reader, site, recipe, run, start, now)
     if figures is not None:
-        publish(site, run_points(site.config.site.name, figures.as_document(), now, "running"))
+        publish(site, run_points(site.config.site.name, figures.as_document(), now, "running"), what=YARD_SERIES)
     return figures
 
 
 def yard_points(site: LoadedSite, ledger: YardLedger, at: datetime, period: tuple[datetime, datetime] | None = None) -> list[Point]:
-    """The yard's series from the ledger as it stands, timed `at`: each pile's stock, each pile's balance (and
-    the period's when a period is given), and a `lot_overdrawn` event for each overdrawn pile."""
+    """The yard's series from the ledger as it stands: every recorded run's rows and off-recipe events (at its
+    end, as `record_run` published them), and, timed `at`, each pile's stock, a `lot_overdrawn` event for each
+    overdrawn pile and, when a period is given, each pile's and the period's balance."""
     name, state, rule = site.config.site.name, ledger.state(), yard_rule(site)
     piles = lot_balances(state, rule)
-    points = stock_points(name, state, rule, at) + overdrawn_events(name, piles, at)
+    points = []
+    for entry, run in state.runs.values():
+        document = run.model_dump(mode="json")
+        points += run_points(name, document, entry.time, "finished") + off_recipe_events(name, document, entry.time)
+    points += stock_points(name, state, rule, at) + overdrawn_events(name, piles, at)
     if period is not None:
         points += balance_points(name, yard_balance(state, rule, *period), at)
     return points
@@ -140,10 +148,10 @@ def watch_drift(site: LoadedSite, ledger: YardLedger, actor: str, at: datetime, 
 def publish_points(site: LoadedSite, points: list[Point]) -> str:
     """Write points to the site's InfluxDB; the reason it could not (empty when it did)."""
     try:
-        publish(site, points)
+        publish(site, points, what=YARD_SERIES)
     except PublishFailed as error:
         return str(error)
     return ""
 
 
-__all__ = ["RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_file", "record_run", "watch_drift", "yard_points", "yard_rule"]
+__all__ = ["YARD_SERIES", "RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_file", "record_run", "watch_drift", "yard_points", "yard_rule"]
