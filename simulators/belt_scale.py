@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from bulkdaq.config.site_file import ModbusDevice, RegisterType
-from collectors.modbus.point_codec import RegisterImage, decode_point, encode_point, point_addresses
+from bulkdaq.config.site_file import ModbusDevice
 from simulators.loading_profile import LoadingProfile
-from simulators.modbus_device_server import ModbusDeviceServer, ServedUnit
+from simulators.register_map_device import RegisterMapDevice
 from simulators.scenario_clock import ScenarioClock
 from simulators.setup_error import SetupError
 
@@ -102,7 +101,7 @@ def _exact_sum(a: float, b: float) -> float:
     return float(Decimal(repr(a)) + Decimal(repr(b)))
 
 
-class BeltScaleSimulator:
+class BeltScaleSimulator(RegisterMapDevice):
     """One Modbus device serving the `scale` points of one or more belt scales from their feeds.
 
     Faults a test can inject while it runs: `reset_totalizer`, `jump_totalizer`, `freeze` / `unfreeze`; and
@@ -110,18 +109,15 @@ class BeltScaleSimulator:
     """
 
     def __init__(self, device: ModbusDevice, feeds: Mapping[str, BeltFeed], clock: ScenarioClock) -> None:
-        self.device = device
+        super().__init__(device, clock)
         self.feeds = dict(feeds)
-        self.clock = clock
         for index, point in enumerate(device.points):
             where = f"device {device.name!r} points[{index}] ({point.name!r})"
             if point.measurement != "scale" or point.field not in BELT_SCALE_FIELDS:
                 raise SetupError(f"{where}: a belt scale serves scale fields {sorted(BELT_SCALE_FIELDS)}, not {point.measurement}/{point.field}")
             if point.asset not in self.feeds:
                 raise SetupError(f"{where}: no belt feed given for scale {point.asset!r}")
-        self.ranges = _mapped_ranges(device)
         self._offsets: dict[str, float] = {}
-        self._frozen: RegisterImage | None = None
 
     @property
     def scales(self) -> list[str]:
@@ -137,13 +133,6 @@ class BeltScaleSimulator:
         """The total leaps by `amount_t` [t] without material on the belt."""
         self._offsets[scale] = self._offsets.get(scale, 0.0) + amount_t
 
-    def freeze(self) -> None:
-        """Serve the registers as they are now, forever (a hung integrator still answering)."""
-        self._frozen = self.register_image()
-
-    def unfreeze(self) -> None:
-        self._frozen = None
-
     # --- state and ground truth ---------------------------------------------------------------
     def state(self, scale: str, t: float | None = None) -> dict[str, float]:
         """Both fields of `scale` at scenario time `t` (now if not given), faults included."""
@@ -153,22 +142,8 @@ class BeltScaleSimulator:
             state["total_t"] = _exact_sum(state["total_t"], self._offsets[scale])
         return state
 
-    def register_image(self, t: float | None = None) -> dict[tuple[str, int], int]:
-        """The device's registers at scenario time `t` (now, if not given)."""
-        t = self.clock.seconds() if t is None else t
-        states = {scale: self.state(scale, t) for scale in self.feeds}
-        image: dict[tuple[str, int], int] = {}
-        for point in self.device.points:
-            image.update(encode_point(self.device, point, states[point.asset][point.field]))
-        return image
-
-    def reported(self, scale: str, field: str, t: float | None = None) -> float:
-        """The value a client decodes from the registers at time `t`: the ground truth of a reading."""
-        image = self.register_image(t)
-        for point in self.device.points:
-            if point.asset == scale and point.field == field:
-                return decode_point(self.device, point, image)
-        raise KeyError(f"device {self.device.name!r} has no point for {scale}/{field}")
+    def asset_states(self, t: float) -> dict[str, dict[str, float]]:
+        return {scale: self.state(scale, t) for scale in self.feeds}
 
     def carried_t(self, scale: str, t: float) -> float:
         """Ground truth: mass that passed over `scale`'s belt from scenario time 0 to `t` [t]."""
@@ -177,24 +152,6 @@ class BeltScaleSimulator:
     def counted_t(self, scale: str, t: float) -> float:
         """What `scale` counted from scenario time 0 to `t` [t] (drift included, injected faults not)."""
         return self.feeds[scale].counted_t(t)
-
-    # --- serving --------------------------------------------------------------------------------
-    def unit(self) -> ServedUnit:
-        return ServedUnit(self.device.unit_id, self.ranges, self._image_now)
-
-    def server(self, host: str | None = None, port: int | None = None) -> ModbusDeviceServer:
-        """A Modbus TCP server for this device alone, on the device's address unless told otherwise."""
-        return ModbusDeviceServer([self.unit()], host=host or self.device.host, port=port or self.device.port)
-
-    def _image_now(self) -> RegisterImage:
-        return self._frozen if self._frozen is not None else self.register_image()
-
-
-def _mapped_ranges(device: ModbusDevice) -> dict[RegisterType, tuple[int, int]]:
-    spans: dict[RegisterType, list[int]] = {}
-    for point in device.points:
-        spans.setdefault(point.register_type, []).extend(point_addresses(point))
-    return {kind: (min(a), max(a) - min(a) + 1) for kind, a in spans.items()}
 
 
 __all__ = [

@@ -22,10 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bulkdaq.config.site_file import ModbusDevice, RegisterType
-from collectors.modbus.point_codec import RegisterImage, decode_point, encode_point, point_addresses
+from bulkdaq.config.site_file import ModbusDevice
 from simulators.loading_profile import LoadingProfile
-from simulators.modbus_device_server import ModbusDeviceServer, ServedUnit
+from simulators.register_map_device import RegisterMapDevice
 from simulators.scenario_clock import ScenarioClock
 from simulators.setup_error import SetupError
 
@@ -87,32 +86,28 @@ def _exact_sum(a: float, b: float) -> float:
     return float(Decimal(repr(a)) + Decimal(repr(b)))
 
 
-class FlowmeterSimulator:
+class FlowmeterSimulator(RegisterMapDevice):
     """One Modbus device whose `meter` points are served from the meter runs' states.
 
     Faults a test can inject while it runs (each the way a real meter or flow computer misbehaves):
     `reset_totalizer`, `jump_totalizer`, `set_meter_factor`, `jump_clock`, `freeze` / `unfreeze`; and on
     the server (`ModbusDeviceServer`): exception codes, delays, garbage frames, dropped connections.
-    Every image served is kept in `served` so a test can prove no stored good value was invented.
+    Every image served can be kept (`record_served`, `served`; simulators/register_map_device.py) so a test can
+    prove no stored good value was invented.
     """
 
     def __init__(self, device: ModbusDevice, runs: Mapping[str, MeterRun], clock: ScenarioClock) -> None:
-        self.device = device
+        super().__init__(device, clock)
         self.runs = dict(runs)
-        self.clock = clock
         for index, point in enumerate(device.points):
             where = f"device {device.name!r} points[{index}] ({point.name!r})"
             if point.measurement != "meter" or point.field not in FLOWMETER_FIELDS:
                 raise SetupError(f"{where}: a flowmeter serves meter fields {sorted(FLOWMETER_FIELDS)}, not {point.measurement}/{point.field}")
             if point.asset not in self.runs:
                 raise SetupError(f"{where}: no meter run given for meter {point.asset!r}")
-        self.ranges = _mapped_ranges(device)
         self._offsets: dict[tuple[str, str], float] = {}
         self._meter_factors: dict[str, float] = {}
         self._clock_offset_s = 0.0
-        self._frozen: dict[tuple[str, int], int] | None = None
-        self.record_served = False
-        self.served: list[tuple[float, dict[tuple[str, int], int]]] = []
 
     # --- fault injection -----------------------------------------------------------------------
     def reset_totalizer(self, asset: str, field: str = "mass_total_kg") -> None:
@@ -129,13 +124,6 @@ class FlowmeterSimulator:
     def jump_clock(self, seconds: float) -> None:
         """The device's own clock jumps (NTP step, battery-backed clock reset)."""
         self._clock_offset_s += seconds
-
-    def freeze(self) -> None:
-        """Serve the registers as they are now, forever (a hung device CPU still answering requests)."""
-        self._frozen = self.register_image()
-
-    def unfreeze(self) -> None:
-        self._frozen = None
 
     # --- state -----------------------------------------------------------------------------------
     def _state(self, asset: str, t: float | None = None) -> dict[str, float]:
@@ -164,48 +152,8 @@ class FlowmeterSimulator:
         runs = {asset: MeterRun(profile, density_kg_m3=density_kg_m3, temperature_c=temperature_c) for asset in assets}
         return cls(device, runs, clock)
 
-    def register_image(self, t: float | None = None) -> dict[tuple[str, int], int]:
-        """The device's registers at scenario time `t` (now, if not given)."""
-        t = self.clock.seconds() if t is None else t
-        states = {asset: self._state(asset, t) for asset in self.runs}
-        image: dict[tuple[str, int], int] = {}
-        for point in self.device.points:
-            image.update(encode_point(self.device, point, states[point.asset][point.field]))
-        return image
-
-    def reported(self, asset: str, field: str, t: float | None = None) -> float:
-        """The value a client decodes from the registers at time `t`: the ground truth of a reading."""
-        image = self.register_image(t)
-        for point in self.device.points:
-            if point.asset == asset and point.field == field:
-                return decode_point(self.device, point, image)
-        raise KeyError(f"device {self.device.name!r} has no point for {asset}/{field}")
-
-    def unit(self) -> ServedUnit:
-        """This meter as one unit of a server (several can share a serial bus)."""
-        return ServedUnit(self.device.unit_id, self.ranges, self._image_now)
-
-    def server(self, host: str | None = None, port: int | None = None) -> ModbusDeviceServer:
-        """A Modbus TCP server for this meter alone, on the device's address unless told otherwise."""
-        return ModbusDeviceServer([self.unit()], host=host or self.device.host, port=port or self.device.port)
-
-    def _image_now(self) -> RegisterImage:
-        image = self._frozen if self._frozen is not None else self.register_image()
-        if self.record_served:
-            self.served.append((time.time(), image))
-        return image
-
-    def served_values(self, asset: str, field: str) -> set[float]:
-        """Every value of `asset`/`field` this device has served (needs `record_served = True`)."""
-        point = next(p for p in self.device.points if p.asset == asset and p.field == field)
-        return {decode_point(self.device, point, image) for _, image in self.served}
-
-
-def _mapped_ranges(device: ModbusDevice) -> dict[RegisterType, tuple[int, int]]:
-    spans: dict[RegisterType, list[int]] = {}
-    for point in device.points:
-        spans.setdefault(point.register_type, []).extend(point_addresses(point))
-    return {kind: (min(a), max(a) - min(a) + 1) for kind, a in spans.items()}
+    def asset_states(self, t: float) -> dict[str, dict[str, float]]:
+        return {asset: self._state(asset, t) for asset in self.runs}
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from bulkdaq.cli.json_output import json_text
 from bulkdaq.cli.shipment import open_registry, output_file
-from bulkdaq.cli.ticket import parse_time
+from bulkdaq.cli.step_options import required_moment
 from bulkdaq.config.site_file import Credentials, load_site
 from bulkdaq.config.validation import environment_value
 from bulkdaq.errors import InputError
@@ -72,7 +72,7 @@ def export(
         with open_registry(registry, site) as opened:
             bundle = export_shipment_bundle(site, opened, shipment)
     elif start is not None:
-        bundle = export_bundle(site, parse_time(start, "--from"), parse_time(end, "--to"))
+        bundle = export_bundle(site, required_moment(start, "--from"), required_moment(end, "--to"))
     else:
         raise InputError("command line", "--shipment, --from", "give a shipment or the start of a time window")
     output.write_text(json_text(bundle, indent=1), encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -18,6 +19,7 @@ from simulators.device_profiles import load_profile, profile_device, profile_nam
 from simulators.draft_observer import SESSION_PRESETS, fly_preset, write_observation_csv, write_observation_file
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.loading_profile import LoadingProfile
+from simulators.modbus_device_server import ModbusDeviceServer
 from simulators.scenario_clock import ScenarioClock
 from simulators.vessel_at_berth import EXAMPLE_JOB_FILE, capesize_loading_scenario, write_survey_job
 
@@ -91,26 +93,32 @@ def _profile_layout(site_file: Path, device: ModbusDevice, name: str, meter: str
 
 
 async def _serve(simulator: FlowmeterSimulator, host: str, port: int | None, clock: ScenarioClock, profile: LoadingProfile) -> None:
-    server = simulator.server(host, port)  # pymodbus binds its server to the running event loop
+    def report(t: float) -> str:
+        rate_t_h = profile.rate_kg_h(t) / 1000
+        return (f"scenario {t / 3600:6.2f} h: delivered {profile.delivered_kg(t) / 1000:,.3f} t, rate {rate_t_h:,.1f} t/h "
+                f"(reported {rate_t_h * clock.speedup:,.1f} t per real hour)")
+
+    await _serve_until_stopped([simulator.server(host, port)], clock, report)
+
+
+async def _serve_until_stopped(servers: list[ModbusDeviceServer], clock: ScenarioClock, report: Callable[[float], str]) -> None:
+    """Serve until SIGINT or SIGTERM, printing `report(scenario seconds)` every 5 s. The servers are made inside
+    the running event loop by the caller (pymodbus binds a server to the loop it is made in)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await server.start()
+    for server in servers:
+        await server.start()
     clock.start()
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=5)
-            t = clock.seconds()
-            rate_t_h = profile.rate_kg_h(t) / 1000
-            console.print(
-                f"scenario {t / 3600:6.2f} h: delivered {profile.delivered_kg(t) / 1000:,.3f} t, rate {rate_t_h:,.1f} t/h "
-                f"(reported {rate_t_h * clock.speedup:,.1f} t per real hour)",
-                highlight=False,
-            )
+            console.print(report(clock.seconds()), highlight=False, soft_wrap=True)
     finally:
-        await server.stop()
+        for server in servers:
+            await server.stop()
 
 
 def parse_drift(text: str) -> tuple[str, float]:
@@ -155,24 +163,11 @@ def yard(
 
 
 async def _serve_yard(scenario: BlendingYard, clock: ScenarioClock) -> None:
-    servers = scenario.servers()  # pymodbus binds its servers to the running event loop
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    for server in servers:
-        await server.start()
-    clock.start()
-    try:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=5)
-            t = clock.seconds()
-            truth = ", ".join(f"{scale} {scenario.carried_t(scale, t):,.3f} t (counted {scenario.counted_t(scale, t):,.3f})" for scale in scenario.feeds)
-            console.print(f"scenario {t / 3600:6.2f} h: {truth}", highlight=False, soft_wrap=True)
-    finally:
-        for server in servers:
-            await server.stop()
+    def report(t: float) -> str:
+        truth = ", ".join(f"{scale} {scenario.carried_t(scale, t):,.3f} t (counted {scenario.counted_t(scale, t):,.3f})" for scale in scenario.feeds)
+        return f"scenario {t / 3600:6.2f} h: {truth}"
+
+    await _serve_until_stopped(scenario.servers(), clock, report)
 
 
 @simulate_app.command("vessel")

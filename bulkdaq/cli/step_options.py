@@ -4,7 +4,7 @@ checked here once, for `bulkdaq shipment …` and `bulkdaq yard …` alike)."""
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bulkdaq.config.site_file import LoadedSite, load_site
@@ -32,6 +32,12 @@ def moment_option(text: str | None, option: str) -> datetime | None:
     return moment
 
 
+def required_moment(text: str, option: str) -> datetime:
+    """An ISO 8601 time with its zone, or ``now``."""
+    moment = moment_option(text, option)
+    return moment if moment is not None else datetime.now(timezone.utc)
+
+
 def site_option(path: Path | None) -> LoadedSite | None:
     """The site of --site, else of $BULKDAQ_SITE (set it once for the terminal: every step then publishes to the
     boards and uses the site's registry and ledger), else none."""
@@ -39,4 +45,4 @@ def site_option(path: Path | None) -> LoadedSite | None:
     return None if given is None else load_site(given)
 
 
-__all__ = ["actor_name", "moment_option", "site_option"]
+__all__ = ["actor_name", "moment_option", "required_moment", "site_option"]

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bulkdaq.cli.json_output import json_text
-from bulkdaq.cli.ticket import parse_time
+from bulkdaq.cli.step_options import required_moment
 from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy, load_observation_policy
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
@@ -194,7 +194,7 @@ def observe(
         missing = [name for name, value in (("--vessel", vessel), ("--survey", survey), ("--from", start), ("--to", end)) if value is None]
         if missing:
             raise InputError("command line", ", ".join(missing), "required to read the draft feed (--site)")
-        window = parse_time(start, "--from"), parse_time(end, "--to")  # type: ignore[arg-type]
+        window = required_moment(start, "--from"), required_moment(end, "--to")  # type: ignore[arg-type]
         if not window[0] < window[1]:
             raise InputError("command line", "--from, --to", f"the window must start before it ends: {start} is not before {end}")
         session = session_from_site(loaded, vessel, survey, *window, limits)  # type: ignore[arg-type]

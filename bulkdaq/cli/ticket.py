@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bulkdaq.cli.json_output import json_text
+from bulkdaq.cli.step_options import required_moment
 from bulkdaq.config.register_types import INTEGER_TYPES
 from bulkdaq.config.site_file import LoadedSite, load_site
 from bulkdaq.errors import InputError
@@ -26,19 +26,6 @@ ticket_app = typer.Typer(
     invoke_without_command=True,
 )
 console = Console()
-
-
-def parse_time(text: str, option: str) -> datetime:
-    """An ISO 8601 time with a time zone (``2026-11-22T08:00:00Z``, ``…+08:00``), or ``now``."""
-    if text == "now":
-        return datetime.now(timezone.utc)
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InputError("command line", option, f"expected an ISO 8601 time such as 2026-11-22T08:00:00Z, got {text!r}") from None
-    if moment.tzinfo is None:
-        raise InputError("command line", option, f"{text!r} has no time zone; add Z (UTC) or an offset such as +08:00")
-    return moment
 
 
 def totalizer_decimals(site: LoadedSite | None, meter_id: str, field: str, unit: str) -> int:
@@ -86,7 +73,7 @@ def ticket(
     if missing:
         raise InputError("command line", ", ".join(missing), "required for a ticket from stored data (or use: ticket meter|coriolis|tank FILE.json)")
     loaded = load_site(site_file)  # type: ignore[arg-type]
-    result = ticket_from_store(loaded, meter, parse_time(start, "--from"), parse_time(end, "--to"))  # type: ignore[arg-type]
+    result = ticket_from_store(loaded, meter, required_moment(start, "--from"), required_moment(end, "--to"))  # type: ignore[arg-type]
     if as_json:
         print(json_text(result.as_dict()))
     else:
@@ -95,7 +82,6 @@ def ticket(
 
 __all__ = [
     "DEFAULT_POLICY",
-    "parse_time",
     "render_ticket",
     "ticket",
     "ticket_app",

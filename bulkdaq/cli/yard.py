@@ -18,7 +18,8 @@ from rich.table import Table
 
 from bulkdaq.cli.json_output import json_text
 from bulkdaq.cli.shipment import console, open_registry, output_file, print_whole
-from bulkdaq.cli.step_options import actor_name, moment_option, site_option
+from bulkdaq.cli.simulate import parse_drift
+from bulkdaq.cli.step_options import actor_name, moment_option, required_moment, site_option
 from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.errors import InputError
 from bulkdaq.evidence.chain import load_public_key
@@ -49,11 +50,6 @@ def _yard_site(path: Path | None) -> LoadedSite:
     return site
 
 
-def _required_time(text: str, option: str) -> datetime:
-    moment = moment_option(text, option)
-    return moment if moment is not None else datetime.now(timezone.utc)
-
-
 SHARE_DECIMALS = 2
 """A run's shares and the recipe's targets [%], as the yard statement prints them."""
 
@@ -71,7 +67,7 @@ def record_command(files: list[Path] = typer.Argument(..., help="Lot files (JSON
                    site: Path | None = SiteOption, actor: str | None = ActorOption, at: str | None = AtOption) -> None:
     """Record lot files in the yard ledger, in the order given (each file one signed entry)."""
     loaded = _yard_site(site)
-    who, when = actor_name(actor), _required_time(at or "now", "--at")
+    who, when = actor_name(actor), required_moment(at or "now", "--at")
     with open_ledger(loaded, create=True) as ledger:
         for file in files:
             console.print(escape(f"{file}: {_entry_line(record_lot_file(ledger, file, who, when))}"), highlight=False)
@@ -101,7 +97,7 @@ def from_shipment_command(
         raise InputError("command line", "--moisture", str(error).splitlines()[-1].strip()) from None
     with open_registry(registry, loaded) as shipments, open_ledger(loaded, create=True) as ledger:
         entry = ledger.entry_from_shipment(shipments, shipment_id, lot=lot, origin=origin, brand=brand, grade=grade, declaration=declaration,
-                                           moisture=lot_moisture, actor=actor_name(actor), at=_required_time(at or "now", "--at"), method=method,
+                                           moisture=lot_moisture, actor=actor_name(actor), at=required_moment(at or "now", "--at"), method=method,
                                            rules=rule_set)
     console.print(escape(f"{shipment_id} → {_entry_line(entry)}"), highlight=False)
 
@@ -117,7 +113,7 @@ def run_command(recipe: Path = typer.Argument(..., help="Recipe file (TOML)."), 
     loaded = _yard_site(site)
     recipe_ = load_recipe(recipe, loaded)
     with open_ledger(loaded, create=True) as ledger:
-        recorded = record_run(loaded, ledger, recipe_, run, _required_time(start, "--from"), _required_time(end, "--to"), actor_name(actor),
+        recorded = record_run(loaded, ledger, recipe_, run, required_moment(start, "--from"), required_moment(end, "--to"), actor_name(actor),
                               outbound_lot=outbound_lot)
     document = recorded.figures.as_document()
     if as_json:
@@ -154,7 +150,7 @@ def live_command(recipe: Path = typer.Argument(..., help="Recipe file (TOML)."),
     """Publish a run in progress to the yard board (shares so far against the recipe) every few seconds."""
     loaded = _yard_site(site)
     recipe_ = load_recipe(recipe, loaded)
-    began, stop = _required_time(start, "--from"), moment_option(until, "--until")
+    began, stop = required_moment(start, "--from"), moment_option(until, "--until")
     try:
         while True:
             now = datetime.now(timezone.utc)
@@ -201,7 +197,7 @@ def balance_command(start: str = typer.Option(..., "--from", help="The period's 
     loaded = _yard_site(site)
     with open_ledger(loaded) as ledger:
         try:
-            balance = yard_balance(ledger.state(), yard_rule(loaded), _required_time(start, "--from"), _required_time(end, "--to"))
+            balance = yard_balance(ledger.state(), yard_rule(loaded), required_moment(start, "--from"), required_moment(end, "--to"))
         except ValueError as error:
             raise InputError("command line", "--to", str(error)) from None
     document = balance.as_document()
@@ -319,7 +315,7 @@ def statement_command(start: str = typer.Option(..., "--from", help="The period'
     target.parent.mkdir(parents=True, exist_ok=True)
     with open_ledger(loaded) as ledger:
         key = ledger.public_key()
-        written = write_yard_statement(target, ledger, yard_rule(loaded), _required_time(start, "--from"), _required_time(end, "--to"),
+        written = write_yard_statement(target, ledger, yard_rule(loaded), required_moment(start, "--from"), required_moment(end, "--to"),
                                        yard=loaded.config.site.name, site_key=key)
     console.print(escape(f"yard statement written to {written}"), highlight=False)
 
@@ -348,11 +344,7 @@ def demo_command(
     from bulkdaq.config.site_file import load_site
     from bulkdaq.store.local_influxd import LocalInfluxd
 
-    scale, _, pct = drift.partition("=")
-    try:
-        drift_pct = float(pct)
-    except ValueError:
-        raise InputError("command line", "--drift", f"expected SCALE=PERCENT such as BF-2=+3.0, got {drift!r}") from None
+    scale, drift_pct = parse_drift(drift)
     site = load_site(site_file)
     if data_dir.exists():
         shutil.rmtree(data_dir)  # each demo starts from nothing: the ledger is append-only
