@@ -400,6 +400,7 @@ YARD_VERDICTS: dict[str, Label] = {
     "off_recipe": ("off recipe", "偏离配比"),
     "within_class": ("within its class", "在准确度等级内"),
     "drifted": ("drifted beyond its class", "超出准确度等级漂移"),
+    "book_only": ("book stock only: not surveyed, nothing to compare", "仅有账面库存：未盘点，无可比对"),
     "undetermined": ("undetermined: the surveys cannot tell yet", "尚无定论：比对结果尚不足以判断"),
     "insufficient": ("too few surveyed lots for a verdict", "比对批次过少，无法判断"),
 }

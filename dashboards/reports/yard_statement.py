@@ -111,12 +111,16 @@ def _lot_rows(balance: PileBalance, k: float) -> str:
             if i == 0 else ""
         )
         evidence = (f'<td rowspan="2" class="hash">{", ".join(f"#{e.number}" for e in balance.evidence)}</td>' if i == 0 else "")
+        # A book stock is entered − out: its balance is 0 t by construction and proves nothing until the pile is
+        # surveyed, so it is not printed as "balanced" (an overdrawn book stock still is a finding).
+        book_only = b.stock.source == "book" and b.verdict == "balanced"
+        difference = ('<td class="figure">—</td>' if book_only else
+                      f'<td class="figure">{_t(b.difference_t, signed=True)}<br><span class="muted">{_u(b.expanded_t)}</span></td>')
         rows.append(
             f'<tr class="{"lot" if i == 0 else ""}{flagged}">{head}<td>{_label(Y[basis])}</td>'
             f"{_figure_cell(b.entered.value_t, _expanded(b.entered, k))}{_figure_cell(b.out.value_t, _expanded(b.out, k))}"
-            f"{_figure_cell(b.stock.term.value_t, _expanded(b.stock.term, k))}<td>{_source(b.stock.source)}</td>"
-            f'<td class="figure">{_t(b.difference_t, signed=True)}<br><span class="muted">{_u(b.expanded_t)}</span></td>'
-            f'<td class="verdict">{_verdict(b.verdict)}</td>{evidence}</tr>'
+            f"{_figure_cell(b.stock.held_t, k * b.stock.u_held_t)}<td>{_source(b.stock.source)}</td>"
+            f'{difference}<td class="verdict">{_verdict("book_only" if book_only else b.verdict)}</td>{evidence}</tr>'
         )
     return "\n".join(rows)
 

@@ -105,6 +105,9 @@ def test_an_honest_period_prints_balanced_and_no_findings(ledger: YardLedger) ->
     # Wet: opening 0, entered 180,000.000 t, shipped 5,000.000 t, closing 175,000.000 t, difference 0.000 t ± 36.249 t.
     assert "180,000.000 t" in period and "175,000.000 t" in period and "0.000 t ± 36.249 t" in period
     assert period.count("balanced within uncertainty") == 2
+    # A pile held at its book stock (entered − out) balances by construction: it says so instead of "balanced".
+    lots = page_text(html[:html.index('<table class="period">')])
+    assert glossary.YARD_VERDICTS["book_only"][0] in lots and glossary.YARD_VERDICTS["book_only"][1] in lots
 
 
 def test_a_statement_is_not_drawn_from_a_ledger_that_does_not_verify(ledger: YardLedger) -> None:
