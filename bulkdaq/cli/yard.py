@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
@@ -21,6 +22,7 @@ from bulkdaq.cli.shipment import console, open_registry, output_file, print_whol
 from bulkdaq.cli.simulate import parse_drift
 from bulkdaq.cli.step_options import actor_name, moment_option, required_moment, site_option
 from bulkdaq.config.site_file import LoadedSite
+from bulkdaq.config.validation import pydantic_problems
 from bulkdaq.errors import InputError
 from bulkdaq.evidence.chain import load_public_key
 from bulkdaq.shipments.clearance_writer import publish
@@ -93,8 +95,10 @@ def from_shipment_command(
     rule_set = load_rule_set(rules) if rules is not None else None
     try:
         lot_moisture = Moisture(pct=moisture, u_pct=moisture_u, source=moisture_source)
-    except ValueError as error:
-        raise InputError("command line", "--moisture", str(error).splitlines()[-1].strip()) from None
+    except ValidationError as error:
+        key, problem = pydantic_problems(error, "docs/yard.md")[0]
+        option = {"pct": "--moisture", "u_pct": "--moisture-u", "source": "--moisture-source"}.get(key, "--moisture")
+        raise InputError("command line", option, problem) from None
     with open_registry(registry, loaded) as shipments, open_ledger(loaded, create=True) as ledger:
         entry = ledger.entry_from_shipment(shipments, shipment_id, lot=lot, origin=origin, brand=brand, grade=grade, declaration=declaration,
                                            moisture=lot_moisture, actor=actor_name(actor), at=required_moment(at or "now", "--at"), method=method,

@@ -358,3 +358,34 @@ def test_a_shipment_whose_history_was_altered_does_not_become_a_lot(tmp_path: Pa
         ledger.entry_from_shipment(registry, shipment_id, lot="L-1", origin="a", brand="b", grade="c", declaration="d",
                                    moisture=Moisture(pct=8.0, u_pct=0.1, source="lab"), actor="clerk", at=at(3),
                                    rules=load_rule_set(EXAMPLES / "tolerances.toml"))
+
+
+def test_the_command_line_enters_a_measured_shipment_as_a_lot_without_retyping(tmp_path: Path) -> None:
+    """`bulkdaq yard from-shipment`: the lot's figure and its citation come from the registry; only what the
+    registry cannot know (origin, brand, grade, declaration, moisture) is typed. A bad moisture is refused in
+    one line naming the option, and nothing is recorded."""
+    from typer.testing import CliRunner
+
+    from bulkdaq.cli.main import app
+
+    registry, shipment_id = _measured_shipment(tmp_path)
+    registry.close()
+    site = (EXAMPLES / "yard" / "site.toml").read_text(encoding="utf-8").replace('ledger = "var/yard.sqlite"', f'ledger = "{tmp_path / "yard.sqlite"}"')
+    site_path = tmp_path / "site.toml"
+    site_path.write_text(site.replace('balance_rules = "examples/yard/yard_rules.toml"', f'balance_rules = "{EXAMPLES / "yard" / "yard_rules.toml"}"'),
+                         encoding="utf-8")
+    common = ["yard", "from-shipment", shipment_id, "--registry", str(tmp_path / "shipments.sqlite"), "--site", str(site_path),
+              "--origin", "Australia", "--brand", "PBF", "--grade", "Fe 61.5 %", "--declaration", "CN-IMP-2026-2601-0522",
+              "--moisture-u", "0.1", "--moisture-source", "ISO 3087, LAB-0522", "--rules", str(EXAMPLES / "tolerances.toml"),
+              "--actor", "clerk", "--at", "2026-04-12T00:00:00Z"]
+    refused = CliRunner().invoke(app, [*common, "--lot", "L-IMP-BAD", "--moisture", "85"])
+    assert isinstance(refused.exception, BulkdaqError), refused.output
+    assert str(refused.exception).startswith("command line: --moisture: 85.0 % is outside 0 … 30 % (wet basis, ISO 3087)"), str(refused.exception)
+    entered = CliRunner().invoke(app, [*common, "--lot", "L-IMP-0522", "--moisture", "8.0"])
+    assert entered.exit_code == 0, entered.output
+    assert f"{shipment_id} → #1 lot_entered L-IMP-0522" in entered.output
+    with YardLedger(tmp_path / "yard.sqlite", create=False) as ledger:
+        lot = ledger.lots()["L-IMP-0522"]
+        assert isinstance(lot, InboundLot) and lot.figure.wet_t == 88_798.4 and lot.figure.u_wet_t == pytest.approx(221.996, abs=1e-9)
+        assert lot.figure.shipment is not None and lot.figure.shipment.event_number == 5
+        assert [e.subject for e in ledger.entries()] == ["L-IMP-0522"]  # the refused one left nothing
