@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bad_inputs import BadInput, ids
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.lot_file import read_inbound_lot, read_lot_file, read_outbound_lot
 from bulkdaq.yard.lot import InboundLot, MoistureResult, OutboundLot, StockSurvey
@@ -46,48 +47,45 @@ def _figure(**change: Any) -> dict[str, Any]:
     return {**SA, "figures": [{**SA["figures"][0], **change}]}
 
 
-@pytest.mark.parametrize(
-    ("document", "message"),
-    [
-        ({k: v for k, v in SA.items() if k != "declaration"}, "FILE: declaration: required key is missing"),
-        ({**SA, "moisture": {**SA["moisture"], "pct": 85.0}},
+_CASES: list[tuple[str, str, Any, str]] = [
+    ('missing field', '(no declaration key)', {k: v for k, v in SA.items() if k != "declaration"}, "FILE: declaration: required key is missing"),
+    ('moisture 85 pct', '"moisture": {"pct": 85.0, …}', {**SA, "moisture": {**SA["moisture"], "pct": 85.0}},
          "FILE: moisture.pct: 85.0 % is outside 0 … 30 % (wet basis, ISO 3087), the range of iron ore moisture; "
          "a figure on the dry basis or as a fraction must be converted, not used"),
-        (_figure(wet_t=-20_000.0), "FILE: figures[0].wet_t: Input should be greater than or equal to 0; got -20000.0"),
-        ({**SA, "figures": [{k: v for k, v in SA["figures"][0].items() if k != "u_wet_t"}]}, "FILE: figures[0].u_wet_t: required key is missing"),
-        ({**SA, "colour": "red"}, "FILE: colour: unknown key (check the spelling against docs/yard.md)"),
-        (_figure(wet_t="20000"),
+    ('negative mass', '"wet_t": -20000.0', _figure(wet_t=-20_000.0), "FILE: figures[0].wet_t: Input should be greater than or equal to 0; got -20000.0"),
+    ('u missing', '(no u_wet_t key in figures[0])', {**SA, "figures": [{k: v for k, v in SA["figures"][0].items() if k != "u_wet_t"}]}, "FILE: figures[0].u_wet_t: required key is missing"),
+    ('unknown key', '"colour": "red"', {**SA, "colour": "red"}, "FILE: colour: unknown key (check the spelling against docs/yard.md)"),
+    ('number as text', '"wet_t": "20000"', _figure(wet_t="20000"),
          "FILE: figures[0].wet_t: Input should be a valid number; got '20000' (text in quotes is not a number: write the number without quotes)"),
-        ({**SA, "moisture": {**SA["moisture"], "u_pct": True}}, "FILE: moisture.u_pct: Input should be a valid number; got True (true and false are not numbers)"),
-        ({**SA, "origin": 5}, "FILE: origin: Input should be a valid string; got 5"),
-        ({**SA, "figures": "draft survey 20,000 t"}, "FILE: figures: Input should be a valid list; got 'draft survey 20,000 t'"),
-        ({**SA, "lot": "../L-SA-03"},
+    ('bool as number', '"u_pct": true', {**SA, "moisture": {**SA["moisture"], "u_pct": True}}, "FILE: moisture.u_pct: Input should be a valid number; got True (true and false are not numbers)"),
+    ('text wrong type', '"origin": 5', {**SA, "origin": 5}, "FILE: origin: Input should be a valid string; got 5"),
+    ('list wrong type', '"figures": "draft survey 20,000 t"', {**SA, "figures": "draft survey 20,000 t"}, "FILE: figures: Input should be a valid list; got 'draft survey 20,000 t'"),
+    ('unsafe lot id', '"lot": "../L-SA-03"', {**SA, "lot": "../L-SA-03"},
          "FILE: lot: '../L-SA-03' is not a lot id bulkdaq accepts; expected a safe name: 1–120 letters, digits, '-', '_' or '.', "
          "beginning with a letter or digit, no '..' (e.g. \"L-PILBARA-01\")"),
-        ({**SA, "of_record": "belt_scale"}, "FILE: of_record: names 'belt_scale', which has no figure (figures: draft_survey)"),
-        ({**SA, "figures": SA["figures"] * 2}, "FILE: figures: method 'draft_survey' has two figures; give one figure per method"),
-        (_figure(method="shipment"), "FILE: figures[0]: a figure of method 'shipment' cites its shipment (key shipment), and only such a figure does"),
-        (_figure(method="belt_scale"),
+    ('of record without figure', '"of_record": "belt_scale" (no belt_scale figure)', {**SA, "of_record": "belt_scale"}, "FILE: of_record: names 'belt_scale', which has no figure (figures: draft_survey)"),
+    ('method twice', 'two draft_survey figures', {**SA, "figures": SA["figures"] * 2}, "FILE: figures: method 'draft_survey' has two figures; give one figure per method"),
+    ('shipment without citation', '"method": "shipment" without "shipment"', _figure(method="shipment"), "FILE: figures[0]: a figure of method 'shipment' cites its shipment (key shipment), and only such a figure does"),
+    ('belt scale without scale', '"method": "belt_scale" without "scale"', _figure(method="belt_scale"),
          "FILE: figures[0]: a figure of method 'belt_scale' names the belt scale that weighed it (key scale: the scale's asset, "
          "as [[yard.belt_scales]] of the site file names it, e.g. \"BR-1\")"),
-        (_figure(scale="BR-1"),
+    ('draft survey with scale', '"method": "draft_survey", "scale": "BR-1"', _figure(scale="BR-1"),
          "FILE: figures[0]: a figure of method 'draft_survey' names no scale (key scale is for a 'belt_scale' figure only); "
          "remove it, or give the scale's figure as a figure of its own of method 'belt_scale'"),
-        (_figure(method="belt_scale", scale="BR 1"),
+    ('unsafe scale name', '"scale": "BR 1"', _figure(method="belt_scale", scale="BR 1"),
          "FILE: figures[0].scale: 'BR 1' is not a name bulkdaq accepts: ' ' is not allowed; write 1 to 64 letters, digits and _ . : / -, "
          'starting with a letter or digit (docs/configuration.md, "Names")'),
-        ({k: v for k, v in SA.items() if k != "kind"},
+    ('no kind', '(no kind key)', {k: v for k, v in SA.items() if k != "kind"},
          "FILE: kind: required key is missing; expected one of inbound_lot, outbound_lot, moisture, stock_survey, transfer"),
-        ({**SA, "kind": "lot"}, "FILE: kind: 'lot' is not a kind of lot file; expected one of inbound_lot, outbound_lot, moisture, stock_survey, transfer"),
-        ([SA], "FILE: (top level): expected a JSON object with a kind (inbound_lot, outbound_lot, moisture, stock_survey, transfer); got list"),
-        ({"kind": "moisture", "lot": "L-SA-03", "sampled": "2026-04-10T08:00:00", "moisture": {"pct": 5.0, "u_pct": 0.1, "source": "lab"}},
+    ('unknown kind', '"kind": "lot"', {**SA, "kind": "lot"}, "FILE: kind: 'lot' is not a kind of lot file; expected one of inbound_lot, outbound_lot, moisture, stock_survey, transfer"),
+    ('not an object', '[ {…} ] (a list)', [SA], "FILE: (top level): expected a JSON object with a kind (inbound_lot, outbound_lot, moisture, stock_survey, transfer); got list"),
+    ('time without zone', '"sampled": "2026-04-10T08:00:00"', {"kind": "moisture", "lot": "L-SA-03", "sampled": "2026-04-10T08:00:00", "moisture": {"pct": 5.0, "u_pct": 0.1, "source": "lab"}},
          "FILE: sampled: Input should have timezone info; got '2026-04-10T08:00:00'"),
-    ],
-    ids=["missing-field", "moisture-85-pct", "negative-mass", "u-missing", "unknown-key", "number-as-text", "bool-as-number",
-         "text-wrong-type", "list-wrong-type", "unsafe-lot-id", "of-record-without-figure", "method-twice", "shipment-without-citation",
-         "belt-scale-without-scale", "draft-survey-with-scale", "unsafe-scale-name",
-         "no-kind", "unknown-kind", "not-an-object", "time-without-zone"],
-)
+]
+BAD_INPUTS = [BadInput("lot file", what, given, message.removeprefix("FILE: ")) for what, given, _document, message in _CASES]
+
+
+@pytest.mark.parametrize(("document", "message"), [(c[2], c[3]) for c in _CASES], ids=ids(BAD_INPUTS))
 def test_a_bad_lot_file_names_file_key_and_what_was_expected(tmp_path: Path, document: Any, message: str) -> None:
     assert _bad(tmp_path, document) == message
 
