@@ -34,7 +34,7 @@ from bulkdaq.yard.ledger import Entry
 from bulkdaq.yard.lot import Moisture
 from bulkdaq.yard.recipe import load_recipe
 from bulkdaq.yard.yard_balance import TONNE_DECIMALS, lot_balances, yard_balance
-from bulkdaq.yard.yard_steps import YARD_SERIES, open_ledger, publish_live_run, record_lot_file, record_run, watch_drift, yard_points, yard_rule
+from bulkdaq.yard.yard_steps import YARD_SERIES, open_ledger, publish_live_run, record_lot_files, record_run, watch_drift, yard_points, yard_rule
 
 yard_app = typer.Typer(help="The bonded blending yard (保税混矿): lots, blending runs, stock, the mass balance, scale drift, the statement.",
                        no_args_is_help=True)
@@ -71,8 +71,8 @@ def record_command(files: list[Path] = typer.Argument(..., help="Lot files (JSON
     loaded = _yard_site(site)
     who, when = actor_name(actor), required_moment(at or "now", "--at")
     with open_ledger(loaded, create=True) as ledger:
-        for file in files:
-            console.print(escape(f"{file}: {_entry_line(record_lot_file(ledger, file, who, when))}"), highlight=False)
+        for file, entry in record_lot_files(ledger, files, who, when):
+            console.print(escape(f"{file}: {_entry_line(entry)}"), highlight=False)
 
 
 @yard_app.command("from-shipment")

@@ -9,13 +9,14 @@ the series are a view of it. A publication that fails leaves the ledger whole an
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from bulkdaq.config.site_file import LoadedSite, resolve_credentials
 from bulkdaq.errors import InputError
-from bulkdaq.inputs.lot_file import read_lot_file
+from bulkdaq.inputs.lot_file import LotDocument, read_lot_file
 from bulkdaq.shipments.clearance_writer import PublishFailed, publish
 from bulkdaq.shipments.workflow import registry_signing_key
 from bulkdaq.store.influx_reader import InfluxReader
@@ -60,7 +61,20 @@ def record_lot_file(ledger: YardLedger, path: Path, actor: str, at: datetime) ->
     """Record what a lot file holds (an inbound lot, an outbound lot, a moisture result, a stock survey, a
     transfer) as the ledger entry of its kind. `at` dates the lots and transfers (their files carry no time);
     a moisture result and a stock survey are dated by their own sampling and survey times."""
-    document = read_lot_file(path)
+    return record_lot_document(ledger, read_lot_file(path), actor, at)
+
+
+def record_lot_files(ledger: YardLedger, paths: Sequence[Path], actor: str, at: datetime) -> Iterator[tuple[Path, Entry]]:
+    """Record several lot files in order, yielding each entry as it is recorded. Every file is read and
+    checked before the first is recorded, so a bad file records nothing; the ledger can still refuse one
+    (a lot already entered), and then the files before it stay recorded, each its own entry."""
+    documents = [(path, read_lot_file(path)) for path in paths]
+    for path, document in documents:
+        yield path, record_lot_document(ledger, document, actor, at)
+
+
+def record_lot_document(ledger: YardLedger, document: LotDocument, actor: str, at: datetime) -> Entry:
+    """The ledger entry of a lot file's document (see `record_lot_file`)."""
     if isinstance(document, InboundLot):
         return ledger.lot_entered(document, actor, at)
     if isinstance(document, OutboundLot):
@@ -154,4 +168,4 @@ def publish_points(site: LoadedSite, points: list[Point]) -> str:
     return ""
 
 
-__all__ = ["YARD_SERIES", "RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_file", "record_run", "watch_drift", "yard_points", "yard_rule"]
+__all__ = ["YARD_SERIES", "RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_document", "record_lot_file", "record_lot_files", "record_run", "watch_drift", "yard_points", "yard_rule"]

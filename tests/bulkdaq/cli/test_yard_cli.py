@@ -1,10 +1,14 @@
-"""`bulkdaq yard drift` through the command line: six inbound lots weighed over the receiving belt scale BR-1
-(class 0.5, MPE 0.5 % in service) and by their discharge draft surveys, BR-1 counting about 1.5 % high. The
-scale is found drifted beyond its class, the finding is recorded once in the signed ledger (a second check
-adds nothing), and the yard board gets the check and the event in InfluxDB.
+"""`bulkdaq yard` through the command line.
+
+`yard drift`: six inbound lots weighed over the receiving belt scale BR-1 (class 0.5, MPE 0.5 % in service)
+and by their discharge draft surveys, BR-1 counting about 1.5 % high. The scale is found drifted beyond its
+class, the finding is recorded once in the signed ledger (a second check adds nothing), and the yard board
+gets the check and the event in InfluxDB.
 
 Worked by hand: d = 1.3, 1.6, 1.4, 1.7, 1.5, 1.5 % → d̄ = 1.5 %, s = √(0.1/5) = 0.141421 %, t(0.975, 5) =
-2.570582, interval 1.5 ± 2.570582 · 0.141421/√6 = 1.351587 … 1.648413 %: wholly beyond +0.5 %."""
+2.570582, interval 1.5 ± 2.570582 · 0.141421/√6 = 1.351587 … 1.648413 %: wholly beyond +0.5 %.
+
+`yard record`: a batch with a bad file records nothing; a lot entered twice is refused, the first kept."""
 
 from __future__ import annotations
 
@@ -97,3 +101,18 @@ def test_a_window_below_five_lots_is_refused(influx_db: InfluxReader, tmp_path: 
     site = site_file(tmp_path, influx_db)
     refused = bulkdaq(tmp_path, "yard", "drift", "--site", str(site), "--window", "3")
     assert refused.returncode == 2 and "--window" in refused.stderr
+
+
+def test_a_bad_lot_file_among_good_ones_records_nothing(influx_db: InfluxReader, tmp_path: Path) -> None:
+    site = site_file(tmp_path, influx_db)
+    assert bulkdaq(tmp_path, "evidence", "keygen", "--site", str(site)).returncode == 0
+    good, second = received_lots(tmp_path)[:2]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**json.loads(second.read_text(encoding="utf-8")), "moisture": {"pct": 85.0, "u_pct": 0.1, "source": "lab"}}), encoding="utf-8")
+    refused = bulkdaq(tmp_path, "yard", "record", str(good), str(bad), "--site", str(site))
+    assert refused.returncode == 2 and f"{bad}: moisture.pct: 85.0 % is outside 0 … 30 %" in refused.stderr and refused.stdout == ""
+    listed = json.loads(bulkdaq(tmp_path, "yard", "stock", "--site", str(site), "--json").stdout)
+    assert listed["piles"] == []  # the good file before the bad one was not recorded either
+    recorded = bulkdaq(tmp_path, "yard", "record", str(good), str(good), "--site", str(site))
+    # The ledger refuses a lot entered twice: the first stays recorded, and the refusal names the lot.
+    assert recorded.returncode == 2 and "#1 lot_entered L-RCV-01" in recorded.stdout and "L-RCV-01" in recorded.stderr
