@@ -57,6 +57,8 @@ ROOMS = (
     "observation file",
     "observation policy file",
     "ticket file",
+    "lot file",
+    "recipe file",
     "command line",
     "line protocol",
     "InfluxDB",
@@ -64,6 +66,7 @@ ROOMS = (
     "hydrostatic table",
     "survey calculator",
     "petroleum calculator",
+    "blending calculator",
     "reconciliation calculator",
 )
 MAX_INPUT = 80  # characters of an input shown; a longer one loses its middle
@@ -165,8 +168,7 @@ def markdown() -> str:
         " the module-level `BAD_INPUTS` lists (of `BadInput`, tests/bad_inputs.py) that the tests are parametrised over,"
         " so a case is here only when a test tries it, and `tests/test_bad_inputs_table.py` fails when this section is not"
         " what the tests try. Attacks on the evidence have their own table in [evidence](evidence.md); refusals tested one"
-        " at a time (an unreadable file, a key given twice, …) and the blending calculators' (tests/calculators/blending/)"
-        " are in their tests, not yet here."
+        " at a time (an unreadable file, a key given twice, …) are in their tests, not here."
     )
     lines = textwrap.wrap(intro, width=116, break_long_words=False, break_on_hyphens=False)
     for room in rooms:

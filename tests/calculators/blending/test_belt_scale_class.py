@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.blending.belt_scale_class import (
     BeltScaleError,
     accuracy_class,
@@ -74,26 +75,38 @@ def test_totalized_load_is_legal_at_and_above_the_minimum():
     np.testing.assert_array_equal(totalized_load_is_legal([10.0, 50.0, 5_000.0], 50.0), [False, True, True])
 
 
-@pytest.mark.parametrize(
-    ("call", "quantity", "message_part"),
-    [
-        (lambda: mpe_pct(3), "accuracy_class", "accuracy class 3 is not a class of OIML R 50-1; expected one of 0.2, 0.5, 1, 2"),
-        (lambda: mpe_pct("A"), "accuracy_class", "accuracy class 'A' is not a class"),
-        (lambda: accuracy_class(True), "accuracy_class", "accuracy class True is not a class"),
-        (lambda: mpe_pct(0.5, "yearly"), "verification", "verification 'yearly' is unknown; expected one of in_service, initial_verification"),
-        (lambda: mpe_t(-1.0, 0.5), "load_t", "load_t = -1.0 t: expected finite masses ≥ 0 t"),
-        (lambda: standard_uncertainty_t(float("nan"), 0.5), "load_t", "load_t = nan t: expected finite masses ≥ 0 t"),
-        (lambda: totalized_load_is_legal(10.0, 0.0), "minimum_t", "minimum_t = 0.0 t is not a finite number > 0"),
-        (lambda: minimum_totalized_load_t(0.01, 800, -5.0, 90.0, 0.02), "max_flowrate_t_h", "max_flowrate_t_h = -5.0 t/h is not a finite number > 0"),
-        (lambda: minimum_totalized_load_t(0.01, 800, 2_000.0, "90", 0.02), "belt_revolution_s", "belt_revolution_s = '90' s is not a number"),
-        (lambda: minimum_totalized_load_mid_t(0.0, 0.5), "scale_interval_t", "scale_interval_t = 0.0 t is not a finite number > 0"),
-        (lambda: minimum_totalized_load_mid_t(0.01, 0.5, -1.0), "manufacturer_minimum_t", "manufacturer_minimum_t = -1.0 t is not a finite number ≥ 0"),
-        (lambda: minimum_totalized_load_mid_t(0.01, 5), "accuracy_class", "accuracy class 5 is not a class of OIML R 50-1"),
-    ],
-)
-def test_bad_inputs_are_refused_by_name(call, quantity, message_part):
+# (what is wrong, the call as given, the call, the quantity the error names, the part of its message asserted)
+_CASES = [
+    ("belt-scale accuracy class 3", "mpe_pct(3)", lambda: mpe_pct(3), "accuracy_class",
+     "accuracy class 3 is not a class of OIML R 50-1; expected one of 0.2, 0.5, 1, 2"),
+    ("belt-scale accuracy class as a letter", 'mpe_pct("A")', lambda: mpe_pct("A"), "accuracy_class", "accuracy class 'A' is not a class"),
+    ("belt-scale accuracy class as a bool", "accuracy_class(True)", lambda: accuracy_class(True), "accuracy_class", "accuracy class True is not a class"),
+    ("unknown belt-scale verification stage", 'mpe_pct(0.5, "yearly")', lambda: mpe_pct(0.5, "yearly"), "verification",
+     "verification 'yearly' is unknown; expected one of in_service, initial_verification"),
+    ("negative belt-scale load", "mpe_t(-1.0, 0.5)", lambda: mpe_t(-1.0, 0.5), "load_t", "load_t = -1.0 t: expected finite masses ≥ 0 t"),
+    ("belt-scale load of nan", 'standard_uncertainty_t(float("nan"), 0.5)', lambda: standard_uncertainty_t(float("nan"), 0.5), "load_t",
+     "load_t = nan t: expected finite masses ≥ 0 t"),
+    ("minimum totalized load of zero", "totalized_load_is_legal(10.0, 0.0)", lambda: totalized_load_is_legal(10.0, 0.0), "minimum_t",
+     "minimum_t = 0.0 t is not a finite number > 0"),
+    ("negative belt-scale maximum flow rate", "minimum_totalized_load_t(0.01, 800, -5.0, 90.0, 0.02)",
+     lambda: minimum_totalized_load_t(0.01, 800, -5.0, 90.0, 0.02), "max_flowrate_t_h", "max_flowrate_t_h = -5.0 t/h is not a finite number > 0"),
+    ("belt revolution time as text", 'minimum_totalized_load_t(0.01, 800, 2_000.0, "90", 0.02)',
+     lambda: minimum_totalized_load_t(0.01, 800, 2_000.0, "90", 0.02), "belt_revolution_s", "belt_revolution_s = '90' s is not a number"),
+    ("belt-scale interval of zero", "minimum_totalized_load_mid_t(0.0, 0.5)", lambda: minimum_totalized_load_mid_t(0.0, 0.5), "scale_interval_t",
+     "scale_interval_t = 0.0 t is not a finite number > 0"),
+    ("negative manufacturer's minimum load", "minimum_totalized_load_mid_t(0.01, 0.5, -1.0)", lambda: minimum_totalized_load_mid_t(0.01, 0.5, -1.0),
+     "manufacturer_minimum_t", "manufacturer_minimum_t = -1.0 t is not a finite number ≥ 0"),
+    ("belt-scale accuracy class 5 for the minimum load", "minimum_totalized_load_mid_t(0.01, 5)", lambda: minimum_totalized_load_mid_t(0.01, 5),
+     "accuracy_class", "accuracy class 5 is not a class of OIML R 50-1"),
+]
+BAD_INPUTS = [BadInput("blending calculator", what, given, message) for what, given, _call, _quantity, message in _CASES]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+
+
+@pytest.mark.parametrize(("case", "call", "quantity"), [(case, c[2], c[3]) for case, c in zip(BAD_INPUTS, _CASES, strict=True)], ids=ids(BAD_INPUTS))
+def test_bad_inputs_are_refused_by_name(case, call, quantity):
     with pytest.raises(BeltScaleError) as caught:
         call()
     assert isinstance(caught.value, QuantityError)
     assert caught.value.quantity == quantity
-    assert message_part in str(caught.value)
+    assert case.expected_message_part in str(caught.value)

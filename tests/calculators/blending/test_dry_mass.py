@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.blending.dry_mass import (
     DryMassError,
     dry_mass_t,
@@ -48,23 +49,28 @@ def test_dry_mass_uncertainty_by_the_gum():
     np.testing.assert_allclose(dry_mass_uncertainty_t([100_000.0, 50_000.0], [8.5, 9.0], [300.0, 0.0], [0.1, 0.2]), [292.1476510259838, 100.0], rtol=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("call", "quantity", "message_part"),
-    [
-        (lambda: dry_mass_t(100.0, 31.0), "moisture_pct", "moisture_pct = 31.0 % is outside 0 … 30 % (wet basis)"),
-        (lambda: dry_mass_t(100.0, -0.5), "moisture_pct", "moisture_pct = -0.5 % is negative; expected a value ≥ 0 %"),
-        (lambda: dry_mass_t(100.0, float("nan")), "moisture_pct", "moisture_pct = nan % is not a finite number"),
-        (lambda: dry_mass_t(-100.0, 8.0), "wet_t", "wet_t = -100.0 t is negative; expected a value ≥ 0 t"),
-        (lambda: dry_mass_t(float("nan"), 8.0), "wet_t", "wet_t = nan t is not a finite number"),
-        (lambda: dry_mass_t("heavy", 8.0), "wet_t", "wet_t = 'heavy' t is not a number"),
-        (lambda: wet_mass_t(-1.0, 8.0), "dry_t", "dry_t = -1.0 t is negative"),
-        (lambda: dry_mass_uncertainty_t(100.0, 8.0, -1.0, 0.1), "u_wet_t", "u_wet_t = -1.0 t is negative"),
-        (lambda: dry_mass_uncertainty_t(100.0, 8.0, 1.0, float("inf")), "u_moisture_pct", "u_moisture_pct = inf % is not a finite number"),
-    ],
-)
-def test_bad_inputs_are_refused_by_name(call, quantity, message_part):
+# (what is wrong, the call as given, the call, the quantity the error names, the part of its message asserted)
+_CASES = [
+    ("moisture of 31 percent", "dry_mass_t(100.0, 31.0)", lambda: dry_mass_t(100.0, 31.0), "moisture_pct", "moisture_pct = 31.0 % is outside 0 … 30 % (wet basis)"),
+    ("negative moisture", "dry_mass_t(100.0, -0.5)", lambda: dry_mass_t(100.0, -0.5), "moisture_pct", "moisture_pct = -0.5 % is negative; expected a value ≥ 0 %"),
+    ("moisture of nan", 'dry_mass_t(100.0, float("nan"))', lambda: dry_mass_t(100.0, float("nan")), "moisture_pct", "moisture_pct = nan % is not a finite number"),
+    ("negative wet mass", "dry_mass_t(-100.0, 8.0)", lambda: dry_mass_t(-100.0, 8.0), "wet_t", "wet_t = -100.0 t is negative; expected a value ≥ 0 t"),
+    ("wet mass of nan", 'dry_mass_t(float("nan"), 8.0)', lambda: dry_mass_t(float("nan"), 8.0), "wet_t", "wet_t = nan t is not a finite number"),
+    ("wet mass as text", 'dry_mass_t("heavy", 8.0)', lambda: dry_mass_t("heavy", 8.0), "wet_t", "wet_t = 'heavy' t is not a number"),
+    ("negative dry mass", "wet_mass_t(-1.0, 8.0)", lambda: wet_mass_t(-1.0, 8.0), "dry_t", "dry_t = -1.0 t is negative"),
+    ("negative uncertainty of the wet mass", "dry_mass_uncertainty_t(100.0, 8.0, -1.0, 0.1)", lambda: dry_mass_uncertainty_t(100.0, 8.0, -1.0, 0.1), "u_wet_t",
+     "u_wet_t = -1.0 t is negative"),
+    ("moisture uncertainty of inf", 'dry_mass_uncertainty_t(100.0, 8.0, 1.0, float("inf"))', lambda: dry_mass_uncertainty_t(100.0, 8.0, 1.0, float("inf")),
+     "u_moisture_pct", "u_moisture_pct = inf % is not a finite number"),
+]
+BAD_INPUTS = [BadInput("blending calculator", what, given, message) for what, given, _call, _quantity, message in _CASES]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+
+
+@pytest.mark.parametrize(("case", "call", "quantity"), [(case, c[2], c[3]) for case, c in zip(BAD_INPUTS, _CASES, strict=True)], ids=ids(BAD_INPUTS))
+def test_bad_inputs_are_refused_by_name(case, call, quantity):
     with pytest.raises(DryMassError) as caught:
         call()
     assert isinstance(caught.value, QuantityError)
     assert caught.value.quantity == quantity
-    assert message_part in str(caught.value)
+    assert case.expected_message_part in str(caught.value)

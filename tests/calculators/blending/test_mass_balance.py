@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from calculators.blending.belt_scale_class import standard_uncertainty_t
 from calculators.blending.dry_mass import dry_mass_t, dry_mass_uncertainty_t
 from calculators.blending.mass_balance import (
@@ -99,37 +100,46 @@ def test_a_blending_run_off_recipe_and_short_of_product():
     assert blending_run(["A"], [100.0], [1.0], [100.0], 0.0, 150.0, 1.0).product_verdict == "product_over"
 
 
-@pytest.mark.parametrize(
-    ("call", "quantity", "message_part"),
-    [
-        (lambda: mass_balance(-1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "wet"), "entered_t", "entered_t = -1.0 t is negative; expected a value ≥ 0 t"),
-        (lambda: mass_balance(1.0, float("nan"), 0.0, 1.0, 0.0, 1.0, "wet"), "u_entered_t", "u_entered_t = nan t is not a finite number"),
-        (lambda: mass_balance(1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "moist"), "basis", "basis 'moist' is unknown; expected one of wet, dry"),
-        (
-            lambda: mass_balance(1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "wet", coverage_factor=0.0),
-            "coverage_factor",
-            "coverage_factor = 0.0 is not a positive finite number",
-        ),
-        (lambda: mass_balance([1.0, 2.0], 1.0, [1.0, 2.0, 3.0], 1.0, 0.0, 1.0, "wet"), "entered_t", "do not broadcast; expected one figure per lot"),
-        (lambda: sum_with_uncertainty([], []), "masses_t", "no figure to sum; expected at least one mass"),
-        (lambda: sum_with_uncertainty([1.0, 2.0], [1.0]), "u_masses_t", "1 uncertainties for 2 masses; expected one uncertainty per mass"),
-        (lambda: blending_run([], [], [], [], 1.0, 0.0, 0.0), "names", "a blending run needs at least one component"),
-        (lambda: blending_run(["A", "A"], [1.0, 1.0], [0.0, 0.0], [50.0, 50.0], 1.0, 2.0, 0.0), "names", "component 'A' is named twice"),
-        (
-            lambda: blending_run(["A", "B"], [1.0, 1.0], [0.0, 0.0], [60.0, 30.0], 1.0, 2.0, 0.0),
-            "target_pct",
-            "the target shares sum to 90.0 %; expected 100 %",
-        ),
-        (lambda: blending_run(["A", "B"], [1.0], [0.0, 0.0], [50.0, 50.0], 1.0, 2.0, 0.0), "delivered_t", "delivered_t has 1 values for 2 components"),
-        (lambda: blending_run(["A", "B"], [0.0, 0.0], [0.0, 0.0], [50.0, 50.0], 1.0, 0.0, 0.0), "delivered_t", "the components delivered 0 t in all"),
-        (lambda: blending_run(["A"], [1.0], [0.0], [100.0], -1.0, 1.0, 0.0), "tolerance_pp", "tolerance_pp = -1.0 percentage points is negative"),
-        (lambda: blending_run(["A"], [1.0], [0.0], [100.0], 1.0, -5.0, 0.0), "product_t", "product_t = -5.0 t is negative"),
-        (lambda: blending_run(["A"], [1.0], [0.0], [100.0], 1.0, 1.0, [1.0, 2.0]), "u_product_t", "u_product_t = [1.0, 2.0] t is not a number"),
-    ],
-)
-def test_bad_inputs_are_refused_by_name(call, quantity, message_part):
+# (what is wrong, the call as given, the call, the quantity the error names, the part of its message asserted)
+_CASES = [
+    ("negative mass entered", 'mass_balance(-1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "wet")', lambda: mass_balance(-1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "wet"), "entered_t",
+     "entered_t = -1.0 t is negative; expected a value ≥ 0 t"),
+    ("mass entered with an uncertainty of nan", 'mass_balance(1.0, float("nan"), 0.0, 1.0, 0.0, 1.0, "wet")',
+     lambda: mass_balance(1.0, float("nan"), 0.0, 1.0, 0.0, 1.0, "wet"), "u_entered_t", "u_entered_t = nan t is not a finite number"),
+    ("unknown mass balance basis", 'mass_balance(1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "moist")', lambda: mass_balance(1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "moist"), "basis",
+     "basis 'moist' is unknown; expected one of wet, dry"),
+    ("mass balance coverage factor of zero", 'mass_balance(1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "wet", coverage_factor=0.0)',
+     lambda: mass_balance(1.0, 1.0, 0.0, 1.0, 0.0, 1.0, "wet", coverage_factor=0.0), "coverage_factor", "coverage_factor = 0.0 is not a positive finite number"),
+    ("mass balance figures that do not broadcast", 'mass_balance([1.0, 2.0], 1.0, [1.0, 2.0, 3.0], 1.0, 0.0, 1.0, "wet")',
+     lambda: mass_balance([1.0, 2.0], 1.0, [1.0, 2.0, 3.0], 1.0, 0.0, 1.0, "wet"), "entered_t", "do not broadcast; expected one figure per lot"),
+    ("no mass to sum", "sum_with_uncertainty([], [])", lambda: sum_with_uncertainty([], []), "masses_t", "no figure to sum; expected at least one mass"),
+    ("fewer uncertainties than masses to sum", "sum_with_uncertainty([1.0, 2.0], [1.0])", lambda: sum_with_uncertainty([1.0, 2.0], [1.0]), "u_masses_t",
+     "1 uncertainties for 2 masses; expected one uncertainty per mass"),
+    ("blending run without components", "blending_run([], [], [], [], 1.0, 0.0, 0.0)", lambda: blending_run([], [], [], [], 1.0, 0.0, 0.0), "names",
+     "a blending run needs at least one component"),
+    ("blending run component named twice", 'blending_run(["A", "A"], [1.0, 1.0], [0.0, 0.0], [50.0, 50.0], 1.0, 2.0, 0.0)',
+     lambda: blending_run(["A", "A"], [1.0, 1.0], [0.0, 0.0], [50.0, 50.0], 1.0, 2.0, 0.0), "names", "component 'A' is named twice"),
+    ("blending run target shares summing to 90 percent", 'blending_run(["A", "B"], [1.0, 1.0], [0.0, 0.0], [60.0, 30.0], 1.0, 2.0, 0.0)',
+     lambda: blending_run(["A", "B"], [1.0, 1.0], [0.0, 0.0], [60.0, 30.0], 1.0, 2.0, 0.0), "target_pct", "the target shares sum to 90.0 %; expected 100 %"),
+    ("blending run with fewer deliveries than components", 'blending_run(["A", "B"], [1.0], [0.0, 0.0], [50.0, 50.0], 1.0, 2.0, 0.0)',
+     lambda: blending_run(["A", "B"], [1.0], [0.0, 0.0], [50.0, 50.0], 1.0, 2.0, 0.0), "delivered_t", "delivered_t has 1 values for 2 components"),
+    ("blending run delivering nothing", 'blending_run(["A", "B"], [0.0, 0.0], [0.0, 0.0], [50.0, 50.0], 1.0, 0.0, 0.0)',
+     lambda: blending_run(["A", "B"], [0.0, 0.0], [0.0, 0.0], [50.0, 50.0], 1.0, 0.0, 0.0), "delivered_t", "the components delivered 0 t in all"),
+    ("negative blending run tolerance", 'blending_run(["A"], [1.0], [0.0], [100.0], -1.0, 1.0, 0.0)',
+     lambda: blending_run(["A"], [1.0], [0.0], [100.0], -1.0, 1.0, 0.0), "tolerance_pp", "tolerance_pp = -1.0 percentage points is negative"),
+    ("negative blending run product", 'blending_run(["A"], [1.0], [0.0], [100.0], 1.0, -5.0, 0.0)',
+     lambda: blending_run(["A"], [1.0], [0.0], [100.0], 1.0, -5.0, 0.0), "product_t", "product_t = -5.0 t is negative"),
+    ("blending run product uncertainty as a list", 'blending_run(["A"], [1.0], [0.0], [100.0], 1.0, 1.0, [1.0, 2.0])',
+     lambda: blending_run(["A"], [1.0], [0.0], [100.0], 1.0, 1.0, [1.0, 2.0]), "u_product_t", "u_product_t = [1.0, 2.0] t is not a number"),
+]
+BAD_INPUTS = [BadInput("blending calculator", what, given, message) for what, given, _call, _quantity, message in _CASES]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+
+
+@pytest.mark.parametrize(("case", "call", "quantity"), [(case, c[2], c[3]) for case, c in zip(BAD_INPUTS, _CASES, strict=True)], ids=ids(BAD_INPUTS))
+def test_bad_inputs_are_refused_by_name(case, call, quantity):
     with pytest.raises(MassBalanceError) as caught:
         call()
     assert isinstance(caught.value, QuantityError)
     assert caught.value.quantity == quantity
-    assert message_part in str(caught.value)
+    assert case.expected_message_part in str(caught.value)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
+from bad_inputs import BadInput, ids
 from bulkdaq.errors import BulkdaqError
 from calculators.blending.belt_scale_class import BeltScaleError
 from calculators.blending.scale_drift import (
@@ -198,29 +200,38 @@ def test_the_rolling_form_of_nothing_is_empty():
 # -- bad inputs are refused, naming the quantity ------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "quantity", "message"),
-    [
-        ({"survey_t": [10_000.0, 0.0, 10_000.0, 10_000.0, 10_000.0]}, "survey_t", r"survey_t: lot 1 is 0\.0 t; expected > 0 t"),
-        ({"survey_t": [10_000.0, -5.0, 10_000.0, 10_000.0, 10_000.0]}, "survey_t", "lot 1"),
-        ({"scale_t": [10_000.0, math.nan, 10_000.0, 10_000.0, 10_000.0]}, "scale_t", r"scale_t: lot 1 is nan t; expected a finite number"),
-        ({"scale_t": [10_000.0, 10_000.0, -1.0, 10_000.0, 10_000.0]}, "scale_t", "lot 2"),
-        ({"survey_u_t": [30.0, 30.0, 30.0, math.inf, 30.0]}, "survey_u_t", "lot 3"),
-        ({"survey_u_t": [30.0, -30.0, 30.0, 30.0, 30.0]}, "survey_u_t", "≥ 0"),
-        ({"time_s": [0.0, 1.0, math.nan, 3.0, 4.0]}, "time_s", "lot 2"),
-        ({"survey_t": [10_000.0] * 4}, "pairs", "scale_t 5, survey_t 4"),
-        ({"scale_t": "heavy"}, "scale_t", "not a number"),
-        ({"window": MIN_PAIRS - 1}, "window", rf"window = 4 pairs: expected an integer ≥ {MIN_PAIRS}"),
-        ({"window": 7.5}, "window", "integer"),
-        ({"confidence": 1.0}, "confidence", "between 0 and 1"),
-        ({"confidence": 95}, "confidence", "between 0 and 1"),
-    ],
-)
-def test_bad_inputs_are_refused_naming_the_quantity(kwargs, quantity, message):
+# (what is wrong, the argument as given, the arguments changed, the quantity the error names, the part of its message asserted);
+# drift_check and rolling_drift are each given five honest pairs of lots with the change
+_CASES = [
+    ("drift check survey of 0 t", "survey_t = [10000.0, 0.0, 10000.0, 10000.0, 10000.0]", {"survey_t": [10_000.0, 0.0, 10_000.0, 10_000.0, 10_000.0]}, "survey_t",
+     "survey_t: lot 1 is 0.0 t; expected > 0 t"),
+    ("drift check negative survey", "survey_t = [10000.0, -5.0, 10000.0, 10000.0, 10000.0]", {"survey_t": [10_000.0, -5.0, 10_000.0, 10_000.0, 10_000.0]},
+     "survey_t", "lot 1"),
+    ("drift check scale total of nan", "scale_t = [10000.0, math.nan, 10000.0, 10000.0, 10000.0]", {"scale_t": [10_000.0, math.nan, 10_000.0, 10_000.0, 10_000.0]},
+     "scale_t", "scale_t: lot 1 is nan t; expected a finite number"),
+    ("drift check negative scale total", "scale_t = [10000.0, 10000.0, -1.0, 10000.0, 10000.0]", {"scale_t": [10_000.0, 10_000.0, -1.0, 10_000.0, 10_000.0]},
+     "scale_t", "lot 2"),
+    ("drift check survey uncertainty of inf", "survey_u_t = [30.0, 30.0, 30.0, math.inf, 30.0]", {"survey_u_t": [30.0, 30.0, 30.0, math.inf, 30.0]}, "survey_u_t",
+     "lot 3"),
+    ("drift check negative survey uncertainty", "survey_u_t = [30.0, -30.0, 30.0, 30.0, 30.0]", {"survey_u_t": [30.0, -30.0, 30.0, 30.0, 30.0]}, "survey_u_t", "≥ 0"),
+    ("drift check time of nan", "time_s = [0.0, 1.0, math.nan, 3.0, 4.0]", {"time_s": [0.0, 1.0, math.nan, 3.0, 4.0]}, "time_s", "lot 2"),
+    ("drift check with fewer surveys than scale totals", "survey_t = [10000.0] * 4", {"survey_t": [10_000.0] * 4}, "pairs", "scale_t 5, survey_t 4"),
+    ("drift check scale totals as text", 'scale_t = "heavy"', {"scale_t": "heavy"}, "scale_t", "not a number"),
+    ("drift window of 4 pairs", "window = 4", {"window": MIN_PAIRS - 1}, "window", f"window = 4 pairs: expected an integer ≥ {MIN_PAIRS}"),
+    ("drift window of 7.5 pairs", "window = 7.5", {"window": 7.5}, "window", "integer"),
+    ("drift confidence of 1", "confidence = 1.0", {"confidence": 1.0}, "confidence", "between 0 and 1"),
+    ("drift confidence as a percentage", "confidence = 95", {"confidence": 95}, "confidence", "between 0 and 1"),
+]
+BAD_INPUTS = [BadInput("blending calculator", what, given, message) for what, given, _kwargs, _quantity, message in _CASES]
+"""Every bad input this module tries (tests/bad_inputs.py: the table of docs/reliability.md)."""
+
+
+@pytest.mark.parametrize(("case", "kwargs", "quantity"), [(case, c[2], c[3]) for case, c in zip(BAD_INPUTS, _CASES, strict=True)], ids=ids(BAD_INPUTS))
+def test_bad_inputs_are_refused_naming_the_quantity(case, kwargs, quantity):
     arguments = {"scale_t": [10_000.0] * 5, "survey_t": [10_000.0] * 5, "survey_u_t": [30.0] * 5, "time_s": [0.0, 1.0, 2.0, 3.0, 4.0],
                  "accuracy_class_": 0.5, **kwargs}
     for function in (drift_check, rolling_drift):
-        with pytest.raises(ScaleDriftError, match=message) as caught:
+        with pytest.raises(ScaleDriftError, match=re.escape(case.expected_message_part)) as caught:
             function(**arguments)
         assert caught.value.quantity == quantity
         assert isinstance(caught.value, QuantityError) and isinstance(caught.value, BulkdaqError)
