@@ -189,7 +189,8 @@ async def run_yard_demo(
         for problem in (not_published, not_published_drift):
             if problem:
                 say(f"not on the yard board: {problem}")
-        say("belt scales against draft surveys: " + ", ".join(f"{f.scale} {f.verdict} ({f.available} lots)" for f in findings))
+        say("belt scales against draft surveys: " + ", ".join(f"{f.scale} {f.verdict} ({f.available} lot{'' if f.available == 1 else 's'})"
+                                                              for f in findings))
         statement = _statement(site, ledger, rule, started - timedelta(seconds=1), period_end, data_dir)
         ledger.verify(ledger.public_key())
     return YardDemoResult(site, tuple(outcomes), balance, statement, site.config.yard.ledger, fingerprint, started, ended)
