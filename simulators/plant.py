@@ -8,6 +8,11 @@
 * Values are written the way a DCS writes them: only when they change, with the source timestamp of
   the sample, and a status code: Good, or the fault a test injected (`set_status`), e.g.
   ``UncertainSensorNotAccurate`` for a drifting sensor or ``BadSensorFailure`` for a broken transmitter.
+* Rates (a tag whose unit is per hour, the belt scale's ``t/h``) are served on the collector's clock, as
+  the Modbus simulators serve theirs (`simulators/flowmeter.py`): the scenario rate × the clock's
+  `speedup`, the pace at which the totals move per real hour, so the collector's totalizer-jump check
+  holds however fast the scenario runs. At speedup 1 they are the model's own.
+* Totalizer faults a test can inject: `reset_total`, `jump_total`.
 * Security: endpoints None, Sign and SignAndEncrypt with Basic256Sha256, a trust list of client
   certificates, and username/password users. The clients only read: every variable is read-only.
 """
@@ -125,6 +130,8 @@ class PlantServer:
         self._last: dict[str, tuple[Any, int]] = {}
         self._nodeids: dict[str, ua.NodeId] = {}
         self._kinds: dict[str, str] = {}
+        self._per_hour = {tag.identifier for tag in model.tags if tag.unit.endswith("/h")}
+        self._offsets: dict[str, float] = {}  # injected: added to a tag's model value (reset_total, jump_total)
         # What was served, for tests: identifier -> [(source time ms, value or None when Bad, status code)].
         self.history: dict[str, list[tuple[int, float | bool | None, int]]] | None = {} if record_history else None
 
@@ -209,6 +216,33 @@ class PlantServer:
         if self._server is not None:
             await self._write_values(self.clock.seconds(), only={identifier})
 
+    # -- totalizer faults ----------------------------------------------------------------------------
+
+    def _served(self, identifier: str, value: Any) -> Any:
+        """The model's `value` of tag `identifier` as served: a rate on the collector's clock, offsets included."""
+        if identifier in self._per_hour and not isinstance(value, bool):
+            value = value * self.clock.speedup
+        if identifier in self._offsets:
+            value = value + self._offsets[identifier]
+        return value
+
+    async def reset_total(self, identifier: str) -> None:
+        """Inject a fault: totalizer `identifier` restarts from zero now (a technician's reset, a power fault)."""
+        served = self._served(identifier, self.truth(identifier, self.clock.seconds()))
+        self._offsets[identifier] = self._offsets.get(identifier, 0.0) - float(served)
+        await self._write_fault(identifier)
+
+    async def jump_total(self, identifier: str, amount: float) -> None:
+        """Inject a fault: totalizer `identifier` leaps by `amount` now, without material behind it."""
+        self._offsets[identifier] = self._offsets.get(identifier, 0.0) + amount
+        await self._write_fault(identifier)
+
+    async def _write_fault(self, identifier: str) -> None:
+        if identifier not in self._nodeids:
+            raise KeyError(f"the plant has no tag {identifier!r}")
+        if self._server is not None:
+            await self._write_values(self.clock.seconds(), only={identifier})
+
     def truth(self, identifier: str, t: float) -> float | bool:
         """The value tag `identifier` had at scenario time `t` (bulk variables: see `bulk_value`)."""
         if identifier.startswith("B") and identifier[1:].isdigit():
@@ -268,6 +302,9 @@ class PlantServer:
         aspace = self._server.iserver.aspace
         now = datetime.now(timezone.utc)
         values: dict[str, Any] = dict(self.model.values(t))
+        for identifier in self._per_hour | self._offsets.keys():
+            if identifier in values:
+                values[identifier] = self._served(identifier, values[identifier])
         if self.bulk_variables:
             values.update({self.bulk_identifier(i): self.bulk_value(i, t) for i in range(self.bulk_variables)})
         for identifier, value in values.items():

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from bulkdaq.config.integrity_limits import IntegrityLimits
 from bulkdaq.config.strict_model import PathText, StrictTypedModel
 from bulkdaq.config.validation import Name, environment_value
 from bulkdaq.errors import InputError
@@ -97,6 +98,7 @@ class OpcUaServer(StrictTypedModel):
     timeout_s: Annotated[float, Field(gt=0, le=120)] = 4.0
     reconnect_max_delay_s: Annotated[float, Field(gt=0, le=60)] = 5.0
     health_interval_s: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    integrity: IntegrityLimits = IntegrityLimits()  # for the meters' and belt scales' totalizers among the nodes
     nodes: Annotated[list[OpcUaNode], Field(min_length=1)]
 
     @field_validator("endpoint")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
+from bulkdaq.config.integrity_limits import IntegrityLimits
 from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
 from bulkdaq.config.opcua_section import OpcUaSection, opcua_cross_checks
 from bulkdaq.config.register_types import INTEGER_TYPES, REGISTER_ORDERS, DataType, Order, register_count, register_order_problem
@@ -245,15 +246,6 @@ class ModbusPoint(StrictTypedModel):
     @property
     def registers(self) -> int:
         return register_count(self.data_type)
-
-
-class IntegrityLimits(StrictTypedModel):
-    """When a reading becomes an integrity event (collectors/modbus/integrity.py)."""
-
-    frozen_after_s: Annotated[float, Field(gt=0)] = 30.0
-    jump_margin: Annotated[float, Field(ge=0)] = 0.5  # the total may run this fraction above rate × time
-    jump_allowance: Annotated[float, Field(ge=0)] = 1.0  # plus this much, in the totalizer's unit (resolution, rounding)
-    clock_jump_s: Annotated[float, Field(gt=0)] = 5.0
 
 
 class ModbusDevice(StrictTypedModel):

@@ -22,8 +22,9 @@ from bulkdaq.store.line_protocol import Point
 from bulkdaq.store.spool import SpoolFull
 from collectors.cancellation import raise_if_cancel_requested
 from collectors.device_status import DeviceStatus
+from collectors.integrity_watch import WATCHED_MEASUREMENTS, IntegrityEvent, event_point
 from collectors.modbus.adapter import ModbusReadError, ModbusRtuAdapter, ModbusTcpAdapter, SerialBus
-from collectors.modbus.integrity import IntegrityEvent, IntegrityWatch
+from collectors.modbus.integrity import device_watch
 from collectors.modbus.plan import ReadBlock, plan_reads
 from collectors.modbus.register_codec import block_value_reader, engineering_converter
 from collectors.reading_sink import ReadingSink
@@ -61,7 +62,7 @@ class ModbusDeviceCollector:
         self.adapter = adapter or ModbusTcpAdapter(device.host or "", device.port, device.unit_id, device.timeout_s, device.retries)
         self._reconnect = Backoff(FIRST_RECONNECT_DELAY_S, MAX_RECONNECT_DELAY_S)
         self._next_connect = 0.0
-        self.integrity = IntegrityWatch(device)
+        self.integrity = device_watch(device)
         self._down_since_ms: int | None = None  # first failed poll of the current outage
         self._last_good_ms: int | None = None
         self._next_health = 0.0
@@ -171,8 +172,8 @@ class ModbusDeviceCollector:
             else:
                 fields[contract.QUALITY_FIELD] = contract.Quality.GOOD.value
             points.append(self._point(measurement_name, asset, fields, group.time_ms or now_ms()))
-            if measurement_name == contract.METER.name and not group.problems:
-                points += [self._event_point(e) for e in self.integrity.observe(asset, group.fields, group.time_ms)]
+            if measurement_name in WATCHED_MEASUREMENTS and not group.problems:
+                points += [event_point(self.site, e) for e in self.integrity.observe(asset, group.fields, group.time_ms)]
         return points
 
     def _comms_gap_event(self, points: list[Point]) -> list[Point]:
@@ -188,7 +189,7 @@ class ModbusDeviceCollector:
         if self._down_since_ms is not None:
             last_good = self._last_good_ms or self._down_since_ms
             gap_s = (stamp - last_good) / 1000
-            events.append(self._event_point(IntegrityEvent(
+            events.append(event_point(self.site, IntegrityEvent(
                 self.device.name, "comms_gap",
                 f"no answer from {self.device.name} for {gap_s:.3f} s (last good reading {contract.event_time_text(last_good)}, back at {contract.event_time_text(stamp)})",
                 contract.event_time_text(last_good), contract.event_time_text(stamp), stamp,
@@ -196,12 +197,6 @@ class ModbusDeviceCollector:
             self._down_since_ms = None
         self._last_good_ms = stamp
         return events
-
-    def _event_point(self, event: IntegrityEvent) -> Point:
-        tags = {contract.SITE_TAG: self.site, contract.EVENT.asset_tag: event.asset, contract.EVENT_KIND_TAG: event.kind}
-        if event.field is not None:
-            tags[contract.EVENT_FIELD_TAG] = event.field
-        return Point(contract.EVENT.name, tags, {"message": event.message, "old": event.old, "new": event.new}, event.time_ms)
 
     def _all_bad(self, reason: str) -> list[Point]:
         stamp = now_ms()

@@ -1,138 +1,33 @@
-"""Integrity events: what a reading says that a plausible number would hide.
+"""The Modbus part of the integrity watch (`collectors/integrity_watch.py`): a totalizer's roll-over span.
 
-Fed every good reading of a meter, the watch reports, as `event` points:
-
-* ``totalizer_rollover`` / ``totalizer_reset`` — the total went backwards; a roll-over when the old
-  value was near the top of the register's span and the new one near zero (the span follows from the
-  register width and scale), otherwise a reset;
-* ``totalizer_jump`` — the total advanced more than the reported flow rate allows over the interval;
-* ``frozen`` — the total did not move for longer than a limit while flow was reported;
-* ``meter_factor_change`` — the meter factor changed (a batch must not straddle it);
-* ``clock_jump`` — the device's own clock moved against the collector's clock by more than a limit;
-* ``comms_gap`` — the device was unreachable and came back (reported by the collector).
-
-Events never change the readings: the values are stored as read, and the event says what is wrong.
-An event about one field (a totalizer, the meter factor, the device clock) names it in the `field` tag,
-so two events of one poll (a flow-computer reset zeroes the mass and the volume totals together) are two
-points in InfluxDB, not one overwriting the other.
+A totalizer read from an unsigned integer register (without an overflow register) wraps at
+2^(16 × registers) × scale, so a drop from near that span to near zero is a roll-over, not a reset. The
+watch itself (resets, jumps, frozen totals, meter factor, device clock) is shared with the OPC UA
+collector; only this span is Modbus's own, and the Modbus collector gives it to the watch.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from bulkdaq.config.register_types import INTEGER_TYPES, register_count
-from bulkdaq.config.site_file import IntegrityLimits, ModbusDevice
-
-TOTALIZERS = {"mass_total_kg": "flow_rate_kg_h", "volume_total_m3": "volume_flow_m3_h", "total_t": "rate_t_h"}
-
-
-@dataclass(frozen=True)
-class IntegrityEvent:
-    asset: str
-    kind: str
-    message: str
-    old: str
-    new: str
-    time_ms: int
-    field: str | None = None  # the field the event is about; None for the whole device (comms_gap)
+from bulkdaq.config.site_file import ModbusDevice
+from collectors.integrity_watch import TOTALIZERS, IntegrityWatch
 
 
-@dataclass(slots=True)
-class _TotalState:
-    value: float
-    time_ms: int
-    rate_per_h: float | None
-    last_change_ms: int
-    frozen_reported: bool = False
+def rollover_spans(device: ModbusDevice) -> dict[tuple[str, str], float]:
+    """(asset, totalizer field) -> the value at which its unsigned integer register wraps, for `device`'s totalizers."""
+    spans: dict[tuple[str, str], float] = {}
+    for point in device.points:
+        if point.field in TOTALIZERS and point.data_type in INTEGER_TYPES and point.overflow is None and not point.data_type.startswith("int"):
+            spans[(point.asset, point.field)] = float(2 ** (16 * register_count(point.data_type))) * point.scale
+    return spans
 
 
-@dataclass
-class _AssetState:
-    totals: dict[str, _TotalState] = field(default_factory=dict)
-    meter_factor: float | None = None
-    clock_offset_s: float | None = None
-
-
-class IntegrityWatch:
-    """Checks the readings of one device's meters, poll after poll."""
-
-    def __init__(self, device: ModbusDevice) -> None:
-        self.limits: IntegrityLimits = device.integrity
-        self._spans: dict[tuple[str, str], float] = {}
-        for point in device.points:
-            if point.field in TOTALIZERS and point.data_type in INTEGER_TYPES and point.overflow is None and not point.data_type.startswith("int"):
-                self._spans[(point.asset, point.field)] = float(2 ** (16 * register_count(point.data_type))) * point.scale
-        self._assets: dict[str, _AssetState] = {}
-
-    def observe(self, asset: str, fields: dict[str, float | int], time_ms: int) -> list[IntegrityEvent]:
-        """Check one good reading of `asset` (its fields as stored) taken at `time_ms`."""
-        state = self._assets.setdefault(asset, _AssetState())
-        events: list[IntegrityEvent] = []
-        for total_field, rate_field in TOTALIZERS.items():
-            if total_field in fields:
-                rate = fields.get(rate_field)
-                events += self._total(asset, state, total_field, float(fields[total_field]), None if rate is None else float(rate), time_ms)
-        if "meter_factor" in fields:
-            factor = float(fields["meter_factor"])
-            if state.meter_factor is not None and factor != state.meter_factor:
-                events.append(IntegrityEvent(
-                    asset, "meter_factor_change", f"meter factor changed from {state.meter_factor!r} to {factor!r}",
-                    repr(state.meter_factor), repr(factor), time_ms, "meter_factor",
-                ))
-            state.meter_factor = factor
-        if "device_clock_s" in fields:
-            offset = float(fields["device_clock_s"]) - time_ms / 1000
-            if state.clock_offset_s is not None and abs(offset - state.clock_offset_s) > self.limits.clock_jump_s:
-                jump = offset - state.clock_offset_s
-                events.append(IntegrityEvent(
-                    asset, "clock_jump", f"device clock jumped {jump:+.3f} s against the collector clock",
-                    f"{state.clock_offset_s:+.3f}", f"{offset:+.3f}", time_ms, "device_clock_s",
-                ))
-            state.clock_offset_s = offset
-        return events
-
-    def _total(self, asset: str, state: _AssetState, name: str, value: float, rate_per_h: float | None, time_ms: int) -> list[IntegrityEvent]:
-        previous = state.totals.get(name)
-        if previous is None:
-            state.totals[name] = _TotalState(value, time_ms, rate_per_h, time_ms)
-            return []
-        events: list[IntegrityEvent] = []
-        if value < previous.value:
-            old, new = repr(previous.value), repr(value)
-            span = self._spans.get((asset, name))
-            rolled = span is not None and previous.value > 0.9 * span and value < 0.1 * span
-            kind = "totalizer_rollover" if rolled else "totalizer_reset"
-            why = f"wrapped at the register span {span!r}" if rolled else "went backwards (reset)"
-            events.append(IntegrityEvent(asset, kind, f"{name} {why}: {old} then {new}", old, new, time_ms, name))
-        elif value != previous.value:
-            # Measured from the last change, so a device that froze and then caught up is not a jump.
-            hours = (time_ms - previous.last_change_ms) / 3_600_000
-            rates = [r for r in (previous.rate_per_h, rate_per_h) if r is not None]
-            if rates and hours > 0:
-                allowed = max(rates) * hours * (1 + self.limits.jump_margin) + self.limits.jump_allowance
-                if value - previous.value > allowed:
-                    events.append(IntegrityEvent(
-                        asset, "totalizer_jump",
-                        f"{name} advanced {value - previous.value!r} in {hours * 3600:.3f} s; the flow rate allows at most {allowed!r}",
-                        repr(previous.value), repr(value), time_ms, name,
-                    ))
-        if value != previous.value:
-            previous.last_change_ms = time_ms
-            previous.frozen_reported = False
-        elif rate_per_h is not None and rate_per_h > 0 and not previous.frozen_reported and time_ms - previous.last_change_ms >= self.limits.frozen_after_s * 1000:
-            events.append(IntegrityEvent(
-                asset, "frozen",
-                f"{name} has not moved for {(time_ms - previous.last_change_ms) / 1000:.1f} s while the flow rate reads {rate_per_h!r}",
-                repr(previous.value), repr(value), time_ms, name,
-            ))
-            previous.frozen_reported = True
-        previous.value, previous.time_ms, previous.rate_per_h = value, time_ms, rate_per_h
-        return events
+def device_watch(device: ModbusDevice) -> IntegrityWatch:
+    """The integrity watch of one Modbus device: its site limits and its registers' roll-over spans."""
+    return IntegrityWatch(device.integrity, rollover_spans(device))
 
 
 __all__ = [
-    "TOTALIZERS",
-    "IntegrityEvent",
-    "IntegrityWatch",
+    "device_watch",
+    "rollover_spans",
 ]

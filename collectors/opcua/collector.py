@@ -11,7 +11,12 @@ file) and turns every data-change notification into a reading:
   it, and the initial values re-sent after a reconnect carry their old source timestamps, which
   overwrite the identical points already stored;
 * quality from the StatusCode (`quality.py`); a Bad value is stored without a value field, the
-  status code's name and hex value go into `quality_reason`, as does a server-side queue overflow.
+  status code's name and hex value go into `quality_reason`, as does a server-side queue overflow;
+* totalizer integrity (`collectors/integrity_watch.py`, the Modbus collector's watch): each update of a
+  meter or belt scale, its Good values with the last known Good total and rate of that asset (an OPC UA
+  node carries one field, and a subscription sends a value only when it changes), is checked for a
+  reset, a jump beyond the rate, a total frozen while the rate says flow, a meter-factor change and a
+  device-clock jump; the events are `event` points submitted with the readings that raised them.
 
 The notification queue inside asyncua is created unbounded here (its default drops the oldest when
 1,000 notifications wait), and the collector drains it into the sink in batches. A subscription that
@@ -28,8 +33,8 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,11 +42,13 @@ from asyncua import Client, ua
 from asyncua.common.subscription import DataChangeEvent, StatusChangeEvent, Subscription
 
 from bulkdaq.backoff import Backoff
+from bulkdaq.config.integrity_limits import IntegrityLimits
 from bulkdaq.config.opcua_section import OpcUaSection, OpcUaServer, resolve_opcua_password
 from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import FieldValue, Point
 from collectors.cancellation import raise_if_cancel_requested
 from collectors.device_status import DeviceStatus
+from collectors.integrity_watch import TOTALIZERS, WATCHED_MEASUREMENTS, IntegrityEvent, IntegrityWatch, event_point
 from collectors.opcua.connection import ConnectionSettings, OpcUaConnectError, close_client, open_client
 from collectors.opcua.nodes import NodeProblem, describe_all, resolve_nodes
 from collectors.opcua.quality import describe, quality_of
@@ -59,6 +66,9 @@ MONITORED_ITEMS_CHUNK = 1000  # monitored items per CreateMonitoredItems request
 _RANK = {contract.Quality.GOOD: 0, contract.Quality.UNCERTAIN: 1, contract.Quality.BAD: 2}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 COMMS_GAP = "comms_gap"  # the event kind (contract.EVENT_KINDS) of a time without data from a server
+# Kept per asset from update to update (the last Good value): the totals, so a total that stopped changing is
+# still judged when its rate changes, and the rates, so a total's change is judged against the rate in force.
+CARRIED_FIELDS = frozenset({*TOTALIZERS, *TOTALIZERS.values()})
 
 
 def now_ms() -> int:
@@ -125,6 +135,7 @@ class OpcUaServerCollector:
         collector_name: str = "opcua",
         password: str | None = None,
         server_index: int | None = None,
+        integrity: IntegrityLimits | None = None,
     ) -> None:
         self.server = server
         self.site = site
@@ -147,6 +158,9 @@ class OpcUaServerCollector:
         self._lost_reason = ""
         self._marked_reason: str | None = None
         self._outage_reason: str | None = None  # what started the current outage
+        # An OPC UA Double has no register span: any drop of a total is a reset (no roll-over).
+        self.integrity = IntegrityWatch(integrity or IntegrityLimits())
+        self._known: dict[str, dict[str, float | int]] = {}  # asset -> last Good value of its CARRIED_FIELDS
 
     # -- the task ------------------------------------------------------------------------------------
 
@@ -321,8 +335,10 @@ class OpcUaServerCollector:
             self.status.last_good_time = time.time()
 
     def points_of(self, readings: Sequence[OpcUaReading]) -> list[Point]:
-        """Readings of the same asset with the same timestamp become one point with the worst quality."""
+        """Readings of the same asset with the same timestamp become one point with the worst quality;
+        the integrity events of the meters' and belt scales' Good values follow them (`_integrity_events`)."""
         groups: dict[tuple[str, str, int], tuple[dict[str, FieldValue], list[str], list[int]]] = {}
+        watched: dict[tuple[str, str, int], _WatchedUpdate] = {}
         for reading in readings:
             node = self._nodes[reading.node_index]
             key = (node.measurement, node.asset, reading.time_ms)
@@ -345,6 +361,15 @@ class OpcUaServerCollector:
             if reason is not None:
                 reasons.append(f"{node.field}: {reason}")
             rank[0] = max(rank[0], _RANK[quality])
+            if node.measurement in WATCHED_MEASUREMENTS:
+                update = watched.get(key)
+                if update is None:
+                    update = watched[key] = _WatchedUpdate(node.asset, reading.time_ms)
+                if quality is contract.Quality.GOOD and reading.value is not None:
+                    update.good[node.field] = reading.value
+                    update.receive_time_ms = max(update.receive_time_ms, reading.receive_time_ms)
+                else:
+                    update.doubtful.add(node.field)
         points = []
         qualities = {rank: quality for quality, rank in _RANK.items()}
         for (measurement, asset, time_ms), (fields, reasons, rank) in groups.items():
@@ -352,7 +377,30 @@ class OpcUaServerCollector:
             if reasons:
                 fields[contract.QUALITY_REASON_FIELD] = "; ".join(reasons)
             points.append(self._point(measurement, asset, fields, time_ms))
-        return points
+        return points + self._integrity_events(watched.values())
+
+    def _integrity_events(self, updates: Iterable[_WatchedUpdate]) -> list[Point]:
+        """The integrity watch's events for these updates of meters and belt scales, in source-time order.
+
+        Each update is checked with its Good values and, for what it does not carry, the asset's last known
+        Good total and rate: a subscription sends a value only when it changes, so a total that is not in
+        an update still stands (and a total that stays put while the rate changes is judged frozen after
+        the limit). A value that arrives not Good is forgotten until a Good one comes. The device clock is
+        compared with the time the collector received it, as the Modbus collector does.
+        """
+        events: list[IntegrityEvent] = []
+        for update in sorted(updates, key=lambda u: u.time_ms):
+            known = self._known.setdefault(update.asset, {})
+            for name in update.doubtful:
+                known.pop(name, None)
+            known.update({name: value for name, value in update.good.items() if name in CARRIED_FIELDS})
+            if not update.good:
+                continue
+            fields = {**known, **{name: value for name, value in update.good.items() if name == "meter_factor"}}
+            events += self.integrity.observe(update.asset, fields, update.time_ms)
+            if "device_clock_s" in update.good:
+                events += self.integrity.observe(update.asset, {"device_clock_s": update.good["device_clock_s"]}, update.receive_time_ms)
+        return [event_point(self.site, event) for event in events]
 
     # -- connection state ----------------------------------------------------------------------------
 
@@ -371,6 +419,7 @@ class OpcUaServerCollector:
 
     async def _down(self, reason: str) -> None:
         self.status.connected = False
+        self._known.clear()  # the next session starts from the values it is sent (the watch keeps its memory)
         self._note_error(reason)
         if self._lost_at_ms is None and self.sessions > 0:
             self._lost_at_ms = now_ms()
@@ -401,18 +450,11 @@ class OpcUaServerCollector:
         )
 
     def _gap_event(self, gap: Gap) -> Point:
-        event = contract.EVENT
-        return Point(
-            event.name,
-            {contract.SITE_TAG: self.site, event.asset_tag: self.server.name, contract.EVENT_KIND_TAG: COMMS_GAP},
-            {
-                "message": f"comms loss: no data from {self.server.endpoint} for {gap.seconds:.1f} s ({gap.reason}); "
-                "session and subscription re-created",
-                "old": contract.event_time_text(gap.start_ms),
-                "new": contract.event_time_text(gap.end_ms),
-            },
-            gap.start_ms,
-        )
+        return event_point(self.site, IntegrityEvent(
+            self.server.name, COMMS_GAP,
+            f"comms loss: no data from {self.server.endpoint} for {gap.seconds:.1f} s ({gap.reason}); session and subscription re-created",
+            contract.event_time_text(gap.start_ms), contract.event_time_text(gap.end_ms), gap.start_ms,
+        ))
 
     def _point(self, measurement_name: str, asset: str, fields: dict[str, FieldValue], time_ms: int) -> Point:
         measurement = contract.MEASUREMENTS[measurement_name]
@@ -436,6 +478,17 @@ class OpcUaServerCollector:
         if reason != self.status.last_error:
             log.warning("opcua server %s: %s", self.server.name, reason)
         self.status.last_error = reason
+
+
+@dataclass(slots=True)
+class _WatchedUpdate:
+    """The values of one meter or belt scale at one source time, as the integrity watch sees them."""
+
+    asset: str
+    time_ms: int
+    good: dict[str, float | int] = field(default_factory=dict)
+    doubtful: set[str] = field(default_factory=set)  # fields that arrived not Good (Uncertain, Bad, unusable)
+    receive_time_ms: int = 0
 
 
 def _number(value: object, integer: bool) -> tuple[float | int | None, str | None]:
@@ -468,6 +521,7 @@ class OpcUaCollector:
                 # Read now, so a missing environment variable stops `bulkdaq collect` at start with a clear error.
                 password=resolve_opcua_password(server, source, f"opcua.servers[{i}]"),
                 server_index=i,
+                integrity=server.integrity,
             )
             for i, server in enumerate(section.servers)
         ]
@@ -483,6 +537,7 @@ class OpcUaCollector:
 
 
 __all__ = [
+    "CARRIED_FIELDS",
     "COMMS_GAP",
     "FIRST_RECONNECT_DELAY_S",
     "FLUSH_AT",

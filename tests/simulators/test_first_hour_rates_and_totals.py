@@ -15,7 +15,7 @@ from bulkdaq.app.demo import local_site, registry_note
 from bulkdaq.app.demo_clearance import DemoClearance
 from bulkdaq.config.site_file import IntegrityLimits, load_site
 from bulkdaq.store.influx_reader import InfluxReader
-from collectors.modbus.integrity import IntegrityWatch
+from collectors.modbus.integrity import device_watch
 from scenario import REPO, example_site, loading
 from simulators.flowmeter import FlowmeterSimulator
 from simulators.scenario_clock import ScenarioClock
@@ -49,7 +49,7 @@ def test_the_default_margin_holds_over_a_whole_sped_up_loading(tmp_path: Path) -
     profile = loading()
     speedup = profile.end_s / REAL_S
     simulator = FlowmeterSimulator.for_loading(device, ScenarioClock(speedup), profile)
-    watch = IntegrityWatch(device)
+    watch = device_watch(device)
     meter = device.points[0].asset
     fields = ("mass_total_kg", "volume_total_m3", "flow_rate_kg_h", "volume_flow_m3_h")
     poll_ms = 500

@@ -25,7 +25,7 @@ from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import free_port
 from bulkdaq.yard.blending_run import BlendingRunFigures, ScaleTotalDropped, blending_run_figures, iso_ms, live_blending_run
 from bulkdaq.yard.recipe import Recipe, load_recipe
-from collectors.modbus.integrity import IntegrityWatch
+from collectors.modbus.integrity import device_watch
 from scenario import REPO
 from simulators.blending_yard import BlendingYard, blending_scenario
 from simulators.modbus_device_server import ModbusDeviceServer
@@ -253,6 +253,9 @@ async def test_a_reset_during_a_run_is_named_not_summed(influx_db: InfluxReader,
     assert 0.0 <= after.value < 60.0
     with pytest.raises(ScaleTotalDropped):
         await asyncio.to_thread(live_blending_run, influx_db, site, recipe, "R-RESET", start, end)
+    # The collector said so as it happened: one totalizer_reset event of BF-3, old and new the readings on either side.
+    (events,) = influx_db.query('SELECT "old", "new" FROM "event" WHERE "kind" = \'totalizer_reset\' AND "asset" = \'BF-3\'')
+    assert [(float(old), float(new)) for _, old, new in events.values] == [(before.value, after.value)]
     # A window with no reading at all is named, not a figure of 0 t.
     with pytest.raises(NoReadings, match=r"no good total_t reading of belt scale 'BF-1' between 2020-01-01T00:00:00.000Z"):
         blending_run_figures(influx_db, site, recipe, "R-NONE", datetime(2020, 1, 1, tzinfo=timezone.utc), datetime(2020, 1, 2, tzinfo=timezone.utc))
@@ -266,7 +269,7 @@ async def test_a_reset_during_a_run_is_named_not_summed(influx_db: InfluxReader,
 def test_the_collectors_integrity_watch_checks_a_belt_scales_total() -> None:
     """The collector's integrity watch checks a belt scale's total as it checks a meter's: a reset, and a jump beyond the rate."""
     site = load_site(REPO / "examples" / "yard" / "site.toml")
-    watch = IntegrityWatch(site.config.modbus.devices[0])
+    watch = device_watch(site.config.modbus.devices[0])
     assert watch.observe("BF-1", {"total_t": 100.0, "rate_t_h": 3_600.0}, 0) == []
     reset = watch.observe("BF-1", {"total_t": 5.0, "rate_t_h": 3_600.0}, 1_000)
     # 3,600 t/h for 1 s allows 1 t × 1.5 + 1 t = 2.5 t; 495 t is a jump.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bulkdaq.config.site_file import ModbusDevice
-from collectors.modbus.integrity import IntegrityWatch
+from collectors.integrity_watch import IntegrityWatch
+from collectors.modbus.integrity import device_watch
 
 
 def watch(data_type: str = "uint32", scale: float = 1.0, **limits: float) -> IntegrityWatch:
@@ -11,7 +12,7 @@ def watch(data_type: str = "uint32", scale: float = 1.0, **limits: float) -> Int
         "name": "D", "host": "127.0.0.1", "integrity": limits,
         "points": [{"name": "m", "address": 0, "data_type": data_type, "scale": scale, "measurement": "meter", "asset": "FT", "field": "mass_total_kg"}],
     })
-    return IntegrityWatch(device)
+    return device_watch(device)
 
 
 def kinds(events) -> list[str]:  # noqa: ANN001
