@@ -181,6 +181,14 @@ async def test_the_yard_through_the_collector_and_the_command_line(influx_db: In
     assert {s.tags["component"]: s.values[-1][1] for s in rows} == pytest.approx(
         {"L-PILBARA-01": 1_440.0, "L-BRAZIL-07": 741.6, "L-SA-04": 240.0, "product": 2_400.0}, abs=1e-9)
 
+    # `yard live` on R-2's window as a run in progress: the shares so far, published as `running` for the board.
+    live = bulkdaq(tmp_path, "yard", "live", str(recipe_path), "--run", "R-LIVE", "--from", wall(r2.start_s - IDLE_S / 2).isoformat(),
+                   "--until", wall(r2.start_s).isoformat(), "--every", "0.5", "--site", str(site_path))
+    assert live.returncode == 0, live.stderr
+    assert "run R-LIVE: L-PILBARA-01 59.46 %, L-BRAZIL-07 30.62 %, L-SA-04 9.91 %; product 2,400.000 t" in live.stdout
+    (running,) = influx_db.query('SELECT "share_pct", "state" FROM "blending_run" WHERE "run" = \'R-LIVE\' AND "component" = \'L-BRAZIL-07\'')
+    assert running.values[-1][1] == pytest.approx(741.6 / 2421.6 * 100, abs=1e-9) and running.values[-1][2] == "running"
+
     # A run recorded twice, and a run on a lot the ledger does not know, are refused in one line; nothing is added.
     again = bulkdaq(tmp_path, "yard", "run", str(recipe_path), "--run", "R-1", "--from", wall(r1.start_s - IDLE_S / 2).isoformat(),
                     "--to", wall(r1.end_s + IDLE_S / 2).isoformat(), "--site", str(site_path))
