@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from pathlib import Path
 from bulkdaq.app.collector_service import CollectorService
 from bulkdaq.app.demo_clearance import DemoClearance
 from bulkdaq.config.site_file import EvidenceSettings, LoadedSite
+from bulkdaq.errors import InputError
 from bulkdaq.evidence.bundle import Verification, export_shipment_bundle, verify_bundle
 from bulkdaq.evidence.chain import create_site_key
 from bulkdaq.evidence.heads import ChainHead
@@ -87,6 +89,33 @@ def local_site(site: LoadedSite, influx_url: str, spool_path: Path) -> LoadedSit
         }
     )
     return LoadedSite(site.path, config, site.warnings)
+
+
+DEMO_MARKER = ".bulkdaq-demo"
+"""The file a demo leaves in its data folder: only a folder holding it is ever emptied by a demo."""
+
+
+def fresh_demo_folder(path: Path) -> Path:
+    """Empty a demo's data folder for a new run (each demo starts from nothing: the registry and the ledger
+    are append-only), and mark it as a demo's. A folder that is not empty and was not made by a demo is
+    refused, never deleted (``--data-dir .`` must not empty the repository).
+
+    Raises
+    ------
+    InputError
+        The folder holds files and no demo marker.
+    """
+    if path.exists():
+        if path.is_dir() and not (path / DEMO_MARKER).is_file() and any(path.iterdir()):
+            raise InputError("command line", "--data-dir", f"{path} is not a folder a demo made (no {DEMO_MARKER} in it), and it is not "
+                             "empty: a demo empties its folder at each run; give a new or empty folder")
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    path.mkdir(parents=True)
+    (path / DEMO_MARKER).write_text("made by a bulkdaq demo: emptied at its next run\n", encoding="utf-8")
+    return path
 
 
 def registry_note(clearance: DemoClearance, command: str = "bulkdaq") -> str:
@@ -257,6 +286,7 @@ __all__ = [
     "TankDrop",
     "against_ground_truth",
     "create_database",
+    "fresh_demo_folder",
     "export_and_verify",
     "local_site",
     "plant_port",

@@ -183,7 +183,7 @@ async def run_yard_demo(
             say(f"ledger #{entry.number}: {entry.kind} {entry.subject}")
         rule = yard_rule(site)
         period_end = ended + timedelta(seconds=2)  # after the product pile's survey
-        balance = yard_balance(ledger.state(), rule, started - timedelta(seconds=1), period_end)
+        balance = yard_balance(ledger.state(), rule, started - timedelta(seconds=1), period_end, entries=ledger.entries())
         not_published = publish_points(site, yard_points(site, ledger, period_end, (started - timedelta(seconds=1), period_end)))
         findings, not_published_drift = watch_drift(site, ledger, DEMO_ACTOR, period_end)
         for problem in (not_published, not_published_drift):

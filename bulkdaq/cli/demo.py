@@ -31,6 +31,7 @@ from bulkdaq.app.demo import (
     against_ground_truth,
     create_database,
     export_and_verify,
+    fresh_demo_folder,
     local_site,
     registry_note,
     run_loading,
@@ -61,8 +62,7 @@ def demo(
 ) -> None:
     """Two shipments through simulators → collectors → InfluxDB → tickets → reconciliation → measurement reports."""
     site = load_site(site_file)
-    if data_dir.exists():
-        shutil.rmtree(data_dir)  # each demo starts from nothing: the registry is append-only
+    fresh_demo_folder(data_dir)
     clearance = DemoClearance(site_file.resolve().parent, data_dir)
     plan = DemoPlan.for_site(site, target_t, rate_t_h, seconds)
     influxd = LocalInfluxd(data_dir / "influxdb")

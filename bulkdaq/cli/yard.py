@@ -24,7 +24,7 @@ from bulkdaq.cli.step_options import actor_name, moment_option, required_moment,
 from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.config.validation import pydantic_problems
 from bulkdaq.errors import InputError
-from bulkdaq.evidence.chain import load_public_key
+from bulkdaq.evidence.chain import fingerprint
 from bulkdaq.shipments.clearance_writer import publish
 from bulkdaq.shipments.tolerance_rules import load_rule_set
 from bulkdaq.wording.figure_format import figure_text, percent_text
@@ -34,7 +34,18 @@ from bulkdaq.yard.ledger import Entry
 from bulkdaq.yard.lot import Moisture
 from bulkdaq.yard.recipe import load_recipe
 from bulkdaq.yard.yard_balance import TONNE_DECIMALS, lot_balances, yard_balance
-from bulkdaq.yard.yard_steps import YARD_SERIES, open_ledger, publish_live_run, record_lot_files, record_run, watch_drift, yard_points, yard_rule
+from bulkdaq.yard.yard_steps import (
+    YARD_SERIES,
+    publish_live_run,
+    record_lot_files,
+    record_run,
+    trusted_key,
+    verified_ledger,
+    watch_drift,
+    writable_ledger,
+    yard_points,
+    yard_rule,
+)
 
 yard_app = typer.Typer(help="The bonded blending yard (保税混矿): lots, blending runs, stock, the mass balance, scale drift, the statement.",
                        no_args_is_help=True)
@@ -70,7 +81,7 @@ def record_command(files: list[Path] = typer.Argument(..., help="Lot files (JSON
     """Record lot files in the yard ledger, in the order given (each file one signed entry)."""
     loaded = _yard_site(site)
     who, when = actor_name(actor), required_moment(at or "now", "--at")
-    with open_ledger(loaded, create=True) as ledger:
+    with writable_ledger(loaded) as ledger:
         for file, entry in record_lot_files(ledger, files, who, when):
             console.print(escape(f"{file}: {_entry_line(entry)}"), highlight=False)
 
@@ -99,7 +110,7 @@ def from_shipment_command(
         key, problem = pydantic_problems(error, "docs/yard.md")[0]
         option = {"pct": "--moisture", "u_pct": "--moisture-u", "source": "--moisture-source"}.get(key, "--moisture")
         raise InputError("command line", option, problem) from None
-    with open_registry(registry, loaded) as shipments, open_ledger(loaded, create=True) as ledger:
+    with open_registry(registry, loaded) as shipments, writable_ledger(loaded) as ledger:
         entry = ledger.entry_from_shipment(shipments, shipment_id, lot=lot, origin=origin, brand=brand, grade=grade, declaration=declaration,
                                            moisture=lot_moisture, actor=actor_name(actor), at=required_moment(at or "now", "--at"), method=method,
                                            rules=rule_set)
@@ -116,7 +127,7 @@ def run_command(recipe: Path = typer.Argument(..., help="Recipe file (TOML)."), 
     on the product scale, from the stored totals; the ratios against the recipe; then publish it."""
     loaded = _yard_site(site)
     recipe_ = load_recipe(recipe, loaded)
-    with open_ledger(loaded, create=True) as ledger:
+    with writable_ledger(loaded) as ledger:
         recorded = record_run(loaded, ledger, recipe_, run, required_moment(start, "--from"), required_moment(end, "--to"), actor_name(actor),
                               outbound_lot=outbound_lot)
     document = recorded.figures.as_document()
@@ -176,7 +187,7 @@ def stock_command(site: Path | None = SiteOption, as_json: bool = JsonOption) ->
     """Every pile's stock (an inbound lot's or a product pile's), wet and dry, with its expanded uncertainty
     and its status; an overdrawn lot is named."""
     loaded = _yard_site(site)
-    with open_ledger(loaded) as ledger:
+    with verified_ledger(loaded) as ledger:
         balances = lot_balances(ledger.state(), yard_rule(loaded))
     if as_json:
         print(json_text({"ledger": str(loaded.config.yard.ledger), "piles": [b.as_document() for b in balances]}))
@@ -199,9 +210,10 @@ def balance_command(start: str = typer.Option(..., "--from", help="The period's 
     """The yard's mass balance for a period, wet and dry: opening stock + entered − out − closing stock, its
     expanded uncertainty and its verdict by the site's balance rule; then every flag with its entries."""
     loaded = _yard_site(site)
-    with open_ledger(loaded) as ledger:
+    with verified_ledger(loaded) as ledger:
         try:
-            balance = yard_balance(ledger.state(), yard_rule(loaded), required_moment(start, "--from"), required_moment(end, "--to"))
+            balance = yard_balance(ledger.state(), yard_rule(loaded), required_moment(start, "--from"), required_moment(end, "--to"),
+                                   entries=ledger.entries())
         except ValueError as error:
             raise InputError("command line", "--to", str(error)) from None
     document = balance.as_document()
@@ -233,7 +245,7 @@ def publish_command(start: str | None = typer.Option(None, "--from", help="With 
     if (began is None) != (ended is None):
         raise InputError("command line", "--from" if began is None else "--to", "a period needs both --from and --to")
     now = datetime.now(timezone.utc)
-    with open_ledger(loaded) as ledger:
+    with verified_ledger(loaded) as ledger:
         try:
             points = yard_points(loaded, ledger, now, None if began is None or ended is None else (began, ended))
         except ValueError as refused:
@@ -249,7 +261,7 @@ def drift_command(window: int = typer.Option(10, "--window", min=5, help="The ne
     MPE of its OIML R 50 class; a scale drifted beyond its class is recorded in the ledger (once per finding)
     and raised on the yard board."""
     loaded = _yard_site(site)
-    with open_ledger(loaded, create=True) as ledger:
+    with writable_ledger(loaded) as ledger:
         findings, error = watch_drift(loaded, ledger, actor_name(actor), datetime.now(timezone.utc), window=window)
         state = ledger.state()
     skipped, unconfigured = skipped_lots(state), unconfigured_scales(state, loaded.config.yard)
@@ -278,22 +290,36 @@ def drift_command(window: int = typer.Option(10, "--window", min=5, help="The ne
         console.print(escape(f"not on the yard board: {error}"), highlight=False)
 
 
+PublicKeyOption = typer.Option(None, "--public-key", help="The site's public key (PEM) the ledger must be signed with; default the public "
+                                "half of the site's [evidence] key_file.")
+HeadOption = typer.Option(None, "--head", help="NUMBER:HASH of an entry kept from an earlier statement or check: the ledger must still hold it "
+                          "(entries removed from the end are caught only this way).")
+
+
+def _head(text: str | None) -> tuple[int, str] | None:
+    if text is None:
+        return None
+    number, _, digest = text.partition(":")
+    if not number.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InputError("command line", "--head", f"expected NUMBER:HASH (the entry number and its 64 hex digits, as a statement prints them), got {text!r}")
+    return int(number), digest
+
+
 @yard_app.command("verify")
-def verify_command(site: Path | None = SiteOption,
-                   public_key: Path | None = typer.Option(None, "--public-key", help="The site's public key (PEM) to check the signatures against; "
-                                                          "default the key the ledger was bound to.")) -> None:
-    """Verify the yard ledger: numbering, chain, hashes of entries and documents, signatures."""
+def verify_command(site: Path | None = SiteOption, public_key: Path | None = PublicKeyOption, head: str | None = HeadOption) -> None:
+    """Verify the yard ledger: numbering, chain, every entry and document against its hash, the schema's
+    append-only guards, and every signature against the site's key (not the key the file carries)."""
     loaded = _yard_site(site)
-    expected = load_public_key(public_key.read_text(encoding="utf-8")) if public_key is not None else None
-    with open_ledger(loaded) as ledger:
-        ledger.verify(expected)
-        head = ledger.head()
-        fingerprint = ledger.key_fingerprint
-    if head is None:
-        console.print(f"yard ledger {loaded.config.yard.ledger}: empty", highlight=False)
+    key = trusted_key(loaded, public_key)
+    with verified_ledger(loaded, public_key, _head(head)) as ledger:
+        last = ledger.head()
+    where = f"{loaded.config.yard.ledger}"
+    if last is None:
+        console.print(f"yard ledger {escape(where)}: empty", highlight=False)
         return
-    console.print(escape(f"yard ledger {loaded.config.yard.ledger}: VERIFIED, {head.number} entries, head {head.hash}, "
-                         f"signed by {fingerprint or 'nobody (unsigned)'}"), highlight=False)
+    signer = f"the site key {fingerprint(key)}" if key is not None else "no key (the site signs nothing; checked against itself only)"
+    console.print(escape(f"yard ledger {where}: VERIFIED against {signer}: {last.number} entries, head #{last.number} {last.hash}"),
+                  highlight=False, soft_wrap=True)
 
 
 @yard_app.command("void")
@@ -302,7 +328,7 @@ def void_command(number: int = typer.Argument(..., help="The entry to void."),
                  site: Path | None = SiteOption, actor: str | None = ActorOption) -> None:
     """Void a mistaken entry: a new entry names it and says why; nothing is edited or deleted."""
     loaded = _yard_site(site)
-    with open_ledger(loaded) as ledger:
+    with writable_ledger(loaded) as ledger:
         console.print(escape(_entry_line(ledger.void(number, reason, actor_name(actor)))), highlight=False)
 
 
@@ -310,17 +336,20 @@ def void_command(number: int = typer.Argument(..., help="The entry to void."),
 def statement_command(start: str = typer.Option(..., "--from", help="The period's start (ISO 8601 with a zone)."),
                       end: str = typer.Option(..., "--to", help="The period's end (excluded)."),
                       out: Path = typer.Option(Path("yard-statement.html"), "--out", help="HTML file to write."),
-                      site: Path | None = SiteOption) -> None:
-    """Write the bilingual yard statement (保税混矿堆场报表) for a period as printable HTML, from the verified ledger."""
+                      site: Path | None = SiteOption, public_key: Path | None = PublicKeyOption, head: str | None = HeadOption) -> None:
+    """Write the bilingual yard statement (保税混矿堆场报表) for a period as printable HTML, from the ledger verified
+    against the site's key."""
     from dashboards.reports.yard_statement import write_yard_statement
 
     loaded = _yard_site(site)
+    began, ended = required_moment(start, "--from"), required_moment(end, "--to")
+    if ended <= began:
+        raise InputError("command line", "--to", f"the period ends ({ended.isoformat()}) before it starts ({began.isoformat()})")
     target = output_file(out, "--out", folder_made=True)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open_ledger(loaded) as ledger:
-        key = ledger.public_key()
-        written = write_yard_statement(target, ledger, yard_rule(loaded), required_moment(start, "--from"), required_moment(end, "--to"),
-                                       yard=loaded.config.site.name, site_key=key)
+    with verified_ledger(loaded, public_key, _head(head)) as ledger:
+        written = write_yard_statement(target, ledger, yard_rule(loaded), began, ended, yard=loaded.config.site.name,
+                                       site_key=trusted_key(loaded, public_key))
     console.print(escape(f"yard statement written to {written}"), highlight=False)
 
 
@@ -342,17 +371,15 @@ def demo_command(
     """The yard on one machine: belt scales simulated, collected into a private InfluxDB, two runs recorded
     (the second with a feeder scale out of calibration), the outbound lot, the balance and the statement."""
     import asyncio
-    import shutil
 
+    from bulkdaq.app.demo import fresh_demo_folder
     from bulkdaq.app.yard_demo import run_yard_demo, yard_demo_site
     from bulkdaq.config.site_file import load_site
     from bulkdaq.store.local_influxd import LocalInfluxd
 
     scale, drift_pct = parse_drift(drift)
     site = load_site(site_file)
-    if data_dir.exists():
-        shutil.rmtree(data_dir)  # each demo starts from nothing: the ledger is append-only
-    data_dir.mkdir(parents=True)
+    fresh_demo_folder(data_dir)
     with LocalInfluxd(data_dir / "influxdb") as influxd:
         console.print(f"influxd on {influxd.url} (data in {influxd.data_dir})", highlight=False)
         site, fingerprint = yard_demo_site(site, influxd.url, data_dir)

@@ -330,6 +330,24 @@ YARD_STATEMENT_TERMS: dict[str, Label] = {
     "method_shipment": ("Shipment figure (bulkdaq registry)", "货运计量结果（bulkdaq 登记簿）"),
     "method_stockpile_survey": ("Stockpile survey", "料堆盘点"),
     "expanded": ("± expanded uncertainty U = k·u, k of the balance rule", "± 扩展不确定度 U = k·u，k 取自平衡规则"),
+    "voided_entries": ("Voided entries", "已作废记录"),
+    "voided_entries_note": ("every void in the ledger up to its head entry, whatever the period; a voided entry's figures are in no balance",
+                            "截至台账最新记录的全部作废记录（不限本期）；被作废记录的数据不计入任何平衡"),
+    "no_voids": ("none: no entry of the ledger is voided", "无：台账中没有被作废的记录"),
+    "void_entry": ("Void entry", "作废记录"),
+    "voided_entry": ("Voided entry", "被作废记录"),
+    "entry_kind": ("Kind", "记录类型"),
+    "why": ("Why", "原因"),
+    "actor": ("Who", "操作人"),
+    "entry_time": ("Time (dated)", "发生时间"),
+    "recorded": ("Recorded", "录入时间"),
+    "recorded_late": ("Recorded after the period", "期末后录入的记录"),
+    "recorded_late_note": ("entries dated inside the period but recorded at or after its end (back-dated into a period already closed)",
+                           "发生时间在本期内、但在期末或之后才录入的记录（补录进已结束的期间）"),
+    "no_late": ("none: every entry of the period was recorded before the period ended", "无：本期所有记录均在期末前录入"),
+    "voided_mark": ("voided", "已作废"),
+    "integrity_events": ("Integrity events on the run's scales", "作业皮带秤累计器完整性事件"),
+    "run_end": ("End", "结束时间"),
 }
 YARD_TERMS: dict[str, Label] = {
     "yard": ("Bonded blending yard", "保税混矿堆场"),
@@ -403,6 +421,9 @@ YARD_VERDICTS: dict[str, Label] = {
     "book_only": ("book stock only: not surveyed, nothing to compare", "仅有账面库存：未盘点，无可比对"),
     "undetermined": ("undetermined: the surveys cannot tell yet", "尚无定论：比对结果尚不足以判断"),
     "insufficient": ("too few surveyed lots for a verdict", "比对批次过少，无法判断"),
+    "voided": ("voided: its figures left every balance", "已作废：其数据已移出所有平衡"),
+    "recorded_late": ("recorded after the period ended", "期末后补录"),
+    "integrity_events": ("totalizer integrity events during the run", "作业期间出现累计器完整性事件"),
 }
 
 def both(label: Label, separator: str = " ") -> str:

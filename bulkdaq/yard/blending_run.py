@@ -78,6 +78,19 @@ class ScaleFigure:
     opening: Reading | None
     closing: Reading | None
 
+    def readings(self) -> dict[str, dict[str, Any]] | None:
+        """The opening and closing readings the mass is the difference of (time, total [t]), so an officer can
+        find them among the stored readings and the signed evidence chain; None without readings (live form)."""
+        if self.opening is None or self.closing is None:
+            return None
+        return {name: {"time": iso_ms(reading.time), "total_t": float(reading.value)}
+                for name, reading in (("opening", self.opening), ("closing", self.closing))}
+
+
+def _with_readings(document: dict[str, Any], figure: ScaleFigure) -> dict[str, Any]:
+    readings = figure.readings()
+    return document if readings is None else {**document, "readings": readings}
+
 
 @dataclass(frozen=True)
 class BlendingRunFigures:
@@ -98,18 +111,19 @@ class BlendingRunFigures:
         """The run document of docs/yard.md ("The run document"), as the ledger records a finished run."""
         components = []
         for entry, figure, share in zip(self.recipe.components, self.components, self.result.components, strict=True):
-            components.append({
+            components.append(_with_readings({
                 "lot": entry.lot, "scale": figure.scale, "wet_t": figure.wet_t, "u_wet_t": figure.u_wet_t,
                 "legal": figure.legal, "share_pct": share.share_pct, "target_pct": share.target_pct,
                 "tolerance_pp": share.tolerance_pp, "off_recipe": share.off_recipe,
-            })
+            }, figure))
         return {
             "run": self.run,
             "recipe": self.recipe.as_document(),
             "start": iso_ms(self.start),
             "end": iso_ms(self.end),
             "components": components,
-            "product": {"scale": self.product.scale, "wet_t": self.product.wet_t, "u_wet_t": self.product.u_wet_t, "legal": self.product.legal},
+            "product": _with_readings({"scale": self.product.scale, "wet_t": self.product.wet_t, "u_wet_t": self.product.u_wet_t,
+                                       "legal": self.product.legal}, self.product),
             "sum_components_t": self.result.sum_t,
             "expanded_u_t": self.result.expanded_t,
             "product_verdict": self.result.product_verdict,

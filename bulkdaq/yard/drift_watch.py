@@ -9,7 +9,8 @@ entries left out):
     ``draft_survey`` figure (or, without one, a ``shipment`` figure citing the shipment's draft survey: a
     shipment bulkdaq measured, entered as a lot by `YardLedger.entry_from_shipment`) gives the pair (the scale figure's wet t, the survey's wet t and its standard
     u), timed by the lot's entry;
-(b) **reclaimed**: an inbound lot that is *exhausted* (its latest stock survey found 0 t) and whose draws
+(b) **reclaimed**: an inbound lot that is *exhausted* (its latest stock survey by survey time, not by
+    recording, found 0 t) and whose draws
     by runs all went over ONE feeder scale, with no transfer out, gives the pair (Σ wet t drawn over that
     scale, the lot's ``draft_survey`` figure), timed by the end of the last run that drew on it.
 
@@ -61,6 +62,7 @@ from bulkdaq.store.line_protocol import FieldValue, Point
 from bulkdaq.wording.figure_format import number_text
 from bulkdaq.yard.ledger import Entry, YardLedger, YardState, iso_time
 from bulkdaq.yard.lot import ScaleDrift
+from bulkdaq.yard.yard_balance import latest_survey
 from bulkdaq.yard.yard_series import event_point
 from calculators.blending.scale_drift import DEFAULT_CONFIDENCE, DEFAULT_WINDOW, METHOD, MIN_PAIRS, DriftCheck, drift_check
 
@@ -215,8 +217,10 @@ def _pairing(state: YardState) -> tuple[list[DriftPair], list[SkippedLot]]:
         # (b) reclaimed to the last tonne over one feeder
         if lot_id not in draws:
             continue
-        surveys = [s for s in state.surveys if s.pile == lot_id]
-        if not surveys or surveys[-1].wet_t != 0.0:
+        # The latest survey by time (the later entry on a tie), not the last recorded: a survey back-dated
+        # and recorded after a newer one does not replace it.
+        latest = latest_survey(s for s in state.surveys if s.pile == lot_id)
+        if latest is None or latest.wet_t != 0.0:
             skipped.append(SkippedLot(lot_id, "not exhausted (no stock survey found its pile empty): Σ drawn is not the whole lot"))
             continue
         transfers = [m.entry for m in state.movements if m.pile == lot_id and m.role == "transferred"]
@@ -229,7 +233,7 @@ def _pairing(state: YardState) -> tuple[list[DriftPair], list[SkippedLot]]:
             continue
         lot_draws = draws[lot_id]
         last = max((run_entry for _, _, run_entry in lot_draws), key=lambda e: (e.time, e.number))
-        entries = (entry.number, *sorted({run_entry.number for _, _, run_entry in lot_draws}), surveys[-1].entry)
+        entries = (entry.number, *sorted({run_entry.number for _, _, run_entry in lot_draws}), latest.entry)
         pairs.append(DriftPair(scales[0], lot_id, "reclaimed", math.fsum(wet for _, wet, _ in lot_draws), survey.wet_t, survey.u_wet_t,
                                last.time, entries))
     pairs.sort(key=lambda p: (p.time, p.entries[-1]))

@@ -18,7 +18,7 @@ asks of a bonded blending yard (docs/yard.md, "Decisions"). It follows the shipm
 Entry kinds (docs/yard.md): ``lot_entered``, ``moisture``, ``run``, ``lot_shipped``, ``transfer``,
 ``stock_survey``, ``scale_drift``, ``void``.
 
-Reading: `entries`, `lots`, `document`, `movements` (every tonne into and out of each pile, wet and dry,
+Reading: `entries`, `lots`, `document`, `voids`, `movements` (every tonne into and out of each pile, wet and dry,
 with its standard uncertainty), `book_stock` and `verify`. A *pile* is an inbound lot's pile (named by
 its lot id) or a product pile (named by its recipe, the blended product an outbound lot is taken from).
 
@@ -49,7 +49,7 @@ from bulkdaq.config.strict_model import StrictTypedModel
 from bulkdaq.config.validation import pydantic_problems
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
-from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
+from bulkdaq.evidence.chain import BadKey, fingerprint, load_public_key, public_pem
 from bulkdaq.shipments.model import TONNE_BASES, MethodFigure
 from bulkdaq.shipments.registry import HistoryAltered, ShipmentRegistry
 from bulkdaq.shipments.tolerance_rules import RuleSet, applied_uncertainty_pct
@@ -110,6 +110,14 @@ _APPEND_ONLY = [
     for table in sorted(_TABLES)
     for verb in ("UPDATE", "DELETE")
 ]
+# What `verify` checks the file's schema against: each table's primary key, and each append-only trigger as
+# SQLite stores it (``IF NOT EXISTS`` and the closing semicolon dropped).
+_PRIMARY_KEYS = {"documents": ["hash"], "entries": ["seq"], "signing_key": ["fingerprint"]}
+_TRIGGERS = {
+    statement.split()[5]: " ".join(statement.replace("IF NOT EXISTS ", "").rstrip(";").split())
+    for statement in _APPEND_ONLY
+}
+_READINGS_TOLERANCE_T = 1e-6  # closing − opening total against the figure of a run [t]
 
 
 # -- errors ---------------------------------------------------------------------------------------------
@@ -131,7 +139,9 @@ class LedgerKeyRefused(BulkdaqError, ValueError):
 
 class EntryRefused(BulkdaqError, ValueError):
     """An entry the ledger cannot accept: an unknown or voided lot, a run id already recorded, a lot id used
-    twice, an entry without actor or reason; nothing was recorded."""
+    twice, a customs declaration already a live lot's, a run ending before it starts, naming a scale twice,
+    overlapping another run on a scale or whose readings are not its figures, an entry without actor or
+    reason; nothing was recorded."""
 
 
 # -- the run document (docs/yard.md, "The run document") ------------------------------------------------
@@ -154,6 +164,20 @@ class RunRecipe(StrictTypedModel):
     product_scale: Text
 
 
+class RunReading(StrictTypedModel):
+    """A belt scale's totalizer read at a moment: `total_t` [t, wet]."""
+
+    time: Moment
+    total_t: float
+
+
+class RunReadings(StrictTypedModel):
+    """A scale's totalizer at the run's opening and closing: closing − opening is the figure of the run."""
+
+    opening: RunReading
+    closing: RunReading
+
+
 class RunComponent(StrictTypedModel):
     lot: LotId
     scale: Text
@@ -164,6 +188,7 @@ class RunComponent(StrictTypedModel):
     target_pct: Annotated[float, Field(ge=0, le=100)]
     tolerance_pp: Annotated[float, Field(ge=0)]
     off_recipe: bool
+    readings: RunReadings | None = None  # optional: the scale's totals the figure comes from
 
 
 class RunProduct(StrictTypedModel):
@@ -171,6 +196,7 @@ class RunProduct(StrictTypedModel):
     wet_t: Tonnes
     u_wet_t: Tonnes
     legal: bool
+    readings: RunReadings | None = None  # optional: the product scale's totals the figure comes from
 
 
 class RunDocument(StrictTypedModel):
@@ -399,10 +425,15 @@ class YardLedger:
             self._db.close()
             held = f"its tables: {', '.join(sorted(tables))}" if tables else "an empty database"
             raise LedgerUnavailable(f"{self.path}: not a yard ledger ({held}; a yard ledger has the tables documents, entries, signing_key)")
-        bound = self.key_fingerprint
-        if signing_key is not None and bound is not None and bound != fingerprint(signing_key.public_key()):
-            self._db.close()
-            raise LedgerKeyRefused(f"yard ledger {self.path} signs with site key {bound}, not with key {fingerprint(signing_key.public_key())}")
+        if signing_key is not None:  # opened to read, a ledger whose stored key is broken still opens (`verify` names it)
+            try:
+                bound = self.key_fingerprint  # computed from the stored public key, not its fingerprint column
+            except LedgerAltered:
+                self._db.close()
+                raise
+            if bound is not None and bound != fingerprint(signing_key.public_key()):
+                self._db.close()
+                raise LedgerKeyRefused(f"yard ledger {self.path} signs with site key {bound}, not with key {fingerprint(signing_key.public_key())}")
 
     def close(self) -> None:
         self._db.close()
@@ -417,13 +448,27 @@ class YardLedger:
 
     @property
     def key_fingerprint(self) -> str | None:
-        """Fingerprint of the key the ledger signs with (None: an unsigned ledger)."""
-        row = self._db.execute("SELECT fingerprint FROM signing_key ORDER BY since LIMIT 1").fetchone()
-        return None if row is None else str(row[0])
+        """Fingerprint of the key the ledger signs with (None: an unsigned ledger), computed from the public key
+        the signatures are checked against, never taken from the file's ``fingerprint`` column (which `verify`
+        checks against it)."""
+        key = self.public_key()
+        return None if key is None else fingerprint(key)
 
     def public_key(self) -> Ed25519PublicKey | None:
+        """The public key the ledger's signatures are checked against (None: an unsigned ledger).
+
+        Raises
+        ------
+        LedgerAltered
+            The stored key is not an Ed25519 public key.
+        """
         row = self._db.execute("SELECT public_key_pem FROM signing_key ORDER BY since LIMIT 1").fetchone()
-        return None if row is None else load_public_key(row[0])
+        if row is None:
+            return None
+        try:
+            return load_public_key(str(row[0]))
+        except BadKey as error:
+            raise LedgerAltered(f"yard ledger {self.path}: its signing key cannot be read ({error}); the file was altered") from None
 
     def _check_signing_key(self, db: sqlite3.Connection) -> None:
         """Bind the ledger to its key at the first signed entry; refuse an unsigned or foreign append after."""
@@ -488,7 +533,8 @@ class YardLedger:
         Raises
         ------
         EntryRefused
-            The lot id is already used by a lot not voided (inbound or outbound) or a product pile.
+            The lot id is already used by a lot not voided (inbound or outbound) or a product pile; its
+            customs declaration is already a live inbound lot's (compared without spaces or case).
         """
         _safe(lot.lot)
         with self._transaction() as db:
@@ -497,6 +543,12 @@ class YardLedger:
             # both stay in the history.
             if lot.lot in state.inbound or lot.lot in state.outbound or lot.lot in state.products:
                 raise EntryRefused(f"lot {lot.lot!r} is already in the yard ledger; a lot is entered once (void the mistaken entry first)")
+            # The same discharge entered under a second id would count its ore twice: one live lot per declaration.
+            declaration = _declaration_key(lot.declaration)
+            for entry, other in state.inbound.values():
+                if _declaration_key(other.declaration) == declaration:
+                    raise EntryRefused(f"lot {lot.lot!r}: declaration {lot.declaration!r} is already lot {other.lot!r}'s (entry #{entry.number}); "
+                                       f"a lot is entered once (void the mistaken entry first)")
             return self._append(db, "lot_entered", lot.lot, lot.model_dump(mode="json"), actor, reason, at)
 
     def moisture(self, result: MoistureResult, actor: str, reason: str = "moisture result") -> Entry:
@@ -517,7 +569,11 @@ class YardLedger:
         EntryRefused
             A malformed run document (naming its key path); a run id already recorded; a component on a lot
             the ledger does not know, a voided lot, or a lot exhausted (its pile surveyed empty, 0 t, after
-            which nothing can be drawn from it); a lot named twice in one run.
+            which nothing can be drawn from it); a lot named twice in one run; an end not after the start; a
+            component scale named by two components; a window overlapping a live run's on a scale both use
+            (components' or product's); readings (optional, ``components[i].readings``, ``product.readings``)
+            whose closing − opening total is not the figure's `wet_t` (within 1e-6 t) or whose opening is not
+            before their closing.
         """
         try:
             run = RunDocument.model_validate(document)
@@ -528,6 +584,7 @@ class YardLedger:
         repeated = sorted({lot for lot in lots if lots.count(lot) > 1})
         if repeated:
             raise EntryRefused(f"run {run.run}: lot {repeated[0]!r} is named by two components; one component per lot")
+        _check_run(run)
         with self._transaction() as db:
             if self._used(db, "run", run.run):
                 raise EntryRefused(f"run {run.run!r} is already recorded in the yard ledger; a run is recorded once")
@@ -536,7 +593,15 @@ class YardLedger:
                 self._drawable(db, state, component.lot, f"run {run.run}: components[{i}]")
             if run.recipe.name in state.inbound:
                 raise EntryRefused(f"run {run.run}: recipe name {run.recipe.name!r} is an inbound lot's id; a product pile needs its own name")
-            return self._append(db, "run", run.run, run.model_dump(mode="json"), actor, reason, run.end)
+            # A scale totals one run at a time: a second run over the same window on the same scale is the
+            # same ore counted twice (under a second run id).
+            scales = _run_scales(run)
+            for entry, other in state.runs.values():
+                shared = sorted(scales & _run_scales(other))
+                if shared and run.start < other.end and other.start < run.end:
+                    raise EntryRefused(f"run {run.run}: its window {_iso(run.start)} … {_iso(run.end)} overlaps run {other.run!r} (entry #{entry.number}, "
+                                       f"{_iso(other.start)} … {_iso(other.end)}) on scale {', '.join(shared)}; the same ore would be counted twice")
+            return self._append(db, "run", run.run, _run_body(run), actor, reason, run.end)
 
     def lot_shipped(self, lot: OutboundLot, actor: str, at: datetime, reason: str = "outbound lot shipped") -> Entry:
         """Record an outbound lot of blended product, taken from its product pile.
@@ -683,9 +748,9 @@ class YardLedger:
         if lot not in state.inbound:
             why = "it is voided" if self._used(db, "lot_entered", lot) else "no such lot in the yard ledger"
             raise EntryRefused(f"{what}: lot {lot!r} cannot be drawn on: {why}")
-        surveys = [s for s in state.surveys if s.pile == lot]
-        if surveys and surveys[-1].wet_t == 0.0:
-            raise EntryRefused(f"{what}: lot {lot!r} is exhausted: its pile was surveyed empty (0 t) by entry #{surveys[-1].entry}")
+        latest = latest_survey(state, lot)
+        if latest is not None and latest.wet_t == 0.0:
+            raise EntryRefused(f"{what}: lot {lot!r} is exhausted: its pile was surveyed empty (0 t) by entry #{latest.entry}")
 
     # -- reading -----------------------------------------------------------------------------------------
 
@@ -700,12 +765,36 @@ class YardLedger:
         return [Entry(r[0], r[1], r[2], _parse(r[3]), _parse(r[4]), r[5], r[6], r[7], r[8], r[9], r[10] or "") for r in rows]
 
     def document(self, digest: str) -> dict[str, Any]:
-        """The document stored under `digest` (SHA-256 of its canonical JSON)."""
-        row = self._db.execute("SELECT body FROM documents WHERE hash = ?", (digest,)).fetchone()
-        if row is None:
+        """The document stored under `digest` (SHA-256 of its canonical JSON), read as `_read` and `verify`
+        read it (`_documents`): a hash stored twice is refused, not resolved by whichever row comes first."""
+        body = self._documents(self._db).get(digest)
+        if body is None:
             raise LedgerAltered(f"yard ledger {self.path}: no document {digest} (a document was removed)")
-        body: dict[str, Any] = json.loads(row[0])
         return body
+
+    def _document_rows(self, db: sqlite3.Connection) -> list[tuple[str, str]]:
+        """Every row of ``documents`` as (hash, body text), in the order stored: the one query every reader
+        of documents (`_documents`, `verify`) uses."""
+        return [(str(row[0]), str(row[1])) for row in db.execute("SELECT hash, body FROM documents ORDER BY rowid")]
+
+    def _documents(self, db: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+        """Every document by its hash, from `_document_rows`.
+
+        Raises
+        ------
+        LedgerAltered
+            A hash stored in two rows (the table's primary key was removed: one of them is not what was
+            recorded), or a body that is not JSON.
+        """
+        documents: dict[str, dict[str, Any]] = {}
+        for digest, text in self._document_rows(db):
+            if digest in documents:
+                raise LedgerAltered(f"yard ledger {self.path}: document {digest} is stored twice (a document was added behind the ledger's back)")
+            try:
+                documents[digest] = json.loads(text)
+            except json.JSONDecodeError:
+                raise LedgerAltered(f"yard ledger {self.path}: document {digest} is not JSON (altered)") from None
+        return documents
 
     def head(self) -> Entry | None:
         """The newest entry (None: an empty ledger)."""
@@ -721,6 +810,11 @@ class YardLedger:
         state = self.state()
         return {**{k: v[1] for k, v in state.inbound.items()}, **{k: v[1] for k, v in state.outbound.items()}}
 
+    def voids(self) -> dict[int, tuple[Entry, VoidDocument]]:
+        """Every voided entry's number → the void entry that voided it and its document (the voided entry
+        itself stays in `entries`)."""
+        return {void.entry: (entry, void) for entry, void in self.state().voids}
+
     def movements(self) -> tuple[Movement, ...]:
         return self.state().movements
 
@@ -731,7 +825,11 @@ class YardLedger:
 
     def _read(self, db: sqlite3.Connection) -> YardState:
         entries = self._entries(db)
-        documents = {row[0]: json.loads(row[1]) for row in db.execute("SELECT hash, body FROM documents")}
+        stored = self._documents(db)
+        missing = next((e for e in entries if e.document not in stored), None)
+        if missing is not None:
+            raise LedgerAltered(f"yard ledger {self.path}: the document of entry #{missing.number} ({missing.kind} {missing.subject}) is missing")
+        documents = stored
         voids = [(e, VoidDocument.model_validate(documents[e.document])) for e in entries if e.kind == "void"]
         voided = frozenset(v.entry for _, v in voids)
         inbound: dict[str, tuple[Entry, InboundLot]] = {}
@@ -779,8 +877,9 @@ class YardLedger:
                                               m.pct, m.u_pct, run.run))
                 pile = run.recipe.name
                 products.add(pile)
-                if pile in moisture:
-                    product_moisture = _moisture_at(moisture[pile], run.start)
+                sampled = [r for r in moisture.get(pile, []) if r[0] <= run.start]
+                if sampled:  # a result of the pile's own, sampled by the run's start (never a later one)
+                    product_moisture = _moisture_at(sampled, run.start)
                 else:
                     # Blending moves water with the ore: the product's moisture is the components' water over their
                     # wet mass (a wet-mass-weighted mean), its u the weighted root sum of squares (JCGM 100 5.1.2).
@@ -809,7 +908,8 @@ class YardLedger:
         for entry in survey_entries:  # after every run, so a product pile's derived moisture is known
             n = entry.number
             survey = StockSurvey.model_validate(documents[entry.document])
-            m = survey.moisture or _moisture_at(moisture.get(survey.lot) or derived[survey.lot], entry.time)
+            own = [r for r in moisture.get(survey.lot, []) if r[0] <= entry.time]
+            m = survey.moisture or _moisture_at(own or derived.get(survey.lot) or moisture[survey.lot], entry.time)
             dry, u_dry = _dry(survey.figure.wet_t, survey.figure.u_wet_t, m)
             surveys.append(Survey(n, entry.hash, entry.time, survey.lot, f"#{n}:{survey.figure.method}", survey.figure.wet_t,
                                   survey.figure.u_wet_t, dry, u_dry, m.pct, m.u_pct))
@@ -818,32 +918,107 @@ class YardLedger:
     # -- verifying ---------------------------------------------------------------------------------------
 
     def verify(self, expected_key: Ed25519PublicKey | None = None) -> None:
-        """Recompute every entry's number, link, hash and signature, and every document's hash.
+        """Recompute every entry's number, link, hash and signature, every document's hash, and check the
+        file's key and schema.
 
         A ledger bound to a key must have every entry signed by it. `expected_key` is the site key the
         verifier trusts (from the site, not from the file): a ledger bound to another key, or unsigned, is
         then refused, so a ledger rewritten and re-signed with another key does not pass.
 
+        Checked, in this order: the stored key (one row; its ``fingerprint`` column is the fingerprint of its
+        public key, which is the expected key when one is given); the entries (`check_entry_chain`; an entry
+        signed in a ledger that holds no key); each entry's document; every row of ``documents`` (the
+        SHA-256 of its body is its hash, stored in canonical JSON, no hash twice, each cited by an entry);
+        the schema (each table's primary key, every append-only trigger as the ledger made it, no other
+        trigger on its tables).
+
         Raises
         ------
         LedgerAltered
-            Naming the first entry (or document) that does not match.
+            Naming the first problem found (and how many more there are).
         """
+        db = self._db
         bound = self.public_key()
+        key_rows = db.execute("SELECT fingerprint, public_key_pem FROM signing_key").fetchall()
+        problems: list[str] = []
+        if len(key_rows) > 1:
+            problems.append(f"the ledger holds {len(key_rows)} signing keys; it is bound to one (a key was added behind the ledger's back)")
+        if bound is not None:
+            column = db.execute("SELECT fingerprint FROM signing_key ORDER BY since LIMIT 1").fetchone()[0]
+            if column != fingerprint(bound):
+                problems.append(f"its signing key's fingerprint column reads {column}, but the public key the entries are checked against "
+                                f"is {fingerprint(bound)} (the key was replaced)")
         if expected_key is not None:
             if bound is None:
                 raise LedgerAltered(f"yard ledger {self.path} is not signed; expected entries signed by site key {fingerprint(expected_key)}")
             if fingerprint(bound) != fingerprint(expected_key):
                 raise LedgerAltered(f"yard ledger {self.path} is bound to key {fingerprint(bound)}, not to the site key {fingerprint(expected_key)}")
         entries = self.entries()
-        problems = check_entry_chain(entries, bound)
-        if problems:
-            raise LedgerAltered(f"yard ledger {self.path}: {problems[0]}")
+        problems += check_entry_chain(entries, bound)
+        if bound is None:
+            signed = next((e for e in entries if e.signature), None)
+            if signed is not None:
+                problems.append(f"entry #{signed.number} ({signed.kind} {signed.subject}) is signed, but the ledger holds no signing key "
+                                "(its key was removed)")
+        rows = self._document_rows(db)
+        bodies: dict[str, list[str]] = {}
+        for digest, text in rows:
+            bodies.setdefault(digest, []).append(text)
         for entry in entries:
-            row = self._db.execute("SELECT body FROM documents WHERE hash = ?", (entry.document,)).fetchone()
-            if row is None or sha256_hex(json.loads(row[0])) != entry.document:
-                raise LedgerAltered(f"yard ledger {self.path}: the document of entry #{entry.number} ({entry.kind} {entry.subject}) "
-                                    f"{'is missing' if row is None else 'does not match its hash (altered)'}")
+            found = bodies.get(entry.document)
+            if found is None:
+                problems.append(f"the document of entry #{entry.number} ({entry.kind} {entry.subject}) is missing")
+            elif any(not _document_matches(entry.document, text) for text in found):
+                problems.append(f"the document of entry #{entry.number} ({entry.kind} {entry.subject}) does not match its hash (altered)")
+        total, distinct = db.execute("SELECT COUNT(*), COUNT(DISTINCT hash) FROM documents").fetchone()
+        if total != distinct:
+            twice = sorted(digest for digest, texts in bodies.items() if len(texts) > 1)
+            problems.append(f"{total - distinct} document hash(es) stored twice ({', '.join(twice)}): a document was added behind the ledger's back")
+        cited = {entry.document for entry in entries}
+        for digest, text in rows:
+            if not _document_matches(digest, text):
+                problems.append(f"document {digest} does not match its hash (altered)")
+            elif digest not in cited:
+                problems.append(f"document {digest} is cited by no entry (an entry was removed)")
+        sequence = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'entries'").fetchone()
+        highest = db.execute("SELECT MAX(seq) FROM entries").fetchone()[0]
+        if sequence is not None and highest is not None and sequence[0] != highest:
+            problems.append(f"entries were written up to seq {sequence[0]} but the last one held is seq {highest} (entries were removed)")
+        problems += self._schema_problems(db)
+        if problems:
+            more = f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}: {'; '.join(problems[1:4])}{' …' if len(problems) > 4 else ''})" \
+                if len(problems) > 1 else ""
+            raise LedgerAltered(f"yard ledger {self.path}: {problems[0]}{more}")
+
+    def _schema_problems(self, db: sqlite3.Connection) -> list[str]:
+        """The file's schema against the ledger's: each table's primary key, every append-only trigger exactly
+        as the ledger made it, no other trigger on its tables."""
+        problems: list[str] = []
+        for table, key in _PRIMARY_KEYS.items():
+            columns = sorted((row[5], row[1]) for row in db.execute(f"PRAGMA table_info({table})") if row[5])
+            if [name for _, name in columns] != key:
+                held = ", ".join(name for _, name in columns) or "none"
+                problems.append(f"table {table} has lost its primary key ({', '.join(key)}; it has: {held}), so a row can be stored twice")
+        triggers = {str(name): (str(table), " ".join(str(sql or "").split()))
+                    for name, table, sql in db.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")}
+        for name, expected in _TRIGGERS.items():
+            if name not in triggers:
+                problems.append(f"the append-only trigger {name} is missing (it was dropped: the file can be edited)")
+            elif triggers[name][1] != expected:
+                problems.append(f"the append-only trigger {name} is not the ledger's (it was replaced)")
+        for name, (table, _) in sorted(triggers.items()):
+            if name not in _TRIGGERS and table in _TABLES:
+                problems.append(f"trigger {name} on table {table} is not the ledger's (it was added)")
+        return problems
+
+
+def _document_matches(digest: str, text: str) -> bool:
+    """A stored body is its hash's document: JSON, written in canonical JSON, whose SHA-256 is `digest`."""
+    try:
+        body = json.loads(text)
+        return canonical_json(body).decode("utf-8") == text and sha256_hex(body) == digest
+    except (ValueError, TypeError):
+        return False
 
 
 def book_stock(state: YardState, pile: str, until: datetime | None = None) -> Stock:
@@ -853,6 +1028,58 @@ def book_stock(state: YardState, pile: str, until: datetime | None = None) -> St
     wet_out, u_wet_out, dry_out, u_dry_out = summed([m for m in moves if m.sign < 0])
     # In and out are independent figures: u of their difference is √(u²(in) + u²(out)) (JCGM 100 5.1.2).
     return Stock(pile, wet_in - wet_out, float(np.hypot(u_wet_in, u_wet_out)), dry_in - dry_out, float(np.hypot(u_dry_in, u_dry_out)))
+
+
+def latest_survey(state: YardState, pile: str) -> Survey | None:
+    """A pile's latest survey in time (surveyed last; on a tie, the later entry), not the last recorded: a
+    back-dated survey recorded later does not replace a newer one. None: never surveyed."""
+    surveys = [s for s in state.surveys if s.pile == pile]
+    return max(surveys, key=lambda s: (s.time, s.entry)) if surveys else None
+
+
+def _declaration_key(declaration: str) -> str:
+    """A customs declaration as compared for a lot entered twice: without spaces, case folded."""
+    return "".join(declaration.split()).casefold()
+
+
+def _run_scales(run: RunDocument) -> set[str]:
+    """The belt scales a run's figures come from: its components' and its product's."""
+    return {component.scale for component in run.components} | {run.product.scale}
+
+
+def _run_body(run: RunDocument) -> dict[str, Any]:
+    """The run document as stored: a figure without readings is stored without the key (as before readings
+    existed), so the same run gives the same document hash."""
+    body = run.model_dump(mode="json")
+    for figure in [*body["components"], body["product"]]:
+        if figure.get("readings") is None:
+            figure.pop("readings", None)
+    return body
+
+
+def _check_run(run: RunDocument) -> None:
+    """What a run document must hold beyond its model: an end after its start, one component per scale, and
+    readings (when given) that are the figures'."""
+    if run.end <= run.start:
+        raise EntryRefused(f"run {run.run}: end {_iso(run.end)} is not after start {_iso(run.start)}")
+    scales = [component.scale for component in run.components]
+    for i, scale in enumerate(scales):
+        if scale in scales[:i]:
+            raise EntryRefused(f"run {run.run}: components[{i}].scale: scale {scale!r} is already components[{scales.index(scale)}]'s; "
+                               "one component per scale")
+    figures: list[tuple[str, RunComponent | RunProduct]] = [(f"components[{i}]", c) for i, c in enumerate(run.components)]
+    figures.append(("product", run.product))
+    for path, figure in figures:
+        readings = figure.readings
+        if readings is None:
+            continue
+        if readings.opening.time >= readings.closing.time:
+            raise EntryRefused(f"run {run.run}: {path}.readings: opening.time {_iso(readings.opening.time)} is not before "
+                               f"closing.time {_iso(readings.closing.time)}")
+        difference = readings.closing.total_t - readings.opening.total_t
+        if abs(difference - figure.wet_t) > _READINGS_TOLERANCE_T:
+            raise EntryRefused(f"run {run.run}: {path}.readings: closing.total_t − opening.total_t = {difference:.6f} t, not its wet_t "
+                               f"{figure.wet_t:.6f} t (within {_READINGS_TOLERANCE_T} t)")
 
 
 def summed(moves: Sequence[Movement]) -> tuple[float, float, float, float]:
@@ -897,6 +1124,8 @@ __all__ = [
     "RunComponent",
     "RunDocument",
     "RunProduct",
+    "RunReading",
+    "RunReadings",
     "RunRecipe",
     "RunRecipeComponent",
     "Stock",
@@ -907,5 +1136,6 @@ __all__ = [
     "book_stock",
     "check_entry_chain",
     "iso_time",
+    "latest_survey",
     "summed",
 ]

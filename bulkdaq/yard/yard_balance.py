@@ -31,8 +31,12 @@ overstates u(dry) a little: the cautious side for a balance that must not call w
 Flags (with the entries that are their evidence): a pile ``overdrawn`` or ``unaccounted`` on the dry
 basis (wet-only differences are water leaving or entering a pile and are listed as ``water`` notes, not
 as losses); a run ``off_recipe`` or ``product_short``/``product_over``, recomputed from the run's figures
-by calculators.blending.mass_balance.blending_run (flagged too when the run document said so); a belt scale
-found beyond its class.
+by calculators.blending.mass_balance.blending_run (flagged too when the run document said so); a run with
+``integrity_events`` (totalizer reset, jump, frozen, comms gap on its scales, as its document names them); a
+belt scale found beyond its class; a ``voided`` entry (the void and the entry it voided) and an entry
+``recorded_late`` (dated in the period, recorded after it closed), see `yard_balance`.
+
+A pile's surveyed stock is its latest survey by time (the later entry on a tie), not the last recorded.
 """
 
 from __future__ import annotations
@@ -128,6 +132,11 @@ class StockFigure:
         return self.term.u_t if self.source == "survey" else self.u_book_t
 
 
+def latest_survey(surveys: Iterable[Survey]) -> Survey | None:
+    """The survey made last by its time, the later entry on a tie (None: no survey)."""
+    return max(surveys, key=lambda s: (s.time, s.entry), default=None)
+
+
 def pile_stock(state: YardState, pile: str, basis: Basis, before: datetime | None = None) -> StockFigure:
     """A pile's stock on `basis` from the movements and surveys with time < `before` (None: all).
 
@@ -139,8 +148,10 @@ def pile_stock(state: YardState, pile: str, basis: Basis, before: datetime | Non
     book = Term(book_parts)
     surveys = [s for s in state.surveys if s.pile == pile and (before is None or s.time < before)]
     last_move = max((m.time for m in moves), default=None)
-    if surveys and (last_move is None or surveys[-1].time >= last_move):
-        survey = surveys[-1]
+    # The latest survey is the latest by time (the later entry on a tie), not the last recorded: a survey
+    # back-dated and recorded after a newer one does not replace it.
+    survey = latest_survey(surveys)
+    if survey is not None and (last_move is None or survey.time >= last_move):
         return StockFigure(Term((_survey_part(survey, basis),)), "survey", book.value_t, book.u_t, survey.entry)
     if not moves:
         return StockFigure(Term(), "none", 0.0, 0.0)
@@ -272,11 +283,14 @@ class RunCheck:
     product_verdict: str
     stated_verdict: str
     off_recipe: tuple[str, ...]
+    recorded: datetime | None = None  # when the run's entry was recorded (None: not known)
+    integrity_events: tuple[dict[str, Any], ...] = ()  # the run document's, as written (kind, asset, time, …)
 
     def as_document(self) -> dict[str, Any]:
         return {
             "run": self.run, "entry": self.entry.as_document(), "recipe": self.recipe, "recipe_version": self.recipe_version,
-            "end": iso_time(self.end), "components": [dict(c) for c in self.components], "product_t": self.product_t, "u_product_t": self.u_product_t,
+            "end": iso_time(self.end), "recorded": None if self.recorded is None else iso_time(self.recorded),
+            "integrity_events": [dict(e) for e in self.integrity_events], "components": [dict(c) for c in self.components], "product_t": self.product_t, "u_product_t": self.u_product_t,
             "sum_components_t": self.sum_components_t, "product_minus_sum_t": self.product_minus_sum_t, "expanded_u_t": self.expanded_t,
             "product_verdict": self.product_verdict, "stated_product_verdict": self.stated_verdict, "off_recipe": list(self.off_recipe),
         }
@@ -299,7 +313,13 @@ def run_check(entry: Entry, run: RunDocument, k: float) -> RunCheck:
     verdict = result.product_verdict if result.product_verdict != "consistent" else run.product_verdict
     return RunCheck(run.run, Evidence(entry.number, entry.hash), run.recipe.name, run.recipe.version, run.end, tuple(components),
                     result.product_t, result.u_product_t, result.sum_t, result.product_minus_sum_t, result.expanded_t, verdict,
-                    run.product_verdict, tuple(off))
+                    run.product_verdict, tuple(off), entry.recorded, tuple(dict(e) for e in run.integrity_events))
+
+
+def integrity_text(event: dict[str, Any]) -> str:
+    """One integrity event of a run document as the flag and the statement write it: kind, asset (and field), time."""
+    field_name = f" {event['field']}" if event.get("field") else ""
+    return f"{event.get('kind') or '?'} on {event.get('asset') or '?'}{field_name} at {event.get('time') or '?'}"
 
 
 @dataclass(frozen=True)
@@ -317,9 +337,54 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class VoidRecord:
+    """A void entry and the entry it voided: the void's evidence, the voided entry's evidence, kind, subject and
+    time (kind, subject and time empty / None when the ledger's entries were not given), why, who and when."""
+
+    void: Evidence
+    voided: Evidence
+    voided_kind: str
+    voided_subject: str
+    voided_time: datetime | None
+    why: str
+    actor: str
+    time: datetime
+    recorded: datetime
+
+    @property
+    def subject(self) -> str:
+        """The voided entry's subject, or ``entry #N`` when it is not known."""
+        return self.voided_subject or f"entry #{self.voided.number}"
+
+    def as_document(self) -> dict[str, Any]:
+        return {"void": self.void.as_document(), "voided": self.voided.as_document(), "voided_kind": self.voided_kind,
+                "voided_subject": self.voided_subject, "voided_time": None if self.voided_time is None else iso_time(self.voided_time),
+                "why": self.why, "actor": self.actor, "time": iso_time(self.time), "recorded": iso_time(self.recorded)}
+
+
+@dataclass(frozen=True)
+class LateEntry:
+    """An entry dated inside a period but recorded at or after its end (back-dated into a closed period)."""
+
+    entry: Evidence
+    kind: str
+    subject: str
+    time: datetime
+    recorded: datetime
+    actor: str
+    voided: bool
+
+    def as_document(self) -> dict[str, Any]:
+        return {"entry": self.entry.as_document(), "kind": self.kind, "subject": self.subject, "time": iso_time(self.time),
+                "recorded": iso_time(self.recorded), "actor": self.actor, "voided": self.voided}
+
+
+@dataclass(frozen=True)
 class YardBalance:
     """The yard over a period [start, end): every pile's balance at `end`, the period balance wet and dry,
-    the runs and outbound lots of the period, and the flags; `rule` is the balance rule applied."""
+    the runs and outbound lots of the period, and the flags; `rule` is the balance rule applied. `voids`: the
+    voids recorded in the period or voiding an entry of the period; `late`: the entries dated in the period but
+    recorded at or after its end (see `yard_balance`)."""
 
     start: datetime
     end: datetime
@@ -330,6 +395,8 @@ class YardBalance:
     runs: tuple[RunCheck, ...]
     outbound: tuple[dict[str, Any], ...]
     flags: tuple[Flag, ...] = field(default=())
+    voids: tuple[VoidRecord, ...] = field(default=())
+    late: tuple[LateEntry, ...] = field(default=())
 
     def basis(self, basis: Basis) -> BasisBalance:
         return self.wet if basis == "wet" else self.dry
@@ -345,6 +412,8 @@ class YardBalance:
             "runs": [r.as_document() for r in self.runs],
             "outbound": [dict(o) for o in self.outbound],
             "flags": [f.as_document() for f in self.flags],
+            "voids": [v.as_document() for v in self.voids],
+            "recorded_late": [e.as_document() for e in self.late],
         }
 
 
@@ -365,8 +434,51 @@ def _pile_flags(balance: PileBalance) -> list[Flag]:
     return flags
 
 
-def yard_balance(state: YardState, rule: BalanceRule, start: datetime, end: datetime) -> YardBalance:
+def _state_entries(state: YardState) -> list[Entry]:
+    """The entries a ledger's state holds itself (lots, runs, drifts, voids; not moisture results, transfers
+    or surveys), by number."""
+    held = {e.number: e for e, _ in (*state.inbound.values(), *state.outbound.values(), *state.runs.values(), *state.drifts, *state.voids)}
+    return [held[n] for n in sorted(held)]
+
+
+def void_records(state: YardState, entries: Sequence[Entry] | None = None) -> tuple[VoidRecord, ...]:
+    """Every void of the ledger, in entry order, with the voided entry's kind, subject and time taken from
+    `entries` (the ledger's `entries()`; without them those are not known)."""
+    by_number = {e.number: e for e in entries or ()}
+    records = []
+    for entry, void in state.voids:
+        voided = by_number.get(void.entry)
+        records.append(VoidRecord(Evidence(entry.number, entry.hash), Evidence(void.entry, void.entry_hash),
+                                  voided.kind if voided else "", voided.subject if voided else "", voided.time if voided else None,
+                                  void.why, entry.actor, entry.time, entry.recorded))
+    return tuple(records)
+
+
+def late_entries(state: YardState, start: datetime, end: datetime, entries: Sequence[Entry] | None = None) -> tuple[LateEntry, ...]:
+    """The entries dated in [start, end) but recorded at or after `end`, in entry order, voided ones included
+    (marked). From `entries` (the ledger's `entries()`); without them, only the entries the state holds
+    (lots, runs, drifts, voids)."""
+    listed = list(entries) if entries is not None else _state_entries(state)
+    return tuple(LateEntry(Evidence(e.number, e.hash), e.kind, e.subject, e.time, e.recorded, e.actor, e.number in state.voided)
+                 for e in listed if start <= e.time < end and e.recorded >= end)
+
+
+def yard_balance(state: YardState, rule: BalanceRule, start: datetime, end: datetime, *, entries: Sequence[Entry] | None = None) -> YardBalance:
     """The yard's balance for the period [start, end) (see the module's docstring).
+
+    Besides the balance's own flags, the officer is shown what changed the record behind the period:
+
+    * ``voided``: every void whose own time or recorded time is in the period, or that voids an entry dated in
+      the period (whenever the void was recorded: a run voided after its statement was issued still shows);
+      subject the voided entry's subject, evidence the void entry and the voided entry;
+    * ``recorded_late``: every entry dated in the period but recorded at or after its end (back-dated into a
+      period already closed), voided or not;
+    * ``integrity_events``: a run of the period whose document names totalizer integrity events on its scales.
+
+    `entries` are the ledger's entries (`YardLedger.entries()`); give them: the state alone does not hold a
+    voided entry (its kind, subject and time) nor the moisture, transfer and survey entries, so without them a
+    void is flagged only by its own time (subject ``entry #N``) and only lots, runs, drifts and voids are
+    checked for a late record.
 
     Raises
     ------
@@ -409,11 +521,24 @@ def yard_balance(state: YardState, rule: BalanceRule, start: datetime, end: date
             flags.append(Flag("off_recipe", check.run, f"off recipe {check.recipe} {check.recipe_version}: {', '.join(check.off_recipe)}", (check.entry,)))
         if check.product_verdict != "consistent":
             flags.append(Flag(check.product_verdict, check.run, f"product − components {_t(check.product_minus_sum_t, signed=True)} (U {_t(check.expanded_t)})", (check.entry,)))
+        if check.integrity_events:
+            flags.append(Flag("integrity_events", check.run, "integrity events on the run's scales: " + "; ".join(integrity_text(e) for e in check.integrity_events),
+                              (check.entry,)))
     for entry, drift in state.drifts:
         if start <= entry.time < end:
             flags.append(Flag("scale_drift", drift.scale, f"bias {percent_text(drift.bias_pct, signed=True, decimals=2)} against a limit of {percent_text(drift.limit_pct, decimals=2)}: {drift.finding}",
                               (Evidence(entry.number, entry.hash),)))
-    return YardBalance(start, end, rule, pile_balances, balances["wet"], balances["dry"], runs, outbound, tuple(flags))
+    voids = tuple(v for v in void_records(state, entries)
+                  if start <= v.time < end or start <= v.recorded < end or (v.voided_time is not None and start <= v.voided_time < end))
+    for v in voids:
+        what = f"entry #{v.voided.number}" + (f" ({v.voided_kind} {v.voided_subject})" if v.voided_kind else "")
+        flags.append(Flag("voided", v.subject, f"{what} voided by entry #{v.void.number} ({v.actor}, dated {iso_time(v.time)}, recorded {iso_time(v.recorded)}): {v.why}",
+                          (v.void, v.voided)))
+    late = late_entries(state, start, end, entries)
+    for e in late:
+        flags.append(Flag("recorded_late", e.subject, f"entry #{e.entry.number} ({e.kind} {e.subject}{', voided' if e.voided else ''}) dated {iso_time(e.time)} "
+                          f"but recorded {iso_time(e.recorded)}, after the period ended ({iso_time(end)})", (e.entry,)))
+    return YardBalance(start, end, rule, pile_balances, balances["wet"], balances["dry"], runs, outbound, tuple(flags), voids, late)
 
 
 def lot_balances(state: YardState, rule: BalanceRule, before: datetime | None = None) -> tuple[PileBalance, ...]:
@@ -433,16 +558,22 @@ __all__ = [
     "BasisBalance",
     "Evidence",
     "Flag",
+    "LateEntry",
     "Part",
     "PileBalance",
     "RunCheck",
     "StockFigure",
     "Term",
+    "VoidRecord",
     "YardBalance",
     "flags_of",
+    "integrity_text",
+    "late_entries",
+    "latest_survey",
     "lot_balances",
     "pile_balance",
     "pile_stock",
     "run_check",
+    "void_records",
     "yard_balance",
 ]

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from bulkdaq.config.site_file import LoadedSite, resolve_credentials
 from bulkdaq.errors import InputError
+from bulkdaq.evidence.chain import load_public_key
 from bulkdaq.inputs.lot_file import LotDocument, read_lot_file
 from bulkdaq.shipments.clearance_writer import PublishFailed, publish
 from bulkdaq.shipments.workflow import registry_signing_key
@@ -24,7 +27,7 @@ from bulkdaq.store.line_protocol import Point
 from bulkdaq.yard.balance_rule import BalanceRule, load_balance_rule
 from bulkdaq.yard.blending_run import BlendingRunFigures, blending_run_from_store, live_blending_run
 from bulkdaq.yard.drift_watch import DEFAULT_WINDOW, ScaleFinding, drift_points, watch_scales
-from bulkdaq.yard.ledger import Entry, YardLedger
+from bulkdaq.yard.ledger import Entry, LedgerAltered, YardLedger
 from bulkdaq.yard.lot import InboundLot, MoistureResult, OutboundLot, StockSurvey, Transfer
 from bulkdaq.yard.recipe import Recipe
 from bulkdaq.yard.yard_balance import lot_balances, yard_balance
@@ -40,6 +43,67 @@ def open_ledger(site: LoadedSite, *, create: bool = False) -> YardLedger:
     Only the steps that record create the file; a reading step never creates a file or a folder.
     """
     return YardLedger(site.config.yard.ledger, registry_signing_key(site), create=create)
+
+
+def trusted_key(site: LoadedSite, public_key_file: Path | None = None) -> Ed25519PublicKey | None:
+    """The key a ledger must be signed with: the public key file given, else the public half of the site's
+    `[evidence] key_file` (None: a site that signs nothing).
+
+    Raises
+    ------
+    InputError
+        The file is missing, a folder, or not a public key in PEM (naming --public-key).
+    """
+    if public_key_file is None:
+        private = registry_signing_key(site)
+        return None if private is None else private.public_key()
+    try:
+        return load_public_key(public_key_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError("command line", "--public-key", f"cannot read {public_key_file} ({getattr(error, 'strerror', None) or error})") from None
+    except (ValueError, TypeError) as error:
+        raise InputError("command line", "--public-key", f"{public_key_file} is not an Ed25519 public key in PEM ({error})") from None
+
+
+def verified_ledger(site: LoadedSite, public_key_file: Path | None = None, head: tuple[int, str] | None = None) -> YardLedger:
+    """The site's ledger, opened for reading and verified first (numbering, chain, every document, signatures)
+    against the trusted key (`trusted_key`), and, when `head` is given, holding that entry (number, hash): a
+    head an officer kept from an earlier statement, so entries removed from the end are seen.
+
+    Raises
+    ------
+    bulkdaq.yard.ledger.LedgerAltered
+        The ledger does not verify, is signed by another key, or no longer holds `head`.
+    """
+    ledger = open_ledger(site)
+    try:
+        if ledger.head() is not None:  # an empty ledger holds nothing to check (and no key yet)
+            ledger.verify(trusted_key(site, public_key_file))
+        if head is not None:
+            number, digest = head
+            held = next((e for e in ledger.entries() if e.number == number), None)
+            if held is None or held.hash != digest:
+                last = ledger.head()
+                now = f"it ends at #{last.number}" if last is not None else "it is empty"
+                raise LedgerAltered(f"yard ledger {site.config.yard.ledger} does not hold the head kept, #{number} {digest} "
+                                    f"({'a different entry stands there' if held is not None else now}): entries were removed or rewritten")
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
+
+
+def writable_ledger(site: LoadedSite) -> YardLedger:
+    """The site's ledger for a step that records (created when missing), verified first against the trusted key:
+    nothing is appended to a ledger that does not verify, so a genuine signature never extends an altered chain."""
+    ledger = open_ledger(site, create=True)
+    try:
+        if ledger.head() is not None:
+            ledger.verify(trusted_key(site))
+    except BaseException:
+        ledger.close()
+        raise
+    return ledger
 
 
 def yard_rule(site: LoadedSite) -> BalanceRule:
@@ -147,7 +211,7 @@ def yard_points(site: LoadedSite, ledger: YardLedger, at: datetime, period: tupl
         points += run_points(name, document, entry.time, "finished") + off_recipe_events(name, document, entry.time)
     points += stock_points(name, state, rule, at) + overdrawn_events(name, piles, at)
     if period is not None:
-        points += balance_points(name, yard_balance(state, rule, *period), at)
+        points += balance_points(name, yard_balance(state, rule, *period, entries=ledger.entries()), at)
     return points
 
 
@@ -168,4 +232,4 @@ def publish_points(site: LoadedSite, points: list[Point]) -> str:
     return ""
 
 
-__all__ = ["YARD_SERIES", "RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_document", "record_lot_file", "record_lot_files", "record_run", "watch_drift", "yard_points", "yard_rule"]
+__all__ = ["YARD_SERIES", "RecordedRun", "open_ledger", "publish_live_run", "publish_points", "record_lot_document", "record_lot_file", "record_lot_files", "record_run", "trusted_key", "verified_ledger", "watch_drift", "writable_ledger", "yard_points", "yard_rule"]

@@ -5,8 +5,13 @@ a header with the yard, the period, the balance rule (name and version) and the 
 fingerprint and head entry (number and hash), so the officer can check the statement against the
 ledger; every lot and pile with its origin, brand and declaration and its entered, drawn and stock in wet
 and dry tonnes with U; the period's runs with recipe against achieved shares and product against
-components; the outbound lots; the period balance wet and dry with its verdict; and the findings, each
-with the ledger entries (number and hash) that are its evidence.
+components (a deviation off recipe that would print equal to its tolerance at 2 decimals is printed with
+as many decimals as show it beyond), and the totalizer integrity events on the run's scales; the outbound
+lots; the period balance wet and dry with its verdict; the voided entries (every void in the ledger up to
+its head entry, whatever the period: void and voided entry with their hashes, the voided entry's kind and
+subject, why, who, when dated and recorded); the entries recorded after the period (dated in it, recorded
+at or after its end); and the findings, each with the ledger entries (number and hash) that are its
+evidence. Wherever an entry's time is printed, the time it was recorded is printed beside it.
 
 Text the files give (a grade, a destination, the rule's source) is printed as written, in elements of
 class ``as-written``. Labels come from the glossary (bulkdaq/wording/glossary.py), figures from bulkdaq/wording/figure_format.py:
@@ -19,6 +24,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -27,7 +33,19 @@ from bulkdaq.wording.figure_format import figure_text, number_text, percent_text
 from bulkdaq.wording.glossary import Label
 from bulkdaq.yard.balance_rule import BalanceRule
 from bulkdaq.yard.ledger import YardLedger, iso_time
-from bulkdaq.yard.yard_balance import PERCENT_DECIMALS, TONNE_DECIMALS, BasisBalance, PileBalance, RunCheck, Term, YardBalance, yard_balance
+from bulkdaq.yard.yard_balance import (
+    PERCENT_DECIMALS,
+    TONNE_DECIMALS,
+    BasisBalance,
+    PileBalance,
+    RunCheck,
+    Term,
+    VoidRecord,
+    YardBalance,
+    integrity_text,
+    void_records,
+    yard_balance,
+)
 from dashboards.reports.report_html import bilingual, page, particulars_rows
 
 Y = glossary.YARD_TERMS
@@ -65,6 +83,32 @@ def _pct(value: float, *, signed: bool = False) -> str:
 
 def _pp(value: float, *, signed: bool = False) -> str:
     return html.escape(f"{number_text(value, PERCENT_DECIMALS, signed=signed)} pp")
+
+
+DEVIATION_MAX_DECIMALS = 12
+"""The most decimals a deviation is printed with to show it beyond its tolerance (the calculator's slack is 1e-9 pp)."""
+
+
+def _deviation(c: dict[str, Any]) -> str:
+    """A component's deviation [pp], signed: to 2 decimals, or — when the component is off recipe but its deviation
+    would print equal to (or within) the tolerance at 2 decimals (62.004 % against 60 ± 2) — with as many decimals
+    as show it beyond (+2.004 pp)."""
+    deviation, tolerance = float(c["deviation_pp"]), float(c["tolerance_pp"])
+    decimals = PERCENT_DECIMALS
+    if c["off_recipe"]:
+        while abs(round(deviation, decimals)) <= round(tolerance, decimals) and decimals < DEVIATION_MAX_DECIMALS:
+            decimals += 1
+        if abs(round(deviation, decimals)) <= round(tolerance, decimals):  # flagged by the run document only: as it is
+            decimals = PERCENT_DECIMALS
+    return html.escape(f"{number_text(deviation, decimals, signed=True)} pp")
+
+
+def _times(time: datetime, recorded: datetime | None) -> str:
+    """An entry's time and, beside it, when it was recorded."""
+    written = html.escape(iso_time(time))
+    if recorded is None:
+        return written
+    return f'{written}<br><span class="muted">{_label(S["recorded"])} {html.escape(iso_time(recorded))}</span>'
 
 
 def _label(label: Label) -> str:
@@ -127,10 +171,11 @@ def _lot_rows(balance: PileBalance, k: float) -> str:
 
 def _run_rows(run: RunCheck, k: float) -> str:
     rows = []
-    count = len(run.components) + 1
+    count = len(run.components) + 1 + (1 if run.integrity_events else 0)
     for i, c in enumerate(run.components):
         head = (f'<td rowspan="{count}"><b>{html.escape(run.run)}</b><br><span class="muted">{_label(S["entry"])} #{run.entry.number}<br>'
-                f'{_label(Y["recipe"])}: {html.escape(run.recipe)} {html.escape(run.recipe_version)}<br>{html.escape(iso_time(run.end))}</span></td>'
+                f'{_label(Y["recipe"])}: {html.escape(run.recipe)} {html.escape(run.recipe_version)}<br>'
+                f'{_label(S["run_end"])} {_times(run.end, run.recorded)}</span></td>'
                 if i == 0 else "")
         verdict = V["off_recipe"] if c["off_recipe"] else V["on_recipe"]
         rows.append(
@@ -138,7 +183,7 @@ def _run_rows(run: RunCheck, k: float) -> str:
             f'<br><span class="muted">{html.escape(c["scale"])}</span></td>'
             f'<td class="figure">{_t(c["wet_t"])}<br><span class="muted">{_u(k * c["u_wet_t"])}</span></td>'
             f'<td class="figure">{_pct(c["target_pct"])}<br><span class="muted">± {_pp(c["tolerance_pp"])}</span></td>'
-            f'<td class="figure">{_pct(c["share_pct"])}</td><td class="figure">{_pp(c["deviation_pp"], signed=True)}</td>'
+            f'<td class="figure">{_pct(c["share_pct"])}</td><td class="figure">{_deviation(c)}</td>'
             f'<td class="verdict">{_label(verdict)}</td></tr>'
         )
     flagged = " flagged" if run.product_verdict != "consistent" else ""
@@ -149,6 +194,11 @@ def _run_rows(run: RunCheck, k: float) -> str:
         f'<td class="figure">{_t(run.product_minus_sum_t, signed=True)}<br><span class="muted">{_u(run.expanded_t)}</span></td>'
         f'<td class="verdict">{_verdict(run.product_verdict)}</td></tr>'
     )
+    if run.integrity_events:
+        events = "".join(f'<li>{html.escape(integrity_text(e))}: <span class="as-written">{html.escape(str(e.get("message") or ""))}</span></li>'
+                         for e in run.integrity_events)
+        rows.append(f'<tr class="flagged integrity"><td colspan="5">{_label(S["integrity_events"])}<ul>{events}</ul></td>'
+                    f'<td class="verdict">{_verdict("integrity_events")}</td></tr>')
     return "\n".join(rows)
 
 
@@ -181,6 +231,30 @@ def _period_rows(balance: YardBalance, k: float) -> str:
     ]
     rows.append(f'<tr><td>{_label(T["verdict"])}</td><td class="verdict">{_verdict(wet.verdict)}</td><td class="verdict">{_verdict(dry.verdict)}</td></tr>')
     return "\n".join(rows)
+
+
+def _void_rows(voids: tuple[VoidRecord, ...]) -> str:
+    if not voids:
+        return f'<tr><td colspan="7">{_label(S["no_voids"])}</td></tr>'
+    return "\n".join(
+        f'<tr class="flagged"><td class="hash">#{v.void.number} {html.escape(v.void.hash)}</td>'
+        f'<td class="hash">#{v.voided.number} {html.escape(v.voided.hash)}</td>'
+        f'<td>{html.escape(v.voided_kind or "—")}</td><td>{html.escape(v.subject)}</td>'
+        f'<td class="as-written">{html.escape(v.why)}</td><td class="as-written">{html.escape(v.actor)}</td>'
+        f'<td>{_times(v.time, v.recorded)}</td></tr>'
+        for v in voids
+    )
+
+
+def _late_rows(balance: YardBalance) -> str:
+    if not balance.late:
+        return f'<tr><td colspan="6">{_label(S["no_late"])}</td></tr>'
+    return "\n".join(
+        f'<tr class="flagged"><td class="hash">#{e.entry.number} {html.escape(e.entry.hash)}</td><td>{html.escape(e.kind)}</td>'
+        f'<td>{html.escape(e.subject)}{"<br>" + _label(S["voided_mark"]) if e.voided else ""}</td>'
+        f'<td class="as-written">{html.escape(e.actor)}</td><td>{html.escape(iso_time(e.time))}</td><td>{html.escape(iso_time(e.recorded))}</td></tr>'
+        for e in balance.late
+    )
 
 
 def _flag_rows(balance: YardBalance) -> str:
@@ -221,7 +295,8 @@ def yard_statement_html(ledger: YardLedger, rule: BalanceRule, start: datetime, 
         The ledger does not verify.
     """
     ledger.verify(site_key)
-    balance = yard_balance(ledger.state(), rule, start, end)
+    state, entries = ledger.state(), ledger.entries()
+    balance = yard_balance(state, rule, start, end, entries=entries)
     head = ledger.head()
     k = rule.coverage_factor
     fingerprint = ledger.key_fingerprint
@@ -268,6 +343,20 @@ def yard_statement_html(ledger: YardLedger, rule: BalanceRule, start: datetime, 
 {_period_rows(balance, k)}
 </table>
 <p class="muted">{_label(Y["rule"])}: {html.escape(rule.name)} {html.escape(rule.version)}; <span class="as-written">{html.escape(rule.source)}</span></p>
+
+<h2>{_label(S["voided_entries"])}</h2>
+<p class="muted">{_label(S["voided_entries_note"])}</p>
+<table class="voids">
+{_th(S["void_entry"], S["voided_entry"], S["entry_kind"], S["subject"], S["why"], S["actor"], S["entry_time"])}
+{_void_rows(void_records(state, entries))}
+</table>
+
+<h2>{_label(S["recorded_late"])}</h2>
+<p class="muted">{_label(S["recorded_late_note"])}</p>
+<table class="late">
+{_th(S["entry"], S["entry_kind"], S["subject"], S["actor"], S["entry_time"], S["recorded"])}
+{_late_rows(balance)}
+</table>
 
 <h2>{_label(S["flags"])}</h2>
 <table class="flags">

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from bulkdaq.inputs.lot_file import read_inbound_lot, read_lot_file, read_outbou
 from bulkdaq.wording import glossary
 from bulkdaq.yard.balance_rule import load_balance_rule
 from bulkdaq.yard.ledger import LedgerAltered, YardLedger
-from bulkdaq.yard.lot import MoistureResult
+from bulkdaq.yard.lot import Moisture, MoistureResult
 from calculators.blending.mass_balance import blending_run
 from dashboards.reports.yard_statement import write_yard_statement, yard_statement_html
 from figure_checks import check_decimals, page_text, raw_floats
@@ -32,13 +32,31 @@ def at(day: int, hour: int = 0) -> datetime:
     return datetime(2026, 4, day, hour, tzinfo=timezone.utc)
 
 
+class _Clock(datetime):
+    """The ledger's clock in these tests: `now()` is `current` (when the next entry is recorded)."""
+
+    current = datetime(2026, 4, 1, tzinfo=timezone.utc)
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:
+        return cls.current
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> type[_Clock]:
+    monkeypatch.setattr("bulkdaq.yard.ledger.datetime", _Clock)
+    monkeypatch.setattr(_Clock, "current", datetime(2026, 4, 1, tzinfo=timezone.utc))
+    return _Clock
+
+
 def _run(run: str, components: list[tuple[str, str, float, float, float, float]], product: tuple[float, float], end: datetime) -> dict[str, Any]:
+    """A run of four hours ending at `end`."""
     result = blending_run([c[0] for c in components], [c[2] for c in components], [c[3] for c in components],
                           [c[4] for c in components], [c[5] for c in components], *product)
     return {
         "run": run, "recipe": {"name": "PB-blend-62", "version": "3", "product_scale": "BP-1",
                                "components": [{"lot": c[0], "scale": c[1], "target_pct": c[4], "tolerance_pp": c[5]} for c in components]},
-        "start": at(12, 1).isoformat(), "end": end.isoformat(),
+        "start": (end - timedelta(hours=4)).isoformat(), "end": end.isoformat(),
         "components": [{"lot": c[0], "scale": c[1], "wet_t": c[2], "u_wet_t": c[3], "legal": True, "share_pct": s.share_pct, "target_pct": c[4],
                         "tolerance_pp": c[5], "off_recipe": s.off_recipe} for c, s in zip(components, result.components, strict=True)],
         "product": {"scale": "BP-1", "wet_t": product[0], "u_wet_t": product[1], "legal": True},
@@ -48,17 +66,23 @@ def _run(run: str, components: list[tuple[str, str, float, float, float, float]]
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> YardLedger:
+def ledger(tmp_path: Path, clock: type[_Clock]) -> YardLedger:
+    """Entries recorded an hour after they happen (the clock), so none is recorded after a period it is dated in."""
     key = Ed25519PrivateKey.generate()
     ledger = YardLedger(tmp_path / "yard.sqlite", key)
     for name, day in (("L-PILBARA-01", 2), ("L-BRAZIL-07", 6), ("L-SA-03", 9)):
+        clock.current = at(day, 1)
         ledger.lot_entered(read_inbound_lot(LOTS / f"{name}.json"), "yard clerk", at(day))
     moisture = read_lot_file(LOTS / "M-PILBARA-01-0410.json")
     assert isinstance(moisture, MoistureResult)
+    clock.current = moisture.sampled + timedelta(hours=1)
     ledger.moisture(moisture, "laboratory")
+    clock.current = at(12, 6)
     ledger.run(_run("R-2026-0412-01", [("L-PILBARA-01", "BF-1", 3000.0, 9.0, 60.0, 2.0), ("L-BRAZIL-07", "BF-2", 1500.0, 4.5, 30.0, 2.0),
                                        ("L-SA-03", "BF-3", 500.0, 1.5, 10.0, 1.0)], (5000.0, 15.0), at(12, 5)), "control room")
+    clock.current = at(13, 1)
     ledger.lot_shipped(read_outbound_lot(LOTS / "O-PB62-01.json"), "yard clerk", at(13))
+    clock.current = at(14, 6)
     # A second run draws 21,000 t from the SA lump lot, which holds 19,500 t: overdrawn, and off recipe.
     ledger.run(_run("R-2026-0414-01", [("L-SA-03", "BF-3", 21_000.0, 60.0, 10.0, 1.0), ("L-BRAZIL-07", "BF-2", 1_000.0, 4.5, 90.0, 1.0)],
                     (22_000.0, 65.0), at(14, 5)), "control room")
@@ -124,3 +148,67 @@ def test_a_statement_checks_the_ledger_against_the_site_key_it_is_given(ledger: 
     other = Ed25519PrivateKey.generate().public_key()
     with pytest.raises(LedgerAltered, match=re.escape(f"is bound to key {ledger.key_fingerprint}, not to the site key {fingerprint(other)}")):
         yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard", site_key=other)
+
+
+def _section(html: str, table: str) -> str:
+    """The text of one table of the statement (`table`: its class)."""
+    start = html.index(f'<table class="{table}">')
+    return page_text(html[start:html.index("</table>", start)]).strip()
+
+
+def test_voided_and_late_entries_are_listed_with_their_times(ledger: YardLedger, clock: type[_Clock]) -> None:
+    honest = yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard", issued=at(20, 8))
+    assert _section(honest, "voids") == f"{_header('voids')} none: no entry of the ledger is voided 无：台账中没有被作废的记录"
+    assert _section(honest, "late") == f"{_header('late')} none: every entry of the period was recorded before the period ended 无：本期所有记录均在期末前录入"
+    run = ledger.entries()[6]
+    clock.current = at(21, 9)
+    void = ledger.void(7, "product belt BP-1 misread", "shift lead", at(21, 8))
+    clock.current = at(21, 10)
+    late = ledger.moisture(MoistureResult(lot="L-BRAZIL-07", sampled=at(15), moisture=Moisture(pct=8.5, u_pct=0.1, source="lab")), "laboratory")
+    html = yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard", issued=at(22))
+    text = page_text(html)
+    assert "Voided entries 已作废记录" in text and "Recorded after the period 期末后录入的记录" in text
+    assert _section(html, "voids") == (f"{_header('voids')} #8 {void.hash} #7 {run.hash} run R-2026-0414-01 product belt BP-1 misread shift lead "
+                                       "2026-04-21T08:00:00.000Z Recorded 录入时间 2026-04-21T09:00:00.000Z")
+    assert _section(html, "late") == f"{_header('late')} #9 {late.hash} moisture L-BRAZIL-07 laboratory 2026-04-15T00:00:00.000Z 2026-04-21T10:00:00.000Z"
+    # The run's time with its recorded time beside it.
+    assert "End 结束时间 2026-04-12T05:00:00.000Z Recorded 录入时间 2026-04-12T06:00:00.000Z" in _section(html, "runs")
+    flags = _section(html, "flags")
+    assert (f"voided: its figures left every balance 已作废：其数据已移出所有平衡 R-2026-0414-01 entry #7 (run R-2026-0414-01) voided by entry #8 "
+            f"(shift lead, dated 2026-04-21T08:00:00.000Z, recorded 2026-04-21T09:00:00.000Z): product belt BP-1 misread #8 {void.hash} #7 {run.hash}") in flags
+    assert (f"recorded after the period ended 期末后补录 L-BRAZIL-07 entry #9 (moisture L-BRAZIL-07) dated 2026-04-15T00:00:00.000Z but recorded "
+            f"2026-04-21T10:00:00.000Z, after the period ended (2026-04-20T00:00:00.000Z) #9 {late.hash}") in flags
+    assert check_decimals(page_text(html, without=("hash", "as-written")), {"t": 3, "%": 2}) == []
+    assert raw_floats(page_text(html, without=("hash",))) == []
+
+
+def _header(table: str) -> str:
+    S = glossary.YARD_STATEMENT_TERMS
+    keys = {"voids": ("void_entry", "voided_entry", "entry_kind", "subject", "why", "actor", "entry_time"),
+            "late": ("entry", "entry_kind", "subject", "actor", "entry_time", "recorded")}[table]
+    return " ".join(f"{S[k][0]} {S[k][1]}" for k in keys)
+
+
+def test_a_run_at_the_tolerance_edge_and_with_integrity_events(ledger: YardLedger, clock: type[_Clock]) -> None:
+    # 3,100.2 / 1,399.8 / 500 t of 5,000 t: 62.004 % and 27.996 % against 60 ± 2 and 30 ± 2 — off recipe by 0.004 pp, which
+    # at 2 decimals would print +2.00 pp, the limit itself.
+    document = _run("R-EDGE", [("L-PILBARA-01", "BF-1", 3_100.2, 9.0, 60.0, 2.0), ("L-BRAZIL-07", "BF-2", 1_399.8, 4.5, 30.0, 2.0),
+                               ("L-SA-03", "BF-3", 500.0, 1.5, 10.0, 1.0)], (5_000.0, 15.0), at(15, 5))
+    document["integrity_events"] = [
+        {"time": "2026-04-15T02:00:00.000Z", "asset": "BF-1", "kind": "totalizer_reset", "field": "total_t", "message": "total fell to 0", "old": None, "new": None},
+        {"time": "2026-04-15T03:30:00.000Z", "asset": "BP-1", "kind": "comms_gap", "field": None, "message": "no reading for 300 s", "old": None, "new": None},
+    ]
+    clock.current = at(15, 6)
+    entry = ledger.run(document, "control room")
+    html = yard_statement_html(ledger, RULE, at(15), at(20), yard="bonded-yard", issued=at(20, 8))
+    runs = _section(html, "runs")
+    assert ("Component 组分: L-PILBARA-01 BF-1 3,100.200 t ± 18.000 t 60.00 % ± 2.00 pp 62.00 % +2.004 pp off recipe 偏离配比 "
+            "Component 组分: L-BRAZIL-07 BF-2 1,399.800 t ± 9.000 t 30.00 % ± 2.00 pp 28.00 % -2.004 pp off recipe 偏离配比 "
+            "Component 组分: L-SA-03 BF-3 500.000 t ± 3.000 t 10.00 % ± 1.00 pp 10.00 % 0.00 pp on recipe 符合配比") in runs
+    assert ("Integrity events on the run's scales 作业皮带秤累计器完整性事件 totalizer_reset on BF-1 total_t at 2026-04-15T02:00:00.000Z: total fell to 0 "
+            "comms_gap on BP-1 at 2026-04-15T03:30:00.000Z: no reading for 300 s "
+            "totalizer integrity events during the run 作业期间出现累计器完整性事件") in runs
+    flags = _section(html, "flags")
+    assert ("totalizer integrity events during the run 作业期间出现累计器完整性事件 R-EDGE integrity events on the run's scales: totalizer_reset on BF-1 "
+            f"total_t at 2026-04-15T02:00:00.000Z; comms_gap on BP-1 at 2026-04-15T03:30:00.000Z #{entry.number} {entry.hash}") in flags
+    assert check_decimals(page_text(html, without=("hash", "as-written")), {"t": 3, "%": 2}) == []

@@ -84,7 +84,7 @@ def test_a_receiving_scale_counting_high_is_found_drifted_recorded_once_and_rais
     again_br1 = next(s for s in again["scales"] if s["scale"] == "BR-1")
     assert again_br1["entry"]["entry"] == 7 and again_br1["entry"]["recorded_now"] is False  # nothing new: not recorded twice
     verified = bulkdaq(tmp_path, "yard", "verify", "--site", str(site), "--public-key", str(tmp_path / "site.pub"))
-    assert "VERIFIED, 7 entries" in verified.stdout, verified.stdout + verified.stderr
+    assert "VERIFIED against the site key " in verified.stdout and ": 7 entries, head #7 " in verified.stdout, verified.stdout + verified.stderr
 
     # The yard board's series: BR-1's check and one drift event (the second check wrote the same point again).
     (check,) = influx_db.query('SELECT "bias_pct", "ci_low_pct", "mpe_pct", "pairs", "verdict" FROM "scale_drift" WHERE "scale" = \'BR-1\'')
@@ -116,3 +116,88 @@ def test_a_bad_lot_file_among_good_ones_records_nothing(influx_db: InfluxReader,
     recorded = bulkdaq(tmp_path, "yard", "record", str(good), str(good), "--site", str(site))
     # The ledger refuses a lot entered twice: the first stays recorded, and the refusal names the lot.
     assert recorded.returncode == 2 and "#1 lot_entered L-RCV-01" in recorded.stdout and "L-RCV-01" in recorded.stderr
+
+
+def _six_lots(tmp_path: Path, influx: InfluxReader) -> Path:
+    site = site_file(tmp_path, influx)
+    assert bulkdaq(tmp_path, "evidence", "keygen", "--site", str(site)).returncode == 0
+    recorded = bulkdaq(tmp_path, "yard", "record", *map(str, received_lots(tmp_path)), "--site", str(site), "--at", "2026-04-01T00:00:00Z")
+    assert recorded.returncode == 0, recorded.stderr
+    return site
+
+
+def _head_of(tmp_path: Path, site: Path) -> tuple[str, str]:
+    line = bulkdaq(tmp_path, "yard", "verify", "--site", str(site)).stdout
+    number, digest = line.split("head #", 1)[1].split()[:2]
+    return number, digest
+
+
+def test_a_ledger_re_signed_with_another_key_does_not_verify_against_the_site_key(influx_db: InfluxReader, tmp_path: Path) -> None:
+    """The operator rewrites the ledger with a key of his own (every entry re-signed, the key rows replaced): the
+    file is consistent with itself, but not with the site's key, which verify, stock and the statement expect."""
+    import sqlite3
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+    from bulkdaq.evidence.chain import fingerprint, public_pem
+    from bulkdaq.yard.ledger import YardLedger
+
+    site = _six_lots(tmp_path, influx_db)
+    ledger_path = tmp_path / "yard.sqlite"
+    with YardLedger(ledger_path, create=False) as ledger:
+        entries = ledger.entries()
+    forger = Ed25519PrivateKey.generate()
+    db = sqlite3.connect(ledger_path, isolation_level=None)
+    for table in ("entries", "signing_key"):
+        for verb in ("update", "delete"):
+            db.execute(f"DROP TRIGGER {table}_no_{verb}")
+    for entry in entries:
+        db.execute("UPDATE entries SET signature = ? WHERE number = ?", (forger.sign(canonical_json(entry.hashed_fields())).hex(), entry.number))
+    db.execute("UPDATE signing_key SET fingerprint = ?, public_key_pem = ?", (fingerprint(forger.public_key()), public_pem(forger.public_key())))
+    db.close()
+    assert sha256_hex(entries[-1].hashed_fields()) == entries[-1].hash  # nothing else changed: the chain itself is intact
+    for command in (["verify"], ["stock"], ["statement", "--from", "2026-03-01T00:00:00Z", "--to", "2026-05-01T00:00:00Z", "--out", str(tmp_path / "s.html")]):
+        refused = bulkdaq(tmp_path, "yard", *command, "--site", str(site))
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, (command, refused.stdout, refused.stderr)
+    assert not (tmp_path / "s.html").exists()
+
+
+def test_entries_cut_from_the_end_are_caught_against_a_head_kept(influx_db: InfluxReader, tmp_path: Path) -> None:
+    import sqlite3
+
+    site = _six_lots(tmp_path, influx_db)
+    number, digest = _head_of(tmp_path, site)
+    assert number == "6"
+    kept = bulkdaq(tmp_path, "yard", "verify", "--site", str(site), "--head", f"6:{digest}")
+    assert kept.returncode == 0 and f"head #6 {digest}" in kept.stdout
+    db = sqlite3.connect(tmp_path / "yard.sqlite", isolation_level=None)
+    guards = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ('entries_no_delete', 'documents_no_delete')"))
+    for name in guards:
+        db.execute(f"DROP TRIGGER {name}")
+    (document,) = db.execute("SELECT document FROM entries WHERE number = 6").fetchone()
+    db.execute("DELETE FROM entries WHERE number = 6")
+    db.execute("DELETE FROM documents WHERE hash = ?", (document,))
+    db.execute("UPDATE sqlite_sequence SET seq = 5 WHERE name = 'entries'")
+    for sql in guards.values():  # a careful operator removes every trace, resets the row counter and puts the guards back
+        db.execute(sql)
+    db.close()
+    # The shortened chain is consistent in itself; only the head kept from before shows what is gone.
+    assert bulkdaq(tmp_path, "yard", "verify", "--site", str(site)).returncode == 0
+    cut = bulkdaq(tmp_path, "yard", "verify", "--site", str(site), "--head", f"6:{digest}")
+    assert cut.returncode == 2 and f"does not hold the head kept, #6 {digest} (it ends at #5)" in cut.stderr
+
+
+def test_bad_options_are_named_in_one_line(influx_db: InfluxReader, tmp_path: Path) -> None:
+    site = _six_lots(tmp_path, influx_db)
+    cases = {
+        ("verify", "--public-key", str(tmp_path / "missing.pem")): "command line: --public-key: cannot read",
+        ("verify", "--public-key", str(tmp_path)): "command line: --public-key: cannot read",
+        ("verify", "--head", "6:abc"): "command line: --head: expected NUMBER:HASH",
+        ("statement", "--from", "2027-01-01T00:00:00Z", "--to", "2026-01-01T00:00:00Z"): "command line: --to: the period ends",
+    }
+    (tmp_path / "garbage.pem").write_text("not a key")
+    cases[("verify", "--public-key", str(tmp_path / "garbage.pem"))] = f"command line: --public-key: {tmp_path / 'garbage.pem'} is not an Ed25519 public key in PEM"
+    for args, message in cases.items():
+        refused = bulkdaq(tmp_path, "yard", *args, "--site", str(site))
+        assert refused.returncode == 2 and message in refused.stderr and "Traceback" not in refused.stderr, (args, refused.stderr)

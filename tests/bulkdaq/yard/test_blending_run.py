@@ -138,6 +138,14 @@ async def test_an_honest_run_gives_the_truth_within_each_scales_class(influx_db:
     rows = {row["scale"]: row for row in [*document["components"], document["product"]]}
     for scale, row in rows.items():
         assert abs(row["wet_t"] - truth[scale]) <= truth[scale] * mpe_pct[scale] / 100.0, scale
+    # Each figure carries the stored readings it is the difference of, for an officer to find among the readings and the
+    # evidence chain: the integrators' initial totals (10,000 + 1,111.125 t per scale) before, and those plus the mass after.
+    initial = {"BF-1": 10_000.0, "BF-2": 11_111.125, "BF-3": 12_222.25, "BP-1": 13_333.375}
+    for row in [*document["components"], document["product"]]:
+        readings = row.pop("readings")
+        assert readings["opening"]["total_t"] == initial[row["scale"]], row["scale"]
+        assert readings["closing"]["total_t"] == pytest.approx(initial[row["scale"]] + truth[row["scale"]], abs=1e-9), row["scale"]
+        assert iso_ms(start) <= readings["opening"]["time"] < readings["closing"]["time"] <= iso_ms(end)
     # By hand: u = load × MPE / √3 (BF-1: 360 × 0.5 % / √3 = 1.0392 t); Σu² = 1.08 + 0.27 + 0.12 = 1.47 t²;
     # u(product − Σ) = √(3 + 1.47) = 2.1142 t; U = 4.2285 t.
     assert document == {

@@ -25,7 +25,7 @@ from bulkdaq.yard.drift_watch import (
     watch_scales,
 )
 from bulkdaq.yard.ledger import YardLedger
-from bulkdaq.yard.lot import InboundLot, LotFigure, Moisture, ShipmentCitation, Transfer
+from bulkdaq.yard.lot import InboundLot, LotFigure, Moisture, ShipmentCitation, StockSurvey, Transfer
 
 SITE = "yard-test"
 YARD = YardSettings.model_validate({"belt_scales": [
@@ -89,6 +89,27 @@ def test_the_pairs_a_ledger_gives_and_the_lots_that_give_none(yard_path: Path, s
     assert [(f.scale, f.verdict, f.check.n, f.available) for f in check_scales(state, YARD)] == [("BR-1", "insufficient", 1, 1), ("BF-1", "insufficient", 1, 1)]
 
 
+def test_the_latest_survey_is_the_latest_by_time_not_the_last_recorded(yard_path: Path) -> None:
+    def survey(lot: str, day: int, wet_t: float) -> int:
+        return ledger.stock_survey(StockSurvey(lot=lot, surveyed=at(day), figure=LotFigure(method="stockpile_survey", wet_t=wet_t, u_wet_t=wet_t / 100,
+                                                                                         source="survey")), "surveyor").number
+
+    with YardLedger(yard_path) as ledger:
+        for lot in ("L-B", "L-F"):  # 1, 2
+            ledger.lot_entered(inbound(lot, 2_000.0, u_survey_t=5.0), "clerk", at(2))
+        assert _run(ledger, "R-B", "L-B", "BF-1", 2_006.0, 3, 5) == 3
+        assert _run(ledger, "R-F", "L-F", "BF-1", 1_700.0, 3, 10) == 4
+        # L-B: surveyed empty on day 5 (#5); a survey of day 4 finding 300 t is recorded after it (#6): the day-5
+        # survey is still the latest, the lot is exhausted and gives its pair, resting on #5.
+        assert (survey("L-B", 5, 0.0), survey("L-B", 4, 300.0)) == (5, 6)
+        # L-F: 300 t left on day 6 (#7); a survey of day 5 finding it empty is recorded after it (#8): the pile
+        # still held ore at its latest survey, so the lot is not exhausted and gives no pair.
+        assert (survey("L-F", 6, 300.0), survey("L-F", 5, 0.0)) == (7, 8)
+        state = ledger.state()
+    assert drift_pairs(state) == (DriftPair("BF-1", "L-B", "reclaimed", 2_006.0, 2_000.0, 5.0, at(3, 5), (1, 3, 5)),)
+    assert skipped_lots(state) == (SkippedLot("L-F", "not exhausted (no stock survey found its pile empty): Σ drawn is not the whole lot"),)
+
+
 def test_a_shipment_measured_by_draft_survey_is_the_reference(yard_path: Path) -> None:
     citation = ShipmentCitation(shipment="IMP-2026-0522", method="draft_survey", event_number=4, event_hash="a" * 64, evidence_hash="b" * 64,
                                 uncertainty_from="0.5 % (k = 2) from its own budget")
@@ -97,7 +118,7 @@ def test_a_shipment_measured_by_draft_survey_is_the_reference(yard_path: Path) -
     by_meters = ShipmentCitation(**{**citation.model_dump(), "method": "meters"})
     with YardLedger(yard_path) as ledger:
         for lot, figure in (("L-SHIP", shipped), ("L-METERED", shipped.model_copy(update={"shipment": by_meters}))):
-            ledger.lot_entered(InboundLot(lot=lot, origin="Brazil", brand="fines", grade="Fe 65 %", declaration="D-1", figures=[figure, weighed],
+            ledger.lot_entered(InboundLot(lot=lot, origin="Brazil", brand="fines", grade="Fe 65 %", declaration=f"D-{lot}", figures=[figure, weighed],
                                           of_record="shipment", moisture=Moisture(pct=9.0, u_pct=0.1, source="lab")), "clerk", at(3))
         # Only the shipment measured by draft survey is a reference; a metered one is not.
         assert drift_pairs(ledger.state()) == (DriftPair("BR-1", "L-SHIP", "received", 88_850.0, 88_300.0, 220.75, at(3), (1,)),)

@@ -6,20 +6,45 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from yard_scenario import LOTS, RULE, RUN_1, at, run_document
+from yard_scenario import LOTS, RULE, RUN_1, at, record_honest, run_document
 
 from bulkdaq.errors import InputError
 from bulkdaq.inputs.lot_file import read_inbound_lot
 from bulkdaq.yard.balance_rule import BalanceRule, load_balance_rule
-from bulkdaq.yard.ledger import EntryRefused, YardLedger
+from bulkdaq.yard.ledger import EntryRefused, YardLedger, iso_time
 from bulkdaq.yard.lot import LotFigure, Moisture, MoistureResult, ScaleDrift, StockSurvey, Transfer
-from bulkdaq.yard.yard_balance import lot_balances, pile_balance, yard_balance
+from bulkdaq.yard.yard_balance import Flag, YardBalance, lot_balances, pile_balance, run_check, yard_balance
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "yard"
+
+
+def _flags(balance: YardBalance) -> tuple[Flag, ...]:
+    """The balance's flags but ``recorded_late``: the scenario's entries are dated April 2026 and recorded when the
+    test runs, so every one of them is recorded after these periods (tested on its own, with a clock, below)."""
+    return tuple(f for f in balance.flags if f.kind != "recorded_late")
+
+
+class _Clock(datetime):
+    """The ledger's clock in these tests: `now()` is `current` (when an entry is recorded)."""
+
+    current = datetime(2026, 4, 1, tzinfo=timezone.utc)
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:
+        return cls.current
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> type[_Clock]:
+    """Set `clock.current` to choose when the next entries are recorded."""
+    monkeypatch.setattr("bulkdaq.yard.ledger.datetime", _Clock)
+    monkeypatch.setattr(_Clock, "current", datetime(2026, 4, 1, tzinfo=timezone.utc))
+    return _Clock
 
 
 def test_the_example_rule_and_a_bad_rule_file(tmp_path: Path) -> None:
@@ -55,7 +80,7 @@ def test_an_honest_yard_balances_wet_and_dry(honest: YardLedger) -> None:
     assert dry.stock.term.value_t == pytest.approx(160_505.0, abs=1e-9)
     assert dry.difference_t == pytest.approx(0.0, abs=1e-9)
     assert dry.verdict == "balanced"
-    assert balance.flags == ()
+    assert _flags(balance) == ()
     assert [(p.pile, p.wet.verdict, p.dry.verdict, p.wet.stock.source) for p in balance.piles] == [
         ("L-PILBARA-01", "balanced", "balanced", "book"), ("L-BRAZIL-07", "balanced", "balanced", "book"),
         ("L-SA-03", "balanced", "balanced", "book"), ("PB-blend-62", "balanced", "balanced", "book"),
@@ -97,8 +122,8 @@ def test_a_lot_losing_only_water_is_unaccounted_wet_and_balanced_dry(yard_path: 
         assert pile.dry.difference_t == pytest.approx(-0.00044, abs=1e-6)
         assert pile.dry.verdict == "balanced"
         balance = yard_balance(ledger.state(), RULE, at(1), at(10))
-        assert [(f.kind, f.subject) for f in balance.flags] == [("water", "L-PILBARA-01")]
-        assert [e.number for e in balance.flags[0].evidence] == [1, 3, 4]
+        assert [(f.kind, f.subject) for f in _flags(balance)] == [("water", "L-PILBARA-01")]
+        assert [e.number for e in _flags(balance)[0].evidence] == [1, 3, 4]
         assert pile.status == "exhausted" and pile.as_document()["status"] == "exhausted"
 
 
@@ -117,13 +142,15 @@ def test_a_run_drawing_more_than_a_lot_holds_is_recorded_and_flagged_overdrawn(y
         assert pile.dry.difference_t == pytest.approx(-950.0, abs=1e-9)
         assert pile.dry.expanded_t == pytest.approx(2 * math.sqrt((0.95 * 50) ** 2 + 16.0**2 + (0.95 * 60) ** 2 + (210 * 0.08) ** 2), rel=1e-12)
         assert pile.dry.verdict == "overdrawn" and pile.status == "overdrawn"
-        flags = yard_balance(ledger.state(), RULE, at(1), at(20)).flags
+        flags = _flags(yard_balance(ledger.state(), RULE, at(1), at(20)))
         assert [(f.kind, f.subject, [e.number for e in f.evidence]) for f in flags] == [("overdrawn", "L-SA-03", [1, 2])]
         assert flags[0].evidence[1].hash == run.hash
-        # The run was recorded against the wrong lot: voided, its draw leaves every balance; the entry stays.
-        ledger.void(run.number, "recorded against the wrong lot", "control room", at(12))
+        # The run was recorded against the wrong lot: voided, its draw leaves every balance; the entry stays, and the
+        # void is a finding with the void entry (#3) and the run's (#2) as its evidence.
+        void = ledger.void(run.number, "recorded against the wrong lot", "control room", at(12))
         assert pile_balance(ledger.state(), "L-SA-03", RULE).wet.stock.term.value_t == 20_000.0
-        assert yard_balance(ledger.state(), RULE, at(1), at(20)).flags == ()
+        flags = _flags(yard_balance(ledger.state(), RULE, at(1), at(20), entries=ledger.entries()))
+        assert [(f.kind, f.subject, [(e.number, e.hash) for e in f.evidence]) for f in flags] == [("voided", "R-OVER", [(3, void.hash), (2, run.hash)])]
         assert [e.kind for e in ledger.entries()] == ["lot_entered", "run", "void"]
         # Within U it is not overdrawn: 20,100 t drawn is 100 t over, less than U.
     with YardLedger(yard_path.with_name("within.sqlite")) as ledger:
@@ -143,10 +170,11 @@ def test_a_run_off_its_recipe_or_short_of_its_components_is_flagged_with_its_ent
     entry = honest.run(off, "control room")
     honest.scale_drift(ScaleDrift(scale="BF-1", bias_pct=0.9, limit_pct=0.5, finding="against DS-2026-0331 and DS-2026-0405"), "metrology", at(15))
     balance = yard_balance(honest.state(), RULE, at(14), at(20))
-    assert [(f.kind, f.subject) for f in balance.flags] == [("off_recipe", "R-2026-0414-01"), ("product_short", "R-2026-0414-01"), ("scale_drift", "BF-1")]
-    assert balance.flags[0].evidence[0].number == entry.number and balance.flags[0].evidence[0].hash == entry.hash
-    assert balance.flags[0].detail == "off recipe PB-blend-62 3: L-PILBARA-01, L-SA-03"
-    assert balance.flags[1].detail == "product − components -100.000 t (U 36.249 t)"
+    flags = _flags(balance)
+    assert [(f.kind, f.subject) for f in flags] == [("off_recipe", "R-2026-0414-01"), ("product_short", "R-2026-0414-01"), ("scale_drift", "BF-1")]
+    assert flags[0].evidence[0].number == entry.number and flags[0].evidence[0].hash == entry.hash
+    assert flags[0].detail == "off recipe PB-blend-62 3: L-PILBARA-01, L-SA-03"
+    assert flags[1].detail == "product − components -100.000 t (U 36.249 t)"
     run = balance.runs[0]
     assert [c["share_pct"] for c in run.components] == pytest.approx([64.0, 30.0, 6.0], abs=1e-12)
     assert run.stated_verdict == "consistent" and run.product_verdict == "product_short"
@@ -221,3 +249,126 @@ def test_a_run_draws_at_the_moisture_sampled_last_before_it_began(honest: YardLe
     # Sampled on day 11, reported late: the latest before the run, so the run's dry tonnes are 3,000 × 0.925.
     honest.moisture(MoistureResult(lot="L-PILBARA-01", sampled=at(11), moisture=Moisture(pct=7.5, u_pct=0.1, source="lab, late report")), "lab")
     assert drawn_dry() == pytest.approx(2_775.0, abs=1e-9)
+
+
+def _stock_survey(ledger: YardLedger, lot: str, surveyed: datetime, wet_t: float) -> int:
+    figure = LotFigure(method="stockpile_survey", wet_t=wet_t, u_wet_t=wet_t / 100, source="survey")
+    return ledger.stock_survey(StockSurvey(lot=lot, surveyed=surveyed, figure=figure, moisture=Moisture(pct=5.0, u_pct=0.1, source="lab")), "surveyor").number
+
+
+def test_the_latest_survey_is_the_latest_by_time_not_the_last_recorded(honest: YardLedger) -> None:
+    # SA lump: 20,000 t entered (#3), 500 t drawn by the run (#5): book 19,500 t. Surveyed empty on day 20 (#7); a
+    # survey of day 15 finding 19,500 t is recorded after it (#8): the day-20 survey stays the latest.
+    assert (_stock_survey(honest, "L-SA-03", at(20), 0.0), _stock_survey(honest, "L-SA-03", at(15), 19_500.0)) == (7, 8)
+    pile = pile_balance(honest.state(), "L-SA-03", RULE)
+    assert (pile.wet.stock.source, pile.wet.stock.survey_entry, pile.wet.stock.held_t, pile.status) == ("survey", 7, 0.0, "exhausted")
+    assert pile.wet.difference_t == 19_500.0 and pile.wet.verdict == "unaccounted"
+    assert [e.number for e in pile.evidence] == [3, 5, 7]
+    # Before day 18 the day-15 survey is the latest: 19,500 t, difference 0 t.
+    before = pile_balance(honest.state(), "L-SA-03", RULE, at(18))
+    assert (before.wet.stock.survey_entry, before.wet.stock.held_t, before.wet.difference_t) == (8, 19_500.0, 0.0)
+    # Two surveys at the same time: the later entry (#9) is the latest.
+    assert _stock_survey(honest, "L-SA-03", at(20), 100.0) == 9
+    pile = pile_balance(honest.state(), "L-SA-03", RULE)
+    assert (pile.wet.stock.survey_entry, pile.wet.stock.held_t, pile.wet.difference_t) == (9, 100.0, 19_400.0)
+
+
+def _off_run(run: str, day: int, product_t: float = 4_900.0) -> dict[str, object]:
+    """Shares 64 / 30 / 6 % against 60 ± 2, 30 ± 2, 10 ± 1; product `product_t` against 5,000 t of components."""
+    return run_document(run, [("L-PILBARA-01", "BF-1", 3_200.0, 9.0, 60.0, 2.0), ("L-BRAZIL-07", "BF-2", 1_500.0, 4.5, 30.0, 2.0),
+                              ("L-SA-03", "BF-3", 300.0, 1.5, 10.0, 1.0)], (product_t, 15.0), at(day, 1), at(day, 5))
+
+
+def test_a_run_voided_after_it_was_flagged_stays_in_the_findings_as_voided(yard_path: Path, clock: type[_Clock]) -> None:
+    with YardLedger(yard_path) as ledger:
+        clock.current = at(13, 12)
+        record_honest(ledger)
+        clock.current = at(14, 6)
+        run = ledger.run(_off_run("R-SHORT", 14), "control room")
+        assert run.number == 7
+        flagged = yard_balance(ledger.state(), RULE, at(14), at(20), entries=ledger.entries())
+        assert [(f.kind, f.subject) for f in flagged.flags] == [("off_recipe", "R-SHORT"), ("product_short", "R-SHORT")]
+        # Voided on day 21, after the period [day 14, day 20) closed: its figures leave the balance, its trace stays.
+        clock.current = at(21, 9)
+        void = ledger.void(7, "product scale BP-1 misread", "shift lead", at(21, 8))
+        balance = yard_balance(ledger.state(), RULE, at(14), at(20), entries=ledger.entries())
+        assert balance.runs == ()
+        assert [f.as_document() for f in balance.flags] == [{
+            "kind": "voided", "subject": "R-SHORT",
+            "detail": "entry #7 (run R-SHORT) voided by entry #8 (shift lead, dated 2026-04-21T08:00:00.000Z, recorded 2026-04-21T09:00:00.000Z): "
+                      "product scale BP-1 misread",
+            "evidence": [{"entry": 8, "hash": void.hash}, {"entry": 7, "hash": run.hash}],
+        }]
+        assert balance.as_document()["voids"] == [{
+            "void": {"entry": 8, "hash": void.hash}, "voided": {"entry": 7, "hash": run.hash}, "voided_kind": "run", "voided_subject": "R-SHORT",
+            "voided_time": "2026-04-14T05:00:00.000Z", "why": "product scale BP-1 misread", "actor": "shift lead",
+            "time": "2026-04-21T08:00:00.000Z", "recorded": "2026-04-21T09:00:00.000Z",
+        }]
+        # A period the void is dated in shows it too; a period with neither the void nor the run does not.
+        assert [f.kind for f in yard_balance(ledger.state(), RULE, at(21), at(22), entries=ledger.entries()).flags] == ["voided"]
+        assert yard_balance(ledger.state(), RULE, at(1), at(14), entries=ledger.entries()).flags == ()
+        # Without the ledger's entries the voided entry's kind and subject are not known: only a void dated or recorded
+        # in the period is flagged, its subject "entry #7".
+        alone = yard_balance(ledger.state(), RULE, at(21), at(22))
+        assert [(f.kind, f.subject, f.detail) for f in alone.flags] == [
+            ("voided", "entry #7", "entry #7 voided by entry #8 (shift lead, dated 2026-04-21T08:00:00.000Z, recorded 2026-04-21T09:00:00.000Z): "
+                                   "product scale BP-1 misread")]
+        assert yard_balance(ledger.state(), RULE, at(14), at(20)).flags == ()
+
+
+def test_an_entry_back_dated_into_a_closed_period_is_flagged_recorded_late(yard_path: Path, clock: type[_Clock]) -> None:
+    with YardLedger(yard_path) as ledger:
+        clock.current = at(13, 12)
+        record_honest(ledger)
+        assert yard_balance(ledger.state(), RULE, at(1), at(14), entries=ledger.entries()).flags == ()  # all recorded before day 14
+        # On day 21: a transfer dated day 15 (#7) and a moisture result sampled on day 16 (#8), into the period [14, 20).
+        clock.current = at(21)
+        transfer = ledger.transfer(Transfer(lot="L-SA-03", figure=LotFigure(method="belt_scale", wet_t=500.0, u_wet_t=2.0, source="BF-3", scale="BF-3"),
+                                            to="bonded yard B", reason="sold on"), "clerk", at(15))
+        moisture = ledger.moisture(MoistureResult(lot="L-BRAZIL-07", sampled=at(16), moisture=Moisture(pct=8.5, u_pct=0.1, source="lab")), "lab")
+        balance = yard_balance(ledger.state(), RULE, at(14), at(20), entries=ledger.entries())
+        assert [f.as_document() for f in balance.flags] == [
+            {"kind": "recorded_late", "subject": "L-SA-03", "evidence": [{"entry": 7, "hash": transfer.hash}],
+             "detail": "entry #7 (transfer L-SA-03) dated 2026-04-15T00:00:00.000Z but recorded 2026-04-21T00:00:00.000Z, after the period ended "
+                       "(2026-04-20T00:00:00.000Z)"},
+            {"kind": "recorded_late", "subject": "L-BRAZIL-07", "evidence": [{"entry": 8, "hash": moisture.hash}],
+             "detail": "entry #8 (moisture L-BRAZIL-07) dated 2026-04-16T00:00:00.000Z but recorded 2026-04-21T00:00:00.000Z, after the period ended "
+                       "(2026-04-20T00:00:00.000Z)"},
+        ]
+        assert balance.as_document()["recorded_late"][0] == {"entry": {"entry": 7, "hash": transfer.hash}, "kind": "transfer", "subject": "L-SA-03",
+                                                             "time": "2026-04-15T00:00:00.000Z", "recorded": "2026-04-21T00:00:00.000Z",
+                                                             "actor": "clerk", "voided": False}
+        # Recorded at the period's end is after it ([from, to) excludes `to`); a period still open on day 21 has nothing late.
+        assert [f.kind for f in yard_balance(ledger.state(), RULE, at(14), at(21), entries=ledger.entries()).flags] == ["recorded_late"] * 2
+        assert yard_balance(ledger.state(), RULE, at(14), at(22), entries=ledger.entries()).flags == ()
+        # Voided, a late entry is still listed, marked voided (and the void is a finding of its own).
+        ledger.void(7, "entered twice", "clerk", at(21, 1))
+        late = yard_balance(ledger.state(), RULE, at(14), at(20), entries=ledger.entries())
+        assert [(f.kind, f.subject) for f in late.flags] == [("voided", "L-SA-03"), ("recorded_late", "L-SA-03"), ("recorded_late", "L-BRAZIL-07")]
+        assert [(e.entry.number, e.voided) for e in late.late] == [(7, True), (8, False)]
+        assert late.flags[1].detail.startswith("entry #7 (transfer L-SA-03, voided) dated 2026-04-15T00:00:00.000Z")
+
+
+def test_a_run_with_integrity_events_is_flagged_with_each_event(honest: YardLedger) -> None:
+    document = _off_run("R-EVENTS", 14, product_t=5_000.0)
+    document["components"] = [{**c, "off_recipe": False} for c in document["components"]]
+    document["integrity_events"] = [
+        {"time": "2026-04-14T02:00:00.000Z", "asset": "BF-1", "kind": "totalizer_reset", "field": "total_t", "message": "total fell 3,100 t → 0 t",
+         "old": 3100.0, "new": 0.0},
+        {"time": "2026-04-14T03:30:00.000Z", "asset": "BP-1", "kind": "comms_gap", "field": None, "message": "no reading for 300 s", "old": None, "new": None},
+    ]
+    entry = honest.run(document, "control room")
+    check = run_check(entry, honest.state().runs["R-EVENTS"][1], 2.0)
+    assert check.integrity_events == tuple(document["integrity_events"])  # type: ignore[arg-type]
+    assert (check.recorded, check.as_document()["recorded"]) == (entry.recorded, iso_time(entry.recorded))
+    balance = yard_balance(honest.state(), RULE, at(14), at(20))
+    flags = [f for f in _flags(balance) if f.kind == "integrity_events"]
+    assert [f.as_document() for f in flags] == [{
+        "kind": "integrity_events", "subject": "R-EVENTS",
+        "detail": "integrity events on the run's scales: totalizer_reset on BF-1 total_t at 2026-04-14T02:00:00.000Z; "
+                  "comms_gap on BP-1 at 2026-04-14T03:30:00.000Z",
+        "evidence": [{"entry": entry.number, "hash": entry.hash}],
+    }]
+    # The flag follows the run's own (off recipe: 64 / 30 / 6 %).
+    assert [f.kind for f in _flags(balance)] == ["off_recipe", "integrity_events"]
+    assert balance.as_document()["runs"][0]["integrity_events"][1]["kind"] == "comms_gap"

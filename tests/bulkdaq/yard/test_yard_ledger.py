@@ -3,30 +3,36 @@ each entry kind, and the attacks an edited file must not survive."""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import json
 import re
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import ValidationError
-from yard_scenario import LOTS, RUN_1, at, run_document
+from yard_scenario import LOTS, RUN_1, at, emptied, inbound, record_honest, run_document
 
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+from bulkdaq.evidence.chain import fingerprint, public_pem
 from bulkdaq.inputs.lot_file import read_inbound_lot
 from bulkdaq.shipments.model import load_figures, load_shipment
 from bulkdaq.shipments.registry import Evidence, ShipmentRegistry, Transition
 from bulkdaq.shipments.tolerance_rules import load_rule_set
 from bulkdaq.shipments.workflow import FIGURES
 from bulkdaq.yard.ledger import (
+    Entry,
     EntryRefused,
     LedgerAltered,
     LedgerKeyRefused,
     LedgerUnavailable,
     YardLedger,
 )
-from bulkdaq.yard.lot import InboundLot, LotFigure, Moisture, StockSurvey, Transfer, UnsafeLotId
+from bulkdaq.yard.lot import InboundLot, LotFigure, Moisture, ScaleDrift, StockSurvey, Transfer, UnsafeLotId
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -238,9 +244,9 @@ def test_a_run_on_an_unknown_voided_or_exhausted_lot_is_refused(honest: YardLedg
     with pytest.raises(EntryRefused, match=re.escape("run R-10: components[0]: lot 'L-SA-03' is exhausted: its pile was surveyed empty (0 t) by entry #7")):
         honest.run(run("R-10", "L-SA-03"), "control room")
     # A lot entered by mistake is voided (nothing drew on it yet): it can no longer be drawn on.
-    extra = read_inbound_lot(LOTS / "L-SA-03.json").model_copy(update={"lot": "L-SA-04"})
+    extra = read_inbound_lot(LOTS / "L-SA-03.json").model_copy(update={"lot": "L-SA-04", "declaration": "223320261000012499"})
     entered = honest.lot_entered(extra, "clerk", at(14))
-    honest.void(entered.number, "entered twice: the same discharge as L-SA-03", "clerk", at(14, 1))
+    honest.void(entered.number, "entered with a mistyped declaration", "clerk", at(14, 1))
     with pytest.raises(EntryRefused, match=re.escape("run R-11: components[0]: lot 'L-SA-04' cannot be drawn on: it is voided")):
         honest.run(run("R-11", "L-SA-04"), "control room")
     with pytest.raises(EntryRefused, match=re.escape(f"entry #{entered.number} is already voided")):
@@ -389,3 +395,274 @@ def test_the_command_line_enters_a_measured_shipment_as_a_lot_without_retyping(t
         assert isinstance(lot, InboundLot) and lot.figure.wet_t == 88_798.4 and lot.figure.u_wet_t == pytest.approx(221.996, abs=1e-9)
         assert lot.figure.shipment is not None and lot.figure.shipment.event_number == 5
         assert [e.subject for e in ledger.entries()] == ["L-IMP-0522"]  # the refused one left nothing
+
+
+# -- attacks the review found (each fails without its fix) ----------------------------------------------
+
+
+def _documents_without_primary_key(db: sqlite3.Connection) -> None:
+    """The documents table rebuilt without its primary key: a hash can then be stored twice."""
+    db.executescript("CREATE TABLE d2 (hash TEXT NOT NULL, kind TEXT NOT NULL, body TEXT NOT NULL); INSERT INTO d2 SELECT * FROM documents; "
+                     "DROP TABLE documents; ALTER TABLE d2 RENAME TO documents;")
+
+
+@pytest.mark.parametrize("forged_first", [False, True])
+def test_a_forged_document_stored_twice_under_its_hash_is_refused_by_verify_and_by_reading(
+        honest: YardLedger, yard_path: Path, site_key: Ed25519PrivateKey, forged_first: bool) -> None:
+    # The outbound lot's document (entry #6) is stored a second time under the same hash with 4,000 t instead
+    # of 5,000 t: `verify` once looked up the first row, the balance read the last one.
+    shipped = honest.entries()[5]
+    db = _raw(yard_path)
+    genuine = db.execute("SELECT kind, body FROM documents WHERE hash = ?", (shipped.document,)).fetchone()
+    body = json.loads(genuine[1])
+    body["figure"]["wet_t"] = 4000.0
+    _documents_without_primary_key(db)
+    if forged_first:
+        db.execute("DELETE FROM documents WHERE hash = ?", (shipped.document,))
+        db.execute("INSERT INTO documents VALUES (?, ?, ?)", (shipped.document, genuine[0], canonical_json(body).decode()))
+        db.execute("INSERT INTO documents VALUES (?, ?, ?)", (shipped.document, genuine[0], genuine[1]))
+    else:
+        db.execute("INSERT INTO documents VALUES (?, ?, ?)", (shipped.document, genuine[0], canonical_json(body).decode()))
+    db.close()
+    for key in (None, site_key.public_key()):
+        with pytest.raises(LedgerAltered, match=re.escape(f"yard ledger {yard_path}: the document of entry #6 (lot_shipped O-PB62-01) does not match its hash (altered)")) as refused:
+            honest.verify(key)
+        assert f"document hash(es) stored twice ({shipped.document})" in str(refused.value)
+    # Reading sees the same rows verify checked: it refuses rather than picking one of them.
+    with pytest.raises(LedgerAltered, match=re.escape(f"document {shipped.document} is stored twice")):
+        honest.state()
+    with pytest.raises(LedgerAltered, match=re.escape(f"document {shipped.document} is stored twice")):
+        honest.document(shipped.document)
+
+
+def test_a_document_stored_twice_even_unchanged_and_a_lost_primary_key_are_named(honest: YardLedger, yard_path: Path) -> None:
+    document = honest.entries()[0].document
+    db = _raw(yard_path)
+    _documents_without_primary_key(db)
+    db.execute("INSERT INTO documents SELECT * FROM documents WHERE hash = ?", (document,))
+    db.close()
+    with pytest.raises(LedgerAltered, match=re.escape(f"yard ledger {yard_path}: 1 document hash(es) stored twice ({document})")) as refused:
+        honest.verify()
+    assert "table documents has lost its primary key (hash; it has: none)" in str(refused.value)
+
+
+def test_a_document_no_entry_cites_is_named_whatever_row_it_is(honest: YardLedger, yard_path: Path) -> None:
+    # Any row of documents is checked, not only those an entry names: a body changed under a hash no entry
+    # cites (a forgery parked for later) is named, and so is the document an entry cut from the end left behind.
+    db = _raw(yard_path)
+    db.execute("DELETE FROM entries WHERE number = 6")
+    db.close()
+    cut = honest.entries()
+    assert [e.number for e in cut] == [1, 2, 3, 4, 5]
+    with pytest.raises(LedgerAltered, match=r"document [0-9a-f]{64} is cited by no entry \(an entry was removed\)") as refused:
+        honest.verify()
+    assert "entries were written up to seq 6 but the last one held is seq 5 (entries were removed)" in str(refused.value)
+
+
+def test_a_dropped_or_replaced_append_only_trigger_is_named(honest: YardLedger, yard_path: Path) -> None:
+    db = sqlite3.connect(yard_path, isolation_level=None)
+    db.execute("DROP TRIGGER entries_no_delete")
+    db.close()
+    with pytest.raises(LedgerAltered, match=re.escape(f"yard ledger {yard_path}: the append-only trigger entries_no_delete is missing")):
+        honest.verify()
+    db = sqlite3.connect(yard_path, isolation_level=None)
+    db.execute("CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries BEGIN SELECT 1; END")  # same name, does nothing
+    db.execute("CREATE TRIGGER documents_spy AFTER INSERT ON documents BEGIN SELECT 1; END")
+    db.close()
+    with pytest.raises(LedgerAltered, match=re.escape("the append-only trigger entries_no_delete is not the ledger's (it was replaced)")) as refused:
+        honest.verify()
+    assert "trigger documents_spy on table documents is not the ledger's (it was added)" in str(refused.value)
+
+
+def _resign(db: sqlite3.Connection, entries: list[Entry], key: Ed25519PrivateKey | None) -> None:
+    """Every entry's chain and hash recomputed (after an edit) and, with `key`, signed again with it."""
+    previous = None
+    for seq, entry in enumerate(entries, start=1):
+        fields = dataclasses.replace(entry, previous_hash=previous).hashed_fields()
+        digest = sha256_hex(fields)
+        signature = key.sign(canonical_json(fields)).hex() if key is not None else entry.signature
+        db.execute("UPDATE entries SET previous_hash = ?, hash = ?, signature = ? WHERE seq = ?", (previous, digest, signature, seq))
+        previous = digest
+
+
+def test_a_ledger_re_signed_with_another_key_does_not_show_the_site_fingerprint(honest: YardLedger, yard_path: Path, site_key: Ed25519PrivateKey) -> None:
+    site, evil = fingerprint(site_key.public_key()), Ed25519PrivateKey.generate()
+    db = _raw(yard_path)
+    _resign(db, honest.entries(), evil)
+    db.execute("UPDATE signing_key SET public_key_pem = ?", (public_pem(evil.public_key()),))  # the fingerprint column still reads the site's
+    db.close()
+    # The fingerprint shown is the key the signatures are checked against, not the column.
+    assert honest.key_fingerprint == fingerprint(evil.public_key())
+    with pytest.raises(LedgerAltered, match=re.escape(f"yard ledger {yard_path}: its signing key's fingerprint column reads {site}, but the public key "
+                                                      f"the entries are checked against is {fingerprint(evil.public_key())} (the key was replaced)")):
+        honest.verify()
+    with pytest.raises(LedgerAltered, match=re.escape(f"is bound to key {fingerprint(evil.public_key())}, not to the site key {site}")):
+        honest.verify(site_key.public_key())
+    # Opened with the site key, the ledger is refused: the key it holds is not the site's, whatever the column says.
+    with pytest.raises(LedgerKeyRefused, match=re.escape(f"signs with site key {fingerprint(evil.public_key())}, not with key {site}")):
+        YardLedger(yard_path, site_key, create=False)
+
+
+def test_signed_entries_in_a_ledger_whose_key_was_removed_are_named(honest: YardLedger, yard_path: Path) -> None:
+    db = _raw(yard_path)
+    db.execute("DELETE FROM signing_key")
+    db.execute("UPDATE entries SET actor = 'someone else' WHERE number = 5")
+    _resign(db, honest.entries(), None)  # hashes and chain redone, the (now stale) signatures left
+    db.close()
+    assert honest.key_fingerprint is None
+    with pytest.raises(LedgerAltered, match=re.escape(f"yard ledger {yard_path}: entry #1 (lot_entered L-PILBARA-01) is signed, but the ledger holds no "
+                                                      "signing key (its key was removed)")):
+        honest.verify()
+
+
+def test_a_back_dated_survey_recorded_later_does_not_replace_a_newer_one(yard_path: Path) -> None:
+    with YardLedger(yard_path) as ledger:
+        record_honest(ledger)
+        emptied(ledger, "L-SA-03", at(20))  # entry #7: the pile surveyed empty on day 20
+        ledger.stock_survey(StockSurvey(lot="L-SA-03", surveyed=at(15), figure=LotFigure(method="stockpile_survey", wet_t=19_500.0, u_wet_t=100.0,
+                                                                                         source="back-dated")), "surveyor")
+        later = run_document("R-AFTER", [("L-PILBARA-01", "BF-1", 60.0, 0.2, 60.0, 2.0), ("L-BRAZIL-07", "BF-2", 30.0, 0.1, 30.0, 2.0),
+                                         ("L-SA-03", "BF-3", 10.0, 0.05, 10.0, 1.0)], (100.0, 0.3), at(25, 1), at(25, 2))
+        with pytest.raises(EntryRefused, match=re.escape("run R-AFTER: components[2]: lot 'L-SA-03' is exhausted: its pile was surveyed empty (0 t) by entry #7")):
+            ledger.run(later, "control room")
+        from bulkdaq.yard.ledger import latest_survey
+
+        latest = latest_survey(ledger.state(), "L-SA-03")
+        assert latest is not None and (latest.entry, latest.wet_t) == (7, 0.0)
+        # A survey of the same time recorded later is the newer one.
+        ledger.stock_survey(StockSurvey(lot="L-SA-03", surveyed=at(20), figure=LotFigure(method="stockpile_survey", wet_t=120.0, u_wet_t=5.0,
+                                                                                         source="re-surveyed")), "surveyor")
+        assert ledger.run(later, "control room").kind == "run"
+
+
+def test_a_lot_entered_twice_under_two_ids_is_refused_naming_both(honest: YardLedger) -> None:
+    sa = read_inbound_lot(LOTS / "L-SA-03.json")
+    for declaration in (sa.declaration, f" {sa.declaration[:6]} {sa.declaration[6:]} "):
+        with pytest.raises(EntryRefused, match=re.escape(f"lot 'L-SA-99': declaration {declaration!r} is already lot 'L-SA-03''s (entry #3); "
+                                                         "a lot is entered once")):
+            honest.lot_entered(sa.model_copy(update={"lot": "L-SA-99", "declaration": declaration}), "clerk", at(14))
+    assert len(honest.entries()) == 6
+    # Once the first entry is voided, the declaration is free again.
+    first = honest.lot_entered(inbound("L-X1", 1_000.0), "clerk", at(14))
+    with pytest.raises(EntryRefused, match=re.escape("lot 'L-X2': declaration 'D-L-X1' is already lot 'L-X1''s")):
+        honest.lot_entered(inbound("L-X1", 1_000.0).model_copy(update={"lot": "L-X2"}), "clerk", at(14))
+    honest.void(first.number, "wrong lot id", "clerk", at(14, 1))
+    honest.lot_entered(inbound("L-X1", 1_000.0).model_copy(update={"lot": "L-X2"}), "clerk", at(14, 2))
+    honest.verify()
+
+
+def _components(wet: tuple[float, float, float] = (60.0, 30.0, 10.0)) -> list[tuple[str, str, float, float, float, float]]:
+    return [("L-PILBARA-01", "BF-1", wet[0], 0.2, 60.0, 2.0), ("L-BRAZIL-07", "BF-2", wet[1], 0.1, 30.0, 2.0), ("L-SA-03", "BF-3", wet[2], 0.05, 10.0, 1.0)]
+
+
+def test_a_run_ending_before_it_starts_or_naming_a_scale_twice_is_refused(honest: YardLedger) -> None:
+    with pytest.raises(EntryRefused, match=re.escape("run R-REV: end 2026-04-20T01:00:00.000Z is not after start 2026-04-20T05:00:00.000Z")):
+        honest.run(run_document("R-REV", _components(), (100.0, 0.3), at(20, 5), at(20, 1)), "control room")
+    with pytest.raises(EntryRefused, match=re.escape("run R-ZERO: end 2026-04-20T05:00:00.000Z is not after start 2026-04-20T05:00:00.000Z")):
+        honest.run(run_document("R-ZERO", _components(), (100.0, 0.3), at(20, 5), at(20, 5)), "control room")
+    odd = [(lot, "NOPE" if i < 2 else scale, *rest) for i, (lot, scale, *rest) in enumerate(_components())]
+    with pytest.raises(EntryRefused, match=re.escape("run R-ODD: components[1].scale: scale 'NOPE' is already components[0]'s; one component per scale")):
+        honest.run(run_document("R-ODD", odd, (100.0, 0.3), at(21, 1), at(21, 5)), "control room")  # type: ignore[arg-type]
+    assert len(honest.entries()) == 6
+
+
+def test_a_run_over_another_runs_window_on_the_same_scales_is_refused_naming_it(honest: YardLedger) -> None:
+    # The same run under a second id: the same ore counted twice.
+    again = copy.deepcopy(RUN_1)
+    again["run"] = "R-2026-0412-01-bis"
+    with pytest.raises(EntryRefused, match=re.escape(
+            "run R-2026-0412-01-bis: its window 2026-04-12T01:00:00.000Z … 2026-04-12T05:00:00.000Z overlaps run 'R-2026-0412-01' (entry #5, "
+            "2026-04-12T01:00:00.000Z … 2026-04-12T05:00:00.000Z) on scale BF-1, BF-2, BF-3, BP-1; the same ore would be counted twice")):
+        honest.run(again, "control room")
+    # Overlapping by an hour, on one shared scale (the product's).
+    partly = run_document("R-PART", [("L-SA-03", "BF-9", 10.0, 0.05, 100.0, 1.0)], (10.0, 0.05), at(12, 4), at(12, 8), recipe="PB-lump")
+    with pytest.raises(EntryRefused, match=re.escape("overlaps run 'R-2026-0412-01' (entry #5, 2026-04-12T01:00:00.000Z … 2026-04-12T05:00:00.000Z) on scale BP-1")):
+        honest.run(partly, "control room")
+    # On other scales the same window is another run; and a run starting when the last ended does not overlap it.
+    partly["product"] = {**partly["product"], "scale": "BP-2"}
+    partly["recipe"] = {**partly["recipe"], "product_scale": "BP-2"}
+    assert honest.run(partly, "control room").number == 7
+    assert honest.run(run_document("R-NEXT", _components(), (100.0, 0.3), at(12, 5), at(12, 6)), "control room").number == 8
+    # A run id recorded before is still refused first.
+    with pytest.raises(EntryRefused, match=re.escape("run 'R-NEXT' is already recorded in the yard ledger; a run is recorded once")):
+        honest.run(run_document("R-NEXT", _components(), (100.0, 0.3), at(13, 5), at(13, 6)), "control room")
+    honest.verify()
+
+
+def _readings(opening: tuple[datetime, float], closing: tuple[datetime, float]) -> dict[str, dict[str, object]]:
+    return {name: {"time": moment.isoformat(), "total_t": total} for name, (moment, total) in (("opening", opening), ("closing", closing))}
+
+
+def test_a_runs_scale_readings_must_be_its_figures(honest: YardLedger) -> None:
+    document = run_document("R-READ", _components(), (100.0, 0.3), at(20, 1), at(20, 5))
+    for component, total in zip(document["components"], (13_000.0, 5_000.0, 900.5), strict=True):
+        component["readings"] = _readings((at(20, 1), total), (at(20, 5), total + component["wet_t"]))
+    document["product"]["readings"] = _readings((at(20, 1), 13_333.375), (at(20, 5), 13_433.375))
+    wrong = copy.deepcopy(document)
+    wrong["components"][1]["readings"]["closing"]["total_t"] += 0.001  # 30.001 t read against 30 t recorded
+    with pytest.raises(EntryRefused, match=re.escape("run R-READ: components[1].readings: closing.total_t − opening.total_t = 30.001000 t, "
+                                                     "not its wet_t 30.000000 t (within 1e-06 t)")):
+        honest.run(wrong, "control room")
+    backwards = copy.deepcopy(document)
+    backwards["product"]["readings"]["opening"]["time"] = at(20, 6).isoformat()
+    with pytest.raises(EntryRefused, match=re.escape("run R-READ: product.readings: opening.time 2026-04-20T06:00:00.000Z is not before closing.time "
+                                                     "2026-04-20T05:00:00.000Z")):
+        honest.run(backwards, "control room")
+    malformed = copy.deepcopy(document)
+    del malformed["product"]["readings"]["closing"]["total_t"]
+    with pytest.raises(EntryRefused, match=re.escape("run document 'R-READ': product.readings.closing.total_t")):
+        honest.run(malformed, "control room")
+    assert len(honest.entries()) == 6
+    entry = honest.run(document, "control room")
+    stored = honest.document(entry.document)
+    assert stored["components"][2]["readings"] == {"opening": {"time": "2026-04-20T01:00:00Z", "total_t": 900.5},
+                                                   "closing": {"time": "2026-04-20T05:00:00Z", "total_t": 910.5}}
+    # A run without readings is stored as before they existed: no "readings" key.
+    plain = honest.document(honest.entries()[4].document)
+    assert "readings" not in plain["product"] and all("readings" not in c for c in plain["components"])
+    honest.verify()
+
+
+def test_voided_shipment_transfer_survey_and_drift_stay_readable_and_a_void_is_not_voided(honest: YardLedger, site_key: Ed25519PrivateKey) -> None:
+    transfer = honest.transfer(Transfer(lot="L-SA-03", figure=LotFigure(method="belt_scale", wet_t=10.0, u_wet_t=0.1, source="BF-3", scale="BF-3"),
+                                        to="yard B", reason="rejected part"), "clerk", at(14))
+    survey = honest.stock_survey(StockSurvey(lot="L-SA-03", surveyed=at(15), figure=LotFigure(method="stockpile_survey", wet_t=19_400.0, u_wet_t=300.0,
+                                                                                              source="drone")), "surveyor")
+    drift = honest.scale_drift(ScaleDrift(scale="BF-1", bias_pct=0.9, limit_pct=0.5, finding="against DS-2026-0331"), "metrology", at(15))
+    shipped = honest.entries()[5]
+    voided = [shipped, transfer, survey, drift]
+    voids = [honest.void(entry.number, f"{entry.kind} recorded by mistake", "clerk", at(16)) for entry in voided]
+    state = honest.state()
+    assert state.voided == {6, 7, 8, 9} and not state.outbound and not state.drifts and not state.surveys
+    assert [m.entry for m in state.movements if m.entry in state.voided] == []
+    # Each voided entry stays in the history as it was, with the void that names it.
+    entries = {e.number: e for e in honest.entries()}
+    by_voided = honest.voids()
+    for entry, void in zip(voided, voids, strict=True):
+        assert entries[entry.number] == entry
+        assert entries[void.number] == void and (void.kind, void.subject) == ("void", str(entry.number))
+        void_entry, document = by_voided[entry.number]
+        assert void_entry == void and (document.entry, document.entry_hash) == (entry.number, entry.hash)
+        assert document.why == f"{entry.kind} recorded by mistake"
+    # A void is not voided (by design: record the entry again instead), nor is a voided entry voided twice.
+    with pytest.raises(EntryRefused, match=re.escape(f"entry #{voids[0].number} is a void; a void is not voided (record the entry again instead)")):
+        honest.void(voids[0].number, "undo", "clerk")
+    with pytest.raises(EntryRefused, match=re.escape("entry #6 is already voided")):
+        honest.void(6, "again", "clerk")
+    honest.verify(site_key.public_key())
+
+
+def test_a_product_piles_moisture_sampled_after_a_run_is_not_used_for_that_runs_product(yard_path: Path) -> None:
+    """A laboratory result of the product pile sampled on day 14 (after the day-12 run) does not reach back: the
+    run's product keeps the moisture of its components; a result sampled before a later run applies to that run."""
+    from bulkdaq.yard.lot import MoistureResult
+
+    with YardLedger(yard_path) as ledger:
+        record_honest(ledger)
+        before = next(m for m in ledger.movements() if m.role == "product")
+        ledger.moisture(MoistureResult(lot="PB-blend-62", sampled=at(14), moisture=Moisture(pct=6.0, u_pct=0.1, source="LAB-PB-14")), "laboratory")
+        after = next(m for m in ledger.movements() if m.role == "product")
+    # Components: 3,000 t at 7.9 % (Pilbara's day-10 result), 1,500 t at 9.0 %, 500 t at 5.0 % → 5,000 t wet, water
+    # 237 + 135 + 25 = 397 t → 7.94 %; the day-14 result (6.0 %) must not replace it.
+    assert before.moisture_pct == pytest.approx(7.94, abs=1e-9)
+    assert after.moisture_pct == before.moisture_pct and after.dry_t == before.dry_t
