@@ -1,14 +1,17 @@
-"""Shared fixtures: a real influxd (Debian's influxdb) on a free loopback port for the whole session."""
+"""Shared fixtures: a real influxd (Debian's influxdb) on a free loopback port for the whole session, and the yard
+ledger's recording clock."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
 import pytest
 
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import LocalInfluxd
+from ledger_clock import LedgerClock
 
 _database_numbers = itertools.count()
 
@@ -29,3 +32,12 @@ def influx_db(influxd: LocalInfluxd) -> Iterator[InfluxReader]:
     yield reader
     reader.query(f'DROP DATABASE "{reader.database}"')
     reader.close()
+
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> type[LedgerClock]:
+    """Set `clock.current` to choose when the yard ledger records its next entries (bulkdaq/yard/ledger.py)."""
+    monkeypatch.setattr("bulkdaq.yard.ledger.datetime", LedgerClock)
+    monkeypatch.setattr(LedgerClock, "current", datetime(2026, 4, 1, tzinfo=timezone.utc))
+    return LedgerClock

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from bulkdaq.yard.lot import Moisture, MoistureResult
 from calculators.blending.mass_balance import blending_run
 from dashboards.reports.yard_statement import write_yard_statement, yard_statement_html
 from figure_checks import check_decimals, page_text, raw_floats
+from ledger_clock import LedgerClock
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "yard"
 LOTS = EXAMPLES / "lots"
@@ -30,23 +31,6 @@ RULE = load_balance_rule(EXAMPLES / "yard_rules.toml")
 
 def at(day: int, hour: int = 0) -> datetime:
     return datetime(2026, 4, day, hour, tzinfo=timezone.utc)
-
-
-class _Clock(datetime):
-    """The ledger's clock in these tests: `now()` is `current` (when the next entry is recorded)."""
-
-    current = datetime(2026, 4, 1, tzinfo=timezone.utc)
-
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:
-        return cls.current
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> type[_Clock]:
-    monkeypatch.setattr("bulkdaq.yard.ledger.datetime", _Clock)
-    monkeypatch.setattr(_Clock, "current", datetime(2026, 4, 1, tzinfo=timezone.utc))
-    return _Clock
 
 
 def _run(run: str, components: list[tuple[str, str, float, float, float, float]], product: tuple[float, float], end: datetime) -> dict[str, Any]:
@@ -66,7 +50,7 @@ def _run(run: str, components: list[tuple[str, str, float, float, float, float]]
 
 
 @pytest.fixture
-def ledger(tmp_path: Path, clock: type[_Clock]) -> YardLedger:
+def ledger(tmp_path: Path, clock: type[LedgerClock]) -> YardLedger:
     """Entries recorded an hour after they happen (the clock), so none is recorded after a period it is dated in."""
     key = Ed25519PrivateKey.generate()
     ledger = YardLedger(tmp_path / "yard.sqlite", key)
@@ -156,7 +140,7 @@ def _section(html: str, table: str) -> str:
     return page_text(html[start:html.index("</table>", start)]).strip()
 
 
-def test_voided_and_late_entries_are_listed_with_their_times(ledger: YardLedger, clock: type[_Clock]) -> None:
+def test_voided_and_late_entries_are_listed_with_their_times(ledger: YardLedger, clock: type[LedgerClock]) -> None:
     honest = yard_statement_html(ledger, RULE, at(1), at(20), yard="bonded-yard", issued=at(20, 8))
     assert _section(honest, "voids") == f"{_header('voids')} none: no entry of the ledger is voided 无：台账中没有被作废的记录"
     assert _section(honest, "late") == f"{_header('late')} none: every entry of the period was recorded before the period ended 无：本期所有记录均在期末前录入"
@@ -189,7 +173,7 @@ def _header(table: str) -> str:
     return " ".join(f"{S[k][0]} {S[k][1]}" for k in keys)
 
 
-def test_a_run_at_the_tolerance_edge_and_with_integrity_events(ledger: YardLedger, clock: type[_Clock]) -> None:
+def test_a_run_at_the_tolerance_edge_and_with_integrity_events(ledger: YardLedger, clock: type[LedgerClock]) -> None:
     # 3,100.2 / 1,399.8 / 500 t of 5,000 t: 62.004 % and 27.996 % against 60 ± 2 and 30 ± 2 — off recipe by 0.004 pp, which
     # at 2 decimals would print +2.00 pp, the limit itself.
     document = _run("R-EDGE", [("L-PILBARA-01", "BF-1", 3_100.2, 9.0, 60.0, 2.0), ("L-BRAZIL-07", "BF-2", 1_399.8, 4.5, 30.0, 2.0),

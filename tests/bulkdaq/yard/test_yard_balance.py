@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from bulkdaq.yard.balance_rule import BalanceRule, load_balance_rule
 from bulkdaq.yard.ledger import EntryRefused, YardLedger, iso_time
 from bulkdaq.yard.lot import LotFigure, Moisture, MoistureResult, ScaleDrift, StockSurvey, Transfer
 from bulkdaq.yard.yard_balance import Flag, YardBalance, lot_balances, pile_balance, run_check, yard_balance
+from ledger_clock import LedgerClock
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "yard"
 
@@ -27,24 +28,6 @@ def _flags(balance: YardBalance) -> tuple[Flag, ...]:
     """The balance's flags but ``recorded_late``: the scenario's entries are dated April 2026 and recorded when the
     test runs, so every one of them is recorded after these periods (tested on its own, with a clock, below)."""
     return tuple(f for f in balance.flags if f.kind != "recorded_late")
-
-
-class _Clock(datetime):
-    """The ledger's clock in these tests: `now()` is `current` (when an entry is recorded)."""
-
-    current = datetime(2026, 4, 1, tzinfo=timezone.utc)
-
-    @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:
-        return cls.current
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> type[_Clock]:
-    """Set `clock.current` to choose when the next entries are recorded."""
-    monkeypatch.setattr("bulkdaq.yard.ledger.datetime", _Clock)
-    monkeypatch.setattr(_Clock, "current", datetime(2026, 4, 1, tzinfo=timezone.utc))
-    return _Clock
 
 
 def test_the_example_rule_and_a_bad_rule_file(tmp_path: Path) -> None:
@@ -279,7 +262,7 @@ def _off_run(run: str, day: int, product_t: float = 4_900.0) -> dict[str, object
                               ("L-SA-03", "BF-3", 300.0, 1.5, 10.0, 1.0)], (product_t, 15.0), at(day, 1), at(day, 5))
 
 
-def test_a_run_voided_after_it_was_flagged_stays_in_the_findings_as_voided(yard_path: Path, clock: type[_Clock]) -> None:
+def test_a_run_voided_after_it_was_flagged_stays_in_the_findings_as_voided(yard_path: Path, clock: type[LedgerClock]) -> None:
     with YardLedger(yard_path) as ledger:
         clock.current = at(13, 12)
         record_honest(ledger)
@@ -316,7 +299,7 @@ def test_a_run_voided_after_it_was_flagged_stays_in_the_findings_as_voided(yard_
         assert yard_balance(ledger.state(), RULE, at(14), at(20)).flags == ()
 
 
-def test_an_entry_back_dated_into_a_closed_period_is_flagged_recorded_late(yard_path: Path, clock: type[_Clock]) -> None:
+def test_an_entry_back_dated_into_a_closed_period_is_flagged_recorded_late(yard_path: Path, clock: type[LedgerClock]) -> None:
     with YardLedger(yard_path) as ledger:
         clock.current = at(13, 12)
         record_honest(ledger)
