@@ -33,6 +33,7 @@ from bulkdaq.yard.yard_steps import (
     publish_points,
     record_lot_file,
     record_run,
+    trusted_key,
     watch_drift,
     yard_points,
     yard_rule,
@@ -192,7 +193,7 @@ async def run_yard_demo(
         say("belt scales against draft surveys: " + ", ".join(f"{f.scale} {f.verdict} ({f.available} lot{'' if f.available == 1 else 's'})"
                                                               for f in findings))
         statement = _statement(site, ledger, rule, started - timedelta(seconds=1), period_end, data_dir)
-        ledger.verify(ledger.public_key())
+        ledger.verify(trusted_key(site))  # the site's own key, never the one the file carries
     return YardDemoResult(site, tuple(outcomes), balance, statement, site.config.yard.ledger, fingerprint, started, ended)
 
 
@@ -238,7 +239,7 @@ async def _one_run(site: LoadedSite, recipe: Recipe, yard: BlendingYard, clock: 
 
 def _statement(site: LoadedSite, ledger: YardLedger, rule: Any, start: datetime, end: datetime, data_dir: Path) -> Path:
     return write_yard_statement(data_dir / "yard-statement.html", ledger, rule, start, end, yard=site.config.site.name,
-                                site_key=ledger.public_key())
+                                site_key=trusted_key(site))
 
 
 __all__ = ["DemoTimeline", "PlannedRun", "RunOutcome", "YardDemoResult", "demo_timeline", "run_yard_demo", "shipped_and_surveyed", "yard_demo_site"]
