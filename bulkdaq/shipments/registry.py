@@ -329,14 +329,14 @@ class ShipmentRegistry:
 
     @property
     def key_fingerprint(self) -> str | None:
-        """Fingerprint of the key this registry signs its history with (None: unsigned history)."""
-        if not self._has_table("signing_key"):  # a registry of format 1, not written to since
-            return None
-        row = self._db.execute("SELECT fingerprint FROM signing_key ORDER BY since LIMIT 1").fetchone()
-        return None if row is None else row[0]
+        """Fingerprint of the key this registry signs its history with (None: unsigned history), computed from the
+        public key the signatures are checked against, as the yard ledger does, never read from the file's
+        ``fingerprint`` column (a column can be edited apart from the key)."""
+        key = self.public_key()
+        return None if key is None else fingerprint(key)
 
     def public_key(self) -> Ed25519PublicKey | None:
-        if not self._has_table("signing_key"):
+        if not self._has_table("signing_key"):  # a registry of format 1, not written to since
             return None
         row = self._db.execute("SELECT public_key_pem FROM signing_key ORDER BY since LIMIT 1").fetchone()
         return None if row is None else load_public_key(row[0])
