@@ -53,6 +53,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from calculators.blending.quantity_arrays import scalar_or_array
 from calculators.quantity_error import QuantityError
 
 Verification = Literal["in_service", "initial_verification"]
@@ -101,10 +102,6 @@ def _loads(quantity: str, value: ArrayLike) -> NDArray[np.float64]:
     if np.any(~np.isfinite(x)) or np.any(x < 0.0):
         raise BeltScaleError(quantity, f"{quantity} = {value!r} t: expected finite masses ≥ 0 t")
     return x
-
-
-def _out(x: NDArray[np.float64]) -> NDArray[np.float64] | np.float64:
-    return x if x.ndim else np.float64(x)
 
 
 def accuracy_class(value: object) -> float:
@@ -178,7 +175,7 @@ def mpe_t(load_t: ArrayLike, accuracy_class_: object, verification: Verification
         MPE [t], the half-width of the permitted error.
     """
     pct = mpe_pct(accuracy_class_, verification)
-    return _out(_loads("load_t", load_t) * pct / 100.0)
+    return scalar_or_array(_loads("load_t", load_t) * pct / 100.0)
 
 
 def standard_uncertainty_t(load_t: ArrayLike, accuracy_class_: object, verification: Verification = "in_service") -> NDArray[np.float64] | np.float64:
@@ -206,7 +203,7 @@ def standard_uncertainty_t(load_t: ArrayLike, accuracy_class_: object, verificat
     ----------
     .. [1] JCGM 100:2008 (GUM), 4.3.7.
     """
-    return _out(np.asarray(mpe_t(load_t, accuracy_class_, verification)) / RECTANGULAR_DIVISOR)
+    return scalar_or_array(np.asarray(mpe_t(load_t, accuracy_class_, verification)) / RECTANGULAR_DIVISOR)
 
 
 def minimum_totalized_load_t(

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from calculators.blending.quantity_arrays import non_negative, scalar_or_array
 from calculators.quantity_error import QuantityError
 
 MOISTURE_RANGE_PCT: tuple[float, float] = (0.0, 30.0)
@@ -50,15 +51,7 @@ class DryMassError(QuantityError):
 
 
 def _array(quantity: str, value: ArrayLike, unit: str) -> NDArray[np.float64]:
-    try:
-        x = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DryMassError(quantity, f"{quantity} = {value!r} {unit} is not a number") from None
-    if np.any(~np.isfinite(x)):
-        raise DryMassError(quantity, f"{quantity} = {value!r} {unit} is not a finite number")
-    if np.any(x < 0.0):
-        raise DryMassError(quantity, f"{quantity} = {value!r} {unit} is negative; expected a value ≥ 0 {unit}")
-    return x
+    return non_negative(DryMassError, quantity, value, unit)
 
 
 def _moisture(value: ArrayLike) -> NDArray[np.float64]:
@@ -71,10 +64,6 @@ def _moisture(value: ArrayLike) -> NDArray[np.float64]:
             "a figure on the dry basis or in a fraction must be converted, not used",
         )
     return w
-
-
-def _out(x: NDArray[np.float64]) -> NDArray[np.float64] | np.float64:
-    return x if x.ndim else np.float64(x)
 
 
 def dry_mass_t(wet_t: ArrayLike, moisture_pct: ArrayLike) -> NDArray[np.float64] | np.float64:
@@ -103,7 +92,7 @@ def dry_mass_t(wet_t: ArrayLike, moisture_pct: ArrayLike) -> NDArray[np.float64]
     """
     wet = _array("wet_t", wet_t, "t")
     w = _moisture(moisture_pct)
-    return _out(wet * (1.0 - w / 100.0))
+    return scalar_or_array(wet * (1.0 - w / 100.0))
 
 
 def wet_mass_t(dry_t: ArrayLike, moisture_pct: ArrayLike) -> NDArray[np.float64] | np.float64:
@@ -128,7 +117,7 @@ def wet_mass_t(dry_t: ArrayLike, moisture_pct: ArrayLike) -> NDArray[np.float64]
     """
     dry = _array("dry_t", dry_t, "t")
     w = _moisture(moisture_pct)
-    return _out(dry / (1.0 - w / 100.0))
+    return scalar_or_array(dry / (1.0 - w / 100.0))
 
 
 def sensitivity_coefficients(wet_t: ArrayLike, moisture_pct: ArrayLike) -> tuple[NDArray[np.float64] | np.float64, NDArray[np.float64] | np.float64]:
@@ -151,7 +140,7 @@ def sensitivity_coefficients(wet_t: ArrayLike, moisture_pct: ArrayLike) -> tuple
     wet = _array("wet_t", wet_t, "t")
     w = _moisture(moisture_pct)
     c_wet, c_w = np.broadcast_arrays(1.0 - w / 100.0, -wet / 100.0)
-    return _out(np.array(c_wet)), _out(np.array(c_w))
+    return scalar_or_array(np.array(c_wet)), scalar_or_array(np.array(c_w))
 
 
 def dry_mass_uncertainty_t(wet_t: ArrayLike, moisture_pct: ArrayLike, u_wet_t: ArrayLike, u_moisture_pct: ArrayLike) -> NDArray[np.float64] | np.float64:
@@ -186,7 +175,7 @@ def dry_mass_uncertainty_t(wet_t: ArrayLike, moisture_pct: ArrayLike, u_wet_t: A
     c_wet, c_w = sensitivity_coefficients(wet_t, moisture_pct)
     u_wet = _array("u_wet_t", u_wet_t, "t")
     u_w = _array("u_moisture_pct", u_moisture_pct, "%")
-    return _out(np.asarray(np.hypot(c_wet * u_wet, c_w * u_w), dtype=np.float64))
+    return scalar_or_array(np.asarray(np.hypot(c_wet * u_wet, c_w * u_w), dtype=np.float64))
 
 
 __all__ = [

@@ -40,6 +40,7 @@ from typing import Literal, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from calculators.blending.quantity_arrays import non_negative
 from calculators.quantity_error import QuantityError
 
 Verdict = Literal["balanced", "overdrawn", "unaccounted"]
@@ -72,15 +73,7 @@ class MassBalanceError(QuantityError):
 
 
 def _array(quantity: str, value: ArrayLike, unit: str = "t") -> NDArray[np.float64]:
-    try:
-        x = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise MassBalanceError(quantity, f"{quantity} = {value!r} {unit} is not a number") from None
-    if np.any(~np.isfinite(x)):
-        raise MassBalanceError(quantity, f"{quantity} = {value!r} {unit} is not a finite number")
-    if np.any(x < 0.0):
-        raise MassBalanceError(quantity, f"{quantity} = {value!r} {unit} is negative; expected a value ≥ 0 {unit}")
-    return x
+    return non_negative(MassBalanceError, quantity, value, unit)
 
 
 def _scalar(quantity: str, value: object) -> float:
