@@ -11,9 +11,11 @@ import pytest
 
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import LocalInfluxd
+from bulkdaq.store.local_postgres import LocalPostgres
 from ledger_clock import LedgerClock
 
 _database_numbers = itertools.count()
+_office_database_numbers = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +43,21 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> type[LedgerClock]:
     monkeypatch.setattr("bulkdaq.yard.ledger.datetime", LedgerClock)
     monkeypatch.setattr(LedgerClock, "current", datetime(2026, 4, 1, tzinfo=timezone.utc))
     return LedgerClock
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPostgres]:
+    """One private PostgreSQL cluster (Debian's postgresql) for the whole session, thrown away at its end
+    (as root it lives in its own temporary folder, see bulkdaq/store/local_postgres.py)."""
+    cluster = LocalPostgres(tmp_path_factory.mktemp("postgres"))
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def office_database(postgres_cluster: LocalPostgres) -> str:
+    """A fresh database in the session's cluster, owned by the superuser; its superuser SQLAlchemy URL."""
+    name = f"office_{next(_office_database_numbers)}"
+    postgres_cluster.create_database(name)
+    return postgres_cluster.url(name)

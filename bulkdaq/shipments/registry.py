@@ -24,64 +24,30 @@ cannot both move the same shipment from the same state.
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy.engine import Connection
 
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
 from bulkdaq.shipments.lifecycle import ClearanceState, TransitionRefused, check_transition
 from bulkdaq.shipments.model import SHIPMENT_ID_EXPECTED, Shipment, is_safe_shipment_id, shipment_from_data
+from bulkdaq.shipments.registry_database import RegistryDatabase, RegistryUnavailable
 
 DECLARATION = "declaration"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS shipments (
-    id TEXT PRIMARY KEY,
-    declaration_hash TEXT NOT NULL,
-    declared_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS evidence (
-    hash TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    shipment TEXT NOT NULL REFERENCES shipments(id),
-    time TEXT NOT NULL,
-    from_state TEXT,
-    to_state TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    evidence TEXT NOT NULL,
-    previous_hash TEXT,
-    hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_shipment ON events (shipment, seq);
-CREATE TABLE IF NOT EXISTS signing_key (
-    fingerprint TEXT PRIMARY KEY,
-    public_key_pem TEXT NOT NULL,
-    since TEXT NOT NULL
-);
-"""
-# Columns added when events became numbered per shipment and signed (format 2); older rows keep NULL.
-_EVENT_COLUMNS_V2 = {"number": "INTEGER", "signature": "TEXT"}
 EVENT_FORMAT = 2
-_APPEND_ONLY = [
-    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-    f"BEGIN SELECT RAISE(ABORT, '{table} are append-only: history is never changed'); END;"
-    for table in ("shipments", "events", "evidence", "signing_key")
-    for verb in ("UPDATE", "DELETE")
-]
+OFFICER_EVENT_FORMAT = 3  # an officer's step: the hashed fields name the officer's key (`signer`)
+# The steps that are an officer's decision: recorded only when signed with a registered officer's own key.
+OFFICER_STATES = frozenset({ClearanceState.INVESTIGATING.value, ClearanceState.RESOLVED.value,
+                            ClearanceState.CERTIFIED.value, ClearanceState.RELEASED.value})
 
 
 def evidence_hash(document: Any) -> str:
@@ -119,11 +85,13 @@ class Event:
     signature: str = ""
     format: int = EVENT_FORMAT
     row: int | None = None  # the registry-wide row number; hashed only by format-1 events
+    signer: str | None = None  # format 3: fingerprint of the officer's key that signed the step (None: the site key)
 
     def hashed_fields(self) -> dict[str, Any]:
         """What the event's hash (and signature) cover."""
         return _event_fields(self.format, self.row if self.format == 1 else self.number, self.shipment, _iso(self.time),
-                             self.from_state, self.to_state, self.actor, self.reason, list(self.evidence), self.previous_hash)
+                             self.from_state, self.to_state, self.actor, self.reason, list(self.evidence), self.previous_hash,
+                             self.signer)
 
     def as_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {
@@ -142,6 +110,8 @@ class Event:
         }
         if self.format == 1:
             document["row"] = self.row
+        if self.signer is not None:
+            document["signer"] = self.signer
         return document
 
 
@@ -162,20 +132,27 @@ def event_from_dict(document: dict[str, Any]) -> Event:
     for name in ("shipment", "time", "to", "actor", "reason", "hash", "signature"):
         if not isinstance(document[name], str):
             raise TypeError(f"{name} must be a string, not {document[name]!r}")
+    signer = document.get("signer")
+    if signer is not None and not isinstance(signer, str):
+        raise TypeError(f"signer must be a key fingerprint (a string), not {signer!r}")
     return Event(
         document["number"], document["shipment"], _parse(document["time"]), document["from"], document["to"], document["actor"],
         document["reason"], tuple(evidence), document["previous_hash"], document["hash"], document["signature"],
-        document["format"], document.get("row"),
+        document["format"], document.get("row"), signer,
     )
 
 
 def check_event_chain(
-    shipment_id: str, events: Sequence[Event], key: Ed25519PublicKey | None, *, unsigned_allowed: bool = False
+    shipment_id: str, events: Sequence[Event], key: Ed25519PublicKey | None, *, unsigned_allowed: bool = False,
+    officer_keys: Mapping[str, Ed25519PublicKey] | None = None,
 ) -> list[str]:
     """Every problem of a shipment's event history, named: numbering (1, 2, 3 … with no gap), chain links,
     hashes, and — when `key` is given — each event's signature by that key (an unsigned event is a problem
-    unless `unsigned_allowed`). Evidence documents are not checked here (the registry and the bundle each
-    check their own copies)."""
+    unless `unsigned_allowed`). An officer's step (format 3) is checked against the officer's key it names,
+    looked up by fingerprint in `officer_keys` (the officers the office registered). An officer's decision
+    recorded before officers signed their own (format 2, the site key's) is checked as the site's: the
+    registry no longer records one, and the office refuses one pushed to it. Evidence documents are not
+    checked here (the registry and the bundle each check their own copies)."""
     problems: list[str] = []
     previous: str | None = None
     if not events:
@@ -192,17 +169,29 @@ def check_event_chain(
             problems.append(f"{label} does not follow the event before it (chain broken)")
         if sha256_hex(event.hashed_fields()) != event.hash:
             problems.append(f"{label} does not match its hash (altered)")
-        if key is not None:
+        if event.signer is not None or event.format == OFFICER_EVENT_FORMAT:
+            officer = (officer_keys or {}).get(event.signer or "")
+            if officer is None:
+                problems.append(f"{label} names officer key {event.signer}, which is not a registered officer's")
+            elif not signed_by(officer, event):
+                problems.append(f"{label}: signature is not officer key {event.signer}'s")
+        elif key is not None:
             if not event.signature:
                 if not unsigned_allowed:
                     problems.append(f"{label} is not signed")
-            else:
-                try:
-                    key.verify(bytes.fromhex(event.signature), canonical_json(event.hashed_fields()))
-                except (InvalidSignature, ValueError):
-                    problems.append(f"{label}: signature is not the site key's")
+            elif not signed_by(key, event):
+                problems.append(f"{label}: signature is not the site key's")
         previous = event.hash
     return problems
+
+
+def signed_by(key: Ed25519PublicKey, event: Event) -> bool:
+    """Whether the event's signature is `key`'s over its hashed fields."""
+    try:
+        key.verify(bytes.fromhex(event.signature), canonical_json(event.hashed_fields()))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 class UnknownShipment(BulkdaqError, ValueError):
@@ -228,9 +217,8 @@ class SigningKeyRequired(BulkdaqError, ValueError):
     """The registry signs its history with a site key and was opened without it."""
 
 
-class RegistryUnavailable(BulkdaqError):
-    """The registry file is missing (and is not to be created), a folder, not SQLite, another program's
-    SQLite database, or locked: the message names the file and what was expected."""
+class OfficerNotRegistered(BulkdaqError, ValueError):
+    """An officer's step signed with a key the registry has no officer for, or an officer's step without one."""
 
 
 class UnsafeShipmentId(BulkdaqError, ValueError):
@@ -252,80 +240,40 @@ class Transition:
     step: str = ""  # the step's name, for a refusal by `only_from` ("recheck")
 
 
-_REGISTRY_TABLES = {"shipments", "evidence", "events"}
-
-
 class ShipmentRegistry:
-    """One SQLite file of shipments, evidence and events.
+    """The shipments, their evidence and their events, in a SQLite file or an office's PostgreSQL database.
 
     Parameters
     ----------
-    path
-        The SQLite file.
+    location
+        The SQLite file, or a ``postgresql+psycopg://role@host:port/database`` URL (a customs office's
+        registry, docs/office.md).
     signing_key
         The site's Ed25519 key (`[evidence] key_file`): every event appended is signed with it. A registry
         that has signed once refuses, from then on, to append without its key or with another key.
     create
-        Create the file (and its folder) if it does not exist. Without it (every command but
+        SQLite: create the file (and its folder) if it does not exist. Without it (every command but
         `shipment declare`) a missing file is refused and nothing is created.
+    password
+        PostgreSQL: the role's password (from the environment or a file).
 
     An existing file must be a registry: a folder, a file that is not SQLite, or another program's SQLite
     database (a spool) is refused with `RegistryUnavailable`, never written to. Opening writes nothing;
-    a registry of an older format is brought up to date by its first write, and read as it is until then.
+    a SQLite registry of an older format is brought up to date by its first write, and read as it is until then.
     """
 
-    def __init__(self, path: str | Path, signing_key: Ed25519PrivateKey | None = None, *, create: bool = True) -> None:
-        self.path = Path(path)
+    def __init__(
+        self, location: str | Path, signing_key: Ed25519PrivateKey | None = None, *, create: bool = True, password: str | None = None,
+    ) -> None:
+        self.database = RegistryDatabase(location, create=create, password=password)
+        self.path: Path | str = self.database.path if self.database.path is not None else self.database.where
         self.signing_key = signing_key
-        if self.path.is_dir():
-            raise RegistryUnavailable(f"{self.path}: is a folder; the shipment registry is one SQLite file (e.g. var/shipments.sqlite)")
-        existed = self.path.exists()
-        if not existed:
-            if not create:
-                raise RegistryUnavailable(
-                    f"{self.path}: no shipment registry there (reading creates none); give the registry with --registry "
-                    "or $BULKDAQ_REGISTRY, or declare a shipment into a new one with `bulkdaq shipment declare FILE --registry PATH`"
-                )
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise RegistryUnavailable(f"{self.path}: cannot make its folder ({error.strerror or error})") from None
-        try:
-            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE) so a check and its write are one unit.
-            # check_same_thread=False: a command may hand the registry to a worker thread (one user at a time).
-            # mode=rw never creates the file; rwc only where creating is asked for.
-            self._db = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode={'rwc' if create else 'rw'}", uri=True,
-                                       isolation_level=None, timeout=30.0, check_same_thread=False)
-            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")} - {"sqlite_sequence"}
-            if not tables and create:
-                self._upgrade()  # a new (or empty) file becomes a registry
-        except sqlite3.OperationalError as error:  # no permission, a read-only folder, locked
-            raise RegistryUnavailable(f"{self.path}: cannot open the registry ({error})") from None
-        except sqlite3.DatabaseError as error:
-            raise RegistryUnavailable(f"{self.path}: not a shipment registry: cannot read it as SQLite ({error})") from None
-        if not _REGISTRY_TABLES <= tables and not (create and not tables):
-            self._db.close()
-            held = f"its tables: {', '.join(sorted(tables))}" if tables else "an empty database"
-            raise RegistryUnavailable(f"{self.path}: not a shipment registry ({held}; a registry has the tables events, evidence, shipments)")
-        self._db.execute("PRAGMA foreign_keys=ON")
 
-    def _columns(self, table: str) -> set[str]:
-        return {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+    def _columns(self, connection: Connection, table: str) -> set[str]:
+        return {column["name"] for column in sa.inspect(connection).get_columns(table)}
 
-    def _upgrade(self) -> None:
-        """Create the schema, or bring a registry of an older format up to date (idempotent)."""
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA + "\n".join(_APPEND_ONLY))
-        columns = self._columns("events")
-        for name, kind in _EVENT_COLUMNS_V2.items():
-            if name not in columns:
-                self._db.execute(f"ALTER TABLE events ADD COLUMN {name} {kind}")
-
-    def _up_to_date(self) -> bool:
-        return set(_EVENT_COLUMNS_V2) <= self._columns("events") and self._has_table("signing_key")
-
-    def _has_table(self, name: str) -> bool:
-        return self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+    def _has_table(self, connection: Connection, name: str) -> bool:
+        return sa.inspect(connection).has_table(name)
 
     @property
     def key_fingerprint(self) -> str | None:
@@ -336,14 +284,56 @@ class ShipmentRegistry:
         return None if key is None else fingerprint(key)
 
     def public_key(self) -> Ed25519PublicKey | None:
-        if not self._has_table("signing_key"):  # a registry of format 1, not written to since
+        with self.database.reading() as connection:
+            return self._public_key(connection)
+
+    def _public_key(self, connection: Connection) -> Ed25519PublicKey | None:
+        if not self._has_table(connection, "signing_key"):  # a registry of format 1, not written to since
             return None
-        row = self._db.execute("SELECT public_key_pem FROM signing_key ORDER BY since LIMIT 1").fetchone()
+        row = connection.execute(sa.text("SELECT public_key_pem FROM signing_key ORDER BY since LIMIT 1")).fetchone()
         return None if row is None else load_public_key(row[0])
 
-    def _check_signing_key(self, db: sqlite3.Connection) -> None:
+    def site_key_of(self, shipment_id: str) -> Ed25519PublicKey | None:
+        """At an office: the key registered for the site that declared the shipment (None at a terminal, whose
+        own key is `public_key`)."""
+        with self.database.reading() as connection:
+            if not self._has_table(connection, "site_keys"):
+                return None
+            row = connection.execute(sa.text("SELECT k.public_key_pem FROM shipments s JOIN site_keys k ON k.site = s.site WHERE s.id = :id"),
+                                     {"id": shipment_id}).fetchone()
+        return None if row is None else load_public_key(row[0])
+
+    def site_of(self, shipment_id: str) -> str | None:
+        """The site the shipment belongs to at an office (None: a terminal's own shipment)."""
+        with self.database.reading() as connection:
+            if "site" not in self._columns(connection, "shipments"):
+                return None
+            row = connection.execute(sa.text("SELECT site FROM shipments WHERE id = :id"), {"id": shipment_id}).fetchone()
+        return None if row is None else row[0]
+
+    def officer_keys(self) -> dict[str, Ed25519PublicKey]:
+        """The registered officers' public keys by fingerprint (empty for a registry from before officers)."""
+        with self.database.reading() as connection:
+            return self._officer_keys(connection)
+
+    def _officer_keys(self, connection: Connection) -> dict[str, Ed25519PublicKey]:
+        if not self._has_table(connection, "officers"):
+            return {}
+        keys = (load_public_key(row[0]) for row in connection.execute(sa.text("SELECT public_key_pem FROM officers")))
+        return {fingerprint(key): key for key in keys}
+
+    def officer_names(self) -> dict[str, str]:
+        """'officer_id name' of each registered officer by key fingerprint, computed from the stored key."""
+        with self.database.reading() as connection:
+            if not self._has_table(connection, "officers"):
+                return {}
+            rows = connection.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
+        return {fingerprint(load_public_key(pem)): f"{officer_id} {name}" for officer_id, name, pem in rows}
+
+    def _check_signing_key(self, db: Connection) -> None:
         """Bind the registry to its key at the first signed event; refuse an unsigned or foreign append after."""
-        bound = self.key_fingerprint
+        key = self._public_key(db)
+        bound = None if key is None else fingerprint(key)
         if self.signing_key is None:
             if bound is not None:
                 raise SigningKeyRequired(
@@ -354,7 +344,7 @@ class ShipmentRegistry:
         public = self.signing_key.public_key()
         mine = fingerprint(public)
         if bound is None:
-            unsigned = db.execute("SELECT count(*) FROM events").fetchone()[0]
+            unsigned = db.execute(sa.text("SELECT count(*) FROM events")).scalar_one()
             if unsigned:
                 # Signing from here on would leave every earlier link unsigned: a bundle of those shipments
                 # could never verify against the site key. Better said now than at the officer's desk.
@@ -363,35 +353,31 @@ class ShipmentRegistry:
                     "begun unsigned cannot be signed later: keep using it without the key, or start a new registry and give "
                     "--site from the first declaration"
                 )
-            db.execute("INSERT INTO signing_key (fingerprint, public_key_pem, since) VALUES (?, ?, ?)",
-                       (mine, public_pem(public), _iso(datetime.now(timezone.utc))))
+            db.execute(sa.text("INSERT INTO signing_key (fingerprint, public_key_pem, since) VALUES (:fingerprint, :pem, :since)"),
+                       {"fingerprint": mine, "pem": public_pem(public), "since": _iso(datetime.now(timezone.utc))})
         elif bound != mine:
             raise SigningKeyRequired(f"registry {self.path} signs its history with site key {bound}, not with key {mine}")
 
+    def _officer(self, db: Connection, officer_key: Ed25519PrivateKey) -> tuple[str, str]:
+        """The registered officer whose key this is: (fingerprint, 'officer_id name')."""
+        mine = fingerprint(officer_key.public_key())
+        rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
+        for officer_id, name, pem in rows:
+            if fingerprint(load_public_key(pem)) == mine:
+                return mine, f"{officer_id} {name}"
+        raise OfficerNotRegistered(
+            f"registry {self.path} has no officer with key {mine}; the office registers an officer's card with "
+            "`bulkdaq officer register CARD --actor NAME` before the officer's first step"
+        )
+
     def close(self) -> None:
-        self._db.close()
+        self.database.dispose()
 
     def __enter__(self) -> ShipmentRegistry:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write: everything inside is recorded together, or (on any exception) nothing is."""
-        try:
-            if not self._up_to_date():
-                self._upgrade()
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:  # locked by another process for longer than the timeout, read-only, disk full
-            raise RegistryUnavailable(f"{self.path}: cannot write to the registry ({error})") from None
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -414,15 +400,23 @@ class ShipmentRegistry:
             raise UnsafeShipmentId(f"shipment id {shipment.id!r}: expected {SHIPMENT_ID_EXPECTED}")
         declaration = Evidence(DECLARATION, shipment.as_document())
         at = at or datetime.now(timezone.utc)
-        with self._transaction() as db:
-            if db.execute("SELECT 1 FROM shipments WHERE id = ?", (shipment.id,)).fetchone():
-                raise ShipmentExists(shipment.id)
-            self._store_evidence(db, [declaration])
-            db.execute("INSERT INTO shipments (id, declaration_hash, declared_at) VALUES (?, ?, ?)", (shipment.id, declaration.hash, _iso(at)))
-            event = self._append(db, shipment.id, None, ClearanceState.DECLARED.value, actor, reason, [declaration.hash], at)
-            if before_commit is not None:
-                before_commit()
-            return event
+        try:
+            with self.database.writing(shipment.id) as db:
+                if db.execute(sa.text("SELECT 1 FROM shipments WHERE id = :id"), {"id": shipment.id}).fetchone():
+                    raise ShipmentExists(shipment.id)
+                self._store_evidence(db, [declaration])
+                self._insert_shipment(db, shipment.id, declaration.hash, _iso(at), shipment.site)
+                event = self._append(db, shipment.id, None, ClearanceState.DECLARED.value, actor, reason, [declaration.hash], at)
+                if before_commit is not None:
+                    before_commit()
+                return event
+        except sa.exc.IntegrityError:  # another writer declared the same id between our check and our insert
+            raise ShipmentExists(shipment.id) from None
+
+    @staticmethod
+    def _insert_shipment(db: Connection, shipment_id: str, declaration_hash: str, declared_at: str, site: str | None) -> None:
+        db.execute(sa.text("INSERT INTO shipments (id, declaration_hash, declared_at, site) VALUES (:id, :hash, :at, :site)"),
+                   {"id": shipment_id, "hash": declaration_hash, "at": declared_at, "site": site})
 
     def transition(
         self,
@@ -432,6 +426,8 @@ class ShipmentRegistry:
         reason: str,
         evidence: Sequence[Evidence] = (),
         at: datetime | None = None,
+        *,
+        officer_key: Ed25519PrivateKey | None = None,
     ) -> Event:
         """Move a shipment to `to_state` if the lifecycle allows it, recording the event and its evidence.
 
@@ -442,8 +438,10 @@ class ShipmentRegistry:
             The move skips a required step (naming current, requested and allowed states).
         IncompleteEvent
             Empty actor or reason.
+        OfficerNotRegistered
+            An officer's step without a registered officer's key.
         """
-        return self.record(shipment_id, [Transition(to_state, reason, evidence)], actor, at)[0]
+        return self.record(shipment_id, [Transition(to_state, reason, evidence)], actor, at, officer_key=officer_key)[0]
 
     def record(
         self,
@@ -453,6 +451,7 @@ class ShipmentRegistry:
         at: datetime | None = None,
         *,
         before_commit: Callable[[], None] | None = None,
+        officer_key: Ed25519PrivateKey | None = None,
     ) -> tuple[Event, ...]:
         """Record a step of one or more transitions in one transaction: all of them, or none.
 
@@ -461,93 +460,144 @@ class ShipmentRegistry:
         the shipment from the same state). `before_commit` runs last inside the transaction and sees the
         new state (the workflow publishes it to InfluxDB there); if it raises, nothing is recorded.
 
+        An officer's decision (investigating, resolved, certified, released) is recorded only with
+        `officer_key`, the key of an officer the registry holds: the event names the key (format 3), is
+        signed with it, and its actor is the officer as registered (`actor` is then not used). A step that
+        is not an officer's is never signed with an officer's key.
+
         Raises
         ------
-        UnknownShipment, TransitionRefused, IncompleteEvent
+        UnknownShipment, TransitionRefused, IncompleteEvent, OfficerNotRegistered
         """
-        if not actor.strip() or any(not t.reason.strip() for t in transitions):
+        officer_steps = [t.to_state in OFFICER_STATES for t in transitions]
+        if officer_key is not None and not all(officer_steps):
+            raise OfficerNotRegistered("an officer's key signs only an officer's decision (investigate, resolve, certify, release)")
+        if officer_key is None and any(officer_steps):
+            decided = next(t.to_state for t in transitions if t.to_state in OFFICER_STATES)
+            raise OfficerNotRegistered(
+                f"'{decided}' is an officer's decision: it is recorded only signed with the officer's own key "
+                "(`bulkdaq officer ... --key OFFICER.key`)"
+            )
+        if (officer_key is None and not actor.strip()) or any(not t.reason.strip() for t in transitions):
             raise IncompleteEvent("every transition needs an actor and a reason")
         at = at or datetime.now(timezone.utc)
         events = []
-        with self._transaction() as db:
+        with self.database.writing(shipment_id) as db:
             current = self._state(db, shipment_id)
+            signer = None
+            if officer_key is not None:
+                signer, actor = self._officer(db, officer_key)
             for step in transitions:
                 if step.only_from is not None and current not in step.only_from:
                     raise TransitionRefused(shipment_id, current, step.to_state, only_from=step.only_from, step=step.step)
                 check_transition(shipment_id, current, step.to_state)
                 self._store_evidence(db, step.evidence)
-                events.append(self._append(db, shipment_id, current, step.to_state, actor, step.reason, [e.hash for e in step.evidence], at))
+                events.append(self._append(db, shipment_id, current, step.to_state, actor, step.reason, [e.hash for e in step.evidence], at,
+                                           officer_key=officer_key, signer=signer))
                 current = step.to_state
             if before_commit is not None:
                 before_commit()
         return tuple(events)
 
-    def _store_evidence(self, db: sqlite3.Connection, evidence: Sequence[Evidence]) -> None:
+    @staticmethod
+    def _store_evidence(db: Connection, evidence: Sequence[Evidence]) -> None:
         for item in evidence:
             db.execute(
-                "INSERT OR IGNORE INTO evidence (hash, kind, body) VALUES (?, ?, ?)",
-                (item.hash, item.kind, canonical_json(item.body).decode("utf-8")),
+                sa.text("INSERT INTO evidence (hash, kind, body) VALUES (:hash, :kind, :body) ON CONFLICT DO NOTHING"),
+                {"hash": item.hash, "kind": item.kind, "body": canonical_json(item.body).decode("utf-8")},
             )
 
     def _append(
-        self, db: sqlite3.Connection, shipment_id: str, from_state: str | None, to_state: str, actor: str, reason: str,
-        hashes: list[str], at: datetime,
+        self, db: Connection, shipment_id: str, from_state: str | None, to_state: str, actor: str, reason: str,
+        hashes: list[str], at: datetime, *, officer_key: Ed25519PrivateKey | None = None, signer: str | None = None,
     ) -> Event:
-        self._check_signing_key(db)
-        previous_hash, number = db.execute(
-            "SELECT (SELECT hash FROM events WHERE shipment = ?1 ORDER BY seq DESC LIMIT 1), COUNT(*) + 1 FROM events WHERE shipment = ?1",
-            (shipment_id,),
-        ).fetchone()
-        fields = _event_fields(EVENT_FORMAT, number, shipment_id, _iso(at), from_state, to_state, actor, reason, hashes, previous_hash)
+        if officer_key is None:
+            self._check_signing_key(db)
+        previous_hash, number = self._chain_end(db, shipment_id)
+        format_ = EVENT_FORMAT if officer_key is None else OFFICER_EVENT_FORMAT
+        fields = _event_fields(format_, number + 1, shipment_id, _iso(at), from_state, to_state, actor, reason, hashes, previous_hash, signer)
         digest = sha256_hex(fields)
-        signature = self.signing_key.sign(canonical_json(fields)).hex() if self.signing_key is not None else ""
+        key = officer_key if officer_key is not None else self.signing_key
+        signature = key.sign(canonical_json(fields)).hex() if key is not None else ""
+        event = Event(number + 1, shipment_id, _parse(_iso(at)), from_state, to_state, actor, reason, tuple(hashes), previous_hash, digest,
+                      signature, format_, None, signer)
+        self._insert_event(db, event, site=None)
+        return event
+
+    @staticmethod
+    def _chain_end(db: Connection, shipment_id: str) -> tuple[str | None, int]:
+        """The hash of the shipment's last event and how many it has."""
+        row = db.execute(
+            sa.text("SELECT (SELECT hash FROM events WHERE shipment = :id ORDER BY seq DESC LIMIT 1), COUNT(*) FROM events WHERE shipment = :id"),
+            {"id": shipment_id},
+        ).one()
+        return row[0], int(row[1])
+
+    @staticmethod
+    def _insert_event(db: Connection, event: Event, *, site: str | None) -> None:
         db.execute(
-            "INSERT INTO events (shipment, number, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, signature) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (shipment_id, number, _iso(at), from_state, to_state, actor, reason, json.dumps(hashes), previous_hash, digest, signature),
+            sa.text(
+                "INSERT INTO events (shipment, number, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, signature, "
+                "signer, site) VALUES (:shipment, :number, :time, :from_state, :to_state, :actor, :reason, :evidence, :previous_hash, :hash, "
+                ":signature, :signer, COALESCE(:site, (SELECT site FROM shipments WHERE id = :shipment)))"
+            ),
+            {"shipment": event.shipment, "number": event.number, "time": _iso(event.time), "from_state": event.from_state,
+             "to_state": event.to_state, "actor": event.actor, "reason": event.reason, "evidence": json.dumps(list(event.evidence)),
+             "previous_hash": event.previous_hash, "hash": event.hash, "signature": event.signature, "signer": event.signer, "site": site},
         )
-        return Event(number, shipment_id, _parse(_iso(at)), from_state, to_state, actor, reason, tuple(hashes), previous_hash, digest, signature)
 
     # -- reading -------------------------------------------------------------------------------------
 
-    def _state(self, db: sqlite3.Connection, shipment_id: str) -> str:
-        row = db.execute("SELECT to_state FROM events WHERE shipment = ? ORDER BY seq DESC LIMIT 1", (shipment_id,)).fetchone()
+    def _state(self, db: Connection, shipment_id: str) -> str:
+        row = db.execute(sa.text("SELECT to_state FROM events WHERE shipment = :id ORDER BY seq DESC LIMIT 1"), {"id": shipment_id}).fetchone()
         if row is None:
             raise UnknownShipment(shipment_id, self.ids())
-        return row[0]
+        return str(row[0])
 
     def state(self, shipment_id: str) -> str:
-        return self._state(self._db, shipment_id)
+        with self.database.reading() as connection:
+            return self._state(connection, shipment_id)
 
-    def ids(self) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT id FROM shipments ORDER BY declared_at, id")]
+    def ids(self, site: str | None = None) -> list[str]:
+        """Shipment ids in declaration order; `site`: only that site's (an office's registry holds many)."""
+        with self.database.reading() as connection:
+            if site is None:
+                rows = connection.execute(sa.text("SELECT id FROM shipments ORDER BY declared_at, id"))
+            else:
+                rows = connection.execute(sa.text("SELECT id FROM shipments WHERE site = :site ORDER BY declared_at, id"), {"site": site})
+            return [row[0] for row in rows]
 
     def shipment(self, shipment_id: str) -> Shipment:
-        row = self._db.execute(
-            "SELECT e.body FROM shipments s JOIN evidence e ON e.hash = s.declaration_hash WHERE s.id = ?", (shipment_id,)
-        ).fetchone()
+        with self.database.reading() as connection:
+            row = connection.execute(
+                sa.text("SELECT e.body FROM shipments s JOIN evidence e ON e.hash = s.declaration_hash WHERE s.id = :id"), {"id": shipment_id}
+            ).fetchone()
         if row is None:
             raise UnknownShipment(shipment_id, self.ids())
         return shipment_from_data(json.loads(row[0]), f"registry {self.path} ({shipment_id})")
 
     def events(self, shipment_id: str) -> list[Event]:
-        # A format-1 registry not written to since has no number and signature columns yet: read them as NULL.
-        numbered = "number, signature" if set(_EVENT_COLUMNS_V2) <= self._columns("events") else "NULL, NULL"
-        rows = self._db.execute(
-            f"SELECT seq, shipment, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, {numbered} "
-            "FROM events WHERE shipment = ? ORDER BY seq",
-            (shipment_id,),
-        ).fetchall()
+        with self.database.reading() as connection:
+            columns = self._columns(connection, "events")
+            # A format-1 registry not written to since has no number and signature columns yet: read them as NULL.
+            numbered = "number, signature" if {"number", "signature"} <= columns else "NULL, NULL"
+            signer = "signer" if "signer" in columns else "NULL"
+            rows = connection.execute(
+                sa.text(f"SELECT seq, shipment, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, {numbered}, {signer} "
+                        "FROM events WHERE shipment = :id ORDER BY seq"),
+                {"id": shipment_id},
+            ).fetchall()
         if not rows:
             raise UnknownShipment(shipment_id, self.ids())
         return [
             Event(r[10] if r[10] is not None else position, r[1], _parse(r[2]), r[3], r[4], r[5], r[6], tuple(json.loads(r[7])), r[8], r[9],
-                  r[11] or "", EVENT_FORMAT if r[10] is not None else 1, r[0])
+                  r[11] or "", (OFFICER_EVENT_FORMAT if r[12] is not None else EVENT_FORMAT) if r[10] is not None else 1, r[0], r[12])
             for position, r in enumerate(rows, start=1)
         ]
 
     def evidence(self, digest: str) -> Evidence:
-        row = self._db.execute("SELECT kind, body FROM evidence WHERE hash = ?", (digest,)).fetchone()
+        with self.database.reading() as connection:
+            row = connection.execute(sa.text("SELECT kind, body FROM evidence WHERE hash = :hash"), {"hash": digest}).fetchone()
         if row is None:
             raise KeyError(f"no evidence with hash {digest}")
         return Evidence(row[0], json.loads(row[1]))
@@ -562,7 +612,8 @@ class ShipmentRegistry:
         return None
 
     def verify_history(self, shipment_id: str) -> None:
-        """Recompute every event hash and link, and every evidence hash, of a shipment.
+        """Recompute every event hash and link, and every evidence hash, of a shipment, and check each
+        officer's step against the key of the officer it names.
 
         Raises
         ------
@@ -570,9 +621,12 @@ class ShipmentRegistry:
             Naming the first event (or evidence) that does not match.
         """
         events = self.events(shipment_id)
-        # Only a signed event is checked against the key, so a history begun before the registry had its key
-        # still verifies here; an evidence bundle, verified with the site key, names every unsigned event.
-        problems = check_event_chain(shipment_id, events, self.public_key(), unsigned_allowed=True)
+        site_key = self.site_key_of(shipment_id)
+        # At a terminal only a signed event is checked against the key, so a history begun before the registry had
+        # its key still verifies here (an evidence bundle, verified with the site key, names every unsigned event).
+        # At the office every event of a site must carry the signature of the key registered for that site.
+        problems = check_event_chain(shipment_id, events, site_key or self.public_key(), unsigned_allowed=site_key is None,
+                                     officer_keys=self.officer_keys())
         if problems:
             raise HistoryAltered(problems[0])
         for event in events:
@@ -587,7 +641,7 @@ class ShipmentRegistry:
 
 def _event_fields(
     format_: int, number: int | None, shipment: str, time: str, from_state: str | None, to_state: str, actor: str, reason: str,
-    evidence: list[str], previous_hash: str | None,
+    evidence: list[str], previous_hash: str | None, signer: str | None = None,
 ) -> dict[str, Any]:
     fields = {
         "shipment": shipment, "time": time, "from": from_state, "to": to_state, "actor": actor,
@@ -595,6 +649,8 @@ def _event_fields(
     }
     if format_ == 1:  # registry-wide row number, no format member
         return {"seq": number, **fields}
+    if format_ == OFFICER_EVENT_FORMAT:
+        fields["signer"] = signer
     return {"format": f"bulkdaq-event/{format_}", "number": number, **fields}
 
 
@@ -610,6 +666,9 @@ def _parse(text: str) -> datetime:
 
 __all__ = [
     "EVENT_FORMAT",
+    "OFFICER_EVENT_FORMAT",
+    "OFFICER_STATES",
+    "OfficerNotRegistered",
     "Event",
     "Evidence",
     "HistoryAltered",
@@ -625,4 +684,5 @@ __all__ = [
     "check_event_chain",
     "event_from_dict",
     "evidence_hash",
+    "signed_by",
 ]
