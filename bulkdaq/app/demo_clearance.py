@@ -13,7 +13,9 @@
   `bulkdaq survey draft` prints for the same file.
 
 The shipment registry is opened with the site's signing key, so every event of the demo's history is
-signed. Each shipment gets its measurement report for customs (HTML). The files live in examples/demo/
+signed; the officer's decisions (certify, release, investigate) are signed with the demo officer's own key
+(DEMO-0001, keys/officer-demo.key and its card in the demo's data folder, unencrypted: a demo's), whose
+card the demo registers with its registry first. Each shipment gets its measurement report for customs (HTML). The files live in examples/demo/
 and examples/surveys/ beside the site file.
 """
 
@@ -30,6 +32,8 @@ from bulkdaq.config.site_file import LoadedSite
 from bulkdaq.errors import BulkdaqError, InputError
 from bulkdaq.evidence.chain import load_private_key
 from bulkdaq.inputs.survey_file import SurveyJob, load_survey_file
+from bulkdaq.office.officer_key import generate_officer_key, load_officer_card, load_officer_key, officer_key_paths
+from bulkdaq.office.officers import register_officer
 from bulkdaq.shipments.live_quantities import LiveSnapshot, loading_start, watch
 from bulkdaq.shipments.method_figures import belt_scale_figure, draft_survey_figure, shore_tank_figure
 from bulkdaq.shipments.model import Shipment, load_figures, load_shipment
@@ -43,6 +47,10 @@ from dashboards.reports.measurement_report import certificate_data, write_certif
 DISCHARGE_SURVEY = Path("surveys") / "evership-discharge.json"
 
 ACTOR = "bulkdaq demo"
+OFFICER_ID, OFFICER_NAME = "DEMO-0001", "演示关员 Demo Officer"
+"""The demo's customs officer: the service number and name on the card the demo registers."""
+OFFICER_KEY_STEM = Path("keys") / "officer-demo"
+"""The demo officer's key and card, in the demo's data folder: keys/officer-demo.key and keys/officer-demo.card.json."""
 BELT_SCALE_ERROR = -0.012  # the demo's belt scale under-reads by 1.2 %: the injected discrepancy
 
 
@@ -98,6 +106,8 @@ class DemoClearance:
         self.survey: SurveyJob = load_survey_file(examples / DISCHARGE_SURVEY)
         check_survey_matches(self.survey, self.ore)
         self.certificates = data_dir / "certificates"
+        self.officer_key_path, self.officer_card_path = officer_key_paths(data_dir / OFFICER_KEY_STEM)
+        self._officer_key: Ed25519PrivateKey | None = None
         self.jet_live: LiveSnapshot | None = None  # the newest live quantities of the jet fuel, while it loads
 
     @property
@@ -115,6 +125,18 @@ class DemoClearance:
                 raise InputError(site.path, "evidence.key_file", "the demo signs its shipment history; the site needs its signing key")
             self._registry = ShipmentRegistry(self.registry_path, signing_key=load_private_key(key_file))
         return self._registry
+
+    def officer_key(self) -> Ed25519PrivateKey:
+        """The demo officer's own key, registered with the demo's registry: made (unencrypted, it is a demo's) with
+        its card on first use, or read from the data folder where an earlier call left it."""
+        if self._officer_key is None:
+            if self.officer_key_path.exists():
+                card = load_officer_card(self.officer_card_path)
+            else:
+                card = generate_officer_key(OFFICER_ID, OFFICER_NAME, self.officer_key_path, self.officer_card_path, None)
+            register_officer(self.registry, card, "demo")
+            self._officer_key = load_officer_key(self.officer_key_path, None)
+        return self._officer_key
 
     def belt_scale_target_t(self) -> float:
         """What the demo's belt scale will total: the survey's cargo, less the injected error."""
@@ -145,14 +167,15 @@ class DemoClearance:
             jet_figures = [shore_tank_figure(reader, self.jet, start[self.jet.id], end), *self.ship_figures]
             ore_figures = [draft_survey_figure(self.survey, self.ore), belt_scale_figure(reader, self.ore, start[self.ore.id], end)]
         outcomes = []
+        officer = self.officer_key()
         for shipment, figures in ((self.jet, jet_figures), (self.ore, ore_figures)):
             record_figures(self.registry, shipment.id, ACTOR, figures, site)
             _, result = reconcile_shipment(self.registry, shipment.id, ACTOR, self.rules, site)
             if result.verdict == "verified":
-                officer_step(self.registry, shipment.id, "certified", "officer (demo)", "weight determined; figures within tolerance", site)
-                officer_step(self.registry, shipment.id, "released", "officer (demo)", "duties assessed on the certified weight", site)
+                officer_step(self.registry, shipment.id, "certified", officer, "weight determined; figures within tolerance", site)
+                officer_step(self.registry, shipment.id, "released", officer, "duties assessed on the certified weight", site)
             else:
-                officer_step(self.registry, shipment.id, "investigating", "officer (demo)", "belt scale and draft survey disagree beyond the rule", site)
+                officer_step(self.registry, shipment.id, "investigating", officer, "belt scale and draft survey disagree beyond the rule", site)
             self.certificates.mkdir(parents=True, exist_ok=True)
             data = certificate_data(self.registry, shipment.id, time_zone=site.config.site.time_zone)
             path = write_certificate(data, self.certificates / f"certificate-{shipment.id}.html")
@@ -171,6 +194,9 @@ __all__ = [
     "BELT_SCALE_ERROR",
     "DISCHARGE_SURVEY",
     "DemoClearance",
+    "OFFICER_ID",
+    "OFFICER_KEY_STEM",
+    "OFFICER_NAME",
     "Outcome",
     "SurveyMismatch",
     "check_survey_matches",

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bulkdaq.app.terminal_push import queue_manifest_for_office
 from bulkdaq.cli.json_output import json_text
 from bulkdaq.cli.shipment import open_registry, output_file
 from bulkdaq.cli.step_options import required_moment
@@ -79,6 +80,9 @@ def export(
     claimed = bundle["manifest"]["blocks"]
     console.print(f"{output}: blocks {claimed['first']['seq']}–{claimed['last']['seq']} ({claimed['count']}), {claimed['readings']} readings, "
                   f"key {bundle['manifest']['key_fingerprint']}", highlight=False)
+    outbox = queue_manifest_for_office(site, bundle)
+    if outbox is not None:
+        console.print(f"manifest queued for the customs office in {outbox} (sent by `bulkdaq office push`)", highlight=False)
 
 
 @evidence_app.command("heads")

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bulkdaq import __version__
-from bulkdaq.cli import dashboards, opcua, petroleum, shipment, survey, yard
+from bulkdaq.cli import dashboards, office, officer, opcua, petroleum, shipment, survey, yard
 from bulkdaq.cli.collect import collect
 from bulkdaq.cli.demo import demo
 from bulkdaq.cli.evidence import evidence_app
@@ -48,6 +48,8 @@ app.add_typer(ticket_app, name="ticket")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(survey.survey_app, name="survey")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(officer.officer_app, name="officer")
+app.add_typer(office.office_app, name="office")
 petroleum.register(app, ticket_app)
 opcua.register(app, simulate_app)
 dashboards.register(app)

@@ -1,5 +1,7 @@
 """`bulkdaq shipment …` and `bulkdaq certificate`: declare a shipment, take it through its clearance
-lifecycle, watch it load, reconcile it and print its weight certificate.
+lifecycle, watch it load, reconcile it and print its weight certificate. The officer's decisions
+(investigate, resolve, certify, release) are `bulkdaq officer …` (bulkdaq/cli/officer.py), signed with
+the officer's own key; it opens the registry and prints the events with this module's functions.
 
 The steps themselves are in `bulkdaq/shipments/workflow.py`, so the demo and the tests drive the same
 code as a person at the terminal; this module parses the arguments and prints what each step did.
@@ -35,7 +37,6 @@ from bulkdaq.shipments.workflow import (
     complete_loading,
     declare_shipment,
     draft_survey_measurement,
-    officer_step,
     recheck,
     reconcile_shipment,
     record_figures,
@@ -47,7 +48,7 @@ from bulkdaq.wording.figure_format import PERCENT_DECIMALS, basis_text, figure_t
 
 DEFAULT_REGISTRY = Path("var/shipments.sqlite")
 
-shipment_app = typer.Typer(help="Shipments and their clearance: declare, start, watch, complete, measure, reconcile, certify, release.", no_args_is_help=True)
+shipment_app = typer.Typer(help="Shipments and their clearance: declare, start, watch, complete, measure, reconcile (an officer certifies and releases: bulkdaq officer …).", no_args_is_help=True)
 console = Console(emoji=False)  # data is printed as it is: no ":cd:" emoji codes (and data is escaped from markup below)
 
 
@@ -77,7 +78,8 @@ SiteOption = typer.Option(None, "--site", help="Site file (TOML): InfluxDB targe
 RulesOption = typer.Option(None, "--rules", help="Tolerance rule file (TOML), e.g. examples/tolerances.toml.")
 
 
-def _print_events(result: StepResult) -> None:
+def print_events(result: StepResult) -> None:
+    """One line per event a step recorded: shipment, from → to, and the reason (data escaped from markup)."""
     for event in result.events:
         console.print(f"{escape(event.shipment)}: {event.from_state} → [bold]{event.to_state}[/]  ({escape(event.reason)})", highlight=False)
 
@@ -89,7 +91,7 @@ def declare_command(file: Path = typer.Argument(..., help="Shipment file (TOML o
     shipment, loaded = load_shipment(file), site_option(site)
     with open_registry(registry, loaded, create=True) as opened:
         result = declare_shipment(opened, shipment, actor_name(actor), f"declared from {file.name}", loaded)
-    _print_events(result)
+    print_events(result)
 
 
 @shipment_app.command("start")
@@ -99,7 +101,7 @@ def start_command(shipment_id: str, site: Path | None = SiteOption, registry: Pa
     loaded = site_option(site)
     with open_registry(registry, loaded) as opened:
         result = start_loading(opened, shipment_id, actor_name(actor), loaded, moment_option(at, "--at"))
-    _print_events(result)
+    print_events(result)
 
 
 @shipment_app.command("watch")
@@ -131,7 +133,7 @@ def complete_command(shipment_id: str, site: Path | None = SiteOption, rules: Pa
     loaded = site_option(site)
     with open_registry(registry, loaded) as opened:
         result = complete_loading(opened, shipment_id, actor_name(actor), loaded, None if rules is None else load_rule_set(rules), moment_option(at, "--at"))
-    _print_events(result)
+    print_events(result)
 
 
 @shipment_app.command("measure")
@@ -158,7 +160,7 @@ def measure_command(shipment_id: str, figures: Path | None = typer.Argument(None
             figure, evidence = draft_survey_measurement(job, shipment, observed_sessions(observed, limits, job, source, observer), limits)
             entered.append(figure)
         result = record_figures(opened, shipment_id, actor_name(actor), entered, loaded, evidence)
-    _print_events(result)
+    print_events(result)
 
 
 @shipment_app.command("reconcile")
@@ -169,26 +171,7 @@ def reconcile_command(shipment_id: str, rules: Path = typer.Option(..., "--rules
     with open_registry(registry, loaded) as opened:
         result, reconciliation = reconcile_shipment(opened, shipment_id, actor_name(actor), load_rule_set(rules), loaded)
         print_whole(reconciliation_table(opened.shipment(shipment_id), reconciliation))
-    _print_events(result)
-
-
-def _officer_command(name: str, state: str, summary: str) -> None:
-    def command(shipment_id: str, reason: str = typer.Option(..., "--reason", help="Why (recorded in the event)."),
-                evidence: list[Path] = typer.Option([], "--evidence", help="A file the step rests on (hashed into the event)."),
-                registry: Path | None = RegistryOption, actor: str | None = ActorOption, site: Path | None = SiteOption) -> None:
-        loaded = site_option(site)
-        with open_registry(registry, loaded) as opened:
-            result = officer_step(opened, shipment_id, state, actor_name(actor), reason, loaded, evidence)
-        _print_events(result)
-
-    command.__doc__ = summary
-    shipment_app.command(name)(command)
-
-
-_officer_command("investigate", "investigating", "Open an investigation of a discrepancy.")
-_officer_command("resolve", "resolved", "Close the investigation with its outcome.")
-_officer_command("certify", "certified", "Certify the weight (after verified or resolved).")
-_officer_command("release", "released", "Release the cargo (放行).")
+    print_events(result)
 
 
 @shipment_app.command("recheck")
@@ -199,7 +182,7 @@ def recheck_command(shipment_id: str, reason: str = typer.Option(..., "--reason"
     loaded = site_option(site)
     with open_registry(registry, loaded) as opened:
         result = recheck(opened, shipment_id, actor_name(actor), reason, loaded, evidence)
-    _print_events(result)
+    print_events(result)
 
 
 def reconciliation_table(shipment: Shipment, result: Reconciliation) -> Table:
@@ -247,7 +230,7 @@ def list_command(registry: Path | None = RegistryOption, as_json: bool = typer.O
     """Every shipment with its current state, and which registry was read."""
     with open_registry(registry, site_option(None)) as opened:
         rows = opened.summaries()
-        path = opened.path.absolute()
+        path = opened.path.absolute() if isinstance(opened.path, Path) else opened.path  # a file, or an office's database URL
     if as_json:
         print(json_text(shipment_list_document(path, rows)))
         return
@@ -263,7 +246,7 @@ def list_command(registry: Path | None = RegistryOption, as_json: bool = typer.O
     print_whole(table)
 
 
-def shipment_list_document(registry: Path, rows: list[tuple[Shipment, Event]]) -> dict[str, object]:
+def shipment_list_document(registry: Path | str, rows: list[tuple[Shipment, Event]]) -> dict[str, object]:
     """`shipment list --json`: the registry read and each shipment with its declaration and current state."""
     return {
         "registry": str(registry),
@@ -335,4 +318,7 @@ def register(app: typer.Typer) -> None:
     app.command("certificate")(certificate_command)
 
 
-__all__ = ["default_certificate_path", "open_registry", "output_file", "print_whole", "register", "shipment_list_document"]
+__all__ = [
+    "RegistryOption", "default_certificate_path", "open_registry", "output_file", "print_events", "print_whole", "register",
+    "shipment_list_document",
+]

@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bulkdaq.config.integrity_limits import IntegrityLimits
 from bulkdaq.config.observation_policy import DEFAULT_POLICY, ObservationPolicy
@@ -98,6 +100,56 @@ class ShipmentSettings(StrictTypedModel):
     it, so the registry and the site that publishes its states to the clearance board go together."""
 
     registry: PathText | None = None  # default: $BULKDAQ_REGISTRY, else var/shipments.sqlite
+
+
+class OfficeSettings(StrictTypedModel):
+    """The customs office's registry this site writes to (docs/office.md). At a terminal: where its pusher
+    sends events, figures, chain heads and bundle manifests. At the office: where officers' steps are
+    recorded. The role's password comes from the environment or a file, never from this file (nor the URL)."""
+
+    registry: str  # postgresql://ROLE@HOST:PORT/DATABASE
+    password_env: Label | None = None
+    password_file: PathText | None = None
+    outbox: PathText | None = None  # a terminal's durable outbox (SQLite); default var/office-outbox/<site name>.sqlite
+    push_interval_s: Annotated[float, Field(gt=0, le=3600)] = 10.0  # how often a terminal pushes, and takes a chain head [s]
+    max_retry_delay_s: Annotated[float, Field(gt=0, le=600)] = 60.0  # the longest wait between pushes to an office that does not answer [s]
+
+    @field_validator("registry")
+    @classmethod
+    def _office_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgresql+psycopg://")):
+            shown = repr(value) if "@" not in value else "the URL"  # never repeat what may hold credentials
+            raise ValueError(f"{shown} is not a PostgreSQL URL; write postgresql://ROLE@HOST:PORT/DATABASE")
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"{value!r} is not a URL of the form postgresql://ROLE@HOST:PORT/DATABASE") from None
+        if url.password is not None:
+            raise ValueError("the URL holds a password; it must not be written in the site file: "
+                             "name an environment variable (password_env) or a file (password_file) instead")
+        if not url.username or not url.host or not url.database:
+            raise ValueError(f"{url.render_as_string()!r} lacks its role, host or database; write postgresql://ROLE@HOST:PORT/DATABASE")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_secrets_in_file(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError("'password' must not be written in the site file; "
+                             "name an environment variable (password_env) or a file (password_file) instead")
+        return data
+
+
+def office_password(office: OfficeSettings, source: str | Path = "site file") -> str | None:
+    """The office role's password, from the environment variable or the file the site names."""
+    if office.password_env:
+        return environment_value(office.password_env, source, "office.password_env")
+    if office.password_file:
+        try:
+            return office.password_file.read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise InputError(source, "office.password_file", f"cannot read {office.password_file}: {error.strerror}") from None
+    return None
 
 
 def _oiml_r50_class(value: float) -> float:
@@ -313,6 +365,7 @@ class SiteConfig(StrictTypedModel):
     draft_observation: ObservationPolicy = DEFAULT_POLICY
     shipments: ShipmentSettings = ShipmentSettings()
     yard: YardSettings = YardSettings()  # optional: a site without a yard has no belt scales and the default ledger path
+    office: OfficeSettings | None = None  # optional: the customs office's registry (a terminal pushes to it; the office records there)
 
     def meter(self, meter_id: str) -> Meter:
         for meter in self.meters:

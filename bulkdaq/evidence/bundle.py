@@ -191,17 +191,25 @@ def export_shipment_bundle(site: LoadedSite, registry: ShipmentRegistry, shipmen
         start = loading_start(registry, shipment_id)
         end = next((e.time for e in events if e.to_state == "complete"), events[-1].time)
     documents = {digest: registry.evidence(digest) for event in events for digest in event.evidence}
-    history = {
+    history: dict[str, Any] = {
         "id": shipment_id,
         "events": [event.as_dict() for event in events],
         "documents": {digest: {"kind": item.kind, "body": item.body} for digest, item in documents.items()},
     }
+    signers = sorted({e.signer for e in events if e.signer is not None})
+    if signers:  # the officers whose own keys signed a decision, as the registry registered them (covered by the manifest)
+        keys, names = registry.officer_keys(), registry.officer_names()
+        history["officers"] = {signer: {"officer": names[signer], "public_key": public_pem(keys[signer])} for signer in signers}
     return export_bundle(site, start, end, history)
 
 
 def history_digest(shipment: dict[str, Any]) -> str:
-    """SHA-256 of the shipment part of a bundle: its id, events and documents."""
-    return sha256_hex({"id": shipment.get("id"), "events": shipment.get("events"), "documents": shipment.get("documents")})
+    """SHA-256 of the shipment part of a bundle: its id, events and documents, and the officers' keys when it
+    carries officers' decisions (a bundle without them hashes as before)."""
+    part = {"id": shipment.get("id"), "events": shipment.get("events"), "documents": shipment.get("documents")}
+    if "officers" in shipment:
+        part["officers"] = shipment["officers"]
+    return sha256_hex(part)
 
 
 def sign_manifest(key: Ed25519PrivateKey, manifest: dict[str, Any]) -> str:
@@ -495,7 +503,7 @@ def _check_shipment(bundle: dict[str, Any], manifest: dict[str, Any], key: Ed255
     result.events_checked = len(events)
     result.evidence_hash = events[-1].hash if events else None
     result.last_event = f"#{events[-1].number} {events[-1].to_state} at {events[-1].time.isoformat()}" if events else None
-    result.problems += check_event_chain(claimed, events, key)
+    result.problems += check_event_chain(claimed, events, key, officer_keys=_officer_keys(part.get("officers"), claimed, result.problems))
     named = {digest for event in events for digest in event.evidence}
     for digest in sorted(named - set(documents)):
         result.problems.append(f"shipment {claimed}: document {digest[:12]}… named by an event is missing")
@@ -671,6 +679,26 @@ def _block(value: Any, where: str) -> Block:
     if not all(isinstance(line, str) for line in b["lines"]):
         raise BundleMalformed(f"{where}.lines", "a list of line-protocol strings")
     return Block(b["seq"], b["prev_hash"], b["created"], tuple(b["lines"]), b["hash"], b["signature"])
+
+
+def _officer_keys(officers: Any, shipment_id: str, problems: list[str]) -> dict[str, Ed25519PublicKey]:
+    """The officers' public keys a bundle carries, by fingerprint; a key that is not its fingerprint's is a problem."""
+    if officers is None:
+        return {}
+    if not isinstance(officers, dict):
+        raise BundleMalformed("shipment.officers", f"expected an object, found {_kind(officers)}")
+    keys = {}
+    for stated, officer in officers.items():
+        _members(officer, f"shipment.officers.{stated[:12]}", {"officer": str, "public_key": str})
+        try:
+            key = load_public_key(officer["public_key"])
+        except ValueError as error:
+            raise BundleMalformed(f"shipment.officers.{stated[:12]}.public_key", f"an Ed25519 public key in PEM ({error})") from None
+        if fingerprint(key) != stated:
+            problems.append(f"shipment {shipment_id}: officer {officer['officer']}'s key is not the key {stated} it is listed under")
+            continue
+        keys[stated] = key
+    return keys
 
 
 def _members(value: Any, where: str, expected: dict[str, type | tuple[type, ...]]) -> dict[str, Any]:

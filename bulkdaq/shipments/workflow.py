@@ -225,21 +225,22 @@ def reconcile_shipment(registry: ShipmentRegistry, shipment_id: str, actor: str,
     return StepResult(_record(registry, shipment_id, steps, actor, site, "shipment reconcile")), result
 
 
-def officer_step(registry: ShipmentRegistry, shipment_id: str, to_state: str, actor: str, reason: str, site: LoadedSite | None = None,
-                 evidence_files: list[Path] | None = None) -> StepResult:
-    """A person's step: investigate, resolve, certify, release (with optional evidence files, hashed)."""
+def officer_step(registry: ShipmentRegistry, shipment_id: str, to_state: str, officer_key: Ed25519PrivateKey, reason: str,
+                 site: LoadedSite | None = None, evidence_files: list[Path] | None = None) -> StepResult:
+    """An officer's decision: investigate, resolve, certify, release (with optional evidence files, hashed),
+    signed with the officer's own key; the registry names the officer it registered with that key."""
     evidence = _evidence_files(evidence_files)
     if to_state == ClearanceState.CERTIFIED.value:
         reconciliation = registry.latest_evidence(shipment_id, RECONCILIATION)
         if reconciliation is not None:
             evidence.append(reconciliation[1])
     command = _OFFICER_COMMANDS.get(to_state, f"the step to {to_state}")
-    return StepResult(_record(registry, shipment_id, [Transition(to_state, reason, evidence)], actor, site, command))
+    return StepResult(_record(registry, shipment_id, [Transition(to_state, reason, evidence)], "", site, command, officer_key=officer_key))
 
 
 # The command of each officer's step, for the message that asks to run it again.
-_OFFICER_COMMANDS = {"investigating": "shipment investigate", "resolved": "shipment resolve", "certified": "shipment certify",
-                     "released": "shipment release"}
+_OFFICER_COMMANDS = {"investigating": "officer investigate", "resolved": "officer resolve", "certified": "officer certify",
+                     "released": "officer release"}
 
 
 def recheck(registry: ShipmentRegistry, shipment_id: str, actor: str, reason: str, site: LoadedSite | None = None,
@@ -283,11 +284,12 @@ def _publisher(registry: ShipmentRegistry, shipment_id: str, site: LoadedSite, p
 
 
 def _record(registry: ShipmentRegistry, shipment_id: str, steps: list[Transition], actor: str, site: LoadedSite | None, command: str,
-            *, at: datetime | None = None, points: Callable[[], list[Point]] | None = None) -> tuple[Event, ...]:
+            *, at: datetime | None = None, points: Callable[[], list[Point]] | None = None,
+            officer_key: Ed25519PrivateKey | None = None) -> tuple[Event, ...]:
     """Record a step's events in one transaction; with a site, publish the new state inside it (all or nothing)."""
     hook = None if site is None else _publisher(registry, shipment_id, site, points)
     try:
-        return registry.record(shipment_id, steps, actor, at, before_commit=hook)
+        return registry.record(shipment_id, steps, actor, at, before_commit=hook, officer_key=officer_key)
     except PublishFailed as error:
         raise StepNotRecorded(
             f"{error}; nothing was recorded: shipment {shipment_id} is still '{registry.state(shipment_id)}'. "

@@ -460,18 +460,31 @@ def render_certificate(data: CertificateData, generated: datetime | None = None)
         if released else html.escape(both(TERMS["not_released"]))
     )
     signed = "✓" if data.key_fingerprint else "—"
+
+    def signature_cell(e: Event) -> str:
+        if e.signer is not None:  # an officer's decision, signed with the officer's own key (the registry checked it)
+            return f"✓ <span class=\"muted\">officer key 关员密钥 {html.escape(e.signer[:16])}…</span>" if e.signature else "—"
+        return signed if e.signature else "—"
+
     history = "\n".join(
         f"<tr><td>{e.number}</td><td class=\"time\">{html.escape(clock.local(e.time))}</td><td class=\"time\">{html.escape(clock.utc(e.time))}</td>"
         f"<td>{bilingual(*glossary.state_label(e.to_state))}</td><td>{html.escape(e.actor)}</td><td class=\"reason\">{html.escape(e.reason)}</td>"
-        f"<td>{signed if e.signature else '—'}</td></tr>"
+        f"<td>{signature_cell(e)}</td></tr>"
         for e in data.events
     )
+    officer_note = ""
+    officer_keys = sorted({(e.actor, e.signer) for e in data.events if e.signer is not None})
+    if officer_keys:
+        listed = "; ".join(f"{html.escape(actor)}: {html.escape(signer)}" for actor, signer in officer_keys)
+        officer_note = (" An officer's decision marked ✓ with an officer key is signed (Ed25519) with that officer's own key, registered "
+                        f"with the registry, not with the site key ({listed}). 关员决定以关员本人密钥签名。")
     if data.key_fingerprint:
-        signing_note = ("Every event marked ✓ is signed (Ed25519) with the site key whose fingerprint is shown; the officer checks it against "
-                        "the fingerprint the terminal registered. 每条记录均以站点密钥签名。")
+        which = "Every event marked ✓ without an officer key" if officer_keys else "Every event marked ✓"
+        signing_note = (f"{which} is signed (Ed25519) with the site key whose fingerprint is shown; the officer checks it against "
+                        "the fingerprint the terminal registered. 每条记录均以站点密钥签名。") + officer_note
         fingerprint = html.escape(data.key_fingerprint)
     else:
-        signing_note = "The history is not signed: the registry was written without the site key. 记录未签名。"
+        signing_note = "The history is not signed: the registry was written without the site key. 记录未签名。" + officer_note
         fingerprint = "— history not signed 记录未签名"
 
     title_en, title_zh = glossary.MEASUREMENT_REPORT

@@ -21,7 +21,7 @@ import pytest
 from bulkdaq.app.demo_clearance import SurveyMismatch, check_survey_matches
 from bulkdaq.config.site_file import load_site
 from bulkdaq.errors import InputError
-from bulkdaq.evidence.chain import create_site_key, load_private_key
+from bulkdaq.evidence.chain import create_site_key, fingerprint, load_private_key
 from bulkdaq.inputs.survey_file import load_survey_file, parse_survey_document
 from bulkdaq.shipments.method_figures import draft_survey_figure
 from bulkdaq.shipments.model import MethodFigure, load_figures, load_shipment
@@ -33,6 +33,7 @@ from calculators.petroleum.coriolis_ticket import coriolis_ticket
 from dashboards.reports.measurement_report import certificate_data, render_certificate
 from dashboards.reports.survey_report import render_report
 from figure_checks import RECORDED, check_decimals, figure_problems, figures_with_units, page_text, raw_floats
+from officers import OFFICER_ID, OFFICER_NAME, registered_officer
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -238,9 +239,10 @@ def test_provisional_until_released_then_final(tmp_path: Path):
     with registry:
         sid = ore_import_reconciled(registry)
         before = render_certificate(certificate_data(registry, sid, time_zone=ZONE))
-        officer_step(registry, sid, "certified", "officer Wang", "weight determined by draft survey")
+        officer = registered_officer(registry)  # the officer's own key signs the decisions
+        officer_step(registry, sid, "certified", officer, "weight determined by draft survey")
         certified = render_certificate(certificate_data(registry, sid, time_zone=ZONE))
-        officer_step(registry, sid, "released", "officer Wang", "duties paid")
+        officer_step(registry, sid, "released", officer, "duties paid")
         after = render_certificate(certificate_data(registry, sid, time_zone=ZONE))
     for page in (before, certified):
         assert "<title>PROVISIONAL 临时 — Terminal measurement report for customs verification" in page
@@ -249,7 +251,13 @@ def test_provisional_until_released_then_final(tmp_path: Path):
     assert "PROVISIONAL" not in after and "临时" not in after
     assert '<span class="status final">FINAL <span class="zh">最终</span></span>' in after
     text = page_text(after)
-    assert "the shipment has been released 货物已放行" in text and "released 已放行 — #9, officer Wang" in text
+    assert "the shipment has been released 货物已放行" in text and f"released 已放行 — #9, {OFFICER_ID} {OFFICER_NAME}" in text
+    # the officer's decisions are marked signed with the officer's own key, its fingerprint named; the site's events as before
+    signer = fingerprint(officer.public_key())
+    rows = re.findall(r"<tr><td>(\d+)</td>.*?<td>([^<]+)</td><td class=\"reason\">[^<]*</td><td>(.*?)</td></tr>", after)
+    assert rows[-2:] == [(n, f"{OFFICER_ID} {OFFICER_NAME}", f'✓ <span class="muted">officer key 关员密钥 {signer[:16]}…</span>') for n in ("8", "9")]
+    assert all(cell == "✓" for _, _, cell in rows[:-2])
+    assert f"{OFFICER_ID} {OFFICER_NAME}: {signer}" in text and "Every event marked ✓ without an officer key is signed (Ed25519) with the site key" in text
     # the title says what the document is, and that it is not the inspection body's certificate
     for page in (before, after):
         assert "<h1>Terminal measurement report for customs verification <span class=\"zh\">码头计量报告（供海关核查）</span></h1>" in page

@@ -22,6 +22,7 @@ from bulkdaq.shipments.model import load_shipment
 from bulkdaq.shipments.registry import RegistryUnavailable, ShipmentRegistry
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import LocalInfluxd
+from officers import OFFICER_ID, registered_key_file
 
 REPO = Path(__file__).resolve().parents[3]
 ORE = REPO / "examples" / "shipments" / "ore-import.toml"
@@ -242,9 +243,11 @@ def test_errors_and_reasons_are_printed_as_written_not_as_markup_or_emoji(tmp_pa
     assert message.endswith("got '[bold]:cd:'")
     registry = tmp_path / "shipments.sqlite"
     reconciled(registry)
-    certified = bulkdaq("shipment", "certify", SID, "--reason", "[red]AB:CD:EF[/] checked :cd:", "--registry", str(registry), cwd=tmp_path)
+    key = registered_key_file(registry, tmp_path / "keys" / "officer", name="[bold]王 :cd:")
+    certified = bulkdaq("officer", "certify", SID, "--key", str(key), "--reason", "[red]AB:CD:EF[/] checked :cd:", "--registry", str(registry), cwd=tmp_path)
     assert certified.returncode == 0, certified.stderr
     assert "verified → certified  ([red]AB:CD:EF[/] checked :cd:)" in certified.stdout
+    assert f"signed by officer {OFFICER_ID} [bold]王 :cd: (key " in certified.stdout
     shown = bulkdaq("shipment", "show", SID, "--registry", str(registry), cwd=tmp_path)
     assert "[red]AB:CD:EF[/] checked :cd:" in shown.stdout
 

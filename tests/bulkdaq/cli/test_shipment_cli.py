@@ -10,11 +10,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from bulkdaq.cli import officer as officer_cli
 from bulkdaq.cli import shipment as shipment_cli
 from bulkdaq.errors import InputError
+from bulkdaq.evidence.chain import fingerprint
+from bulkdaq.office.officer_key import load_officer_key
 from bulkdaq.shipments.lifecycle import TransitionRefused
 from bulkdaq.shipments.registry import ShipmentRegistry
 from dashboards.reports.measurement_report import NotReconciled, certificate_data, render_certificate
+from officers import OFFICER_ID, registered_key_file
 
 REPO = Path(__file__).resolve().parents[3]
 SHIPMENTS = REPO / "examples" / "shipments"
@@ -22,6 +26,7 @@ RULES = REPO / "examples" / "tolerances.toml"
 
 app = typer.Typer()
 shipment_cli.register(app)  # until bulkdaq/cli/main.py calls shipment.register(app)
+app.add_typer(officer_cli.officer_app, name="officer")
 runner = CliRunner()
 
 # Belt scale 89,300.0 t against the draft survey's 88,760.28 t: −539.72 t.
@@ -70,14 +75,16 @@ def test_ore_import_from_declaration_to_release_through_a_discrepancy(tmp_path: 
     # the limit applied, as the report prints it: the wider of 0.5 % and the RSS of both uncertainties
     assert reason == "outside: draft_survey vs belt_scale -0.604 % (limit 0.559 %, draft-survey-vs-belt-scale)"
 
+    key = registered_key_file(registry, tmp_path / "keys" / "officer-wang", name="officer Wang")  # the officer's own key, registered
+    officer = f"{OFFICER_ID} officer Wang"
     with pytest.raises(TransitionRefused, match=r"is 'discrepancy'; it cannot go to 'certified' \(allowed from 'discrepancy': investigating\)"):
-        raise run(registry, "shipment", "certify", sid, "--reason", "skip", "--actor", "x").exception  # type: ignore[misc]
+        raise run(registry, "officer", "certify", sid, "--key", str(key), "--reason", "skip").exception  # type: ignore[misc]
     note = tmp_path / "belt-scale-calibration.txt"
     note.write_text("BS-3 span check after discharge: +0.61 % error; belt figure set aside.", encoding="utf-8")
-    ok(registry, "shipment", "investigate", sid, "--reason", "belt scale and draft survey differ by 0.60 %", "--actor", "officer Wang")
-    ok(registry, "shipment", "resolve", sid, "--reason", "belt scale out of calibration; draft survey accepted", "--evidence", str(note), "--actor", "officer Wang")
-    ok(registry, "shipment", "certify", sid, "--reason", "weight determined by draft survey", "--actor", "officer Wang")
-    ok(registry, "shipment", "release", sid, "--reason", "duties paid", "--actor", "officer Wang")
+    ok(registry, "officer", "investigate", sid, "--key", str(key), "--reason", "belt scale and draft survey differ by 0.60 %")
+    ok(registry, "officer", "resolve", sid, "--key", str(key), "--reason", "belt scale out of calibration; draft survey accepted", "--evidence", str(note))
+    ok(registry, "officer", "certify", sid, "--key", str(key), "--reason", "weight determined by draft survey")
+    ok(registry, "officer", "release", sid, "--key", str(key), "--reason", "duties paid")
 
     shown = json.loads(ok(registry, "shipment", "show", sid, "--json"))
     assert shown["state"] == "released" and shown["history"] == "intact"
@@ -85,7 +92,9 @@ def test_ore_import_from_declaration_to_release_through_a_discrepancy(tmp_path: 
         "declared", "precheck", "loading", "complete", "measured", "reconciled", "discrepancy", "investigating", "resolved", "certified", "released",
     ]
     resolved = shown["events"][8]
-    assert resolved["actor"] == "officer Wang" and len(resolved["evidence"]) == 1
+    assert resolved["actor"] == officer and len(resolved["evidence"]) == 1
+    signer = fingerprint(load_officer_key(key, None).public_key())
+    assert [(e["actor"], e.get("signer")) for e in shown["events"][7:]] == [(officer, signer)] * 4
     assert shown["reconciliation"]["verdict"] == "discrepancy"
     assert "released" in ok(registry, "shipment", "list")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bulkdaq.evidence.chain import fingerprint
 from bulkdaq.shipments.lifecycle import (
     STATES,
     TRANSITIONS,
@@ -22,6 +23,7 @@ from bulkdaq.shipments.lifecycle import (
 )
 from bulkdaq.shipments.model import load_shipment
 from bulkdaq.shipments.registry import (
+    OFFICER_STATES,
     Evidence,
     HistoryAltered,
     ShipmentExists,
@@ -30,6 +32,7 @@ from bulkdaq.shipments.registry import (
     canonical_json,
     evidence_hash,
 )
+from officers import registered_officer
 
 REPO = Path(__file__).resolve().parents[3]
 JET = REPO / "examples" / "shipments" / "jet-fuel-export.toml"
@@ -74,9 +77,11 @@ def test_the_transition_table_is_the_documented_lifecycle():
 @pytest.mark.parametrize("path", [HAPPY_PATH, DISCREPANCY_PATH], ids=["verified", "discrepancy"])
 def test_every_step_of_a_path_is_recorded_with_actor_reason_and_evidence(registry: ShipmentRegistry, path: list[str]):
     shipment_id = declared(registry)
+    officer = registered_officer(registry, "4401-0007", "officer Li")  # an officer's decision is signed with the officer's own key
     for step, state in enumerate(path):
         figures = {"step": step, "value": 900.0 + step}
-        event = registry.transition(shipment_id, state, "officer Li", f"reason {step}", [Evidence("figures", figures)])
+        key = officer if state in OFFICER_STATES else None
+        event = registry.transition(shipment_id, state, "officer Li", f"reason {step}", [Evidence("figures", figures)], officer_key=key)
         assert event.to_state == state and registry.state(shipment_id) == state
         # the evidence hash is sha256 of the canonical JSON of the figures, and the document is stored
         assert event.evidence == (evidence_hash(figures),)
@@ -84,7 +89,9 @@ def test_every_step_of_a_path_is_recorded_with_actor_reason_and_evidence(registr
     events = registry.events(shipment_id)
     assert [e.to_state for e in events] == ["declared", *path]
     assert [e.from_state for e in events] == [None, "declared", *path[:-1]]
-    assert all(e.actor == "officer Li" for e in events)
+    assert all(e.actor == "officer Li" for e in events if e.to_state not in OFFICER_STATES)
+    decisions = [e for e in events if e.to_state in OFFICER_STATES]
+    assert decisions and all(e.actor == "4401-0007 officer Li" and e.signer == fingerprint(officer.public_key()) for e in decisions)
     assert events[0].evidence == (evidence_hash(load_shipment(JET).as_document()),)
     registry.verify_history(shipment_id)
 

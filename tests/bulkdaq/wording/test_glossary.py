@@ -16,6 +16,7 @@ from bulkdaq.wording import glossary
 from dashboards.grafana import clearance_board
 from dashboards.reports import measurement_report, survey_report
 from dashboards.reports.measurement_report import certificate_data, render_certificate
+from officers import registered_officer
 
 REPO = Path(__file__).resolve().parents[3]
 AT = datetime(2026, 5, 2, 6, 30, tzinfo=timezone.utc)
@@ -48,8 +49,9 @@ def test_board_and_measurement_report_use_the_same_labels(tmp_path: Path):
         registry.transition(ore.id, "complete", "terminal", "discharge complete", [Evidence("loading_window", {"end": AT.isoformat()})], at=AT)
         record_figures(registry, ore.id, "surveyor", [survey, belt])
         reconcile_shipment(registry, ore.id, "officer Wang", load_rule_set(REPO / "examples" / "tolerances.toml"))
+        officer = registered_officer(registry)  # an officer's decision is signed with the officer's own key
         for state in ("investigating", "resolved", "certified", "released"):
-            officer_step(registry, ore.id, state, "officer Wang", state)
+            officer_step(registry, ore.id, state, officer, state)
         page = render_certificate(certificate_data(registry, ore.id))
     board = _board_texts()
     history = re.findall(r'<tr><td>\d+</td><td class="time">[^<]*</td><td class="time">[^<]*</td><td>([^<]+) <span class="zh">([^<]+)</span></td>', page)

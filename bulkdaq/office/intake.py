@@ -1,0 +1,354 @@
+"""What the office keeps of what its terminals push (docs/office.md): each shipment's events with their
+evidence (the figures among it), the terminal's signed chain heads, and the manifests of the evidence
+bundles it exported.
+
+A terminal pushes; the office never reaches into a terminal's network. Every push may come again (the
+terminal's outbox retries until the office has said yes), so receiving is idempotent: what the office
+already holds under the same number or sequence with the same hash is counted as a duplicate and
+nothing is written. What it holds with a *different* hash is a contradiction — a terminal whose history
+changed after it left, or someone pushing in its name — and is kept in ``push_conflicts`` with both
+hashes and the offered document, never resolved by overwriting.
+
+Before anything is stored, the office checks it against the site key it registered for that site
+(`register_site_key`): a terminal's event must carry the site key's signature, recompute to its hash
+and bring every evidence document it cites; a head must be signed by the site key. The database keeps
+the chain itself (number and previous hash, `bulkdaq/shipments/registry_migrations/`), so an event that
+does not follow the last one held is refused there too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.engine import Connection
+
+from bulkdaq.errors import BulkdaqError
+from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
+from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
+from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.shipments.lifecycle import ClearanceState
+from bulkdaq.shipments.model import shipment_from_data
+from bulkdaq.shipments.registry import (
+    DECLARATION,
+    OFFICER_STATES,
+    Event,
+    Evidence,
+    ShipmentRegistry,
+    evidence_hash,
+    signed_by,
+)
+
+
+class PushRefused(BulkdaqError, ValueError):
+    """A push the office does not store: not signed by the site's registered key, not matching its hash,
+    missing a document it cites, naming another site's shipment, or not following the chain held.
+    `outcome`: what the same push stored before the refused event (the events before it stay)."""
+
+    def __init__(self, message: str, outcome: PushOutcome | None = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+class SiteNotRegistered(PushRefused):
+    """A push from a site whose key the office has not registered."""
+
+
+@dataclass
+class PushOutcome:
+    """What one push did at the office."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    conflicts: list[str] = field(default_factory=list)  # one line each: what was held, what was offered
+
+    def __iadd__(self, other: PushOutcome) -> PushOutcome:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.conflicts += other.conflicts
+        return self
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def register_site_key(registry: ShipmentRegistry, site: str, key: Ed25519PublicKey, registered_by: str) -> str:
+    """Register a terminal's site key at the office (once; a second, different key for the site is refused,
+    since events already received were checked against the first). Returns the key's fingerprint."""
+    mine = fingerprint(key)
+    with registry.database.writing() as db:
+        held = _site_key(db, site)
+        if held is not None:
+            if fingerprint(held) != mine:
+                raise PushRefused(f"site {site} is registered with key {fingerprint(held)}; a second key {mine} is refused "
+                                  "(the office checks every event it holds of the site against the first)")
+            return mine
+        db.execute(sa.text("INSERT INTO site_keys (site, fingerprint, public_key_pem, registered_at, registered_by) "
+                           "VALUES (:site, :fingerprint, :pem, :at, :by)"),
+                   {"site": site, "fingerprint": mine, "pem": public_pem(key), "at": _now(), "by": registered_by})
+    return mine
+
+
+def _site_key(db: Connection, site: str) -> Ed25519PublicKey | None:
+    row = db.execute(sa.text("SELECT public_key_pem FROM site_keys WHERE site = :site"), {"site": site}).fetchone()
+    return None if row is None else load_public_key(row[0])
+
+
+def site_keys(registry: ShipmentRegistry) -> dict[str, Ed25519PublicKey]:
+    """Every registered site's key, by site."""
+    with registry.database.reading() as db:
+        return {site: load_public_key(pem) for site, pem in db.execute(sa.text("SELECT site, public_key_pem FROM site_keys"))}
+
+
+def _required_site_key(db: Connection, site: str) -> Ed25519PublicKey:
+    key = _site_key(db, site)
+    if key is None:
+        raise SiteNotRegistered(f"site {site} has no key registered at the office; its key is registered once with "
+                                "`bulkdaq office site add SITE --public-key site.pub`")
+    return key
+
+
+def _record_conflict(registry: ShipmentRegistry, site: str, what: str, held: str, offered: str, document: Any) -> str:
+    """Keep a contradiction (in its own transaction: it must stay whatever the push does next)."""
+    with registry.database.writing() as db:
+        db.execute(sa.text("INSERT INTO push_conflicts (site, what, held_hash, offered_hash, offered, received_at) "
+                           "VALUES (:site, :what, :held, :offered, :document, :at)"),
+                   {"site": site, "what": what, "held": held, "offered": offered,
+                    "document": canonical_json(document).decode("utf-8"), "at": _now()})
+    return f"{what}: the office holds {held}, the push offered {offered} (kept in push_conflicts)"
+
+
+def receive_events(
+    registry: ShipmentRegistry, site: str, events: Sequence[Event], documents: Mapping[str, Evidence],
+) -> PushOutcome:
+    """Store a terminal's events of one shipment, in order, with the evidence documents they cite.
+
+    Raises
+    ------
+    SiteNotRegistered
+    PushRefused
+        An event of another shipment in the same push, a shipment declared by another site, a bad
+        signature or hash, a missing document, or an event that does not follow the one the office holds.
+    """
+    outcome = PushOutcome()
+    if not events:
+        return outcome
+    shipment_id = events[0].shipment
+    if any(event.shipment != shipment_id for event in events):
+        raise PushRefused(f"site {site}: one push carries the events of one shipment ({shipment_id}), not of several")
+    conflict: tuple[str, str, str, Any] | None = None
+    refusal: PushRefused | None = None
+    with registry.database.writing(shipment_id) as db:
+        key = _required_site_key(db, site)
+        officer_keys = registry._officer_keys(db)
+        owner = db.execute(sa.text("SELECT site FROM shipments WHERE id = :id"), {"id": shipment_id}).fetchone()
+        if owner is not None and owner[0] != site:
+            raise PushRefused(f"site {site} pushed shipment {shipment_id}, which site {owner[0]} declared at the office")
+        for event in events:
+            held = db.execute(sa.text("SELECT hash FROM events WHERE shipment = :id AND number = :number"),
+                              {"id": shipment_id, "number": event.number}).fetchone()
+            if held is not None:
+                if held[0] == event.hash:
+                    outcome.duplicates += 1
+                    continue
+                conflict = (f"event #{event.number} of {shipment_id}", held[0], event.hash, event.as_dict())
+                break
+            try:
+                _take_event(registry, db, site, event, documents, key, officer_keys, declared=owner is not None or outcome.accepted > 0)
+            except PushRefused as error:
+                refusal = error  # the events before it stay: the office holds the history up to the refused one
+                break
+            outcome.accepted += 1
+    if conflict is not None:
+        outcome.conflicts.append(_record_conflict(registry, site, *conflict))
+    if refusal is not None:
+        raise PushRefused(str(refusal), outcome)
+    return outcome
+
+
+def _take_event(
+    registry: ShipmentRegistry, db: Connection, site: str, event: Event, documents: Mapping[str, Evidence], key: Ed25519PublicKey,
+    officer_keys: Mapping[str, Ed25519PublicKey], *, declared: bool,
+) -> None:
+    """Check one pushed event on its own and store it with the documents it cites (`declared`: the office
+    already holds the shipment's declaration)."""
+    label = f"site {site}: event #{event.number} of {event.shipment}"
+    _check_pushed_event(label, event, key, officer_keys)
+    cited = []
+    for digest in event.evidence:
+        document = documents.get(digest)
+        if document is None:
+            raise PushRefused(f"{label} cites evidence {digest}, which the push does not carry")
+        if evidence_hash(document.body) != digest:
+            raise PushRefused(f"{label}: evidence {digest} does not match its hash")
+        cited.append(document)
+    if event.number == 1:
+        declaration = next((d for d in cited if d.kind == DECLARATION), None)
+        if declaration is None:
+            raise PushRefused(f"{label} is a declaration without its declaration document")
+        shipment = shipment_from_data(declaration.body, f"{label} (declaration)")
+        if shipment.site != site:
+            raise PushRefused(f"{label}: the declaration names site {shipment.site!r}, the push comes from {site!r}")
+        try:
+            with db.begin_nested():
+                registry._insert_shipment(db, event.shipment, declaration.hash, event.as_dict()["time"], site)
+        except sa.exc.IntegrityError:  # declared by a site whose rows this role cannot see
+            raise PushRefused(f"{label}: shipment {event.shipment} is already declared at the office by another site") from None
+    elif not declared:
+        raise PushRefused(f"{label} arrives before the office holds the shipment's declaration (event #1)")
+    registry._store_evidence(db, cited)
+    try:
+        with db.begin_nested():
+            registry._insert_event(db, event, site=site)
+    except sa.exc.DBAPIError as error:
+        held_number = registry._chain_end(db, event.shipment)[1]
+        raise PushRefused(f"{label} does not follow the office's last event #{held_number} of the shipment "
+                          f"({str(getattr(error, 'orig', error)).splitlines()[0]})") from None
+
+
+def _check_pushed_event(label: str, event: Event, key: Ed25519PublicKey, officer_keys: Mapping[str, Ed25519PublicKey]) -> None:
+    """One pushed event on its own: its format, its hash, and its signature by the site's registered key (or,
+    for an officer's step recorded at a terminal, by the registered officer's key it names)."""
+    if event.format == 1:
+        raise PushRefused(f"{label} is of format 1 (unsigned, numbered registry-wide); the office takes signed events only")
+    if event.to_state == ClearanceState.DECLARED.value and event.number != 1:
+        raise PushRefused(f"{label} declares the shipment again")
+    if sha256_hex(event.hashed_fields()) != event.hash:
+        raise PushRefused(f"{label} does not match its hash (altered)")
+    if event.signer is not None:
+        officer = officer_keys.get(event.signer)
+        if officer is None:
+            raise PushRefused(f"{label} names officer key {event.signer}, which is not a registered officer's")
+        if not signed_by(officer, event):
+            raise PushRefused(f"{label}: signature is not officer key {event.signer}'s")
+        return
+    if event.to_state in OFFICER_STATES:
+        raise PushRefused(f"{label} is an officer's decision signed by the site, not by an officer")
+    if not signed_by(key, event):
+        raise PushRefused(f"{label}: signature is not the site key's ({fingerprint(key)}, registered at the office)")
+
+
+def receive_heads(registry: ShipmentRegistry, site: str, heads: Sequence[ChainHead]) -> PushOutcome:
+    """Store a terminal's signed chain heads. A head the office holds for the same sequence number with
+    another hash is a rewritten chain: kept as a conflict.
+
+    Raises
+    ------
+    SiteNotRegistered
+    PushRefused
+        A head of another site, or not signed by the site's registered key.
+    """
+    outcome = PushOutcome()
+    conflicts = []
+    with registry.database.writing() as db:
+        key = _required_site_key(db, site)
+        for head in heads:
+            if head.site != site:
+                raise PushRefused(f"site {site} pushed a chain head of site {head.site}")
+            if not head.verify(key):
+                raise PushRefused(f"site {site}: chain head #{head.seq} is not signed by the site's registered key {fingerprint(key)}")
+            held = db.execute(sa.text("SELECT hash FROM chain_heads WHERE site = :site AND seq = :seq"), {"site": site, "seq": head.seq}).fetchone()
+            if held is not None:
+                if held[0] == head.hash:
+                    outcome.duplicates += 1
+                else:
+                    conflicts.append((f"chain head #{head.seq} of {site}", held[0], head.hash, head.as_dict()))
+                continue
+            db.execute(sa.text("INSERT INTO chain_heads (site, seq, hash, time_ms, signature, received_at) "
+                               "VALUES (:site, :seq, :hash, :time_ms, :signature, :at)"),
+                       {**head.as_dict(), "at": _now()})
+            outcome.accepted += 1
+    for conflict in conflicts:
+        outcome.conflicts.append(_record_conflict(registry, site, *conflict))
+    return outcome
+
+
+def receive_manifest(registry: ShipmentRegistry, site: str, manifest: dict[str, Any], signature: str) -> PushOutcome:
+    """Store the signed manifest of an evidence bundle the terminal exported (what window it covers, its
+    first and last blocks, the digests of its figures and history), so a bundle handed over later can be
+    held against what the terminal said when it made it.
+
+    Raises
+    ------
+    SiteNotRegistered
+    PushRefused
+        A manifest of another site, or not signed by the site's registered key.
+    """
+    with registry.database.writing() as db:
+        key = _required_site_key(db, site)
+        if manifest.get("site") != site:
+            raise PushRefused(f"site {site} pushed the manifest of a bundle of site {manifest.get('site')!r}")
+        try:
+            key.verify(bytes.fromhex(signature), canonical_json(manifest))
+        except (InvalidSignature, ValueError):
+            raise PushRefused(f"site {site}: the bundle manifest is not signed by the site's registered key {fingerprint(key)}") from None
+        digest = sha256_hex(manifest)
+        if db.execute(sa.text("SELECT 1 FROM bundle_manifests WHERE hash = :hash"), {"hash": digest}).fetchone():
+            return PushOutcome(duplicates=1)
+        body = json.dumps({"manifest": manifest, "signature": signature}, sort_keys=True, ensure_ascii=False)
+        db.execute(sa.text("INSERT INTO bundle_manifests (hash, site, shipment, body, received_at) VALUES (:hash, :site, :shipment, :body, :at)"),
+                   {"hash": digest, "site": site, "shipment": manifest.get("shipment"), "body": body, "at": _now()})
+    return PushOutcome(accepted=1)
+
+
+@dataclass(frozen=True)
+class SiteIntake:
+    """What the office holds of one site: its newest chain head and event, and its conflicts."""
+
+    site: str
+    key_fingerprint: str
+    events: int
+    last_event_at: str | None
+    heads: int
+    last_head_seq: int | None
+    last_head_ms: int | None
+    manifests: int
+    conflicts: int
+
+
+def site_intake(registry: ShipmentRegistry) -> list[SiteIntake]:
+    """Per registered site, what has arrived and when (the office's health view of its terminals)."""
+    query = sa.text("""
+        SELECT k.site, k.public_key_pem,
+               (SELECT COUNT(*) FROM events e WHERE e.site = k.site),
+               (SELECT MAX(e.time) FROM events e WHERE e.site = k.site),
+               (SELECT COUNT(*) FROM chain_heads h WHERE h.site = k.site),
+               (SELECT MAX(h.seq) FROM chain_heads h WHERE h.site = k.site),
+               (SELECT MAX(h.time_ms) FROM chain_heads h WHERE h.site = k.site),
+               (SELECT COUNT(*) FROM bundle_manifests m WHERE m.site = k.site),
+               (SELECT COUNT(*) FROM push_conflicts c WHERE c.site = k.site)
+        FROM site_keys k ORDER BY k.site""")
+    with registry.database.reading() as db:
+        rows = db.execute(query).fetchall()
+    return [SiteIntake(r[0], fingerprint(load_public_key(r[1])), int(r[2]), r[3], int(r[4]), r[5], r[6], int(r[7]), int(r[8])) for r in rows]
+
+
+def conflicts(registry: ShipmentRegistry, site: str | None = None) -> list[dict[str, Any]]:
+    """Every contradiction a push brought, oldest first."""
+    where = "" if site is None else " WHERE site = :site"
+    with registry.database.reading() as db:
+        rows = db.execute(sa.text(f"SELECT site, what, held_hash, offered_hash, offered, received_at FROM push_conflicts{where} ORDER BY id"),
+                          {"site": site}).fetchall()
+    return [{"site": r[0], "what": r[1], "held_hash": r[2], "offered_hash": r[3], "offered": json.loads(r[4]), "received_at": r[5]} for r in rows]
+
+
+__all__ = [
+    "PushOutcome",
+    "PushRefused",
+    "SiteIntake",
+    "SiteNotRegistered",
+    "conflicts",
+    "receive_events",
+    "receive_heads",
+    "receive_manifest",
+    "register_site_key",
+    "site_intake",
+    "site_keys",
+]

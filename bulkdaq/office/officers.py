@@ -1,0 +1,75 @@
+"""The officers a registry knows: each officer's card (service number, name, public key) as the office
+registered it, the key every step the officer signs is checked against.
+
+Registering is append-only, like the rest of the registry: an officer is registered once, under one
+service number and one key; a second card with the same number or the same key is refused (a key that
+changes hands would make two officers of one signature).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+
+from bulkdaq.errors import BulkdaqError
+from bulkdaq.evidence.chain import fingerprint, load_public_key
+from bulkdaq.office.officer_key import OfficerCard
+from bulkdaq.shipments.registry import ShipmentRegistry
+
+
+class OfficerRegistrationRefused(BulkdaqError, ValueError):
+    """A card whose service number or key is already registered."""
+
+
+@dataclass(frozen=True)
+class RegisteredOfficer:
+    officer_id: str
+    name: str
+    fingerprint: str  # computed from the stored public key
+    registered_at: str
+    registered_by: str
+
+
+def register_officer(registry: ShipmentRegistry, card: OfficerCard, registered_by: str, at: datetime | None = None) -> RegisteredOfficer:
+    """Register an officer's card with the registry (the office's, or a single terminal's).
+
+    Raises
+    ------
+    OfficerRegistrationRefused
+        The service number or the key is registered already (under a different card).
+    """
+    if not registered_by.strip():
+        raise OfficerRegistrationRefused("registering an officer needs the name of who registers (--actor)")
+    moment = (at or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    with registry.database.writing() as db:
+        for held in _officers(db):
+            if held.officer_id == card.officer_id or held.fingerprint == card.fingerprint:
+                if (held.officer_id, held.name, held.fingerprint) == (card.officer_id, card.name, card.fingerprint):
+                    return held  # the same card again: nothing to do
+                raise OfficerRegistrationRefused(
+                    f"officer {held.officer_id} {held.name} is registered with key {held.fingerprint}; the card of "
+                    f"{card.officer_id} {card.name} (key {card.fingerprint}) shares its service number or key and is refused"
+                )
+        db.execute(sa.text("INSERT INTO officers (officer_id, name, fingerprint, public_key_pem, registered_at, registered_by) "
+                           "VALUES (:id, :name, :fingerprint, :pem, :at, :by)"),
+                   {"id": card.officer_id, "name": card.name, "fingerprint": card.fingerprint, "pem": card.public_key_pem,
+                    "at": moment, "by": registered_by})
+    return RegisteredOfficer(card.officer_id, card.name, card.fingerprint, moment, registered_by)
+
+
+def _officers(db: sa.engine.Connection) -> list[RegisteredOfficer]:
+    if not sa.inspect(db).has_table("officers"):
+        return []
+    rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem, registered_at, registered_by FROM officers ORDER BY officer_id"))
+    return [RegisteredOfficer(r[0], r[1], fingerprint(load_public_key(r[2])), r[3], r[4]) for r in rows]
+
+
+def registered_officers(registry: ShipmentRegistry) -> list[RegisteredOfficer]:
+    """Every officer the registry holds, by service number."""
+    with registry.database.reading() as db:
+        return _officers(db)
+
+
+__all__ = ["OfficerRegistrationRefused", "RegisteredOfficer", "register_officer", "registered_officers"]

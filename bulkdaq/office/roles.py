@@ -1,0 +1,79 @@
+"""Who may do what in an office's PostgreSQL registry (docs/office.md, "Roles").
+
+The registry's owner migrates the schema and registers site keys and officers. Everyone else gets
+exactly what their job needs, and nobody but the owner gets UPDATE, DELETE or TRUNCATE on anything:
+
+* a **terminal's role** reads and appends only its own site's shipments, events, chain heads, bundle
+  manifests and conflicts (row-level security: the rows whose ``site`` is its site), and appends
+  evidence documents;
+* the **office's role** (officers' workstations, the board's writer) reads everything and appends
+  events and evidence: an officer's step.
+
+The append-only triggers refuse UPDATE and DELETE even to the owner; the grants make sure no
+application role could drop them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bulkdaq.errors import BulkdaqError
+from bulkdaq.shipments.registry import ShipmentRegistry
+
+# Tables whose rows carry a site, and are seen by a terminal only for its own site (the migration
+# r0002 enables row-level security on each).
+SITE_ROWS_TABLES = ("shipments", "events", "chain_heads", "bundle_manifests", "push_conflicts")
+READ_ONLY_TABLES = ("site_keys", "officers", "signing_key", "alembic_version")
+
+
+class RoleRefused(BulkdaqError, ValueError):
+    """Roles can be granted only in an office's PostgreSQL registry, by its owner, to an existing role."""
+
+
+def _grant(registry: ShipmentRegistry, role: str, statements: list[str]) -> None:
+    if registry.database.dialect != "postgresql":
+        raise RoleRefused(f"{registry.path}: roles are granted in an office's PostgreSQL registry; a SQLite registry has none")
+    with registry.database.writing() as db:
+        if db.execute(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :role"), {"role": role}).fetchone() is None:
+            raise RoleRefused(f"{registry.database.where}: no role {role!r}; create it first (CREATE ROLE {role} LOGIN PASSWORD …)")
+        for statement in statements:
+            db.exec_driver_sql(statement)
+
+
+def _quote(registry: ShipmentRegistry, role: str) -> str:
+    return registry.database.engine.dialect.identifier_preparer.quote_identifier(role)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def grant_terminal(registry: ShipmentRegistry, role: str, site: str) -> None:
+    """Let `role` push for `site`: read and append that site's rows only."""
+    who = _quote(registry, role)
+    statements = [
+        f"GRANT SELECT, INSERT ON {', '.join(SITE_ROWS_TABLES)}, evidence TO {who}",
+        f"GRANT SELECT ON {', '.join(READ_ONLY_TABLES)} TO {who}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
+    ]
+    for table in SITE_ROWS_TABLES:
+        policy = _quote(registry, f"{role} site {table}")
+        statements.append(f"CREATE POLICY {policy} ON {table} TO {who} USING (site = {_literal(site)}) WITH CHECK (site = {_literal(site)})")
+    _grant(registry, role, statements)
+
+
+def grant_office(registry: ShipmentRegistry, role: str) -> None:
+    """Let `role` read every site and record officers' steps (events and evidence)."""
+    who = _quote(registry, role)
+    statements = [
+        f"GRANT SELECT ON {', '.join(SITE_ROWS_TABLES)}, evidence, {', '.join(READ_ONLY_TABLES)} TO {who}",
+        f"GRANT INSERT ON events, evidence TO {who}",
+        f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
+    ]
+    for table in SITE_ROWS_TABLES:
+        policy = _quote(registry, f"{role} all {table}")
+        statements.append(f"CREATE POLICY {policy} ON {table} TO {who} USING (true) WITH CHECK (true)")
+    _grant(registry, role, statements)
+
+
+__all__ = ["RoleRefused", "grant_office", "grant_terminal"]
