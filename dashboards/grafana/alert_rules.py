@@ -1,11 +1,12 @@
-"""Grafana alert rules (file provisioning): discrepancy, blocked, stale data, spool backlog.
+"""Grafana alert rules (file provisioning): discrepancy, blocked, stale data, spool backlog, silent site.
 
 Each rule is an InfluxQL query (A) reduced to one number per series (B) and compared with a threshold
 (C); every series (shipment, source, collector) is its own alert instance with its tags as labels.
 Stale data is counted, not inferred from absence: the subquery fills empty 10 s buckets with 0 for every
 source seen in the last hour, and six times the moving average over six buckets gives the readings of about the last
 minute; the reducer takes the newest. A silent source so yields 0 instead of vanishing from the result
-(which Grafana would treat as "no data", not as an alert).
+(which Grafana would treat as "no data", not as an alert). A site whose signed evidence heads stopped is
+counted the same way, per site, in buckets of one head interval.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from grafana_foundation_sdk.models.dashboard import DataSourceRef
 
 from bulkdaq.store import contract
 from dashboards.grafana.cog_json import plain
+from dashboards.grafana.contract_names import field
 from dashboards.grafana.influxql_query import DATASOURCE_UID, InfluxQL
+from dashboards.grafana.office_board import HEAD_INTERVAL_S, HEADS_STALE_AFTER, HEADS_STALE_INTERVALS
 
 FOLDER = "bulkdaq"
 EXPRESSION_DATASOURCE_UID = "__expr__"
@@ -28,6 +31,7 @@ TEAM = "bulkdaq"  # the `team` label of every rule: the example notification pol
 
 CLEARANCE = contract.CLEARANCE
 HEALTH = contract.COLLECTOR_HEALTH
+HEADS = contract.EVIDENCE_HEAD
 SHIPMENT_TAG = CLEARANCE.asset_tag
 
 
@@ -49,10 +53,27 @@ STALE_SOURCES_QUERY = (
     f'WHERE $timeFilter GROUP BY time({STALE_BUCKET}), "{contract.SITE_TAG}", "{contract.COLLECTOR_TAG}", "{HEALTH.asset_tag}" fill(0)) '
     f'GROUP BY "{contract.SITE_TAG}", "{contract.COLLECTOR_TAG}", "{HEALTH.asset_tag}"'
 )
+# Site silent: each terminal's collector publishes its signed chain head every `[evidence] head_interval_s`
+# (bulkdaq/config/site_file.py, 60 s by default). Heads are counted per site in buckets of one head interval,
+# filled with 0 for every site that published one in the rule's range (a day: a critical alert should not
+# resolve itself after an hour of silence, and a day of one head a minute per site is cheap to count); HEADS_STALE_INTERVALS times the moving average
+# over that many buckets (the newest one partial) is the number of heads of about the last HEADS_STALE_AFTER, the
+# office board's STALE threshold (office_board.py), so board and alert call the same site silent. One missed head
+# always leaves one head in those buckets, whatever their alignment (jitter, no alert); three missed never do (silence).
+# A site configured with a longer interval needs the office board's constants raised, and this rule follows them.
+SILENT_BUCKET = f"{HEAD_INTERVAL_S}s"
+SILENT_BUCKETS = HEADS_STALE_INTERVALS
+SILENT_WINDOW = HEADS_STALE_AFTER
+SILENT_SITES_QUERY = (
+    f'SELECT moving_average("heads", {SILENT_BUCKETS}) * {SILENT_BUCKETS} AS "heads" FROM (SELECT count("{field(HEADS, "seq")}") AS "heads" '
+    f'FROM "{HEADS.name}" WHERE $timeFilter GROUP BY time({SILENT_BUCKET}), "{contract.SITE_TAG}" fill(0)) GROUP BY "{contract.SITE_TAG}"'
+)
 SPOOL_LAG_QUERY = (
     f'SELECT max("lag_s") AS "lag_s" FROM "{HEALTH.name}" WHERE $timeFilter GROUP BY "{contract.SITE_TAG}", "{contract.COLLECTOR_TAG}"'
 )
 
+
+SILENT_SITES_RANGE_S = 86_400
 
 Evaluator = Literal["gt", "lt"]  # the threshold conditions the rules use
 
@@ -91,6 +112,9 @@ RULES: tuple[tuple[str, str, str, int, Evaluator, float, str, str, str], ...] = 
      f"Source {{{{ $labels.source }}}} of collector {{{{ $labels.collector }}}}: no reading for {STALE_WINDOW}.", "warning", "1m"),
     ("bulkdaq-spool-backlog", "Spool backlog / 缓存积压", SPOOL_LAG_QUERY, 300, "gt", SPOOL_BACKLOG_S,
      f"Collector {{{{ $labels.collector }}}}: oldest reading not in InfluxDB is older than {SPOOL_BACKLOG_S:.0f} s.", "warning", "2m"),
+    ("bulkdaq-site-silent", "Site silent / 站点静默", SILENT_SITES_QUERY, SILENT_SITES_RANGE_S, "lt", 1,
+     f"Site {{{{ $labels.site }}}}: no signed evidence head for about {SILENT_WINDOW} ({SILENT_BUCKETS} head intervals of {HEAD_INTERVAL_S} s); "
+     "the office no longer witnesses its evidence chain.", "critical", "1m"),
 )
 
 
@@ -115,9 +139,14 @@ __all__ = [
     "CLEARANCE",
     "EXPRESSION_DATASOURCE_UID",
     "FOLDER",
+    "HEADS",
     "HEALTH",
     "RULES",
     "SHIPMENT_TAG",
+    "SILENT_BUCKET",
+    "SILENT_BUCKETS",
+    "SILENT_SITES_QUERY",
+    "SILENT_WINDOW",
     "SPOOL_BACKLOG_S",
     "SPOOL_LAG_QUERY",
     "STALE_BUCKET",

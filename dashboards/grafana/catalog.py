@@ -7,7 +7,7 @@ from typing import Any
 
 from grafana_foundation_sdk.models.dashboard import Dashboard
 
-from dashboards.grafana import clearance_board, data_health, loading_view, yard_board
+from dashboards.grafana import clearance_board, data_health, loading_view, office_board, yard_board
 from dashboards.grafana.dashboard_json import encode
 
 BUILDERS: dict[str, Callable[[], Dashboard]] = {
@@ -15,6 +15,7 @@ BUILDERS: dict[str, Callable[[], Dashboard]] = {
     loading_view.UID: loading_view.build,
     data_health.UID: data_health.build,
     yard_board.UID: yard_board.build,
+    office_board.UID: office_board.build,
 }
 
 

@@ -150,6 +150,11 @@ def points(now_ms: int) -> list[Point]:
             out.append(Point(contract.COLLECTOR_HEALTH.name,
                              {contract.SITE_TAG: SITE, contract.COLLECTOR_TAG: collector, contract.COLLECTOR_HEALTH.asset_tag: contract.FORWARDER_SOURCE},
                              {"spool_depth": 3 + (i % 5), "lag_s": 0.4, "forwarded_per_s": 40.0 + (i % 3), "quarantined": i // 300}, t))
+    # The terminal's signed chain heads (bulkdaq/evidence/heads.py), one a minute as `head_interval_s` by default,
+    # the newest 20 s ago: the office board reads when a site last published one.
+    for i, t in enumerate(range(now_ms - 20_000 - HOUR_MS, now_ms - 20_000 + 1, MINUTE_MS)):
+        out.append(Point(contract.EVIDENCE_HEAD.name, {contract.SITE_TAG: SITE},
+                         {"seq": 1_000 + 60 * i, "hash": f"{i:064x}", "signature": f"{i:0128x}"}, t))
     for story in SHIPMENTS:
         quiet_ms = int(story.quiet_days * 24 * HOUR_MS)
         first = now_ms - quiet_ms - 2 * 24 * HOUR_MS

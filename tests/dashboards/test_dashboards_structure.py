@@ -143,7 +143,7 @@ def test_build_writes_the_provisioning_tree(tmp_path: Path) -> None:
     rules = yaml.safe_load((tmp_path / "alerting" / "bulkdaq.yaml").read_text(encoding="utf-8"))
     group = rules["groups"][0]
     assert rules["apiVersion"] == 1 and group["folder"] == "bulkdaq"
-    assert [r["uid"] for r in group["rules"]] == ["bulkdaq-clearance-discrepancy", "bulkdaq-clearance-blocked", "bulkdaq-stale-source", "bulkdaq-spool-backlog"]
+    assert [r["uid"] for r in group["rules"]] == ["bulkdaq-clearance-discrepancy", "bulkdaq-clearance-blocked", "bulkdaq-stale-source", "bulkdaq-spool-backlog", "bulkdaq-site-silent"]
     for rule in group["rules"]:
         assert rule["condition"] == "C" and [d["refId"] for d in rule["data"]] == ["A", "B", "C"]
         assert rule["data"][0]["datasourceUid"] == DATASOURCE_UID and rule["data"][1]["datasourceUid"] == "__expr__"

@@ -62,7 +62,7 @@ def test_every_provisioning_file_matches_grafanas_documented_format(tree: dict[s
     for path, document in yaml_files.items():
         kind = path.split("/")[-2]  # examples/alerting/… is an alerting file once copied into alerting/
         SCHEMAS[kind].model_validate(document)
-    assert len(tree["alerting/bulkdaq.yaml"]["groups"][0]["rules"]) == 4
+    assert len(tree["alerting/bulkdaq.yaml"]["groups"][0]["rules"]) == 5
 
 
 def test_only_the_password_reference_has_a_dollar_where_grafana_expands_the_environment(tree: dict[str, Any]) -> None:
