@@ -28,7 +28,7 @@ from bulkdaq.office.officer_key import (
     officer_key_paths,
     read_passphrase,
 )
-from bulkdaq.office.officers import register_officer, registered_officers
+from bulkdaq.office.officers import register_officer, registered_officers, revoke_officer
 from bulkdaq.shipments.workflow import officer_step
 
 officer_app = typer.Typer(
@@ -162,6 +162,20 @@ def register(
     console.print(f"fingerprint {officer.fingerprint}", highlight=False)
 
 
+@officer_app.command("revoke")
+def revoke(
+    officer_id: str = typer.Argument(..., metavar="OFFICER_ID", help="The officer's service number, as registered."),
+    reason: str = typer.Option(..., "--reason", help="Why (a lost key, an officer who left); recorded with the revocation."),
+    actor: str = typer.Option(..., "--actor", help="Who revokes it (recorded with it)."),
+    registry: str | None = DecisionRegistryOption,
+    site: Path | None = SiteOption,
+) -> None:
+    """Revoke an officer's key from now on: no decision is signed with it after, and verification names any recorded after."""
+    with decision_registry(registry, site_option(site)) as opened:
+        revoked = revoke_officer(opened, officer_id, reason, actor)
+    console.print(f"officer {escape(officer_id)}: key {revoked} revoked by {escape(actor)} ({escape(reason)})", highlight=False)
+
+
 @officer_app.command("list")
 def list_command(
     registry: str | None = DecisionRegistryOption,
@@ -175,7 +189,7 @@ def list_command(
     if as_json:
         print(json_text({"registry": where, "officers": [
             {"officer_id": o.officer_id, "name": o.name, "fingerprint": o.fingerprint, "registered_at": o.registered_at,
-             "registered_by": o.registered_by}
+             "registered_by": o.registered_by, "revoked_at": o.revoked_at}
             for o in officers
         ]}))
         return
@@ -186,9 +200,10 @@ def list_command(
     table.add_column("fingerprint", no_wrap=True)  # copied from here: never folded
     table.add_column("registered (UTC)")
     table.add_column("by")
+    table.add_column("revoked (UTC)")
     for o in officers:
-        table.add_row(Text(o.officer_id), Text(o.name), o.fingerprint, o.registered_at, Text(o.registered_by))
+        table.add_row(Text(o.officer_id), Text(o.name), o.fingerprint, o.registered_at, Text(o.registered_by), o.revoked_at or "")
     print_whole(table)
 
 
-__all__ = ["keygen", "list_command", "officer_app", "register", "show"]
+__all__ = ["keygen", "list_command", "officer_app", "register", "revoke", "show"]

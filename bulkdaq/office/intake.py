@@ -148,6 +148,7 @@ def receive_events(
     with registry.database.writing(shipment_id) as db:
         key = _required_site_key(db, site)
         officer_keys = registry._officer_keys(db)
+        revoked = {revoked_key: revoked_at for revoked_key, (revoked_at, _) in registry._revocations(db).items()}
         owner = db.execute(sa.text("SELECT site FROM shipments WHERE id = :id"), {"id": shipment_id}).fetchone()
         if owner is not None and owner[0] != site:
             raise PushRefused(f"site {site} pushed shipment {shipment_id}, which site {owner[0]} declared at the office")
@@ -161,6 +162,9 @@ def receive_events(
                 conflict = (f"event #{event.number} of {shipment_id}", held[0], event.hash, event.as_dict())
                 break
             try:
+                if event.signer in revoked and event.as_dict()["time"] > revoked[event.signer]:
+                    raise PushRefused(f"site {site}: event #{event.number} of {shipment_id} is signed with officer key {event.signer}, "
+                                      f"revoked at {revoked[event.signer]}, and dated after it")
                 _take_event(registry, db, site, event, documents, key, officer_keys, declared=owner is not None or outcome.accepted > 0)
             except PushRefused as error:
                 refusal = error  # the events before it stay: the office holds the history up to the refused one

@@ -1,5 +1,5 @@
 """The officers a registry knows: each officer's card (service number, name, public key) as the office
-registered it, the key every step the officer signs is checked against.
+registered it, the key every step the officer signs is checked against, and the keys it revoked.
 
 Registering is append-only, like the rest of the registry: an officer is registered once, under one
 service number and one key; a second card with the same number or the same key is refused (a key that
@@ -30,6 +30,7 @@ class RegisteredOfficer:
     fingerprint: str  # computed from the stored public key
     registered_at: str
     registered_by: str
+    revoked_at: str | None = None  # the key's revocation, if any
 
 
 def register_officer(registry: ShipmentRegistry, card: OfficerCard, registered_by: str, at: datetime | None = None) -> RegisteredOfficer:
@@ -59,11 +60,44 @@ def register_officer(registry: ShipmentRegistry, card: OfficerCard, registered_b
     return RegisteredOfficer(card.officer_id, card.name, card.fingerprint, moment, registered_by)
 
 
+def revoke_officer(registry: ShipmentRegistry, officer_id: str, reason: str, revoked_by: str, at: datetime | None = None) -> str:
+    """Revoke an officer's key from `at` (default now) on: no decision is signed with it after, and
+    verification names any recorded after. Returns the key's fingerprint.
+
+    Raises
+    ------
+    OfficerRegistrationRefused
+        No such officer, the key is revoked already, or no reason or actor.
+    """
+    if not reason.strip() or not revoked_by.strip():
+        raise OfficerRegistrationRefused("revoking an officer's key needs a reason (--reason) and who revokes it (--actor)")
+    moment = (at or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    with registry.database.writing() as db:
+        officer = next((o for o in _officers(db) if o.officer_id == officer_id), None)
+        if officer is None:
+            known = ", ".join(o.officer_id for o in _officers(db)) or "none"
+            raise OfficerRegistrationRefused(f"no officer {officer_id!r} is registered (officers: {known})")
+        held = db.execute(sa.text("SELECT revoked_at FROM officer_revocations WHERE fingerprint = :fingerprint"),
+                          {"fingerprint": officer.fingerprint}).fetchone()
+        if held is not None:
+            raise OfficerRegistrationRefused(f"officer {officer.officer_id}'s key {officer.fingerprint} was revoked already at {held[0]}")
+        db.execute(sa.text("INSERT INTO officer_revocations (fingerprint, revoked_at, reason, revoked_by) VALUES (:fingerprint, :at, :reason, :by)"),
+                   {"fingerprint": officer.fingerprint, "at": moment, "reason": reason, "by": revoked_by})
+    return officer.fingerprint
+
+
 def _officers(db: sa.engine.Connection) -> list[RegisteredOfficer]:
     if not sa.inspect(db).has_table("officers"):
         return []
-    rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem, registered_at, registered_by FROM officers ORDER BY officer_id"))
-    return [RegisteredOfficer(r[0], r[1], fingerprint(load_public_key(r[2])), r[3], r[4]) for r in rows]
+    rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem, registered_at, registered_by FROM officers ORDER BY officer_id")).fetchall()
+    revoked: dict[str, str] = {}
+    if sa.inspect(db).has_table("officer_revocations"):
+        revoked = {row[0]: row[1] for row in db.execute(sa.text("SELECT fingerprint, revoked_at FROM officer_revocations"))}
+    officers = []
+    for officer_id, name, pem, registered_at, registered_by in rows:
+        key = fingerprint(load_public_key(pem))
+        officers.append(RegisteredOfficer(officer_id, name, key, registered_at, registered_by, revoked.get(key)))
+    return officers
 
 
 def registered_officers(registry: ShipmentRegistry) -> list[RegisteredOfficer]:
@@ -72,4 +106,4 @@ def registered_officers(registry: ShipmentRegistry) -> list[RegisteredOfficer]:
         return _officers(db)
 
 
-__all__ = ["OfficerRegistrationRefused", "RegisteredOfficer", "register_officer", "registered_officers"]
+__all__ = ["OfficerRegistrationRefused", "RegisteredOfficer", "register_officer", "registered_officers", "revoke_officer"]

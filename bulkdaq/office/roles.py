@@ -23,7 +23,7 @@ from bulkdaq.shipments.registry import ShipmentRegistry
 # Tables whose rows carry a site, and are seen by a terminal only for its own site (the migration
 # r0002 enables row-level security on each).
 SITE_ROWS_TABLES = ("shipments", "events", "chain_heads", "bundle_manifests", "push_conflicts")
-READ_ONLY_TABLES = ("site_keys", "officers", "signing_key", "alembic_version")
+READ_ONLY_TABLES = ("site_keys", "officers", "officer_revocations", "signing_key", "alembic_version")
 
 
 class RoleRefused(BulkdaqError, ValueError):

@@ -322,6 +322,28 @@ class ShipmentRegistry:
         keys = (load_public_key(row[0]) for row in connection.execute(sa.text("SELECT public_key_pem FROM officers")))
         return {fingerprint(key): key for key in keys}
 
+    def _revocations(self, db: Connection) -> dict[str, tuple[str, str]]:
+        """Revoked officers' keys: fingerprint → (revoked at, why)."""
+        if not self._has_table(db, "officer_revocations"):
+            return {}
+        rows = db.execute(sa.text("SELECT fingerprint, revoked_at, reason FROM officer_revocations")).fetchall()
+        return {row[0]: (row[1], row[2]) for row in rows}
+
+    def officer_revocations(self) -> dict[str, tuple[str, str]]:
+        """Revoked officers' keys: fingerprint → (revoked at, why) (bulkdaq/office/officers.py revokes)."""
+        with self.database.reading() as connection:
+            return self._revocations(connection)
+
+    def recorded_at(self, shipment_id: str) -> dict[int, str | None]:
+        """When the registry recorded each event of the shipment, by number (None: before it kept the moment).
+        On an office's PostgreSQL the database's own clock wrote it, whatever the writer sent."""
+        with self.database.reading() as connection:
+            if "recorded_at" not in self._columns(connection, "events"):
+                return {}
+            rows = connection.execute(sa.text("SELECT number, recorded_at FROM events WHERE shipment = :id AND number IS NOT NULL"),
+                                      {"id": shipment_id}).fetchall()
+        return {int(row[0]): row[1] for row in rows}
+
     def officer_names(self) -> dict[str, str]:
         """'officer_id name' of each registered officer by key fingerprint, computed from the stored key."""
         with self.database.reading() as connection:
@@ -364,6 +386,12 @@ class ShipmentRegistry:
         rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
         for officer_id, name, pem in rows:
             if fingerprint(load_public_key(pem)) == mine:
+                revoked = self._revocations(db).get(mine)
+                if revoked is not None:
+                    raise OfficerNotRegistered(
+                        f"officer {officer_id} {name}'s key {mine} was revoked at {revoked[0]} ({revoked[1]}); "
+                        "a decision is signed only with a key in force: the office registers the officer's new card"
+                    )
                 return mine, f"{officer_id} {name}"
         raise OfficerNotRegistered(
             f"registry {self.path} has no officer with key {mine}; the office registers an officer's card with "
@@ -538,12 +566,13 @@ class ShipmentRegistry:
         db.execute(
             sa.text(
                 "INSERT INTO events (shipment, number, time, from_state, to_state, actor, reason, evidence, previous_hash, hash, signature, "
-                "signer, site) VALUES (:shipment, :number, :time, :from_state, :to_state, :actor, :reason, :evidence, :previous_hash, :hash, "
-                ":signature, :signer, COALESCE(:site, (SELECT site FROM shipments WHERE id = :shipment)))"
+                "signer, site, recorded_at) VALUES (:shipment, :number, :time, :from_state, :to_state, :actor, :reason, :evidence, "
+                ":previous_hash, :hash, :signature, :signer, COALESCE(:site, (SELECT site FROM shipments WHERE id = :shipment)), :recorded_at)"
             ),
             {"shipment": event.shipment, "number": event.number, "time": _iso(event.time), "from_state": event.from_state,
              "to_state": event.to_state, "actor": event.actor, "reason": event.reason, "evidence": json.dumps(list(event.evidence)),
-             "previous_hash": event.previous_hash, "hash": event.hash, "signature": event.signature, "signer": event.signer, "site": site},
+             "previous_hash": event.previous_hash, "hash": event.hash, "signature": event.signature, "signer": event.signer, "site": site,
+             "recorded_at": _iso(datetime.now(timezone.utc))},
         )
 
     # -- reading -------------------------------------------------------------------------------------
@@ -627,12 +656,31 @@ class ShipmentRegistry:
         # At the office every event of a site must carry the signature of the key registered for that site.
         problems = check_event_chain(shipment_id, events, site_key or self.public_key(), unsigned_allowed=site_key is None,
                                      officer_keys=self.officer_keys())
+        problems += self._revoked_decisions(shipment_id, events)
         if problems:
             raise HistoryAltered(problems[0])
         for event in events:
             for digest in event.evidence:
                 if evidence_hash(self.evidence(digest).body) != digest:
                     raise HistoryAltered(f"evidence {digest} of event #{event.number} of {shipment_id} does not match its hash")
+
+    def _revoked_decisions(self, shipment_id: str, events: Sequence[Event]) -> list[str]:
+        """An officer's decision recorded at or after its key's revocation. The moment is the registry's own
+        (`recorded_at`: the office database's clock), falling back to the event's time where none was kept."""
+        revoked = self.officer_revocations()
+        if not revoked:
+            return []
+        recorded = self.recorded_at(shipment_id)
+        problems = []
+        for event in events:
+            if event.signer is None or event.signer not in revoked:
+                continue
+            moment = recorded.get(event.number) or _iso(event.time)
+            revoked_at, why = revoked[event.signer]
+            if moment > revoked_at:
+                problems.append(f"event #{event.number} of {shipment_id} ({event.from_state} → {event.to_state}) was recorded at {moment}, "
+                                f"after officer key {event.signer} was revoked at {revoked_at} ({why})")
+        return problems
 
     def summaries(self) -> list[tuple[Shipment, Event]]:
         """Every shipment with its newest event (its current state), in declaration order."""

@@ -1,6 +1,6 @@
-"""A private PostgreSQL cluster (Debian's `postgresql`) on a free loopback port, for the demo and the tests.
+"""A private PostgreSQL cluster (Debian's `postgresql`) on a free loopback port, for the tests and the benchmarks.
 
-The customs office keeps its shipment registry in PostgreSQL; the tests and the demo run it against a
+The customs office keeps its shipment registry in PostgreSQL; the tests and the benchmarks run it against a
 real server, as they do InfluxDB (`bulkdaq/store/local_influxd.py`), never against a mock. Each
 `LocalPostgres` is its own cluster: `initdb` in a folder we choose, then `postgres` as a child process
 that listens on 127.0.0.1 only, with password (SCRAM-SHA-256) authentication for every connection,

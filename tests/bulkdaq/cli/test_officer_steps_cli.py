@@ -155,3 +155,20 @@ def test_list_json_is_valid_json(tmp_path: Path) -> None:
     table = bulkdaq(tmp_path, "officer", "list", "--registry", REGISTRY)
     assert table.returncode == 0 and "2 officers registered in" in table.stdout and "[bold]王 :cd:" in table.stdout
     assert listed["officers"][1]["fingerprint"] in table.stdout
+
+
+def test_a_revoked_officer_key_is_refused_and_listed_as_revoked(tmp_path: Path) -> None:
+    verified(tmp_path)
+    keygen(tmp_path, "4401-0231", "李伟", "keys/li")
+    cli(tmp_path, "officer", "register", "keys/li.card.json", "--registry", REGISTRY, "--actor", "office")
+    card = load_officer_card(tmp_path / "keys/li.card.json")
+    revoked = cli(tmp_path, "officer", "revoke", "4401-0231", "--reason", "key lost with a laptop", "--actor", "registry admin",
+                  "--registry", REGISTRY).stdout
+    assert f"officer 4401-0231: key {card.fingerprint} revoked by registry admin (key lost with a laptop)" in revoked
+    refused = one_line_error(bulkdaq(tmp_path, "officer", "certify", SID, "--key", "keys/li.key", "--reason", "ok", "--registry", REGISTRY))
+    assert f"officer 4401-0231 李伟's key {card.fingerprint} was revoked at " in refused and "(key lost with a laptop)" in refused
+    listed = json.loads(cli(tmp_path, "officer", "list", "--registry", REGISTRY, "--json").stdout)["officers"]
+    assert listed[0]["revoked_at"] is not None and listed[0]["revoked_at"].endswith("Z")
+    unknown = one_line_error(bulkdaq(tmp_path, "officer", "revoke", "4401-9999", "--reason", "x", "--actor", "a", "--registry", REGISTRY))
+    assert unknown == "no officer '4401-9999' is registered (officers: 4401-0231)"
+    assert json.loads(cli(tmp_path, "shipment", "show", SID, "--registry", REGISTRY, "--json").stdout)["state"] == "verified"

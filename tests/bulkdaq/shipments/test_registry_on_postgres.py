@@ -17,7 +17,7 @@ from alembic import command
 from bulkdaq.evidence.chain import fingerprint, public_pem
 from bulkdaq.shipments.lifecycle import TransitionRefused
 from bulkdaq.shipments.model import Shipment, load_shipment, shipment_from_data
-from bulkdaq.shipments.registry import ShipmentExists, ShipmentRegistry
+from bulkdaq.shipments.registry import HistoryAltered, ShipmentExists, ShipmentRegistry
 from bulkdaq.shipments.registry_database import RegistryDatabase, RegistryUnavailable, _alembic_config, migrate_registry, newest_revision
 from bulkdaq.store.local_postgres import LocalPostgres
 from officers import registered_officer
@@ -147,8 +147,8 @@ def test_the_schema_is_alembics_and_an_office_behind_the_code_is_refused(postgre
     with pytest.raises(RegistryUnavailable, match=f"schema is at revision r0001, this bulkdaq writes {newest_revision()}; its owner runs `bulkdaq office migrate`"):
         app.declare(shipment(4), "terminal")
     app.close()
-    assert migrate_registry(office_database) == newest_revision() == "r0002"
-    assert migrate_registry(office_database) == "r0002"  # idempotent
+    assert migrate_registry(office_database) == newest_revision() == "r0003"
+    assert migrate_registry(office_database) == "r0003"  # idempotent
 
 
 def test_a_registry_written_before_migrations_were_kept_is_brought_up_by_its_first_write(tmp_path: Path) -> None:
@@ -161,18 +161,19 @@ def test_a_registry_written_before_migrations_were_kept_is_brought_up_by_its_fir
         shipment_id = walk(registry, 5, TO_VERIFIED[:2])
     with sqlite3.connect(path) as db:  # take it back to the old file: no migrations table, no office columns or tables
         db.execute("DROP TABLE alembic_version")
-        for table in ("officers", "site_keys", "chain_heads", "bundle_manifests", "push_conflicts"):
+        for table in ("officers", "site_keys", "chain_heads", "bundle_manifests", "push_conflicts", "officer_revocations"):
             db.execute(f"DROP TABLE {table}")
         db.execute("DROP INDEX events_numbered")
         db.execute("DROP TRIGGER events_chained")
         db.execute("ALTER TABLE events DROP COLUMN signer")
+        db.execute("ALTER TABLE events DROP COLUMN recorded_at")
         db.execute("ALTER TABLE events DROP COLUMN site")
         db.execute("ALTER TABLE shipments DROP COLUMN site")
     with ShipmentRegistry(path, signing_key=key, create=False) as registry:
         assert registry.database.revision() is None
         registry.verify_history(shipment_id)  # read as it is
         registry.transition(shipment_id, "complete", "terminal", "loaded")
-        assert registry.database.revision() == "r0002"
+        assert registry.database.revision() == "r0003"
         registry.verify_history(shipment_id)
         assert len(registry.events(shipment_id)) == 4
     assert public_pem(key.public_key())
@@ -193,3 +194,54 @@ def test_a_decision_recorded_before_officers_signed_still_verifies_and_says_so(t
         last = decision_record(registry, shipment_id)[-1]
     assert (last.to_state, last.key_fingerprint) == ("certified", fingerprint(key.public_key()))
     assert last.decided_by == "site demo-terminal for officer Wang (recorded before officers signed their own decisions)"
+
+
+def test_a_revoked_officer_key_signs_nothing_more_and_a_back_dated_decision_is_named(location: str | Path) -> None:
+    from bulkdaq.office.officers import registered_officers, revoke_officer
+    from bulkdaq.shipments.registry import OfficerNotRegistered
+    with ShipmentRegistry(location) as registry:
+        shipment_id = walk(registry, 7)
+        officer = registered_officer(registry)
+        registry.transition(shipment_id, "certified", "", "within tolerance", officer_key=officer)
+        revoked = revoke_officer(registry, "4401-0231", "key lost with a laptop", "registry admin")
+        assert revoked == fingerprint(officer.public_key()) and registered_officers(registry)[0].revoked_at is not None
+        with pytest.raises(OfficerNotRegistered, match=r"officer 4401-0231 王 officer Wang's key .* was revoked at .* \(key lost with a laptop\)"):
+            registry.transition(shipment_id, "released", "", "duties paid", officer_key=officer)
+        registry.verify_history(shipment_id)  # the decision taken before the revocation stands
+        with pytest.raises(ValueError, match="was revoked already"):
+            revoke_officer(registry, "4401-0231", "again", "registry admin")
+        # whoever holds the stolen key and the database writes a release dated before the revocation: the
+        # registry's own moment (on PostgreSQL the server's clock, whatever was sent) says when it was recorded
+        with registry.database.writing(shipment_id) as db:
+            registry._append(db, shipment_id, "certified", "released", "4401-0231 王 officer Wang", "released", [], T0 + timedelta(hours=2),
+                             officer_key=officer, signer=revoked)
+        if registry.database.dialect == "postgresql":
+            with pytest.raises(HistoryAltered, match=rf"event #9 of {shipment_id} \(certified → released\) was recorded at .*, after officer key "
+                                                      rf"{revoked} was revoked at .* \(key lost with a laptop\)"):
+                registry.verify_history(shipment_id)
+
+
+def test_roles_granted_before_revocations_existed_can_read_them_after_the_migration(postgres_cluster: LocalPostgres, office_database: str) -> None:
+    database = RegistryDatabase(office_database, owner_migrating=True)
+    with database.engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "r0002")
+    database.dispose()
+    name = sa.make_url(office_database).database or ""
+    role = f"{name}_officers"
+    postgres_cluster.create_role(role, "officers-secret")
+    for statement in (  # what `office grant --officers` gave at r0002
+        f'GRANT SELECT ON shipments, events, chain_heads, bundle_manifests, push_conflicts, evidence, site_keys, officers, signing_key, '
+        f'alembic_version TO "{role}"',
+        f'GRANT INSERT ON events, evidence TO "{role}"',
+        f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        *(f'CREATE POLICY "{role} all {table}" ON {table} TO "{role}" USING (true) WITH CHECK (true)'
+          for table in ("shipments", "events", "chain_heads", "bundle_manifests", "push_conflicts")),
+    ):
+        postgres_cluster.execute(statement, database=name)
+    migrate_registry(office_database)
+    with ShipmentRegistry(office_database) as owner:
+        shipment_id = walk(owner, 8)
+        officer = registered_officer(owner)
+    with ShipmentRegistry(postgres_cluster.url(name, f"{name}_officers", "officers-secret"), create=False) as officers:
+        event = officers.transition(shipment_id, "certified", "", "within tolerance", officer_key=officer)
+        assert event.actor == "4401-0231 王 officer Wang" and officers.officer_revocations() == {}
