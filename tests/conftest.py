@@ -1,11 +1,12 @@
-"""Shared fixtures: a real influxd (Debian's influxdb) on a free loopback port for the whole session, and the yard
-ledger's recording clock."""
+"""Shared fixtures: a real influxd (Debian's influxdb) on a free loopback port for the whole session, a private
+PostgreSQL cluster likewise, a customs office with three terminals in it, and the yard ledger's recording clock."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import LocalInfluxd
 from bulkdaq.store.local_postgres import LocalPostgres
 from ledger_clock import LedgerClock
+from office_terminals import Office, Terminal, make_office, make_terminals
 
 _database_numbers = itertools.count()
 _office_database_numbers = itertools.count()
@@ -61,3 +63,15 @@ def office_database(postgres_cluster: LocalPostgres) -> str:
     name = f"office_{next(_office_database_numbers)}"
     postgres_cluster.create_database(name)
     return postgres_cluster.url(name)
+
+
+@pytest.fixture
+def office(postgres_cluster: LocalPostgres, office_database: str) -> Office:
+    """A customs office's registry in a fresh database, with an officers' role (tests/office_terminals.py)."""
+    return make_office(postgres_cluster, office_database)
+
+
+@pytest.fixture
+def terminals(tmp_path: Path, office: Office) -> dict[str, Terminal]:
+    """Three terminals pushing to `office`, each with its site key, registry and role (tests/office_terminals.py)."""
+    return make_terminals(tmp_path, office)

@@ -10,7 +10,6 @@ Counts are asserted exactly: nothing lost, nothing counted twice.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -21,7 +20,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -29,144 +27,27 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from bulkdaq.evidence.chain import EvidenceLedger, create_site_key, load_private_key
 from bulkdaq.office.decision_record import decision_record
-from bulkdaq.office.intake import PushRefused, conflicts, receive_events, receive_heads, receive_manifest, register_site_key, site_intake
+from bulkdaq.office.intake import PushRefused, conflicts, receive_events, receive_heads, receive_manifest, site_intake
 from bulkdaq.office.outbox import TerminalOutbox
 from bulkdaq.office.pusher import OfficePusher
-from bulkdaq.office.roles import grant_office, grant_terminal
-from bulkdaq.shipments.model import Shipment, load_shipment, shipment_from_data
-from bulkdaq.shipments.registry import Event, HistoryAltered, ShipmentRegistry
+from bulkdaq.shipments.registry import HistoryAltered, ShipmentRegistry
 from bulkdaq.shipments.registry_database import RegistryUnavailable, WriteRefused, migrate_registry
 from bulkdaq.store.influx_reader import InfluxReader
-from bulkdaq.store.line_protocol import Point
 from bulkdaq.store.local_influxd import free_port
-from bulkdaq.store.local_postgres import LocalPostgres
-from bulkdaq.store.spool import DurableSpool
-from officers import registered_officer
-
-REPO = Path(__file__).resolve().parents[1]
-SITES = ("ZJ-JET", "DL-ORE", "DL-OIL")
-T0 = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
-TERMINAL_STEPS = ("precheck", "loading", "complete", "measured", "reconciled", "verified")
-
-
-def shipment_of(site: str, number: int) -> Shipment:
-    document = load_shipment(REPO / "examples" / "demo" / "jet-fuel-export.toml").as_document()
-    document.update(id=f"{site}-2026-{number:04d}", site=site)
-    return shipment_from_data(document, "test")
-
-
-@dataclass
-class Terminal:
-    site: str
-    folder: Path
-    key: Ed25519PrivateKey
-    registry: ShipmentRegistry
-    role: str
-    password: str
-
-    @property
-    def spool_path(self) -> Path:
-        return self.folder / "spool.sqlite"
-
-    def declare(self, number: int, steps: tuple[str, ...] = TERMINAL_STEPS) -> str:
-        shipment = shipment_of(self.site, number)
-        self.registry.declare(shipment, f"terminal {self.site}", at=T0)
-        for minute, state in enumerate(steps, start=1):
-            self.registry.transition(shipment.id, state, f"terminal {self.site}", f"{state} at {self.site}", at=T0 + timedelta(minutes=minute))
-        return shipment.id
-
-    def readings(self, count: int) -> None:
-        """`count` evidence blocks in the terminal's spool, as its collector commits them."""
-        async def commit() -> None:
-            spool = DurableSpool(self.spool_path, ledger=EvidenceLedger(self.key))
-            for i in range(count):
-                await spool.submit([Point("meter", {"site": self.site, "meter": "FT-1"}, {"mass_total_kg": float(i), "quality": "good"},
-                                          1_764_000_000_000 + i)])
-            await spool.close()
-        asyncio.run(commit())
-
-    def site_file(self, office_registry: str, password_env: str, office_extra: str = "") -> Path:
-        """The terminal's site file: its key, spool and registry, and an `[office]` section."""
-        path = self.folder / "site.toml"
-        path.write_text(f"""
-[site]
-name = "{self.site}"
-
-[influxdb]
-url = "http://127.0.0.1:{free_port()}"
-database = "bulkdaq"
-
-[spool]
-path = "{self.spool_path}"
-
-[evidence]
-key_file = "{self.folder / 'site.key'}"
-
-[shipments]
-registry = "{self.folder / 'shipments.sqlite'}"
-
-[office]
-registry = "{office_registry}"
-password_env = "{password_env}"
-outbox = "{self.folder / 'outbox.sqlite'}"
-{office_extra}""", encoding="utf-8")
-        return path
-
-    def pusher(self, office_url: str, outbox: str = "outbox.sqlite") -> OfficePusher:
-        return OfficePusher(self.site, self.registry, TerminalOutbox(self.folder / outbox),
-                            lambda: ShipmentRegistry(office_url, password=self.password, create=False), self.key, self.spool_path)
-
-
-@dataclass
-class Office:
-    cluster: LocalPostgres
-    database: str
-    owner_url: str
-    officer_url: str
-
-
-def _role_url(cluster: LocalPostgres, database: str, role: str) -> str:
-    return f"postgresql+psycopg://{role}@{cluster.host}:{cluster.port}/{database}"
-
-
-@pytest.fixture
-def office(postgres_cluster: LocalPostgres, office_database: str) -> Office:
-    database = sa.make_url(office_database).database
-    assert database is not None
-    migrate_registry(office_database)
-    officer_role = f"{database}_officers"
-    postgres_cluster.create_role(officer_role, "officer-secret")
-    with ShipmentRegistry(office_database) as owner:
-        grant_office(owner, officer_role)
-    return Office(postgres_cluster, database, office_database, postgres_cluster.url(database, officer_role, "officer-secret"))
-
-
-@pytest.fixture
-def terminals(tmp_path: Path, office: Office) -> dict[str, Terminal]:
-    made = {}
-    for site in SITES:
-        folder = tmp_path / site
-        folder.mkdir()
-        create_site_key(folder / "site.key", folder / "site.pub")
-        key = load_private_key(folder / "site.key")
-        role = f"{office.database}_{site.replace('-', '_').lower()}"
-        office.cluster.create_role(role, f"{role}-secret")
-        with ShipmentRegistry(office.owner_url) as owner:
-            grant_terminal(owner, role, site)
-            register_site_key(owner, site, key.public_key(), "office admin")
-        made[site] = Terminal(site, folder, key, ShipmentRegistry(folder / "shipments.sqlite", signing_key=key), role, f"{role}-secret")
-    return made
-
-
-def terminal_url(office: Office, terminal: Terminal) -> str:
-    return office.cluster.url(office.database, terminal.role, terminal.password)
-
-
-def office_counts(office: Office) -> dict[str, int]:
-    with ShipmentRegistry(office.owner_url) as owner:
-        return {row.site: row.events for row in site_intake(owner)}
+from office_terminals import (
+    SITES,
+    T0,
+    TERMINAL_STEPS,
+    Office,
+    Terminal,
+    _role_url,
+    bulkdaq,
+    office_counts,
+    registered_officer_at,
+    rewritten,
+    terminal_url,
+)
 
 
 def test_three_terminals_push_concurrently_and_an_officer_decides_at_the_office(office: Office, terminals: dict[str, Terminal]) -> None:
@@ -204,11 +85,6 @@ def test_three_terminals_push_concurrently_and_an_officer_decides_at_the_office(
     assert steps[-1].key_fingerprint == certified.signer and steps[0].evidence[0].kind == "declaration"
     # the terminal's events arrived as the terminal signed them: the office's copy is the terminal's, hash for hash
     assert [e.hash for e in ShipmentRegistry(office.owner_url).events(shipment_id)[:7]] == [e.hash for e in terminals["DL-ORE"].registry.events(shipment_id)]
-
-
-def registered_officer_at(office: Office) -> Ed25519PrivateKey:
-    with ShipmentRegistry(office.owner_url) as owner:
-        return registered_officer(owner)
 
 
 def test_an_office_that_does_not_answer_loses_nothing_and_counts_nothing_twice(office: Office, terminals: dict[str, Terminal]) -> None:
@@ -263,17 +139,6 @@ def test_a_push_sent_twice_and_a_replayed_old_event_are_counted_once(office: Off
     assert office_counts(office)["DL-OIL"] == 7
 
 
-def _rewritten(event: Event, key: Ed25519PrivateKey, **changes: object) -> Event:
-    """The event with `changes`, hashed and signed again with `key` (a terminal rewriting its own history)."""
-    from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
-    from bulkdaq.shipments.registry import _event_fields, _iso
-    values = {**event.__dict__, **changes}
-    fields = _event_fields(values["format"], values["number"], values["shipment"], _iso(values["time"]), values["from_state"],
-                           values["to_state"], values["actor"], values["reason"], list(values["evidence"]), values["previous_hash"])
-    values.update(hash=sha256_hex(fields), signature=key.sign(canonical_json(fields)).hex())
-    return Event(**values)  # type: ignore[arg-type]
-
-
 def test_a_rewritten_history_is_kept_as_a_conflict_and_holds_only_that_shipment(office: Office, terminals: dict[str, Terminal]) -> None:
     terminal = terminals["DL-ORE"]
     rewritten_id = terminal.declare(1, TERMINAL_STEPS[:4])
@@ -284,7 +149,7 @@ def test_a_rewritten_history_is_kept_as_a_conflict_and_holds_only_that_shipment(
     # the terminal's administrator rewrites event #3 of the first shipment behind SQLite's triggers, signs it
     # again with the site key, and pushes everything again from a fresh outbox; the other shipment moves on
     events = terminal.registry.events(rewritten_id)
-    forged = _rewritten(events[2], terminal.key, reason="loading started an hour later")
+    forged = rewritten(events[2], terminal.key, reason="loading started an hour later")
     with sqlite3.connect(terminal.folder / "shipments.sqlite") as db:
         db.execute("DROP TRIGGER events_no_update")
         db.execute("UPDATE events SET reason = ?, hash = ?, signature = ? WHERE shipment = ? AND number = 3",
@@ -318,7 +183,7 @@ def test_forged_and_foreign_pushes_are_refused_and_nothing_is_stored(office: Off
     documents = {d: zj.registry.evidence(d) for d in events[0].evidence}
     with ShipmentRegistry(terminal_url(office, zj), create=False) as as_zj:
         # signed by a key that is not the site's
-        forged = _rewritten(events[0], Ed25519PrivateKey.generate())
+        forged = rewritten(events[0], Ed25519PrivateKey.generate())
         with pytest.raises(PushRefused, match="signature is not the site key's"):
             receive_events(as_zj, "ZJ-JET", [forged], documents)
         # the events cite a document the push does not carry
@@ -415,11 +280,6 @@ def test_an_officer_step_at_the_office_needs_a_registered_officer_and_names_the_
             db.exec_driver_sql("ALTER TABLE events ENABLE TRIGGER events_append_only")
         with pytest.raises(HistoryAltered, match="event #9 .* does not match its hash"):
             decision_record(owner, shipment_id)
-
-
-def bulkdaq(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bulkdaq.cli.main", *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **(env or {})}, timeout=120)
 
 
 def test_the_command_line_pushes_reports_health_and_names_who_decided(tmp_path: Path, office: Office, terminals: dict[str, Terminal],

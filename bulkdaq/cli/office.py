@@ -32,6 +32,7 @@ from bulkdaq.office.pusher import PushReport
 from bulkdaq.office.roles import grant_office, grant_terminal
 from bulkdaq.shipments.registry import ShipmentRegistry
 from bulkdaq.shipments.registry_database import is_database_url, migrate_registry
+from bulkdaq.wording.shown_text import shown
 
 office_app = typer.Typer(help="The customs office over many terminals: its registry, roles, site keys, pushes and health.",
                          no_args_is_help=True)
@@ -42,6 +43,11 @@ RegistryOption = typer.Option(None, "--registry", help="The office registry: pos
 PasswordEnvOption = typer.Option(PASSWORD_ENV, "--password-env", help="Environment variable holding the role's password.")
 SiteOption = typer.Option(None, "--site", help="A site file whose [office] section names the registry (instead of --registry).")
 JsonOption = typer.Option(False, "--json", help="Print one JSON object.")
+
+
+def _text(value: str) -> str:
+    """Text from a terminal, a card or a push, printed as itself: markup escaped, hidden characters made visible."""
+    return escape(shown(value))
 
 
 def _password(env_name: str) -> str | None:
@@ -175,7 +181,7 @@ def _print_report(report: PushReport, as_json: bool, *, quiet: bool = False) -> 
             highlight=False,
         )
     for subject, reason in report.held.items():
-        console.print(f"  HELD {escape(subject)}: {escape(reason)}", highlight=False)
+        console.print(f"  HELD {_text(subject)}: {_text(reason)}", highlight=False)
 
 
 @office_app.command("status")
@@ -188,8 +194,7 @@ def status_command(registry: str | None = RegistryOption, password_env: str = Pa
     now_ms = time.time_ns() // 1_000_000
     documents = []
     for row in rows:
-        age_s = None if row.last_head_ms is None else (now_ms - row.last_head_ms) / 1000
-        documents.append({**row.__dict__, "head_age_s": age_s, "stale": age_s is None or age_s > stale_after_s})
+        documents.append({**row.__dict__, "head_age_s": row.head_age_s(now_ms), "stale": row.stale(now_ms, stale_after_s)})
     if as_json:
         print(json_text({"sites": documents, "stale_after_s": stale_after_s}))
         return
@@ -197,7 +202,7 @@ def status_command(registry: str | None = RegistryOption, password_env: str = Pa
     for document in documents:
         age = document["head_age_s"]
         table.add_row(
-            escape(str(document["site"])), str(document["key_fingerprint"])[:16] + "…", f"{document['events']:,}", str(document["last_event_at"] or "—"),
+            _text(str(document["site"])), str(document["key_fingerprint"])[:16] + "…", f"{document['events']:,}", str(document["last_event_at"] or "—"),
             f"{document['heads']:,}", "—" if document["last_head_seq"] is None else f"#{document['last_head_seq']:,}",
             "—" if age is None else f"{age:,.0f} s", f"{document['manifests']:,}", f"{document['conflicts']:,}",
             "STALE" if document["stale"] else "",
@@ -217,7 +222,10 @@ def conflicts_command(registry: str | None = RegistryOption, password_env: str =
     if not found:
         console.print("no conflicts", highlight=False)
     for item in found:
-        console.print(f"{item['received_at']} site {escape(item['site'])}: {escape(item['what'])}: held {item['held_hash']}, "
+        checked = "CONFIRMED: signed by the site, contradicting what the office holds" if item["confirmed"] else \
+            "NOT CONFIRMED: the offered document is not the site's signed one, or the office holds no such hash (written without bulkdaq?)"
+        console.print(f"{item['received_at']} site {_text(item['site'])}: {checked}", highlight=False)
+        console.print(f"  {_text(item['what'])}: held {item['held_hash']}, "
                       f"offered {item['offered_hash']}", highlight=False)
 
 
@@ -233,12 +241,12 @@ def verify_command(shipment_id: str, registry: str | None = RegistryOption, pass
              "key": s.key_fingerprint, "reason": s.reason, "evidence": [{"hash": e.hash, "kind": e.kind} for e in s.evidence], "hash": s.hash}
             for s in steps]}))
         return
-    console.print(f"shipment {escape(shipment_id)}: history intact, {len(steps)} steps, every signature checked", highlight=False)
+    console.print(f"shipment {_text(shipment_id)}: history intact, {len(steps)} steps, every signature checked", highlight=False)
     for step in steps:
-        cited = ", ".join(f"{e.kind} {e.hash[:12]}…" for e in step.evidence) or "no evidence"
+        cited = ", ".join(f"{_text(e.kind)} {e.hash[:12]}…" for e in step.evidence) or "no evidence"
         key = f" key {step.key_fingerprint[:16]}…" if step.key_fingerprint else " (unsigned)"
-        console.print(f"#{step.number} {step.time.isoformat()} {step.from_state or '—'} → {step.to_state}: {escape(step.decided_by)}{key}; "
-                      f"{escape(step.reason)}; on {cited}", highlight=False)
+        console.print(f"#{step.number} {step.time.isoformat()} {step.from_state or '—'} → {step.to_state}: {_text(step.decided_by)}{key}; "
+                      f"{_text(step.reason)}; on {cited}", highlight=False)
 
 
 __all__ = ["decision_registry", "office_app"]

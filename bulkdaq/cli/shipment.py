@@ -45,6 +45,7 @@ from bulkdaq.shipments.workflow import (
     start_loading,
 )
 from bulkdaq.wording.figure_format import PERCENT_DECIMALS, basis_text, figure_text, percent_text
+from bulkdaq.wording.shown_text import shown
 
 DEFAULT_REGISTRY = Path("var/shipments.sqlite")
 
@@ -79,9 +80,10 @@ RulesOption = typer.Option(None, "--rules", help="Tolerance rule file (TOML), e.
 
 
 def print_events(result: StepResult) -> None:
-    """One line per event a step recorded: shipment, from → to, and the reason (data escaped from markup)."""
+    """One line per event a step recorded: shipment, from → to, and the reason (escaped from markup, hidden
+    characters made visible: one event is one line)."""
     for event in result.events:
-        console.print(f"{escape(event.shipment)}: {event.from_state} → [bold]{event.to_state}[/]  ({escape(event.reason)})", highlight=False)
+        console.print(f"{escape(event.shipment)}: {event.from_state} → [bold]{event.to_state}[/]  ({escape(shown(event.reason))})", highlight=False)
 
 
 @shipment_app.command("declare")

@@ -19,6 +19,7 @@ does not follow the last one held is refused there too.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,16 +35,22 @@ from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
 from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.shipments.lifecycle import ClearanceState
-from bulkdaq.shipments.model import shipment_from_data
+from bulkdaq.shipments.model import is_safe_shipment_id, shipment_from_data
 from bulkdaq.shipments.registry import (
     DECLARATION,
+    EVENT_FORMAT,
+    OFFICER_EVENT_FORMAT,
     OFFICER_STATES,
     Event,
     Evidence,
     ShipmentRegistry,
+    event_from_dict,
     evidence_hash,
+    lifecycle_problems,
     signed_by,
 )
+
+HEAD_CLOCK_SLACK_MS = 300_000  # a terminal's clock may run ahead of the office's by this much [ms] (heads and events)
 
 
 class PushRefused(BulkdaqError, ValueError):
@@ -185,6 +192,11 @@ def _take_event(
     already holds the shipment's declaration)."""
     label = f"site {site}: event #{event.number} of {event.shipment}"
     _check_pushed_event(label, event, key, officer_keys)
+    if event.number > 1:
+        held = db.execute(sa.text("SELECT to_state FROM events WHERE shipment = :id ORDER BY seq DESC LIMIT 1"), {"id": event.shipment}).fetchone()
+        problems = lifecycle_problems(label, event.shipment, held[0], event) if held is not None else []
+        if problems:
+            raise PushRefused(problems[0])
     cited = []
     for digest in event.evidence:
         document = documents.get(digest)
@@ -198,6 +210,8 @@ def _take_event(
         if declaration is None:
             raise PushRefused(f"{label} is a declaration without its declaration document")
         shipment = shipment_from_data(declaration.body, f"{label} (declaration)")
+        if shipment.id != event.shipment or not is_safe_shipment_id(event.shipment):
+            raise PushRefused(f"{label}: the declaration is of shipment {shipment.id!r}; the event names {event.shipment!r}")
         if shipment.site != site:
             raise PushRefused(f"{label}: the declaration names site {shipment.site!r}, the push comes from {site!r}")
         try:
@@ -222,10 +236,15 @@ def _check_pushed_event(label: str, event: Event, key: Ed25519PublicKey, officer
     for an officer's step recorded at a terminal, by the registered officer's key it names)."""
     if event.format == 1:
         raise PushRefused(f"{label} is of format 1 (unsigned, numbered registry-wide); the office takes signed events only")
+    if (event.format, event.signer is None) not in ((EVENT_FORMAT, True), (OFFICER_EVENT_FORMAT, False)):
+        raise PushRefused(f"{label} is of format {event.format} {'without' if event.signer is None else 'with'} a signer: a site's event is of "
+                          f"format {EVENT_FORMAT} and names no signer, an officer's is of format {OFFICER_EVENT_FORMAT} and names the officer's key")
     if event.to_state == ClearanceState.DECLARED.value and event.number != 1:
         raise PushRefused(f"{label} declares the shipment again")
     if sha256_hex(event.hashed_fields()) != event.hash:
         raise PushRefused(f"{label} does not match its hash (altered)")
+    if event.time.timestamp() * 1000 > time.time_ns() // 1_000_000 + HEAD_CLOCK_SLACK_MS:
+        raise PushRefused(f"{label} is dated {event.as_dict()['time']}, ahead of the office's clock by more than {HEAD_CLOCK_SLACK_MS // 1000} s")
     if event.signer is not None:
         officer = officer_keys.get(event.signer)
         if officer is None:
@@ -258,6 +277,9 @@ def receive_heads(registry: ShipmentRegistry, site: str, heads: Sequence[ChainHe
                 raise PushRefused(f"site {site} pushed a chain head of site {head.site}")
             if not head.verify(key):
                 raise PushRefused(f"site {site}: chain head #{head.seq} is not signed by the site's registered key {fingerprint(key)}")
+            if head.time_ms > time.time_ns() // 1_000_000 + HEAD_CLOCK_SLACK_MS:
+                raise PushRefused(f"site {site}: chain head #{head.seq} is dated {head.time_ms} ms, more than {HEAD_CLOCK_SLACK_MS // 1000} s "
+                                  "ahead of the office's clock (a head from the future would keep the site from ever looking stale)")
             held = db.execute(sa.text("SELECT hash FROM chain_heads WHERE site = :site AND seq = :seq"), {"site": site, "seq": head.seq}).fetchone()
             if held is not None:
                 if held[0] == head.hash:
@@ -316,6 +338,16 @@ class SiteIntake:
     manifests: int
     conflicts: int
 
+    def head_age_s(self, now_ms: int) -> float | None:
+        """How old the newest chain head is [s] (None: none arrived)."""
+        return None if self.last_head_ms is None else (now_ms - self.last_head_ms) / 1000
+
+    def stale(self, now_ms: int, stale_after_s: float) -> bool:
+        """No head, one older than `stale_after_s` [s], or one from the future (a raw row, or a clock far
+        ahead: either way not a witness the office can lean on)."""
+        age = self.head_age_s(now_ms)
+        return age is None or age > stale_after_s or age < -HEAD_CLOCK_SLACK_MS / 1000
+
 
 def site_intake(registry: ShipmentRegistry) -> list[SiteIntake]:
     """Per registered site, what has arrived and when (the office's health view of its terminals)."""
@@ -335,12 +367,39 @@ def site_intake(registry: ShipmentRegistry) -> list[SiteIntake]:
 
 
 def conflicts(registry: ShipmentRegistry, site: str | None = None) -> list[dict[str, Any]]:
-    """Every contradiction a push brought, oldest first."""
+    """Every contradiction a push brought, oldest first, each checked again now: `confirmed` is True only when
+    the offered document is signed by the site's registered key and hashes to the offered hash, and the
+    office still holds the held hash at that place. A row written into the table without bulkdaq (by
+    someone holding a terminal's role) is so told from a real contradiction."""
     where = "" if site is None else " WHERE site = :site"
     with registry.database.reading() as db:
         rows = db.execute(sa.text(f"SELECT site, what, held_hash, offered_hash, offered, received_at FROM push_conflicts{where} ORDER BY id"),
                           {"site": site}).fetchall()
-    return [{"site": r[0], "what": r[1], "held_hash": r[2], "offered_hash": r[3], "offered": json.loads(r[4]), "received_at": r[5]} for r in rows]
+        keys = {row[0]: load_public_key(row[1]) for row in db.execute(sa.text("SELECT site, public_key_pem FROM site_keys"))}
+        found = []
+        for r in rows:
+            offered = json.loads(r[4])
+            found.append({"site": r[0], "what": r[1], "held_hash": r[2], "offered_hash": r[3], "offered": offered, "received_at": r[5],
+                          "confirmed": _conflict_holds(db, keys.get(r[0]), r[0], r[2], r[3], offered)})
+    return found
+
+
+def _conflict_holds(db: Connection, key: Ed25519PublicKey | None, site: str, held_hash: str, offered_hash: str, offered: Any) -> bool:
+    if key is None or not isinstance(offered, dict):
+        return False
+    try:
+        if "seq" in offered and "time_ms" in offered:
+            head = ChainHead(site, int(offered["seq"]), str(offered["hash"]), int(offered["time_ms"]), str(offered["signature"]))
+            held = db.execute(sa.text("SELECT hash FROM chain_heads WHERE site = :site AND seq = :seq"), {"site": site, "seq": head.seq}).fetchone()
+            return head.site == offered.get("site") and head.verify(key) and head.hash == offered_hash and held is not None and held[0] == held_hash
+        event = event_from_dict(offered)
+    except (KeyError, TypeError, ValueError):
+        return False
+    held = db.execute(sa.text("SELECT hash FROM events WHERE shipment = :id AND number = :number AND site = :site"),
+                      {"id": event.shipment, "number": event.number, "site": site}).fetchone()
+    signer = key if event.signer is None else None
+    return (signer is not None and signed_by(signer, event) and sha256_hex(event.hashed_fields()) == event.hash == offered_hash
+            and held is not None and held[0] == held_hash)
 
 
 __all__ = [

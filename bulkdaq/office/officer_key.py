@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.chain import BadKey, fingerprint, load_public_key, public_pem
+from bulkdaq.wording.shown_text import hidden_characters, shown
 
 CARD_FORMAT = "bulkdaq-officer-card/1"
 """The card's format tag: the first member of every card, checked before anything else is trusted."""
@@ -103,7 +104,8 @@ def check_officer_id(value: object, source: str | os.PathLike[str], field: str =
 
 
 def check_officer_name(value: object, source: str | os.PathLike[str], field: str = "name") -> str:
-    """`value` if it is an officer's name: one line of 1 to 80 characters, no control characters, no space at either end."""
+    """`value` if it is an officer's name: one line of 1 to 80 characters, no control or invisible formatting
+    characters (bidi overrides, zero-width characters), no space at either end."""
     if not isinstance(value, str):
         raise OfficerKeyError(source, field, f"expected text (the officer's name, one line), got {_type_name(value)}")
     if not value.strip():
@@ -111,6 +113,9 @@ def check_officer_name(value: object, source: str | os.PathLike[str], field: str
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
         kind = "more than one line" if any(c in value for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029") else "a control character"
         raise OfficerKeyError(source, field, f"{value!r} holds {kind}; expected one line of text")
+    hidden = hidden_characters(value)
+    if hidden:  # a right-to-left override or a zero-width character makes one name pass for another
+        raise OfficerKeyError(source, field, f"{shown(value)!r} holds invisible formatting ({', '.join(hidden)}); expected the name as it is read")
     if value != value.strip():
         raise OfficerKeyError(source, field, f"{value!r} starts or ends with a space; expected the name without them")
     if len(value) > NAME_MAX_CHARS:

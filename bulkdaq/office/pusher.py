@@ -32,7 +32,7 @@ from bulkdaq.evidence.heads import ChainHead, sign_head
 from bulkdaq.office.intake import PushOutcome, PushRefused, SiteNotRegistered, receive_events, receive_heads, receive_manifest
 from bulkdaq.office.outbox import TerminalOutbox
 from bulkdaq.shipments.registry import ShipmentRegistry
-from bulkdaq.shipments.registry_database import RegistryUnavailable
+from bulkdaq.shipments.registry_database import RegistryUnavailable, WriteRefused
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +127,9 @@ class OfficePusher:
             office = self._office_registry()
             self._push_events(office, report)
             self._push_queue(office, report)
-        except (RegistryUnavailable, SiteNotRegistered, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
-            # SiteNotRegistered is the office's to mend (register the site key); retrying is right meanwhile.
+        except (RegistryUnavailable, SiteNotRegistered, WriteRefused, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            # SiteNotRegistered and WriteRefused (a role granted for another site, a grant missing) are the office's
+            # to mend; retrying, with everything kept, is right meanwhile.
             report.unreachable = str(error).splitlines()[0]
             self._drop_office()
         report.held = self.outbox.holds()
@@ -137,10 +138,18 @@ class OfficePusher:
 
     def _push_events(self, office: ShipmentRegistry, report: PushReport) -> None:
         held = self.outbox.holds()
+        at_office = office_numbers(office, self.site)
         for shipment_id in self.local.ids():
             if shipment_id in held:
                 continue
             confirmed = self.outbox.confirmed(shipment_id)
+            if confirmed > at_office.get(shipment_id, 0):
+                # The outbox says the office has more than it holds: an office restored from an older backup, or an
+                # outbox from elsewhere. Pushing on from the outbox's number would leave a gap for ever.
+                self._hold(shipment_id, f"the outbox says the office confirmed event #{confirmed} of {shipment_id}, but the office holds "
+                                        f"#{at_office.get(shipment_id, 0)}; an operator looks (an office restored from backup?), then "
+                                        "moves the outbox aside: every push is idempotent", report)
+                continue
             new = [event for event in self.local.events(shipment_id) if event.number > confirmed]
             if not new:
                 continue
@@ -208,6 +217,13 @@ class OfficePusher:
                 await asyncio.wait_for(stop.wait(), delay)
             except TimeoutError:
                 pass
+
+
+def office_numbers(office: ShipmentRegistry, site: str) -> dict[str, int]:
+    """The number of the last event the office holds of each of the site's shipments (one query a cycle)."""
+    with office.database.reading() as db:
+        rows = db.execute(sa.text("SELECT shipment, MAX(number) FROM events WHERE site = :site GROUP BY shipment"), {"site": site}).fetchall()
+    return {row[0]: int(row[1]) for row in rows}
 
 
 def _head_from(body: dict[str, Any]) -> ChainHead:

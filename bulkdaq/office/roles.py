@@ -5,7 +5,7 @@ exactly what their job needs, and nobody but the owner gets UPDATE, DELETE or TR
 
 * a **terminal's role** reads and appends only its own site's shipments, events, chain heads, bundle
   manifests and conflicts (row-level security: the rows whose ``site`` is its site), and appends
-  evidence documents;
+  evidence documents without reading any (they are not per site);
 * the **office's role** (officers' workstations, the board's writer) reads everything and appends
   events and evidence: an officer's step.
 
@@ -19,6 +19,11 @@ import sqlalchemy as sa
 
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.shipments.registry import ShipmentRegistry
+
+
+def registered_sites(registry: ShipmentRegistry) -> set[str]:
+    with registry.database.reading() as db:
+        return {row[0] for row in db.execute(sa.text("SELECT site FROM site_keys"))}
 
 # Tables whose rows carry a site, and are seen by a terminal only for its own site (the migration
 # r0002 enables row-level security on each).
@@ -49,10 +54,17 @@ def _literal(text: str) -> str:
 
 
 def grant_terminal(registry: ShipmentRegistry, role: str, site: str) -> None:
-    """Let `role` push for `site`: read and append that site's rows only."""
+    """Let `role` push for `site`: read and append that site's rows only. The site's key must be registered
+    first (`register_site_key`), so a mistyped site name is refused here, not at the terminal's first push."""
+    if site not in registered_sites(registry):
+        known = ", ".join(sorted(registered_sites(registry))) or "none yet"
+        raise RoleRefused(f"site {site!r} has no key registered at the office (registered: {known}); "
+                          "register its key first: `bulkdaq office add-site SITE --public-key site.pub`")
     who = _quote(registry, role)
     statements = [
-        f"GRANT SELECT, INSERT ON {', '.join(SITE_ROWS_TABLES)}, evidence TO {who}",
+        f"GRANT SELECT, INSERT ON {', '.join(SITE_ROWS_TABLES)} TO {who}",
+        # evidence documents are appended, never read: they are not per site, and another site's are not its business
+        f"GRANT INSERT ON evidence TO {who}",
         f"GRANT SELECT ON {', '.join(READ_ONLY_TABLES)} TO {who}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
     ]

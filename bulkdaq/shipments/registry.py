@@ -169,6 +169,8 @@ def check_event_chain(
             problems.append(f"{label} does not follow the event before it (chain broken)")
         if sha256_hex(event.hashed_fields()) != event.hash:
             problems.append(f"{label} does not match its hash (altered)")
+        if position > 1:
+            problems += lifecycle_problems(label, shipment_id, events[position - 2].to_state, event)
         if event.signer is not None or event.format == OFFICER_EVENT_FORMAT:
             officer = (officer_keys or {}).get(event.signer or "")
             if officer is None:
@@ -183,6 +185,18 @@ def check_event_chain(
                 problems.append(f"{label}: signature is not the site key's")
         previous = event.hash
     return problems
+
+
+def lifecycle_problems(label: str, shipment_id: str, left_in: str, event: Event) -> list[str]:
+    """An event that does not start where the one before it left the shipment, or that is no step of the
+    clearance lifecycle: a signed history is still only a history the lifecycle allows."""
+    if event.from_state != left_in:
+        return [f"{label} starts from '{event.from_state}', but the event before it left the shipment '{left_in}'"]
+    try:
+        check_transition(shipment_id, left_in, event.to_state)
+    except (TransitionRefused, ValueError):
+        return [f"{label} is not a step of the clearance lifecycle"]
+    return []
 
 
 def signed_by(key: Ed25519PublicKey, event: Event) -> bool:
@@ -515,6 +529,12 @@ class ShipmentRegistry:
             signer = None
             if officer_key is not None:
                 signer, actor = self._officer(db, officer_key)
+                # The decision continues the chain and so vouches for every link before it: it is taken only on a
+                # history that verifies whole (a link written into the database behind bulkdaq's back is found here).
+                try:
+                    self.verify_history(shipment_id)
+                except HistoryAltered as altered:
+                    raise HistoryAltered(f"no officer's decision is recorded on shipment {shipment_id}: its history does not verify ({altered})") from None
             for step in transitions:
                 if step.only_from is not None and current not in step.only_from:
                     raise TransitionRefused(shipment_id, current, step.to_state, only_from=step.only_from, step=step.step)
@@ -732,5 +752,6 @@ __all__ = [
     "check_event_chain",
     "event_from_dict",
     "evidence_hash",
+    "lifecycle_problems",
     "signed_by",
 ]
