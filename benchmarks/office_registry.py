@@ -175,8 +175,8 @@ def _office_database(cluster: Any, name: str, terminals: list[Terminal]) -> str:
     with ShipmentRegistry(owner_url) as owner:
         grant_office(owner, OFFICER_ROLE)
         for terminal in terminals:
-            grant_terminal(owner, terminal.role, terminal.site)
             register_site_key(owner, terminal.site, terminal.key.public_key(), "benchmark")
+            grant_terminal(owner, terminal.role, terminal.site)
     for statement in RAW_TABLES:
         cluster.execute(statement, database=name)
     return owner_url
