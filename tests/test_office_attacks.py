@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -255,3 +256,40 @@ def test_replaying_an_officers_signed_event_onto_another_shipment_is_refused(off
     moved = Event(**{**decision.__dict__, "shipment": second})
     with ShipmentRegistry(terminal_url(office, dl), create=False) as as_dl, pytest.raises(PushRefused, match="does not match its hash"):
         receive_events(as_dl, "DL-ORE", [moved], {})
+
+
+def test_with_id_prefixes_no_terminal_takes_another_sites_shipment_ids(office: Office, terminals: dict[str, Terminal], tmp_path: Path) -> None:
+    """Finding 5: ZJ-JET declared DL-ORE's next id first, and DL-ORE's push of it was held for good. A site
+    registered with its own id prefix owns its ids."""
+    from bulkdaq.evidence.chain import create_site_key, load_private_key
+    from bulkdaq.office.intake import register_site_key
+    from office_terminals import shipment_of
+    zj = terminals["ZJ-JET"]
+    create_site_key(tmp_path / "qd.key", tmp_path / "qd.pub")
+    qd_key = load_private_key(tmp_path / "qd.key")
+    with ShipmentRegistry(office.owner_url) as owner:
+        register_site_key(owner, "QD-COAL", qd_key.public_key(), "office admin", id_prefix="QD-COAL-")
+        with pytest.raises(PushRefused, match=r"id prefix 'QD-' overlaps site QD-COAL's 'QD-COAL-'"):
+            register_site_key(owner, "QD-ORE", Ed25519PrivateKey.generate().public_key(), "office admin", id_prefix="QD-")
+        with pytest.raises(PushRefused, match=r"is registered with id prefix 'QD-COAL-'; a registration is never changed"):
+            register_site_key(owner, "QD-COAL", qd_key.public_key(), "office admin", id_prefix="QD-C-")
+    # ZJ-JET squatting QD-COAL's next id: refused, naming whose ids they are
+    squat = shipment_of("ZJ-JET", 1)
+    document = squat.as_document()
+    document["id"] = "QD-COAL-2026-0001"
+    from bulkdaq.shipments.model import shipment_from_data
+    zj.registry.declare(shipment_from_data(document, "test"), "terminal")
+    pusher = zj.pusher(terminal_url(office, zj))
+    report = pusher.push_once()
+    pusher.close()
+    assert list(report.held) == ["QD-COAL-2026-0001"]
+    assert "ids beginning with 'QD-COAL-' are site QD-COAL's" in report.held["QD-COAL-2026-0001"]
+    with ShipmentRegistry(office.owner_url) as owner:
+        assert "QD-COAL-2026-0001" not in owner.ids()
+        # a prefix already used by another site's shipment is refused at registration
+        zj.declare(2, ())
+        again = zj.pusher(terminal_url(office, zj))
+        assert again.push_once().events.accepted == 1
+        again.close()
+        with pytest.raises(PushRefused, match=r"id prefix 'ZJ-JET-2026' is already used by shipment ZJ-JET-2026-0002 of site ZJ-JET"):
+            register_site_key(owner, "ZJ-NEW", Ed25519PrivateKey.generate().public_key(), "office admin", id_prefix="ZJ-JET-2026")

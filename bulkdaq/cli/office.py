@@ -107,6 +107,8 @@ def grant_command(role: str = typer.Argument(..., help="An existing PostgreSQL r
 @office_app.command("add-site")
 def add_site_command(site_name: str = typer.Argument(..., help="The terminal's site name, as in its site file."),
                      public_key: Path = typer.Option(..., "--public-key", help="The terminal's site key, public half (PEM; `bulkdaq evidence keygen` writes it)."),
+                     id_prefix: str | None = typer.Option(None, "--id-prefix", help="The site's own shipment ids begin with this (e.g. ZJ-): "
+                                                          "the office then takes no other id from it, and no id in it from another site."),
                      actor: str | None = typer.Option(None, "--actor", help="Who registers it (default $BULKDAQ_ACTOR or the login name)."),
                      registry: str = typer.Option(..., "--registry", help="The office database, as its owner."),
                      password_env: str = PasswordEnvOption) -> None:
@@ -118,8 +120,8 @@ def add_site_command(site_name: str = typer.Argument(..., help="The terminal's s
     except (BadKey, ValueError) as error:
         raise InputError(public_key, "public key", f"not an Ed25519 public key in PEM ({error})") from None
     with _registry(registry, password_env, None) as opened:
-        digest = register_site_key(opened, site_name, key, actor_name(actor))
-    console.print(f"site {escape(site_name)}: key {digest}", highlight=False)
+        digest = register_site_key(opened, site_name, key, actor_name(actor), id_prefix=id_prefix)
+    console.print(f"site {escape(site_name)}: key {digest}" + (f", shipment ids {escape(id_prefix)}…" if id_prefix else ""), highlight=False)
 
 
 @office_app.command("push")

@@ -35,7 +35,7 @@ from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
 from bulkdaq.evidence.heads import ChainHead
 from bulkdaq.shipments.lifecycle import ClearanceState
-from bulkdaq.shipments.model import is_safe_shipment_id, shipment_from_data
+from bulkdaq.shipments.model import SHIPMENT_ID_EXPECTED, SHIPMENT_ID_PATTERN, is_safe_shipment_id, shipment_from_data
 from bulkdaq.shipments.registry import (
     DECLARATION,
     EVENT_FORMAT,
@@ -86,21 +86,48 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def register_site_key(registry: ShipmentRegistry, site: str, key: Ed25519PublicKey, registered_by: str) -> str:
+def register_site_key(registry: ShipmentRegistry, site: str, key: Ed25519PublicKey, registered_by: str, *, id_prefix: str | None = None) -> str:
     """Register a terminal's site key at the office (once; a second, different key for the site is refused,
-    since events already received were checked against the first). Returns the key's fingerprint."""
+    since events already received were checked against the first). Returns the key's fingerprint.
+
+    `id_prefix`: the site's own shipment ids ("ZJ-"). The office then takes from the site only ids that begin
+    with it, and from no other site an id that does; prefixes never overlap, and one already used by
+    another site's shipments is refused.
+    """
     mine = fingerprint(key)
+    if id_prefix is not None and not SHIPMENT_ID_PATTERN.fullmatch(id_prefix):
+        raise PushRefused(f"id prefix {id_prefix!r}: expected the start of a shipment id ({SHIPMENT_ID_EXPECTED})")
     with registry.database.writing() as db:
-        held = _site_key(db, site)
+        held = db.execute(sa.text("SELECT public_key_pem, id_prefix FROM site_keys WHERE site = :site"), {"site": site}).fetchone()
         if held is not None:
-            if fingerprint(held) != mine:
-                raise PushRefused(f"site {site} is registered with key {fingerprint(held)}; a second key {mine} is refused "
+            if fingerprint(load_public_key(held[0])) != mine:
+                raise PushRefused(f"site {site} is registered with key {fingerprint(load_public_key(held[0]))}; a second key {mine} is refused "
                                   "(the office checks every event it holds of the site against the first)")
+            if held[1] != id_prefix:
+                raise PushRefused(f"site {site} is registered with id prefix {held[1]!r}; a registration is never changed")
             return mine
-        db.execute(sa.text("INSERT INTO site_keys (site, fingerprint, public_key_pem, registered_at, registered_by) "
-                           "VALUES (:site, :fingerprint, :pem, :at, :by)"),
-                   {"site": site, "fingerprint": mine, "pem": public_pem(key), "at": _now(), "by": registered_by})
+        if id_prefix is not None:
+            for other, prefix in db.execute(sa.text("SELECT site, id_prefix FROM site_keys WHERE id_prefix IS NOT NULL")):
+                if prefix.startswith(id_prefix) or id_prefix.startswith(prefix):
+                    raise PushRefused(f"id prefix {id_prefix!r} overlaps site {other}'s {prefix!r}: each site's ids are its own")
+            used = db.execute(sa.text("SELECT id, site FROM shipments WHERE substr(id, 1, :n) = :prefix AND (site IS NULL OR site <> :site) LIMIT 1"),
+                              {"n": len(id_prefix), "prefix": id_prefix, "site": site}).fetchone()
+            if used is not None:
+                raise PushRefused(f"id prefix {id_prefix!r} is already used by shipment {used[0]} of site {used[1]}")
+        db.execute(sa.text("INSERT INTO site_keys (site, fingerprint, public_key_pem, registered_at, registered_by, id_prefix) "
+                           "VALUES (:site, :fingerprint, :pem, :at, :by, :prefix)"),
+                   {"site": site, "fingerprint": mine, "pem": public_pem(key), "at": _now(), "by": registered_by, "prefix": id_prefix})
     return mine
+
+
+def _id_owner_problem(db: Connection, site: str, shipment_id: str) -> str | None:
+    """Why `site` may not declare `shipment_id` under the sites' id prefixes (None: it may)."""
+    for other, prefix in db.execute(sa.text("SELECT site, id_prefix FROM site_keys WHERE id_prefix IS NOT NULL")):
+        if other == site and not shipment_id.startswith(prefix):
+            return f"shipment ids of site {site} begin with {prefix!r}"
+        if other != site and shipment_id.startswith(prefix):
+            return f"ids beginning with {prefix!r} are site {other}'s"
+    return None
 
 
 def _site_key(db: Connection, site: str) -> Ed25519PublicKey | None:
@@ -214,6 +241,9 @@ def _take_event(
             raise PushRefused(f"{label}: the declaration is of shipment {shipment.id!r}; the event names {event.shipment!r}")
         if shipment.site != site:
             raise PushRefused(f"{label}: the declaration names site {shipment.site!r}, the push comes from {site!r}")
+        owner_problem = _id_owner_problem(db, site, event.shipment)
+        if owner_problem is not None:
+            raise PushRefused(f"{label}: {owner_problem}")
         try:
             with db.begin_nested():
                 registry._insert_shipment(db, event.shipment, declaration.hash, event.as_dict()["time"], site)
