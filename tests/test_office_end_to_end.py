@@ -48,6 +48,7 @@ from office_terminals import (
     rewritten,
     terminal_url,
 )
+from officers import registered_officer
 
 
 def test_three_terminals_push_concurrently_and_an_officer_decides_at_the_office(office: Office, terminals: dict[str, Terminal]) -> None:
@@ -414,3 +415,43 @@ def test_the_running_pusher_rides_out_an_office_outage_and_a_kill(tmp_path: Path
             proxy.terminate()
             proxy.wait(timeout=10)
     assert pusher.returncode == 0  # SIGTERM: it stops between cycles
+
+
+def test_the_officers_decisions_come_back_to_the_terminal_with_their_officer(office: Office, terminals: dict[str, Terminal]) -> None:
+    """An officer certifies and releases at the office; the terminal's next push brings both decisions into
+    its own registry, whose history then verifies with the officer's key (the card registered at the
+    terminal as the office registered it), and pushes nothing twice. A terminal that knows the service
+    number with another key does not take them, and says why."""
+    from bulkdaq.office.decision_pull import PULLED_BY
+    from bulkdaq.office.officers import registered_officers
+    zj, dl = terminals["ZJ-JET"], terminals["DL-ORE"]
+    shipment_id = zj.declare(1)
+    other_id = dl.declare(1)
+    for terminal in (zj, dl):
+        pusher = terminal.pusher(terminal_url(office, terminal))
+        assert pusher.push_once().events.accepted == 7
+        pusher.close()
+    officer = registered_officer_at(office)
+    with ShipmentRegistry(office.officer_url) as at_office:
+        at_office.transition(shipment_id, "certified", "", "weight determined", officer_key=officer)
+        released = at_office.transition(shipment_id, "released", "", "duties paid", officer_key=officer)
+        at_office.transition(other_id, "certified", "", "weight determined", officer_key=officer)
+
+    pusher = zj.pusher(terminal_url(office, zj))
+    report = pusher.push_once()
+    again = pusher.push_once()
+    pusher.close()
+    assert (report.decisions_pulled, report.pull_refused, report.held) == (2, {}, {})
+    assert (again.decisions_pulled, again.events.accepted, again.events.duplicates) == (0, 0, 2)  # the pulled two, confirmed, not re-sent
+    assert zj.registry.state(shipment_id) == "released" and zj.registry.events(shipment_id)[-1].hash == released.hash
+    zj.registry.verify_history(shipment_id)
+    assert [(o.officer_id, o.registered_by) for o in registered_officers(zj.registry)] == [("4401-0231", PULLED_BY)]
+
+    # DL-ORE's registry already knows 4401-0231 with another key: it takes nothing and names why
+    registered_officer(dl.registry)
+    pusher = dl.pusher(terminal_url(office, dl))
+    report = pusher.push_once()
+    pusher.close()
+    assert report.decisions_pulled == 0 and list(report.pull_refused) == [other_id]
+    assert "4401-0231" in report.pull_refused[other_id] and "refused" in report.pull_refused[other_id]
+    assert dl.registry.state(other_id) == "verified"

@@ -163,14 +163,15 @@ def _report_document(report: PushReport) -> dict[str, object]:
     def outcome(o: object) -> dict[str, object]:
         return {"accepted": o.accepted, "duplicates": o.duplicates, "conflicts": o.conflicts}  # type: ignore[attr-defined]
     return {"events": outcome(report.events), "heads": outcome(report.heads), "manifests": outcome(report.manifests),
-            "held": report.held, "unreachable": report.unreachable, "queued": report.queued}
+            "held": report.held, "unreachable": report.unreachable, "queued": report.queued,
+            "decisions_pulled": report.decisions_pulled, "pull_refused": report.pull_refused}
 
 
 def _print_report(report: PushReport, as_json: bool, *, quiet: bool = False) -> None:
     if as_json:
         print(json_text(_report_document(report)), flush=True)
         return
-    moved = report.events.accepted + report.heads.accepted + report.manifests.accepted
+    moved = report.events.accepted + report.heads.accepted + report.manifests.accepted + report.decisions_pulled
     if quiet and not moved and report.unreachable is None and not report.held:
         return
     stamp = time.strftime("%H:%M:%S")
@@ -179,9 +180,12 @@ def _print_report(report: PushReport, as_json: bool, *, quiet: bool = False) -> 
     else:
         console.print(
             f"{stamp} pushed {report.events.accepted} events ({report.events.duplicates} already held), "
-            f"{report.heads.accepted} heads, {report.manifests.accepted} manifests; {report.queued} queued",
+            f"{report.heads.accepted} heads, {report.manifests.accepted} manifests; {report.queued} queued; "
+            f"{report.decisions_pulled} officers' decisions brought back",
             highlight=False,
         )
+    for shipment, reason in report.pull_refused.items():
+        console.print(f"  NOT TAKEN from the office for {_text(shipment)}: {_text(reason)}", highlight=False)
     for subject, reason in report.held.items():
         console.print(f"  HELD {_text(subject)}: {_text(reason)}", highlight=False)
 

@@ -354,6 +354,13 @@ def receive_manifest(registry: ShipmentRegistry, site: str, manifest: dict[str, 
     return PushOutcome(accepted=1)
 
 
+def site_event_numbers(registry: ShipmentRegistry, site: str) -> dict[str, int]:
+    """The number of the last event the office holds of each of the site's shipments (one query)."""
+    with registry.database.reading() as db:
+        rows = db.execute(sa.text("SELECT shipment, MAX(number) FROM events WHERE site = :site GROUP BY shipment"), {"site": site}).fetchall()
+    return {row[0]: int(row[1]) for row in rows}
+
+
 @dataclass(frozen=True)
 class SiteIntake:
     """What the office holds of one site: its newest chain head and event, and its conflicts."""
@@ -442,6 +449,7 @@ __all__ = [
     "receive_heads",
     "receive_manifest",
     "register_site_key",
+    "site_event_numbers",
     "site_intake",
     "site_keys",
 ]

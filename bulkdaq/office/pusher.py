@@ -9,7 +9,8 @@ sent twice loses nothing and counts nothing twice.
 
 Each cycle: take a signed chain head of the readings' evidence chain (when it moved), then push every
 shipment's events past the last the office confirmed (with the documents they cite), then the queued
-heads and bundle manifests, oldest first. A shipment the office refused (a contradiction with what it
+heads and bundle manifests, oldest first, and last bring the officers' decisions back into the terminal's
+registry (bulkdaq/office/decision_pull.py). A shipment the office refused (a contradiction with what it
 holds, a signature it does not accept) is held and named; the others go on.
 """
 
@@ -29,7 +30,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bulkdaq.backoff import Backoff
 from bulkdaq.evidence.chain import chain_head
 from bulkdaq.evidence.heads import ChainHead, sign_head
-from bulkdaq.office.intake import PushOutcome, PushRefused, SiteNotRegistered, receive_events, receive_heads, receive_manifest
+from bulkdaq.office.decision_pull import pull_decisions
+from bulkdaq.office.intake import (
+    PushOutcome,
+    PushRefused,
+    SiteNotRegistered,
+    receive_events,
+    receive_heads,
+    receive_manifest,
+    site_event_numbers,
+)
 from bulkdaq.office.outbox import TerminalOutbox
 from bulkdaq.shipments.registry import ShipmentRegistry
 from bulkdaq.shipments.registry_database import RegistryUnavailable, WriteRefused
@@ -49,6 +59,8 @@ class PushReport:
     held: dict[str, str] = field(default_factory=dict)  # subject → why the office refused it (this cycle or before)
     unreachable: str | None = None  # the office did not answer: nothing more was pushed this cycle
     queued: int = 0  # heads and manifests still waiting after the cycle
+    decisions_pulled: int = 0  # officers' decisions brought back into the terminal's registry
+    pull_refused: dict[str, str] = field(default_factory=dict)  # shipment → why the office's decisions were not taken
 
 
 class OfficePusher:
@@ -127,6 +139,8 @@ class OfficePusher:
             office = self._office_registry()
             self._push_events(office, report)
             self._push_queue(office, report)
+            pulled = pull_decisions(office, self.local, self.site)
+            report.decisions_pulled, report.pull_refused = len(pulled.decisions), pulled.refused
         except (RegistryUnavailable, SiteNotRegistered, WriteRefused, sa.exc.OperationalError, sa.exc.InterfaceError) as error:
             # SiteNotRegistered and WriteRefused (a role granted for another site, a grant missing) are the office's
             # to mend; retrying, with everything kept, is right meanwhile.
@@ -138,7 +152,7 @@ class OfficePusher:
 
     def _push_events(self, office: ShipmentRegistry, report: PushReport) -> None:
         held = self.outbox.holds()
-        at_office = office_numbers(office, self.site)
+        at_office = site_event_numbers(office, self.site)
         for shipment_id in self.local.ids():
             if shipment_id in held:
                 continue
@@ -217,13 +231,6 @@ class OfficePusher:
                 await asyncio.wait_for(stop.wait(), delay)
             except TimeoutError:
                 pass
-
-
-def office_numbers(office: ShipmentRegistry, site: str) -> dict[str, int]:
-    """The number of the last event the office holds of each of the site's shipments (one query a cycle)."""
-    with office.database.reading() as db:
-        rows = db.execute(sa.text("SELECT shipment, MAX(number) FROM events WHERE site = :site GROUP BY shipment"), {"site": site}).fetchall()
-    return {row[0]: int(row[1]) for row in rows}
 
 
 def _head_from(body: dict[str, Any]) -> ChainHead:

@@ -4,8 +4,8 @@ The registry's owner migrates the schema and registers site keys and officers. E
 exactly what their job needs, and nobody but the owner gets UPDATE, DELETE or TRUNCATE on anything:
 
 * a **terminal's role** reads and appends only its own site's shipments, events, chain heads, bundle
-  manifests and conflicts (row-level security: the rows whose ``site`` is its site), and appends
-  evidence documents without reading any (they are not per site);
+  manifests and conflicts (row-level security: the rows whose ``site`` is its site), reads the evidence
+  documents its own site's events cite, and appends any;
 * the **office's role** (officers' workstations, the board's writer) reads everything and appends
   events and evidence: an officer's step.
 
@@ -62,16 +62,25 @@ def grant_terminal(registry: ShipmentRegistry, role: str, site: str) -> None:
                           "register its key first: `bulkdaq office add-site SITE --public-key site.pub`")
     who = _quote(registry, role)
     statements = [
-        f"GRANT SELECT, INSERT ON {', '.join(SITE_ROWS_TABLES)} TO {who}",
-        # evidence documents are appended, never read: they are not per site, and another site's are not its business
-        f"GRANT INSERT ON evidence TO {who}",
+        f"GRANT SELECT, INSERT ON {', '.join(SITE_ROWS_TABLES)}, evidence TO {who}",
         f"GRANT SELECT ON {', '.join(READ_ONLY_TABLES)} TO {who}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
     ]
-    for table in SITE_ROWS_TABLES:
-        policy = _quote(registry, f"{role} site {table}")
-        statements.append(f"CREATE POLICY {policy} ON {table} TO {who} USING (site = {_literal(site)}) WITH CHECK (site = {_literal(site)})")
+    policies = {table: f"USING (site = {_literal(site)}) WITH CHECK (site = {_literal(site)})" for table in SITE_ROWS_TABLES}
+    # Documents are not per site: the role reads those its own site's events cite (events' own policy applies
+    # inside the test), and appends any.
+    policies["evidence"] = (f"USING (EXISTS (SELECT 1 FROM events e WHERE e.site = {_literal(site)} AND strpos(e.evidence, evidence.hash) > 0)) "
+                            "WITH CHECK (true)")
+    for table, rule in policies.items():
+        statements += _policy(registry, f"{role} site {table}", table, who, rule)
+    statements += [f"DROP POLICY IF EXISTS {_quote(registry, role + ' append evidence')} ON evidence"]  # r0006's stopgap, now covered
     _grant(registry, role, statements)
+
+
+def _policy(registry: ShipmentRegistry, name: str, table: str, who: str, rule: str) -> list[str]:
+    """A policy made anew (granting again is how a role gets what a newer revision gives)."""
+    policy = _quote(registry, name)
+    return [f"DROP POLICY IF EXISTS {policy} ON {table}", f"CREATE POLICY {policy} ON {table} TO {who} {rule}"]
 
 
 def grant_office(registry: ShipmentRegistry, role: str) -> None:
@@ -82,9 +91,8 @@ def grant_office(registry: ShipmentRegistry, role: str) -> None:
         f"GRANT INSERT ON events, evidence TO {who}",
         f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {who}",
     ]
-    for table in SITE_ROWS_TABLES:
-        policy = _quote(registry, f"{role} all {table}")
-        statements.append(f"CREATE POLICY {policy} ON {table} TO {who} USING (true) WITH CHECK (true)")
+    for table in (*SITE_ROWS_TABLES, "evidence"):
+        statements += _policy(registry, f"{role} all {table}", table, who, "USING (true) WITH CHECK (true)")
     _grant(registry, role, statements)
 
 

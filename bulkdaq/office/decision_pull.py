@@ -1,0 +1,87 @@
+"""The officers' decisions brought back to the terminal (docs/office.md, "Pushing to the office").
+
+An officer decides at the office; the terminal's own registry, its certificate and its clearance board
+would otherwise stop at `verified`. With every push, the terminal asks the office for the events of its
+own shipments beyond those it holds, and takes them into its registry when each one is an officer's
+decision that continues its own chain and verifies: signed with the key of an officer the office
+registered (the officer's card comes along and is registered at the terminal, "registered by the customs
+office"), numbered and linked after the terminal's last event, a step the lifecycle allows, with the
+documents it cites. Anything else (a site event the terminal never made, a broken link) is not taken and
+is named. The office never reaches into the terminal: the terminal asks, with its own role, which reads
+only its own site's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from bulkdaq.evidence.chain import fingerprint, load_public_key
+from bulkdaq.office.intake import site_event_numbers
+from bulkdaq.office.officer_key import OfficerCard
+from bulkdaq.office.officers import OfficerRegistrationRefused, register_officer
+from bulkdaq.shipments.registry import Event, ShipmentRegistry, check_event_chain
+
+PULLED_BY = "customs office (pulled)"
+
+
+@dataclass
+class PullReport:
+    """What one pull brought back."""
+
+    decisions: list[Event] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # shipment → why its decisions were not taken
+
+
+def pull_decisions(office: ShipmentRegistry, local: ShipmentRegistry, site: str) -> PullReport:
+    """Take into `local` the officers' decisions the office holds beyond the terminal's own events."""
+    report = PullReport()
+    held = site_event_numbers(office, site)
+    local_ids = set(local.ids())
+    for shipment_id, office_number in sorted(held.items()):
+        if shipment_id not in local_ids:
+            continue
+        mine = local.events(shipment_id)
+        if office_number <= len(mine):
+            continue
+        beyond = office.events(shipment_id)[len(mine):]
+        try:
+            problem = _why_not(local, office, shipment_id, mine, beyond)
+        except OfficerRegistrationRefused as refused:  # the terminal knows that service number with another key
+            problem = str(refused)
+        if problem is not None:
+            report.refused[shipment_id] = problem
+            continue
+        documents = [office.evidence(digest) for event in beyond for digest in event.evidence]
+        with local.database.writing(shipment_id) as db:
+            local._store_evidence(db, documents)
+            for event in beyond:
+                local._insert_event(db, event, site=None)
+        report.decisions += beyond
+    return report
+
+
+def _why_not(local: ShipmentRegistry, office: ShipmentRegistry, shipment_id: str, mine: list[Event], beyond: list[Event]) -> str | None:
+    """Why the office's events beyond the terminal's are not taken (None: they are)."""
+    site_made = [event for event in beyond if event.signer is None]
+    if site_made:
+        return (f"the office holds event #{site_made[0].number} of {shipment_id} as the site's, which this terminal never recorded "
+                "(a history changed at one end): an operator looks")
+    _register_officers(office, local, {event.signer for event in beyond if event.signer is not None})
+    problems = check_event_chain(shipment_id, [*mine, *beyond], local.public_key(), unsigned_allowed=True, officer_keys=local.officer_keys())
+    return None if not problems else f"the office's decisions on {shipment_id} do not continue this terminal's history: {problems[0]}"
+
+
+def _register_officers(office: ShipmentRegistry, local: ShipmentRegistry, signers: set[str]) -> None:
+    """Register at the terminal the officers whose keys signed the decisions, as the office registered them."""
+    known = set(local.officer_keys())
+    with office.database.reading() as db:
+        rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
+    for officer_id, name, pem in rows:
+        key = fingerprint(load_public_key(pem))
+        if key in signers and key not in known:
+            register_officer(local, OfficerCard(officer_id, name, pem), PULLED_BY)
+
+
+__all__ = ["PULLED_BY", "PullReport", "pull_decisions"]
