@@ -145,7 +145,7 @@ def _required_site_key(db: Connection, site: str) -> Ed25519PublicKey:
     key = _site_key(db, site)
     if key is None:
         raise SiteNotRegistered(f"site {site} has no key registered at the office; its key is registered once with "
-                                "`bulkdaq office site add SITE --public-key site.pub`")
+                                "`bulkdaq office add-site SITE --public-key site.pub`")
     return key
 
 
@@ -255,9 +255,9 @@ def _take_event(
     try:
         with db.begin_nested():
             registry._insert_event(db, event, site=site)
-    except sa.exc.DBAPIError as error:
+    except sa.exc.DBAPIError as error:  # the chain trigger, the unique (shipment, number), an officer's state without an officer
         held_number = registry._chain_end(db, event.shipment)[1]
-        raise PushRefused(f"{label} does not follow the office's last event #{held_number} of the shipment "
+        raise PushRefused(f"{label} is refused by the office's database, whose last event of the shipment is #{held_number} "
                           f"({str(getattr(error, 'orig', error)).splitlines()[0]})") from None
 
 
