@@ -36,6 +36,7 @@ from bulkdaq.shipments.registry_database import RegistryUnavailable, WriteRefuse
 from bulkdaq.store.influx_reader import InfluxReader
 from bulkdaq.store.local_influxd import free_port
 from office_terminals import (
+    REPO,
     SITES,
     T0,
     TERMINAL_STEPS,
@@ -455,3 +456,46 @@ def test_the_officers_decisions_come_back_to_the_terminal_with_their_officer(off
     assert report.decisions_pulled == 0 and list(report.pull_refused) == [other_id]
     assert "4401-0231" in report.pull_refused[other_id] and "refused" in report.pull_refused[other_id]
     assert dl.registry.state(other_id) == "verified"
+
+
+def test_the_yard_ledgers_heads_reach_the_office_and_a_rewritten_ledger_contradicts_them(office: Office, terminals: dict[str, Terminal],
+                                                                                          tmp_path: Path) -> None:
+    """A bonded yard's ledger rewritten with the site key itself was caught only against a head kept outside the
+    yard (session 5). The terminal now pushes its yard ledger's signed heads; the office keeps them (the
+    NUMBER:HASH `office status` prints is what `yard verify --head` takes); a ledger rewritten after a head
+    left contradicts it (a conflict)."""
+    from bulkdaq.inputs.lot_file import read_inbound_lot
+    from bulkdaq.office.intake import yard_heads
+    from bulkdaq.yard.ledger import YardLedger
+    lots = REPO / "examples" / "yard" / "lots"
+    dl = terminals["DL-ORE"]
+    ledger_path = dl.folder / "yard.sqlite"
+    with YardLedger(ledger_path, dl.key) as ledger:
+        ledger.lot_entered(read_inbound_lot(lots / "L-PILBARA-01.json"), "yard clerk", T0)
+        second = ledger.lot_entered(read_inbound_lot(lots / "L-BRAZIL-07.json"), "yard clerk", T0 + timedelta(days=1))
+    pusher = OfficePusher(dl.site, dl.registry, TerminalOutbox(dl.folder / "outbox.sqlite"),
+                          lambda: ShipmentRegistry(terminal_url(office, dl), create=False), dl.key, None, ledger_path)
+    pusher.take_head()
+    report = pusher.push_once()
+    pusher.close()
+    assert (report.heads.accepted, report.unreachable) == (1, None)
+    with ShipmentRegistry(office.owner_url) as owner:
+        held = yard_heads(owner, "DL-ORE")
+        intake = next(row for row in site_intake(owner) if row.site == "DL-ORE")
+    assert [(h.seq, h.hash) for h in held] == [(2, second.hash)] and (intake.last_yard_head_seq, intake.last_yard_head_hash) == (2, second.hash)
+
+    # the yard rewrites its ledger with its own key (the same two lots, the second entered a day later)
+    rewritten_path = tmp_path / "rewritten.sqlite"
+    with YardLedger(rewritten_path, dl.key) as ledger:
+        ledger.lot_entered(read_inbound_lot(lots / "L-PILBARA-01.json"), "yard clerk", T0)
+        forged = ledger.lot_entered(read_inbound_lot(lots / "L-BRAZIL-07.json"), "yard clerk", T0 + timedelta(days=2))
+    assert forged.hash != second.hash
+    rewriter = OfficePusher(dl.site, dl.registry, TerminalOutbox(dl.folder / "outbox-2.sqlite"),
+                            lambda: ShipmentRegistry(terminal_url(office, dl), create=False), dl.key, None, rewritten_path)
+    rewriter.take_head()
+    report = rewriter.push_once()
+    rewriter.close()
+    assert report.heads.accepted == 0 and list(report.held) == ["queue"]
+    assert f"yard ledger head #2 of DL-ORE: the office holds {second.hash}, the push offered {forged.hash}" in report.held["queue"]
+    with ShipmentRegistry(office.owner_url) as owner:
+        assert [c["confirmed"] for c in conflicts(owner, "DL-ORE")] == [True]

@@ -40,7 +40,7 @@ def build_pusher(site: LoadedSite, local: ShipmentRegistry) -> OfficePusher:
     if key is None:
         raise InputError(site.path, "evidence.key_file", "pushing to the office needs the site key: the office takes signed events and heads only")
     spool = site.config.spool.path_for(site.config.site.name)
-    return OfficePusher(site.config.site.name, local, outbox, lambda: open_office_registry(site), key, spool)
+    return OfficePusher(site.config.site.name, local, outbox, lambda: open_office_registry(site), key, spool, site.config.yard.ledger)
 
 
 def queue_manifest_for_office(site: LoadedSite, bundle: dict[str, Any]) -> Path | None:

@@ -204,13 +204,15 @@ def status_command(registry: str | None = RegistryOption, password_env: str = Pa
     if as_json:
         print(json_text({"sites": documents, "stale_after_s": stale_after_s}))
         return
-    table = Table("site", "key", "events", "last event", "heads", "last head", "head age", "manifests", "conflicts", "")
+    table = Table("site", "key", "events", "last event", "heads", "last head", "head age", "yard head", "manifests", "conflicts", "")
     for document in documents:
         age = document["head_age_s"]
         table.add_row(
             _text(str(document["site"])), str(document["key_fingerprint"])[:16] + "…", f"{document['events']:,}", str(document["last_event_at"] or "—"),
             f"{document['heads']:,}", "—" if document["last_head_seq"] is None else f"#{document['last_head_seq']:,}",
-            "—" if age is None else f"{age:,.0f} s", f"{document['manifests']:,}", f"{document['conflicts']:,}",
+            "—" if age is None else f"{age:,.0f} s",
+            "—" if document["last_yard_head_seq"] is None else f"{document['last_yard_head_seq']}:{document['last_yard_head_hash']}",
+            f"{document['manifests']:,}", f"{document['conflicts']:,}",
             "STALE" if document["stale"] else "",
         )
     console.print(table)

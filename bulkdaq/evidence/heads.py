@@ -21,7 +21,9 @@ from bulkdaq.evidence.canonical_json import canonical_json
 from bulkdaq.store import contract
 from bulkdaq.store.line_protocol import Point
 
-HEAD_FORMAT = "bulkdaq-head/1"
+HEAD_FORMAT = "bulkdaq-head/1"  # the readings' evidence chain (the spool's blocks)
+YARD_HEAD_FORMAT = "bulkdaq-yard-head/1"  # the yard ledger's chain of entries (bulkdaq/yard/ledger.py)
+HEAD_FORMATS = (HEAD_FORMAT, YARD_HEAD_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -33,9 +35,10 @@ class ChainHead:
     hash: str
     time_ms: int  # when the head was taken, Unix time [ms]
     signature: str  # hex Ed25519 signature over `signed_bytes()`
+    format: str = HEAD_FORMAT  # which chain: the readings' (HEAD_FORMAT) or the yard ledger's (YARD_HEAD_FORMAT)
 
     def signed_bytes(self) -> bytes:
-        return head_message(self.site, self.seq, self.hash, self.time_ms)
+        return head_message(self.site, self.seq, self.hash, self.time_ms, self.format)
 
     def verify(self, key: Ed25519PublicKey) -> bool:
         """True when the signature is the given key's over this head."""
@@ -46,7 +49,10 @@ class ChainHead:
         return True
 
     def as_dict(self) -> dict[str, Any]:
-        return {"site": self.site, "seq": self.seq, "hash": self.hash, "time_ms": self.time_ms, "signature": self.signature}
+        document: dict[str, Any] = {"site": self.site, "seq": self.seq, "hash": self.hash, "time_ms": self.time_ms, "signature": self.signature}
+        if self.format != HEAD_FORMAT:  # a readings head is written as it always was
+            document["format"] = self.format
+        return document
 
     def to_point(self) -> Point:
         """The head as an `evidence_head` point of the data contract."""
@@ -58,14 +64,14 @@ class ChainHead:
         )
 
 
-def head_message(site: str, seq: int, digest: str, time_ms: int) -> bytes:
+def head_message(site: str, seq: int, digest: str, time_ms: int, format_: str = HEAD_FORMAT) -> bytes:
     """What a head's signature covers: its canonical JSON with the format name (so a head signature can
-    never be taken for a block's, which signs a bare SHA-256)."""
-    return canonical_json({"format": HEAD_FORMAT, "site": site, "seq": seq, "hash": digest, "time_ms": time_ms})
+    never be taken for a block's, which signs a bare SHA-256, nor a yard ledger's head for a readings head)."""
+    return canonical_json({"format": format_, "site": site, "seq": seq, "hash": digest, "time_ms": time_ms})
 
 
-def sign_head(key: Ed25519PrivateKey, site: str, seq: int, digest: str, time_ms: int) -> ChainHead:
-    return ChainHead(site, seq, digest, time_ms, key.sign(head_message(site, seq, digest, time_ms)).hex())
+def sign_head(key: Ed25519PrivateKey, site: str, seq: int, digest: str, time_ms: int, format_: str = HEAD_FORMAT) -> ChainHead:
+    return ChainHead(site, seq, digest, time_ms, key.sign(head_message(site, seq, digest, time_ms, format_)).hex(), format_)
 
 
-__all__ = ["HEAD_FORMAT", "ChainHead", "head_message", "sign_head"]
+__all__ = ["HEAD_FORMAT", "HEAD_FORMATS", "YARD_HEAD_FORMAT", "ChainHead", "head_message", "sign_head"]

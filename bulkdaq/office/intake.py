@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.canonical_json import canonical_json, sha256_hex
 from bulkdaq.evidence.chain import fingerprint, load_public_key, public_pem
-from bulkdaq.evidence.heads import ChainHead
+from bulkdaq.evidence.heads import HEAD_FORMAT, YARD_HEAD_FORMAT, ChainHead
 from bulkdaq.shipments.lifecycle import ClearanceState
 from bulkdaq.shipments.model import SHIPMENT_ID_EXPECTED, SHIPMENT_ID_PATTERN, is_safe_shipment_id, shipment_from_data
 from bulkdaq.shipments.registry import (
@@ -288,42 +288,56 @@ def _check_pushed_event(label: str, event: Event, key: Ed25519PublicKey, officer
         raise PushRefused(f"{label}: signature is not the site key's ({fingerprint(key)}, registered at the office)")
 
 
+HEAD_TABLES = {HEAD_FORMAT: ("chain_heads", "chain head"), YARD_HEAD_FORMAT: ("yard_heads", "yard ledger head")}
+
+
 def receive_heads(registry: ShipmentRegistry, site: str, heads: Sequence[ChainHead]) -> PushOutcome:
-    """Store a terminal's signed chain heads. A head the office holds for the same sequence number with
-    another hash is a rewritten chain: kept as a conflict.
+    """Store a terminal's signed heads: of its readings' evidence chain, or of its yard ledger (by the head's
+    format). A head the office holds for the same sequence number with another hash is a rewritten chain:
+    kept as a conflict.
 
     Raises
     ------
     SiteNotRegistered
     PushRefused
-        A head of another site, or not signed by the site's registered key.
+        A head of another site, of an unknown format, or not signed by the site's registered key.
     """
     outcome = PushOutcome()
     conflicts = []
     with registry.database.writing() as db:
         key = _required_site_key(db, site)
         for head in heads:
+            if head.format not in HEAD_TABLES:
+                raise PushRefused(f"site {site}: a head of format {head.format!r}; expected one of {', '.join(HEAD_TABLES)}")
+            table, what = HEAD_TABLES[head.format]
             if head.site != site:
-                raise PushRefused(f"site {site} pushed a chain head of site {head.site}")
+                raise PushRefused(f"site {site} pushed a {what} of site {head.site}")
             if not head.verify(key):
-                raise PushRefused(f"site {site}: chain head #{head.seq} is not signed by the site's registered key {fingerprint(key)}")
+                raise PushRefused(f"site {site}: {what} #{head.seq} is not signed by the site's registered key {fingerprint(key)}")
             if head.time_ms > time.time_ns() // 1_000_000 + HEAD_CLOCK_SLACK_MS:
-                raise PushRefused(f"site {site}: chain head #{head.seq} is dated {head.time_ms} ms, more than {HEAD_CLOCK_SLACK_MS // 1000} s "
+                raise PushRefused(f"site {site}: {what} #{head.seq} is dated {head.time_ms} ms, more than {HEAD_CLOCK_SLACK_MS // 1000} s "
                                   "ahead of the office's clock (a head from the future would keep the site from ever looking stale)")
-            held = db.execute(sa.text("SELECT hash FROM chain_heads WHERE site = :site AND seq = :seq"), {"site": site, "seq": head.seq}).fetchone()
+            held = db.execute(sa.text(f"SELECT hash FROM {table} WHERE site = :site AND seq = :seq"), {"site": site, "seq": head.seq}).fetchone()
             if held is not None:
                 if held[0] == head.hash:
                     outcome.duplicates += 1
                 else:
-                    conflicts.append((f"chain head #{head.seq} of {site}", held[0], head.hash, head.as_dict()))
+                    conflicts.append((f"{what} #{head.seq} of {site}", held[0], head.hash, head.as_dict()))
                 continue
-            db.execute(sa.text("INSERT INTO chain_heads (site, seq, hash, time_ms, signature, received_at) "
+            db.execute(sa.text(f"INSERT INTO {table} (site, seq, hash, time_ms, signature, received_at) "
                                "VALUES (:site, :seq, :hash, :time_ms, :signature, :at)"),
-                       {**head.as_dict(), "at": _now()})
+                       {"site": head.site, "seq": head.seq, "hash": head.hash, "time_ms": head.time_ms, "signature": head.signature, "at": _now()})
             outcome.accepted += 1
     for conflict in conflicts:
         outcome.conflicts.append(_record_conflict(registry, site, *conflict))
     return outcome
+
+
+def yard_heads(registry: ShipmentRegistry, site: str) -> list[ChainHead]:
+    """The yard ledger heads the office holds of `site`, oldest first (each one NUMBER:HASH for `yard verify --head`)."""
+    with registry.database.reading() as db:
+        rows = db.execute(sa.text("SELECT seq, hash, time_ms, signature FROM yard_heads WHERE site = :site ORDER BY seq"), {"site": site}).fetchall()
+    return [ChainHead(site, int(r[0]), r[1], int(r[2]), r[3], YARD_HEAD_FORMAT) for r in rows]
 
 
 def receive_manifest(registry: ShipmentRegistry, site: str, manifest: dict[str, Any], signature: str) -> PushOutcome:
@@ -374,6 +388,8 @@ class SiteIntake:
     last_head_ms: int | None
     manifests: int
     conflicts: int
+    last_yard_head_seq: int | None = None  # the yard ledger's newest head the office holds (None: no yard, or none yet)
+    last_yard_head_hash: str | None = None
 
     def head_age_s(self, now_ms: int) -> float | None:
         """How old the newest chain head is [s] (None: none arrived)."""
@@ -396,11 +412,14 @@ def site_intake(registry: ShipmentRegistry) -> list[SiteIntake]:
                (SELECT MAX(h.seq) FROM chain_heads h WHERE h.site = k.site),
                (SELECT MAX(h.time_ms) FROM chain_heads h WHERE h.site = k.site),
                (SELECT COUNT(*) FROM bundle_manifests m WHERE m.site = k.site),
-               (SELECT COUNT(*) FROM push_conflicts c WHERE c.site = k.site)
+               (SELECT COUNT(*) FROM push_conflicts c WHERE c.site = k.site),
+               (SELECT MAX(y.seq) FROM yard_heads y WHERE y.site = k.site),
+               (SELECT y.hash FROM yard_heads y WHERE y.site = k.site ORDER BY y.seq DESC LIMIT 1)
         FROM site_keys k ORDER BY k.site""")
     with registry.database.reading() as db:
         rows = db.execute(query).fetchall()
-    return [SiteIntake(r[0], fingerprint(load_public_key(r[1])), int(r[2]), r[3], int(r[4]), r[5], r[6], int(r[7]), int(r[8])) for r in rows]
+    return [SiteIntake(r[0], fingerprint(load_public_key(r[1])), int(r[2]), r[3], int(r[4]), r[5], r[6], int(r[7]), int(r[8]), r[9], r[10])
+            for r in rows]
 
 
 def conflicts(registry: ShipmentRegistry, site: str | None = None) -> list[dict[str, Any]]:
@@ -426,8 +445,12 @@ def _conflict_holds(db: Connection, key: Ed25519PublicKey | None, site: str, hel
         return False
     try:
         if "seq" in offered and "time_ms" in offered:
-            head = ChainHead(site, int(offered["seq"]), str(offered["hash"]), int(offered["time_ms"]), str(offered["signature"]))
-            held = db.execute(sa.text("SELECT hash FROM chain_heads WHERE site = :site AND seq = :seq"), {"site": site, "seq": head.seq}).fetchone()
+            head = ChainHead(site, int(offered["seq"]), str(offered["hash"]), int(offered["time_ms"]), str(offered["signature"]),
+                             str(offered.get("format", HEAD_FORMAT)))
+            if head.format not in HEAD_TABLES:
+                return False
+            table = HEAD_TABLES[head.format][0]
+            held = db.execute(sa.text(f"SELECT hash FROM {table} WHERE site = :site AND seq = :seq"), {"site": site, "seq": head.seq}).fetchone()
             return head.site == offered.get("site") and head.verify(key) and head.hash == offered_hash and held is not None and held[0] == held_hash
         event = event_from_dict(offered)
     except (KeyError, TypeError, ValueError):
@@ -451,5 +474,6 @@ __all__ = [
     "register_site_key",
     "site_event_numbers",
     "site_intake",
+    "yard_heads",
     "site_keys",
 ]

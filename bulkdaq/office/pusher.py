@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bulkdaq.backoff import Backoff
 from bulkdaq.evidence.chain import chain_head
-from bulkdaq.evidence.heads import ChainHead, sign_head
+from bulkdaq.evidence.heads import HEAD_FORMAT, YARD_HEAD_FORMAT, ChainHead, sign_head
 from bulkdaq.office.decision_pull import pull_decisions
 from bulkdaq.office.intake import (
     PushOutcome,
@@ -43,6 +43,7 @@ from bulkdaq.office.intake import (
 from bulkdaq.office.outbox import TerminalOutbox
 from bulkdaq.shipments.registry import ShipmentRegistry
 from bulkdaq.shipments.registry_database import RegistryUnavailable, WriteRefused
+from bulkdaq.yard.ledger import YardLedger
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,13 @@ class OfficePusher:
         The site key: signs the chain heads the pusher takes.
     spool_path
         The readings' spool whose evidence chain the heads are taken of (None: no heads).
+    yard_ledger_path
+        The yard ledger whose heads are taken too (None, or no such file: a terminal without a yard).
     """
 
     def __init__(
         self, site: str, local: ShipmentRegistry, outbox: TerminalOutbox, open_office: Callable[[], ShipmentRegistry],
-        signing_key: Ed25519PrivateKey | None, spool_path: Path | None,
+        signing_key: Ed25519PrivateKey | None, spool_path: Path | None, yard_ledger_path: Path | None = None,
     ) -> None:
         self.site = site
         self.local = local
@@ -93,10 +96,14 @@ class OfficePusher:
         self._office: ShipmentRegistry | None = None
         self.signing_key = signing_key
         self.spool_path = spool_path
+        self.yard_ledger_path = yard_ledger_path
         self._last_head_seq: int | None = None
+        self._last_yard_head_seq: int | None = None
 
     def take_head(self, now_ms: int | None = None) -> ChainHead | None:
-        """Queue a signed head of the evidence chain, when the chain moved since the last one queued."""
+        """Queue a signed head of the evidence chain, when the chain moved since the last one queued; and one of
+        the yard ledger, likewise (`take_yard_head`)."""
+        self.take_yard_head(now_ms)
         if self.signing_key is None or self.spool_path is None or not self.spool_path.exists():
             return None
         seq, digest = chain_head(self.spool_path)
@@ -105,6 +112,20 @@ class OfficePusher:
         head = sign_head(self.signing_key, self.site, seq, digest, now_ms if now_ms is not None else time.time_ns() // 1_000_000)
         self.outbox.enqueue("head", head.as_dict())
         self._last_head_seq = seq
+        return head
+
+    def take_yard_head(self, now_ms: int | None = None) -> ChainHead | None:
+        """Queue a signed head of the yard ledger (its newest entry's number and hash), when it moved."""
+        if self.signing_key is None or self.yard_ledger_path is None or not self.yard_ledger_path.exists():
+            return None
+        with YardLedger(self.yard_ledger_path, create=False) as ledger:
+            newest = ledger.head()
+        if newest is None or newest.number == self._last_yard_head_seq:
+            return None
+        head = sign_head(self.signing_key, self.site, newest.number, newest.hash, now_ms if now_ms is not None else time.time_ns() // 1_000_000,
+                         YARD_HEAD_FORMAT)
+        self.outbox.enqueue("head", head.as_dict())
+        self._last_yard_head_seq = newest.number
         return head
 
     def _office_registry(self) -> ShipmentRegistry:
@@ -234,7 +255,7 @@ class OfficePusher:
 
 
 def _head_from(body: dict[str, Any]) -> ChainHead:
-    return ChainHead(body["site"], int(body["seq"]), body["hash"], int(body["time_ms"]), body["signature"])
+    return ChainHead(body["site"], int(body["seq"]), body["hash"], int(body["time_ms"]), body["signature"], body.get("format", HEAD_FORMAT))
 
 
 def queue_bundle_manifest(outbox: TerminalOutbox, bundle: dict[str, Any]) -> None:

@@ -25,9 +25,9 @@ def registered_sites(registry: ShipmentRegistry) -> set[str]:
     with registry.database.reading() as db:
         return {row[0] for row in db.execute(sa.text("SELECT site FROM site_keys"))}
 
-# Tables whose rows carry a site, and are seen by a terminal only for its own site (the migration
-# r0002 enables row-level security on each).
-SITE_ROWS_TABLES = ("shipments", "events", "chain_heads", "bundle_manifests", "push_conflicts")
+# Tables whose rows carry a site, and are seen by a terminal only for its own site (the migrations
+# r0002 and r0007 enable row-level security on each).
+SITE_ROWS_TABLES = ("shipments", "events", "chain_heads", "yard_heads", "bundle_manifests", "push_conflicts")
 READ_ONLY_TABLES = ("site_keys", "officers", "officer_revocations", "signing_key", "alembic_version")
 
 

@@ -147,8 +147,8 @@ def test_the_schema_is_alembics_and_an_office_behind_the_code_is_refused(postgre
     with pytest.raises(RegistryUnavailable, match=f"schema is at revision r0001, this bulkdaq writes {newest_revision()}; its owner runs `bulkdaq office migrate`"):
         app.declare(shipment(4), "terminal")
     app.close()
-    assert migrate_registry(office_database) == newest_revision() == "r0006"
-    assert migrate_registry(office_database) == "r0006"  # idempotent
+    assert migrate_registry(office_database) == newest_revision() == "r0007"
+    assert migrate_registry(office_database) == "r0007"  # idempotent
 
 
 def test_a_registry_written_before_migrations_were_kept_is_brought_up_by_its_first_write(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_a_registry_written_before_migrations_were_kept_is_brought_up_by_its_fir
         shipment_id = walk(registry, 5, TO_VERIFIED[:2])
     with sqlite3.connect(path) as db:  # take it back to the old file: no migrations table, no office columns or tables
         db.execute("DROP TABLE alembic_version")
-        for table in ("officers", "site_keys", "chain_heads", "bundle_manifests", "push_conflicts", "officer_revocations"):
+        for table in ("officers", "site_keys", "chain_heads", "bundle_manifests", "push_conflicts", "officer_revocations", "yard_heads"):
             db.execute(f"DROP TABLE {table}")
         db.execute("DROP INDEX events_numbered")
         db.execute("DROP TRIGGER events_chained")
@@ -173,7 +173,7 @@ def test_a_registry_written_before_migrations_were_kept_is_brought_up_by_its_fir
         assert registry.database.revision() is None
         registry.verify_history(shipment_id)  # read as it is
         registry.transition(shipment_id, "complete", "terminal", "loaded")
-        assert registry.database.revision() == "r0006"
+        assert registry.database.revision() == "r0007"
         registry.verify_history(shipment_id)
         assert len(registry.events(shipment_id)) == 4
     assert public_pem(key.public_key())
