@@ -296,3 +296,48 @@ def test_with_id_prefixes_no_terminal_takes_another_sites_shipment_ids(office: O
         again.close()
         with pytest.raises(PushRefused, match=r"id prefix 'ZJ-JET-2026' is already used by shipment ZJ-JET-2026-0002 of site ZJ-JET"):
             register_site_key(owner, "ZJ-NEW", Ed25519PrivateKey.generate().public_key(), "office admin", id_prefix="ZJ-JET-2026")
+
+
+def test_a_raw_shipment_row_cannot_take_another_sites_prefixed_id(office: Office, terminals: dict[str, Terminal]) -> None:
+    """Second review, F1: the prefixes were checked only by bulkdaq; one raw row with a terminal's role password took
+    another site's id."""
+    from bulkdaq.office.intake import register_site_key
+    dl = terminals["DL-ORE"]
+    with ShipmentRegistry(office.owner_url) as owner:
+        register_site_key(owner, "QD-COAL", Ed25519PrivateKey.generate().public_key(), "office admin", id_prefix="QD-COAL-")
+    with ShipmentRegistry(terminal_url(office, dl), create=False) as as_dl, \
+            pytest.raises(WriteRefused, match=r"shipment QD-COAL-2026-0002 of site DL-ORE: ids beginning with QD-COAL- are site QD-COAL's"), \
+            as_dl.database.writing() as db:
+        db.execute(sa.text("INSERT INTO shipments (id, declaration_hash, declared_at, site) VALUES ('QD-COAL-2026-0002', 'x', 'now', 'DL-ORE')"))
+
+
+def test_nothing_the_office_sends_back_stops_the_terminals_push_or_registers_a_card_unasked(office: Office, terminals: dict[str, Terminal]) -> None:
+    """Second review, F2 and F9: an officer's card that is not one, a decision citing a document the office does not
+    hold, or one with a bad signature stopped the pusher for good, or left a card registered at the terminal."""
+    from bulkdaq.evidence.chain import public_pem
+    from bulkdaq.office.officers import registered_officers
+    zj = terminals["ZJ-JET"]
+    first, second, third = pushed(zj, office, 1), pushed(zj, office, 2), pushed(zj, office, 3)
+    spoof_key, honest = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    with ShipmentRegistry(office.owner_url) as owner:
+        with owner.database.writing() as db:  # the owner writes officers' rows past bulkdaq's checks
+            for officer_id, name, key in (("9999-0001", "Li\u202eWei", spoof_key), ("9999-0002", "Fake Officer", honest)):
+                db.execute(sa.text("INSERT INTO officers (officer_id, name, fingerprint, public_key_pem, registered_at, registered_by) "
+                                   "VALUES (:id, :name, :fp, :pem, 'now', 'owner')"),
+                           {"id": officer_id, "name": name, "fp": fingerprint(key.public_key()), "pem": public_pem(key.public_key())})
+        for shipment_id, key, evidence, bad_signature in ((first, spoof_key, [], False), (second, honest, ["ab" * 32], False), (third, honest, [], True)):
+            last = owner.events(shipment_id)[-1]
+            fields = _event_fields(3, 8, shipment_id, _iso(last.time + timedelta(minutes=1)), "verified", "certified", "x", "ok", evidence,
+                                   last.hash, fingerprint(key.public_key()))
+            signature = (Ed25519PrivateKey.generate() if bad_signature else key).sign(canonical_json(fields)).hex()
+            with owner.database.writing(shipment_id) as db:
+                owner._insert_event(db, Event(8, shipment_id, last.time + timedelta(minutes=1), "verified", "certified", "x", "ok", tuple(evidence),
+                                              last.hash, sha256_hex(fields), signature, 3, None, fingerprint(key.public_key())), site=None)
+    pusher = zj.pusher(terminal_url(office, zj))
+    report = pusher.push_once()
+    pusher.close()
+    assert report.unreachable is None and report.decisions_pulled == 0 and sorted(report.pull_refused) == [first, second, third]
+    assert "holds invisible formatting" in report.pull_refused[first]
+    assert "no evidence with hash" in report.pull_refused[second]
+    assert "signature is not officer key" in report.pull_refused[third]
+    assert registered_officers(zj.registry) == [] and [zj.registry.state(i) for i in (first, second, third)] == ["verified"] * 3

@@ -232,9 +232,8 @@ def conflicts_command(registry: str | None = RegistryOption, password_env: str =
     for item in found:
         checked = "CONFIRMED: signed by the site, contradicting what the office holds" if item["confirmed"] else \
             "NOT CONFIRMED: the offered document is not the site's signed one, or the office holds no such hash (written without bulkdaq?)"
-        console.print(f"{item['received_at']} site {_text(item['site'])}: {checked}", highlight=False)
-        console.print(f"  {_text(item['what'])}: held {item['held_hash']}, "
-                      f"offered {item['offered_hash']}", highlight=False)
+        console.print(f"{_text(item['received_at'])} site {_text(item['site'])}: {checked}", highlight=False)
+        console.print(f"  {_text(item['what'])}: held {_text(item['held_hash'])}, offered {_text(item['offered_hash'])}", highlight=False)
 
 
 @office_app.command("verify")

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from bulkdaq.errors import BulkdaqError
 from bulkdaq.evidence.chain import fingerprint, load_public_key
 from bulkdaq.office.intake import site_event_numbers
 from bulkdaq.office.officer_key import OfficerCard
-from bulkdaq.office.officers import OfficerRegistrationRefused, register_officer
-from bulkdaq.shipments.registry import Event, ShipmentRegistry, check_event_chain
+from bulkdaq.office.officers import register_officer
+from bulkdaq.shipments.registry import Event, ShipmentRegistry, check_event_chain, evidence_hash
 
 PULLED_BY = "customs office (pulled)"
 
@@ -35,25 +36,36 @@ class PullReport:
 
 
 def pull_decisions(office: ShipmentRegistry, local: ShipmentRegistry, site: str) -> PullReport:
-    """Take into `local` the officers' decisions the office holds beyond the terminal's own events."""
+    """Take into `local` the officers' decisions the office holds beyond the terminal's own events. Nothing the
+    office sends can stop the terminal's pushing: whatever is wrong with one shipment's decisions is named in
+    `refused` and the others go on."""
     report = PullReport()
     held = site_event_numbers(office, site)
     local_ids = set(local.ids())
+    revoked = office.officer_revocations()
     for shipment_id, office_number in sorted(held.items()):
         if shipment_id not in local_ids:
             continue
         mine = local.events(shipment_id)
         if office_number <= len(mine):
             continue
-        beyond = office.events(shipment_id)[len(mine):]
         try:
-            problem = _why_not(local, office, shipment_id, mine, beyond)
-        except OfficerRegistrationRefused as refused:  # the terminal knows that service number with another key
-            problem = str(refused)
+            beyond = office.events(shipment_id)[len(mine):]
+            problem = _why_not(local, office, shipment_id, mine, beyond, revoked)
+            if problem is None:
+                documents = [office.evidence(digest) for event in beyond for digest in event.evidence]
+                wrong = next((d for d in documents if evidence_hash(d.body) != d.hash), None)
+                problem = None if wrong is None else f"document {wrong.hash} of the office's decisions does not match its hash"
+        except (BulkdaqError, KeyError, ValueError, TypeError) as error:  # a missing document, a card that is not one
+            problem = f"the office's decisions on {shipment_id} cannot be read as bulkdaq wrote them: {error}"
         if problem is not None:
             report.refused[shipment_id] = problem
             continue
-        documents = [office.evidence(digest) for event in beyond for digest in event.evidence]
+        try:
+            _register_officers(office, local, {event.signer for event in beyond if event.signer is not None})
+        except BulkdaqError as refused:  # the terminal knows that service number with another key
+            report.refused[shipment_id] = str(refused)
+            continue
         with local.database.writing(shipment_id) as db:
             local._store_evidence(db, documents)
             for event in beyond:
@@ -62,26 +74,43 @@ def pull_decisions(office: ShipmentRegistry, local: ShipmentRegistry, site: str)
     return report
 
 
-def _why_not(local: ShipmentRegistry, office: ShipmentRegistry, shipment_id: str, mine: list[Event], beyond: list[Event]) -> str | None:
-    """Why the office's events beyond the terminal's are not taken (None: they are)."""
+def _why_not(local: ShipmentRegistry, office: ShipmentRegistry, shipment_id: str, mine: list[Event], beyond: list[Event],
+             revoked: dict[str, tuple[str, str]]) -> str | None:
+    """Why the office's events beyond the terminal's are not taken (None: they are). Nothing is registered at
+    the terminal before this says yes."""
     site_made = [event for event in beyond if event.signer is None]
     if site_made:
         return (f"the office holds event #{site_made[0].number} of {shipment_id} as the site's, which this terminal never recorded "
                 "(a history changed at one end): an operator looks")
-    _register_officers(office, local, {event.signer for event in beyond if event.signer is not None})
-    problems = check_event_chain(shipment_id, [*mine, *beyond], local.public_key(), unsigned_allowed=True, officer_keys=local.officer_keys())
+    recorded = office.recorded_at(shipment_id)
+    by_revoked = [event for event in beyond if event.signer in revoked and (recorded.get(event.number) or "~") > revoked[event.signer][0]]
+    if by_revoked:  # recorded at the office after its key's revocation (by the office's clock), as `verify` judges it
+        return (f"event #{by_revoked[0].number} of {shipment_id} is signed with officer key {by_revoked[0].signer}, revoked at the office "
+                f"at {revoked[by_revoked[0].signer or ''][0]}")
+    cards = _office_cards(office, {event.signer for event in beyond if event.signer is not None})
+    keys = local.officer_keys()
+    for signer in {event.signer for event in beyond if event.signer is not None}:
+        if signer not in keys and signer in cards:
+            keys[signer] = load_public_key(cards[signer].public_key_pem)
+    problems = check_event_chain(shipment_id, [*mine, *beyond], local.public_key(), unsigned_allowed=True, officer_keys=keys)
     return None if not problems else f"the office's decisions on {shipment_id} do not continue this terminal's history: {problems[0]}"
+
+
+def _office_cards(office: ShipmentRegistry, signers: set[str]) -> dict[str, OfficerCard]:
+    """The office's cards of the officers whose keys are `signers`, by fingerprint (one that is not a card is
+    refused, naming it; the office's other officers are not looked at)."""
+    with office.database.reading() as db:
+        rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
+    wanted = [(fingerprint(load_public_key(pem)), officer_id, name, pem) for officer_id, name, pem in rows]
+    return {key: OfficerCard(officer_id, name, pem) for key, officer_id, name, pem in wanted if key in signers}
 
 
 def _register_officers(office: ShipmentRegistry, local: ShipmentRegistry, signers: set[str]) -> None:
     """Register at the terminal the officers whose keys signed the decisions, as the office registered them."""
     known = set(local.officer_keys())
-    with office.database.reading() as db:
-        rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
-    for officer_id, name, pem in rows:
-        key = fingerprint(load_public_key(pem))
-        if key in signers and key not in known:
-            register_officer(local, OfficerCard(officer_id, name, pem), PULLED_BY)
+    for key, card in _office_cards(office, signers).items():
+        if key not in known:
+            register_officer(local, card, PULLED_BY)
 
 
 __all__ = ["PULLED_BY", "PullReport", "pull_decisions"]

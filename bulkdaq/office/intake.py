@@ -196,9 +196,9 @@ def receive_events(
                 conflict = (f"event #{event.number} of {shipment_id}", held[0], event.hash, event.as_dict())
                 break
             try:
-                if event.signer in revoked and event.as_dict()["time"] > revoked[event.signer]:
+                if event.signer in revoked:  # judged by the office's clock, as verification judges it: the key is revoked now
                     raise PushRefused(f"site {site}: event #{event.number} of {shipment_id} is signed with officer key {event.signer}, "
-                                      f"revoked at {revoked[event.signer]}, and dated after it")
+                                      f"revoked at {revoked[event.signer]}: the office takes no decision signed with it any more")
                 _take_event(registry, db, site, event, documents, key, officer_keys, declared=owner is not None or outcome.accepted > 0)
             except PushRefused as error:
                 refusal = error  # the events before it stay: the office holds the history up to the refused one

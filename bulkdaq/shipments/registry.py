@@ -404,7 +404,8 @@ class ShipmentRegistry:
                 if revoked is not None:
                     raise OfficerNotRegistered(
                         f"officer {officer_id} {name}'s key {mine} was revoked at {revoked[0]} ({revoked[1]}); "
-                        "a decision is signed only with a key in force: the office registers the officer's new card"
+                        "a decision is signed only with a key in force: the officer makes a new key, whose card the office registers "
+                        "under a new service number entry (one key per service number until key rotation is built)"
                     )
                 return mine, f"{officer_id} {name}"
         raise OfficerNotRegistered(
@@ -535,6 +536,12 @@ class ShipmentRegistry:
                     self.verify_history(shipment_id)
                 except HistoryAltered as altered:
                     raise HistoryAltered(f"no officer's decision is recorded on shipment {shipment_id}: its history does not verify ({altered})") from None
+                verified = self.events(shipment_id)[-1]
+                if self._chain_end(db, shipment_id) != (verified.hash, verified.number):
+                    # a row written past bulkdaq (without the lock) between the check and now: the decision would vouch for it
+                    raise HistoryAltered(f"no officer's decision is recorded on shipment {shipment_id}: an event was added while its "
+                                         "history was being verified; take the step again")
+                current = verified.to_state
             for step in transitions:
                 if step.only_from is not None and current not in step.only_from:
                     raise TransitionRefused(shipment_id, current, step.to_state, only_from=step.only_from, step=step.step)
@@ -681,7 +688,11 @@ class ShipmentRegistry:
             raise HistoryAltered(problems[0])
         for event in events:
             for digest in event.evidence:
-                if evidence_hash(self.evidence(digest).body) != digest:
+                try:
+                    document = self.evidence(digest)
+                except KeyError:
+                    raise HistoryAltered(f"evidence {digest} of event #{event.number} of {shipment_id} is missing") from None
+                if evidence_hash(document.body) != digest:
                     raise HistoryAltered(f"evidence {digest} of event #{event.number} of {shipment_id} does not match its hash")
 
     def _revoked_decisions(self, shipment_id: str, events: Sequence[Event]) -> list[str]:

@@ -18,7 +18,14 @@ from bulkdaq.evidence.chain import fingerprint, public_pem
 from bulkdaq.shipments.lifecycle import TransitionRefused
 from bulkdaq.shipments.model import Shipment, load_shipment, shipment_from_data
 from bulkdaq.shipments.registry import HistoryAltered, ShipmentExists, ShipmentRegistry
-from bulkdaq.shipments.registry_database import RegistryDatabase, RegistryUnavailable, _alembic_config, migrate_registry, newest_revision
+from bulkdaq.shipments.registry_database import (
+    RegistryDatabase,
+    RegistryUnavailable,
+    WriteRefused,
+    _alembic_config,
+    migrate_registry,
+    newest_revision,
+)
 from bulkdaq.store.local_postgres import LocalPostgres
 from officers import registered_officer
 
@@ -147,8 +154,8 @@ def test_the_schema_is_alembics_and_an_office_behind_the_code_is_refused(postgre
     with pytest.raises(RegistryUnavailable, match=f"schema is at revision r0001, this bulkdaq writes {newest_revision()}; its owner runs `bulkdaq office migrate`"):
         app.declare(shipment(4), "terminal")
     app.close()
-    assert migrate_registry(office_database) == newest_revision() == "r0007"
-    assert migrate_registry(office_database) == "r0007"  # idempotent
+    assert migrate_registry(office_database) == newest_revision() == "r0008"
+    assert migrate_registry(office_database) == "r0008"  # idempotent
 
 
 def test_a_registry_written_before_migrations_were_kept_is_brought_up_by_its_first_write(tmp_path: Path) -> None:
@@ -173,7 +180,7 @@ def test_a_registry_written_before_migrations_were_kept_is_brought_up_by_its_fir
         assert registry.database.revision() is None
         registry.verify_history(shipment_id)  # read as it is
         registry.transition(shipment_id, "complete", "terminal", "loaded")
-        assert registry.database.revision() == "r0007"
+        assert registry.database.revision() == "r0008"
         registry.verify_history(shipment_id)
         assert len(registry.events(shipment_id)) == 4
     assert public_pem(key.public_key())
@@ -210,12 +217,19 @@ def test_a_revoked_officer_key_signs_nothing_more_and_a_back_dated_decision_is_n
         registry.verify_history(shipment_id)  # the decision taken before the revocation stands
         with pytest.raises(ValueError, match="was revoked already"):
             revoke_officer(registry, "4401-0231", "again", "registry admin")
-        # whoever holds the stolen key and the database writes a release dated before the revocation: the
-        # registry's own moment (on PostgreSQL the server's clock, whatever was sent) says when it was recorded
-        with registry.database.writing(shipment_id) as db:
-            registry._append(db, shipment_id, "certified", "released", "4401-0231 王 officer Wang", "released", [], T0 + timedelta(hours=2),
-                             officer_key=officer, signer=revoked)
+        # whoever holds the stolen key and the database writes a release dated before the revocation: an office's
+        # database refuses any event naming a revoked key; a terminal's SQLite file records the moment it was written,
+        # and verification names the decision recorded after the revocation
+        def back_dated() -> None:
+            with registry.database.writing(shipment_id) as db:
+                registry._append(db, shipment_id, "certified", "released", "4401-0231 王 officer Wang", "released", [], T0 + timedelta(hours=2),
+                                 officer_key=officer, signer=revoked)
+
         if registry.database.dialect == "postgresql":
+            with pytest.raises(WriteRefused, match=rf"is signed with officer key {revoked}, which is revoked"):
+                back_dated()
+        else:
+            back_dated()
             with pytest.raises(HistoryAltered, match=rf"event #9 of {shipment_id} \(certified → released\) was recorded at .*, after officer key "
                                                       rf"{revoked} was revoked at .* \(key lost with a laptop\)"):
                 registry.verify_history(shipment_id)
