@@ -66,10 +66,14 @@ def pull_decisions(office: ShipmentRegistry, local: ShipmentRegistry, site: str)
         except BulkdaqError as refused:  # the terminal knows that service number with another key
             report.refused[shipment_id] = str(refused)
             continue
-        with local.database.writing(shipment_id) as db:
-            local._store_evidence(db, documents)
-            for event in beyond:
-                local._insert_event(db, event, site=None)
+        try:
+            with local.database.writing(shipment_id) as db:
+                local._store_evidence(db, documents)
+                for event in beyond:
+                    local._insert_event(db, event, site=None)
+        except (BulkdaqError, sa.exc.DBAPIError) as error:  # the terminal recorded an event meanwhile, its file is locked
+            report.refused[shipment_id] = f"the office's decisions on {shipment_id} were not recorded here: {str(error).splitlines()[0]}"
+            continue
         report.decisions += beyond
     return report
 
