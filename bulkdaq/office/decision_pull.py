@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from bulkdaq.errors import BulkdaqError
-from bulkdaq.evidence.chain import fingerprint, load_public_key
+from bulkdaq.evidence.chain import load_public_key
 from bulkdaq.office.intake import site_event_numbers
 from bulkdaq.office.officer_key import OfficerCard
 from bulkdaq.office.officers import register_officer
@@ -103,10 +103,7 @@ def _why_not(local: ShipmentRegistry, office: ShipmentRegistry, shipment_id: str
 def _office_cards(office: ShipmentRegistry, signers: set[str]) -> dict[str, OfficerCard]:
     """The office's cards of the officers whose keys are `signers`, by fingerprint (one that is not a card is
     refused, naming it; the office's other officers are not looked at)."""
-    with office.database.reading() as db:
-        rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
-    wanted = [(fingerprint(load_public_key(pem)), officer_id, name, pem) for officer_id, name, pem in rows]
-    return {key: OfficerCard(officer_id, name, pem) for key, officer_id, name, pem in wanted if key in signers}
+    return {key: OfficerCard(o.officer_id, o.name, o.public_key_pem) for key, o in office.registered_officers().items() if key in signers}
 
 
 def _register_officers(office: ShipmentRegistry, local: ShipmentRegistry, signers: set[str]) -> None:

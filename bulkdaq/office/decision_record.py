@@ -45,13 +45,13 @@ def decision_record(registry: ShipmentRegistry, shipment_id: str) -> list[Record
         The history does not hold (numbering, chain, hash, signature or evidence), naming the first problem.
     UnknownShipment
     """
-    registry.verify_history(shipment_id)
+    events = registry.verify_history(shipment_id)
     officers = registry.officer_names()
     site = registry.site_of(shipment_id) or registry.shipment(shipment_id).site
     site_key = registry.site_key_of(shipment_id) or registry.public_key()
     site_fingerprint = None if site_key is None else fingerprint(site_key)
     steps = []
-    for event in registry.events(shipment_id):
+    for event in events:
         key: str | None
         if event.signer is not None:
             decided_by, key = f"officer {officers[event.signer]}", event.signer

@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from bulkdaq.errors import BulkdaqError
-from bulkdaq.evidence.chain import fingerprint, load_public_key
 from bulkdaq.office.officer_key import OfficerCard
 from bulkdaq.shipments.registry import ShipmentRegistry
 
@@ -45,7 +44,7 @@ def register_officer(registry: ShipmentRegistry, card: OfficerCard, registered_b
         raise OfficerRegistrationRefused("registering an officer needs the name of who registers (--actor)")
     moment = (at or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     with registry.database.writing() as db:
-        for held in _officers(db):
+        for held in _officers(registry, db):
             if held.officer_id == card.officer_id or held.fingerprint == card.fingerprint:
                 if (held.officer_id, held.name, held.fingerprint) == (card.officer_id, card.name, card.fingerprint):
                     return held  # the same card again: nothing to do
@@ -73,9 +72,10 @@ def revoke_officer(registry: ShipmentRegistry, officer_id: str, reason: str, rev
         raise OfficerRegistrationRefused("revoking an officer's key needs a reason (--reason) and who revokes it (--actor)")
     moment = (at or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     with registry.database.writing() as db:
-        officer = next((o for o in _officers(db) if o.officer_id == officer_id), None)
+        officers = _officers(registry, db)
+        officer = next((o for o in officers if o.officer_id == officer_id), None)
         if officer is None:
-            known = ", ".join(o.officer_id for o in _officers(db)) or "none"
+            known = ", ".join(o.officer_id for o in officers) or "none"
             raise OfficerRegistrationRefused(f"no officer {officer_id!r} is registered (officers: {known})")
         held = db.execute(sa.text("SELECT revoked_at FROM officer_revocations WHERE fingerprint = :fingerprint"),
                           {"fingerprint": officer.fingerprint}).fetchone()
@@ -86,24 +86,18 @@ def revoke_officer(registry: ShipmentRegistry, officer_id: str, reason: str, rev
     return officer.fingerprint
 
 
-def _officers(db: sa.engine.Connection) -> list[RegisteredOfficer]:
-    if not sa.inspect(db).has_table("officers"):
-        return []
-    rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem, registered_at, registered_by FROM officers ORDER BY officer_id")).fetchall()
-    revoked: dict[str, str] = {}
-    if sa.inspect(db).has_table("officer_revocations"):
-        revoked = {row[0]: row[1] for row in db.execute(sa.text("SELECT fingerprint, revoked_at FROM officer_revocations"))}
-    officers = []
-    for officer_id, name, pem, registered_at, registered_by in rows:
-        key = fingerprint(load_public_key(pem))
-        officers.append(RegisteredOfficer(officer_id, name, key, registered_at, registered_by, revoked.get(key)))
-    return officers
+def _officers(registry: ShipmentRegistry, db: sa.engine.Connection) -> list[RegisteredOfficer]:
+    """The registry's officers by service number, with their keys' revocations."""
+    revoked = registry._revocations(db)
+    held = sorted(registry._officers(db).items(), key=lambda item: item[1].officer_id)
+    return [RegisteredOfficer(o.officer_id, o.name, key, o.registered_at, o.registered_by, revoked[key][0] if key in revoked else None)
+            for key, o in held]
 
 
 def registered_officers(registry: ShipmentRegistry) -> list[RegisteredOfficer]:
     """Every officer the registry holds, by service number."""
     with registry.database.reading() as db:
-        return _officers(db)
+        return _officers(registry, db)
 
 
 __all__ = ["OfficerRegistrationRefused", "RegisteredOfficer", "register_officer", "registered_officers", "revoke_officer"]

@@ -183,7 +183,7 @@ class OfficePusher:
                 # outbox from elsewhere. Pushing on from the outbox's number would leave a gap for ever.
                 self._hold(shipment_id, f"the outbox says the office confirmed event #{confirmed} of {shipment_id}, but the office holds "
                                         f"#{at_office.get(shipment_id, 0)}; an operator looks (an office restored from backup?), then "
-                                        "moves the outbox aside: every push is idempotent", report)
+                                        "moves the outbox aside: every push is idempotent")
                 continue
             new = [event for event in self.local.events(shipment_id) if event.number > confirmed]
             if not new:
@@ -199,11 +199,11 @@ class OfficePusher:
                     taken = error.outcome.accepted + error.outcome.duplicates
                     if taken:
                         self.outbox.confirm(shipment_id, new[0].number + taken - 1)
-                self._hold(shipment_id, str(error), report)
+                self._hold(shipment_id, str(error))
                 continue
             report.events += outcome
             if outcome.conflicts:
-                self._hold(shipment_id, outcome.conflicts[0], report)
+                self._hold(shipment_id, outcome.conflicts[0])
                 continue
             self.outbox.confirm(shipment_id, new[-1].number)
 
@@ -221,14 +221,14 @@ class OfficePusher:
             except SiteNotRegistered:
                 raise
             except PushRefused as error:
-                self._hold(QUEUE_HOLD, f"{item.kind} #{item.id}: {error}", report)
+                self._hold(QUEUE_HOLD, f"{item.kind} #{item.id}: {error}")
                 return
             if outcome.conflicts:
-                self._hold(QUEUE_HOLD, f"{item.kind} #{item.id}: {outcome.conflicts[0]}", report)
+                self._hold(QUEUE_HOLD, f"{item.kind} #{item.id}: {outcome.conflicts[0]}")
                 return
             self.outbox.done([item.id])
 
-    def _hold(self, subject: str, reason: str, report: PushReport) -> None:
+    def _hold(self, subject: str, reason: str) -> None:
         log.error("office push of %s held: %s (an operator looks, then `bulkdaq office push --release-holds`)", subject, reason)
         self.outbox.hold(subject, reason)
 

@@ -208,6 +208,23 @@ def signed_by(key: Ed25519PublicKey, event: Event) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class RegisteredOfficerRow:
+    """An officer as the registry holds the card (bulkdaq/office/officers.py registers it)."""
+
+    officer_id: str
+    name: str
+    public_key_pem: str
+    public_key: Ed25519PublicKey
+    registered_at: str
+    registered_by: str
+
+    @property
+    def label(self) -> str:
+        """How the officer's decisions name the officer: 'officer_id name'."""
+        return f"{self.officer_id} {self.name}"
+
+
 class UnknownShipment(BulkdaqError, ValueError):
     def __init__(self, shipment_id: str, known: Sequence[str]) -> None:
         listing = ", ".join(known[:10]) + (" …" if len(known) > 10 else "") if known else "none yet"
@@ -331,10 +348,19 @@ class ShipmentRegistry:
             return self._officer_keys(connection)
 
     def _officer_keys(self, connection: Connection) -> dict[str, Ed25519PublicKey]:
+        return {key: officer.public_key for key, officer in self._officers(connection).items()}
+
+    def registered_officers(self) -> dict[str, RegisteredOfficerRow]:
+        """Every officer the registry holds, by the fingerprint computed from the stored key (never read from a column)."""
+        with self.database.reading() as connection:
+            return self._officers(connection)
+
+    def _officers(self, connection: Connection) -> dict[str, RegisteredOfficerRow]:
         if not self._has_table(connection, "officers"):
             return {}
-        keys = (load_public_key(row[0]) for row in connection.execute(sa.text("SELECT public_key_pem FROM officers")))
-        return {fingerprint(key): key for key in keys}
+        rows = connection.execute(sa.text("SELECT officer_id, name, public_key_pem, registered_at, registered_by FROM officers ORDER BY officer_id"))
+        officers = (RegisteredOfficerRow(r[0], r[1], r[2], load_public_key(r[2]), r[3], r[4]) for r in rows)
+        return {fingerprint(officer.public_key): officer for officer in officers}
 
     def _revocations(self, db: Connection) -> dict[str, tuple[str, str]]:
         """Revoked officers' keys: fingerprint → (revoked at, why)."""
@@ -360,11 +386,7 @@ class ShipmentRegistry:
 
     def officer_names(self) -> dict[str, str]:
         """'officer_id name' of each registered officer by key fingerprint, computed from the stored key."""
-        with self.database.reading() as connection:
-            if not self._has_table(connection, "officers"):
-                return {}
-            rows = connection.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
-        return {fingerprint(load_public_key(pem)): f"{officer_id} {name}" for officer_id, name, pem in rows}
+        return {key: officer.label for key, officer in self.registered_officers().items()}
 
     def _check_signing_key(self, db: Connection) -> None:
         """Bind the registry to its key at the first signed event; refuse an unsigned or foreign append after."""
@@ -397,17 +419,16 @@ class ShipmentRegistry:
     def _officer(self, db: Connection, officer_key: Ed25519PrivateKey) -> tuple[str, str]:
         """The registered officer whose key this is: (fingerprint, 'officer_id name')."""
         mine = fingerprint(officer_key.public_key())
-        rows = db.execute(sa.text("SELECT officer_id, name, public_key_pem FROM officers")).fetchall()
-        for officer_id, name, pem in rows:
-            if fingerprint(load_public_key(pem)) == mine:
-                revoked = self._revocations(db).get(mine)
-                if revoked is not None:
-                    raise OfficerNotRegistered(
-                        f"officer {officer_id} {name}'s key {mine} was revoked at {revoked[0]} ({revoked[1]}); "
-                        "a decision is signed only with a key in force: the officer makes a new key, whose card the office registers "
-                        "under a new service number entry (one key per service number until key rotation is built)"
-                    )
-                return mine, f"{officer_id} {name}"
+        officer = self._officers(db).get(mine)
+        if officer is not None:
+            revoked = self._revocations(db).get(mine)
+            if revoked is not None:
+                raise OfficerNotRegistered(
+                    f"officer {officer.label}'s key {mine} was revoked at {revoked[0]} ({revoked[1]}); "
+                    "a decision is signed only with a key in force: the officer makes a new key, whose card the office registers "
+                    "under a new service number entry (one key per service number until key rotation is built)"
+                )
+            return mine, officer.label
         raise OfficerNotRegistered(
             f"registry {self.path} has no officer with key {mine}; the office registers an officer's card with "
             "`bulkdaq officer register CARD --actor NAME` before the officer's first step"
@@ -533,10 +554,9 @@ class ShipmentRegistry:
                 # The decision continues the chain and so vouches for every link before it: it is taken only on a
                 # history that verifies whole (a link written into the database behind bulkdaq's back is found here).
                 try:
-                    self.verify_history(shipment_id)
+                    verified = self.verify_history(shipment_id)[-1]
                 except HistoryAltered as altered:
                     raise HistoryAltered(f"no officer's decision is recorded on shipment {shipment_id}: its history does not verify ({altered})") from None
-                verified = self.events(shipment_id)[-1]
                 if self._chain_end(db, shipment_id) != (verified.hash, verified.number):
                     # a row written past bulkdaq (without the lock) between the check and now: the decision would vouch for it
                     raise HistoryAltered(f"no officer's decision is recorded on shipment {shipment_id}: an event was added while its "
@@ -667,9 +687,10 @@ class ShipmentRegistry:
                     return event, item
         return None
 
-    def verify_history(self, shipment_id: str) -> None:
+    def verify_history(self, shipment_id: str) -> list[Event]:
         """Recompute every event hash and link, and every evidence hash, of a shipment, and check each
-        officer's step against the key of the officer it names.
+        officer's step against the key of the officer it names; return the events so verified (read once:
+        a caller lists or extends exactly what was checked, not a second reading).
 
         Raises
         ------
@@ -694,6 +715,7 @@ class ShipmentRegistry:
                     raise HistoryAltered(f"evidence {digest} of event #{event.number} of {shipment_id} is missing") from None
                 if evidence_hash(document.body) != digest:
                     raise HistoryAltered(f"evidence {digest} of event #{event.number} of {shipment_id} does not match its hash")
+        return events
 
     def _revoked_decisions(self, shipment_id: str, events: Sequence[Event]) -> list[str]:
         """An officer's decision recorded at or after its key's revocation. The moment is the registry's own
@@ -748,6 +770,7 @@ __all__ = [
     "OFFICER_EVENT_FORMAT",
     "OFFICER_STATES",
     "OfficerNotRegistered",
+    "RegisteredOfficerRow",
     "Event",
     "Evidence",
     "HistoryAltered",
